@@ -1,0 +1,117 @@
+package incident
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Kind says what happened in a timeline event.
+type Kind string
+
+// Event kinds. The first group comes from PagerDuty log entries and alerts;
+// local actions reuse them (a local acknowledge is KindAcknowledge).
+const (
+	KindTrigger     Kind = "trigger"
+	KindAcknowledge Kind = "acknowledge"
+	KindResolve     Kind = "resolve"
+	KindAssign      Kind = "assign"
+	KindEscalate    Kind = "escalate"
+	KindNotify      Kind = "notify"
+	KindSnooze      Kind = "snooze"
+	KindAlert       Kind = "alert"
+	KindNote        Kind = "note"
+	KindOther       Kind = "other"
+)
+
+// Origin says where an event was recorded.
+type Origin string
+
+// Origins of events.
+const (
+	Remote Origin = "pagerduty"
+	Local  Origin = "local"
+)
+
+// SyncState tracks a local action on its way to the provider.
+type SyncState string
+
+// Sync states of a local event. Remote events have none.
+const (
+	Queued SyncState = "queued" // journaled, not yet confirmed by the provider
+	Sent   SyncState = "sent"   // the provider confirmed it
+	Failed SyncState = "failed" // the provider refused it; Error says why
+)
+
+// Event is one line of an incident's timeline.
+type Event struct {
+	ID         string    `json:"id"` // provider id, or the local id for local events
+	IncidentID string    `json:"incident_id"`
+	Kind       Kind      `json:"kind"`
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor,omitempty"`
+	Summary    string    `json:"summary"`
+	Origin     Origin    `json:"origin"`
+	State      SyncState `json:"state,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	// LocalID, on a remote note, is the local id found in its tag, so the
+	// timeline can show the note once.
+	LocalID string `json:"local_id,omitempty"`
+}
+
+// Timeline is an incident's events, oldest first.
+type Timeline []Event
+
+// Merge combines provider events with local ones, oldest first. A local
+// event that the provider already shows (a note whose tag carries the local
+// id) appears once, as the provider's copy, since that is the shared record.
+// Ties in time keep provider events before local ones, then order by id, so
+// the result is the same on every machine.
+func Merge(remote, local []Event) Timeline {
+	landed := make(map[string]bool)
+	for _, e := range remote {
+		if e.LocalID != "" {
+			landed[e.LocalID] = true
+		}
+	}
+	out := make(Timeline, 0, len(remote)+len(local))
+	out = append(out, remote...)
+	for _, e := range local {
+		if !landed[e.ID] {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Event) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		if a.Origin != b.Origin {
+			if a.Origin == Remote {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// noteTag is appended to notes sent to the provider. It is plain text so it
+// survives any provider-side formatting.
+var noteTag = regexp.MustCompile(`\s*\[oncall:([0-9A-Za-z_-]{1,64})\]\s*$`)
+
+// NoteTag returns text with localID appended as a trailing tag.
+func NoteTag(text, localID string) string {
+	return fmt.Sprintf("%s [oncall:%s]", text, localID)
+}
+
+// SplitNoteTag separates a note's text from its trailing tag, if any.
+func SplitNoteTag(content string) (text, localID string) {
+	m := noteTag.FindStringSubmatchIndex(content)
+	if m == nil {
+		return content, ""
+	}
+	return content[:m[0]], content[m[2]:m[3]]
+}
