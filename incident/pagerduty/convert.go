@@ -1,0 +1,90 @@
+package pagerduty
+
+import (
+	"strings"
+	"time"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func convertIncident(in pd.Incident) incident.Incident {
+	out := incident.Incident{
+		ID:               in.ID,
+		Number:           int(in.IncidentNumber),
+		Title:            in.Title,
+		Status:           incident.Status(in.Status),
+		Urgency:          incident.Urgency(in.Urgency),
+		Service:          incident.Ref{ID: in.Service.ID, Name: in.Service.Summary},
+		EscalationPolicy: incident.Ref{ID: in.EscalationPolicy.ID, Name: in.EscalationPolicy.Summary},
+		URL:              in.HTMLURL,
+		CreatedAt:        parseTime(in.CreatedAt),
+		ResolvedAt:       parseTime(in.ResolvedAt),
+	}
+	if in.Priority != nil {
+		out.Priority = in.Priority.Summary
+		if out.Priority == "" {
+			out.Priority = in.Priority.Name
+		}
+	}
+	for _, a := range in.Assignments {
+		out.Assignees = append(out.Assignees, incident.Responder{ID: a.Assignee.ID, Name: a.Assignee.Summary})
+	}
+	return out
+}
+
+// logKinds maps PagerDuty log entry types to event kinds.
+var logKinds = map[string]incident.Kind{
+	"trigger_log_entry":     incident.KindTrigger,
+	"acknowledge_log_entry": incident.KindAcknowledge,
+	"resolve_log_entry":     incident.KindResolve,
+	"assign_log_entry":      incident.KindAssign,
+	"escalate_log_entry":    incident.KindEscalate,
+	"notify_log_entry":      incident.KindNotify,
+	"snooze_log_entry":      incident.KindSnooze,
+}
+
+// convertLogEntry turns a log entry into an event. Annotations are skipped:
+// the note they stand for is read from the notes endpoint.
+func convertLogEntry(incidentID string, le pd.LogEntry) (incident.Event, bool) {
+	typ := strings.TrimSuffix(le.Type, "_reference")
+	if typ == "annotate_log_entry" {
+		return incident.Event{}, false
+	}
+	kind, ok := logKinds[typ]
+	if !ok {
+		kind = incident.KindOther
+	}
+	return incident.Event{
+		ID:         le.ID,
+		IncidentID: incidentID,
+		Kind:       kind,
+		At:         parseTime(le.CreatedAt),
+		Actor:      le.Agent.Summary,
+		Summary:    le.Summary,
+		Origin:     incident.Remote,
+	}, true
+}
+
+func convertAlert(a pd.IncidentAlert) incident.Alert {
+	out := incident.Alert{
+		ID:        a.ID,
+		Summary:   a.Summary,
+		Status:    a.Status,
+		Severity:  a.Severity,
+		CreatedAt: parseTime(a.CreatedAt),
+	}
+	if d, ok := a.Body["details"].(map[string]any); ok {
+		out.Details = d
+	}
+	return out
+}

@@ -1,0 +1,86 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// age renders a duration the way a list column wants it: short.
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}
+
+// fit truncates or pads s to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	s = ansi.Truncate(s, w, "…")
+	if n := ansi.StringWidth(s); n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// stamp formats an event time in the display zone with its UTC offset, so
+// responders in different zones can line timelines up.
+func stamp(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Jan 02 15:04:05 -07:00")
+}
+
+// kindLabel is the word a timeline shows for an event kind.
+func kindLabel(k incident.Kind) string {
+	switch k {
+	case incident.KindTrigger:
+		return "triggered"
+	case incident.KindAcknowledge:
+		return "acked"
+	case incident.KindResolve:
+		return "resolved"
+	case incident.KindAssign:
+		return "assigned"
+	case incident.KindEscalate:
+		return "escalated"
+	case incident.KindNotify:
+		return "notified"
+	case incident.KindSnooze:
+		return "snoozed"
+	case incident.KindAlert:
+		return "alert"
+	case incident.KindNote:
+		return "note"
+	default:
+		return "event"
+	}
+}
+
+func priorityOrDash(p string) string {
+	if p == "" {
+		return "-"
+	}
+	return incident.Clean(p)
+}
+
+// wrap breaks s into lines of at most w cells.
+func wrap(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	return strings.Split(ansi.Wrap(s, w, " "), "\n")
+}

@@ -1,0 +1,80 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key binding of the program. Help, the short help line
+// and the README's key table are all generated from it.
+type KeyMap struct {
+	Up          key.Binding
+	Down        key.Binding
+	Top         key.Binding
+	Bottom      key.Binding
+	Open        key.Binding
+	Back        key.Binding
+	Acknowledge key.Binding
+	Resolve     key.Binding
+	Note        key.Binding
+	Refresh     key.Binding
+	Help        key.Binding
+	Quit        key.Binding
+	Confirm     key.Binding
+	Cancel      key.Binding
+}
+
+// DefaultKeyMap returns the default bindings: arrows plus vim movement.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:         key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
+		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
+		Open:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open incident")),
+		Back:        key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back to list")),
+		Acknowledge: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
+		Resolve:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve (asks first)")),
+		Note:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note")),
+		Refresh:     key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh now")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Confirm:     key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "confirm")),
+		Cancel:      key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "cancel")),
+	}
+}
+
+// helpGroup is one titled column of the help screen.
+type helpGroup struct {
+	Title    string
+	Bindings []key.Binding
+}
+
+// groups lists the bindings by where they apply, for the help screen and
+// the README table.
+func (k KeyMap) groups() []helpGroup {
+	return []helpGroup{
+		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
+		{"Incidents", []key.Binding{k.Open, k.Back, k.Refresh}},
+		{"Act", []key.Binding{k.Acknowledge, k.Resolve, k.Note}},
+		{"Program", []key.Binding{k.Help, k.Quit}},
+		{"Prompts", []key.Binding{k.Confirm, k.Cancel}},
+	}
+}
+
+// shortList and shortDetail are the bindings shown in the bottom line.
+func (k KeyMap) shortList() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Open, k.Acknowledge, k.Resolve, k.Refresh, k.Help, k.Quit}
+}
+
+func (k KeyMap) shortDetail() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Acknowledge, k.Resolve, k.Note, k.Back, k.Help, k.Quit}
+}
+
+// Markdown renders the key map as a Markdown table, for the README.
+func (k KeyMap) Markdown() string {
+	s := "| Key | Action | Where |\n|---|---|---|\n"
+	for _, g := range k.groups() {
+		for _, b := range g.Bindings {
+			s += "| `" + b.Help().Key + "` | " + b.Help().Desc + " | " + g.Title + " |\n"
+		}
+	}
+	return s
+}

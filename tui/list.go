@@ -1,0 +1,183 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// listModel is the incident list: sorted for triage, with a cursor that
+// stays on the same incident across refreshes.
+type listModel struct {
+	incidents []incident.Incident
+	cursor    int
+	offset    int // first visible row
+	width     int
+	height    int // rows available for incidents
+}
+
+// SetSize sets the area the list may draw in.
+func (l *listModel) SetSize(w, h int) {
+	l.width, l.height = w, max(h, 1)
+	l.clamp()
+}
+
+// SetIncidents replaces the list, keeping the cursor on the incident it was
+// on (or the nearest row, if that incident is gone).
+func (l *listModel) SetIncidents(list []incident.Incident) {
+	var keep string
+	if sel, ok := l.Selected(); ok {
+		keep = sel.ID
+	}
+	sorted := slices.Clone(list)
+	slices.SortStableFunc(sorted, triageOrder)
+	l.incidents = sorted
+	if keep != "" {
+		if i := slices.IndexFunc(sorted, func(in incident.Incident) bool { return in.ID == keep }); i >= 0 {
+			l.cursor = i
+		}
+	}
+	l.clamp()
+}
+
+// triageOrder puts what needs a human most at the top: high urgency, then
+// priority (P1 first, none last), then triggered before acknowledged, then
+// newest.
+func triageOrder(a, b incident.Incident) int {
+	if a.Urgency != b.Urgency {
+		if a.Urgency == incident.High {
+			return -1
+		}
+		if b.Urgency == incident.High {
+			return 1
+		}
+	}
+	if c := cmp.Compare(priorityRank(a.Priority), priorityRank(b.Priority)); c != 0 {
+		return c
+	}
+	if a.Status != b.Status {
+		if a.Status == incident.Triggered {
+			return -1
+		}
+		if b.Status == incident.Triggered {
+			return 1
+		}
+	}
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// priorityRank reads "P1".."P5" (and SEV1 style names); anything else sorts
+// after them.
+func priorityRank(p string) int {
+	p = strings.ToUpper(strings.TrimSpace(p))
+	for _, prefix := range []string{"P", "SEV", "SEV-"} {
+		if n, err := strconv.Atoi(strings.TrimPrefix(p, prefix)); err == nil && strings.HasPrefix(p, prefix) && n >= 0 {
+			return n
+		}
+	}
+	return 1 << 20
+}
+
+// Selected is the incident under the cursor.
+func (l *listModel) Selected() (incident.Incident, bool) {
+	if l.cursor < 0 || l.cursor >= len(l.incidents) {
+		return incident.Incident{}, false
+	}
+	return l.incidents[l.cursor], true
+}
+
+// Move moves the cursor by delta rows.
+func (l *listModel) Move(delta int) {
+	l.cursor += delta
+	l.clamp()
+}
+
+// MoveTo puts the cursor on row i (negative: from the end).
+func (l *listModel) MoveTo(i int) {
+	if i < 0 {
+		i = len(l.incidents) + i
+	}
+	l.cursor = i
+	l.clamp()
+}
+
+func (l *listModel) clamp() {
+	l.cursor = min(max(l.cursor, 0), max(len(l.incidents)-1, 0))
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+l.height {
+		l.offset = l.cursor - l.height + 1
+	}
+	l.offset = max(0, min(l.offset, len(l.incidents)-l.height))
+}
+
+// columns returns the widths of the variable columns for the width.
+func (l *listModel) columns() (service, title int) {
+	const fixed = 2 + 13 + 5 + 4 + 7 + 5 // marker, status, urgency, priority, age, gaps
+	rest := max(l.width-fixed, 10)
+	service = min(max(rest/4, 6), 24)
+	return service, max(rest-service, 4)
+}
+
+// View draws the header row and the visible rows only, so a list of ten
+// thousand incidents costs what a screenful costs.
+func (l *listModel) View(st Styles, now time.Time) string {
+	var b strings.Builder
+	svcW, titleW := l.columns()
+	header := fmt.Sprintf("  %s %s %s %s %s %s",
+		fit("STATUS", 12), fit("URG", 4), fit("PRI", 3), fit("SERVICE", svcW), fit("TITLE", titleW), fit("AGE", 6))
+	b.WriteString(st.Header.Render(fit(header, l.width)))
+	if len(l.incidents) == 0 {
+		b.WriteString("\n" + st.Faint.Render(fit("  No active incidents.", l.width)))
+		return b.String()
+	}
+	end := min(l.offset+l.height, len(l.incidents))
+	for i := l.offset; i < end; i++ {
+		in := l.incidents[i]
+		cells := []string{
+			fit(string(in.Status), 12), fit(string(in.Urgency), 4), fit(priorityOrDash(in.Priority), 3),
+			fit(incident.Clean(in.Service.Name), svcW),
+			fit(fmt.Sprintf("#%d %s", in.Number, incident.Clean(in.Title)), titleW),
+			fit(age(now.Sub(in.CreatedAt)), 6),
+		}
+		var row string
+		if i == l.cursor {
+			// One style for the whole row: inner colours would end the
+			// highlight part way.
+			row = st.Selected.Render(fit("> "+strings.Join(cells, " "), l.width))
+		} else {
+			urg := st.Low
+			if in.Urgency == incident.High {
+				urg = st.High
+			}
+			cells[0] = statusStyle(st, in.Status).Render(cells[0])
+			cells[1] = urg.Render(cells[1])
+			cells[2] = st.Priority.Render(cells[2])
+			row = fit("  "+strings.Join(cells, " "), l.width)
+		}
+		b.WriteString("\n" + row)
+	}
+	return b.String()
+}
+
+func statusStyle(st Styles, s incident.Status) lipgloss.Style {
+	switch s {
+	case incident.Triggered:
+		return st.Triggered
+	case incident.Acknowledged:
+		return st.Acked
+	default:
+		return st.Resolved
+	}
+}

@@ -1,0 +1,573 @@
+// Package tui is the interactive terminal UI of oncall, on Bubble Tea v2.
+//
+// Invariants:
+//   - No I/O in Update or View: every provider call and journal write is a
+//     tea.Cmd built from values, never from the model.
+//   - Every result message names its request (incident id, generation);
+//     answers for something no longer on screen are dropped.
+//   - Journal first: an action is appended to the journal, and only when
+//     that write returned is it sent; a failed journal write sends nothing.
+//   - Only the root handles resize; the list and detail get SetSize.
+//   - Outside text is passed through incident.Clean before it is drawn.
+//   - While a prompt has focus, only its keys (and ctrl+c) act.
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// screen is the page on view.
+type screen int
+
+const (
+	screenList screen = iota
+	screenDetail
+)
+
+// prompt is what, if anything, has taken the keyboard over the page.
+type prompt int
+
+const (
+	promptNone prompt = iota
+	promptHelp
+	promptConfirmResolve
+	promptNote
+)
+
+// Options wires the model to its sources. Source and Journal are required.
+type Options struct {
+	Source  incident.Source
+	Journal Journal
+	// Label names where incidents come from, shown in the title bar.
+	Label string
+	// ListEvery and DetailEvery are the poll intervals (15s and 5s when zero).
+	ListEvery   time.Duration
+	DetailEvery time.Duration
+	// Now and Location fix the clock and zone (tests); defaults time.Now
+	// and time.Local.
+	Now      func() time.Time
+	Location *time.Location
+	Dark     bool
+
+	every every // poll timer; tests replace it
+}
+
+// Model is the root of the UI.
+type Model struct {
+	opts   Options
+	keys   KeyMap
+	st     Styles
+	width  int
+	height int
+
+	screen screen
+	prompt prompt
+
+	list    listModel
+	listGen int // generation of the newest list request
+	listHad int // generation of the list on screen
+	tickGen int
+	fetched time.Time // when the list on screen was fetched
+	stale   bool      // the last refresh failed
+
+	detail    detailModel
+	detailGen int
+	remote    []incident.Event // provider events of the open incident
+	local     []incident.Event // journal events of the open incident
+
+	target incident.Incident // what the open prompt acts on
+	input  textinput.Model
+
+	status    string
+	statusErr bool
+}
+
+// New returns the root model.
+func New(opts Options) Model {
+	if opts.ListEvery <= 0 {
+		opts.ListEvery = 15 * time.Second
+	}
+	if opts.DetailEvery <= 0 {
+		opts.DetailEvery = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.every == nil {
+		opts.every = realEvery
+	}
+	ti := textinput.New()
+	ti.Prompt = "note> "
+	ti.Placeholder = "what you saw or did (enter to add, esc to cancel)"
+	ti.CharLimit = 4000
+	ti.SetVirtualCursor(false)
+	st := DefaultStyles(opts.Dark)
+	return Model{opts: opts, keys: DefaultKeyMap(), st: st, input: ti, status: "Loading incidents…", width: 80, height: 24}
+}
+
+// Init starts the first fetch and the list poll.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(fetchIncidents(m.opts.Source, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}),
+		tea.RequestBackgroundColor)
+}
+
+// Update hands each message to a small handler.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.st = DefaultStyles(msg.IsDark())
+		m.detail.st = m.st
+		m.detail.render()
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case tea.PasteMsg:
+		if m.prompt == promptNote {
+			var cmd tea.Cmd
+			m.input, cmd = m.input.Update(msg)
+			return m, cmd
+		}
+		return m, nil
+	case tea.MouseWheelMsg:
+		if m.screen == screenDetail && m.prompt == promptNone {
+			switch msg.Button {
+			case tea.MouseWheelUp:
+				m.detail.Scroll(-3)
+			case tea.MouseWheelDown:
+				m.detail.Scroll(3)
+			}
+		}
+		return m, nil
+	case listTickMsg:
+		if msg.gen != m.tickGen {
+			return m, nil
+		}
+		m.listGen++
+		return m, tea.Batch(fetchIncidents(m.opts.Source, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}))
+	case detailTickMsg:
+		if m.screen != screenDetail || msg.id != m.detail.inc.ID || msg.gen != m.detailGen {
+			return m, nil
+		}
+		return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, msg.id, msg.gen),
+			m.opts.every(m.opts.DetailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
+	case incidentsMsg:
+		return m.handleIncidents(msg), nil
+	case detailMsg:
+		return m.handleDetail(msg), nil
+	case journaledMsg:
+		return m.handleJournaled(msg)
+	case sentMsg:
+		return m.handleSent(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) layout() {
+	body := max(m.height-3, 1) // title bar, status line, key line
+	m.list.SetSize(m.width, body-1)
+	m.detail.SetSize(m.width, body)
+	m.input.SetWidth(max(m.width-len(m.input.Prompt)-1, 1))
+}
+
+func (m *Model) setStatus(s string, isErr bool) {
+	m.status, m.statusErr = s, isErr
+}
+
+func (m Model) handleIncidents(msg incidentsMsg) Model {
+	if msg.gen < m.listHad {
+		return m
+	}
+	if msg.err != nil {
+		m.stale = true
+		m.setStatus(oneLine(msg.err), true)
+		return m
+	}
+	m.listHad = msg.gen
+	m.stale = false
+	m.fetched = m.opts.Now()
+	m.list.SetIncidents(msg.list)
+	if m.status == "Loading incidents…" || m.statusErr {
+		m.setStatus("", false)
+	}
+	return m
+}
+
+func (m Model) handleDetail(msg detailMsg) Model {
+	if m.screen != screenDetail || msg.id != m.detail.inc.ID || msg.gen != m.detailGen {
+		return m
+	}
+	if msg.local != nil {
+		m.local = msg.local
+	}
+	if msg.err != nil {
+		m.setStatus(oneLine(msg.err), true)
+		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+		return m
+	}
+	m.detail.inc = msg.inc
+	m.detail.loaded = true
+	m.remote = msg.remote
+	m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+	return m
+}
+
+func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		m.setStatus("not sent: could not write the journal: "+oneLine(msg.err), true)
+		return m, nil
+	}
+	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
+		m.local = append(m.local, msg.event)
+		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+	}
+	m.setStatus(fmt.Sprintf("%s queued for %s", kindLabel(msg.event.Kind), m.incidentName(msg.incidentID)), false)
+	return m, send(m.opts.Source, m.opts.Journal, msg.event)
+}
+
+func (m Model) handleSent(msg sentMsg) (tea.Model, tea.Cmd) {
+	state, errText := incident.Sent, ""
+	if msg.err != nil {
+		state, errText = incident.Failed, oneLine(msg.err)
+	}
+	for i := range m.local {
+		if m.local[i].ID == msg.eventID {
+			m.local[i].State, m.local[i].Error = state, errText
+		}
+	}
+	name := m.incidentName(msg.incidentID)
+	switch {
+	case msg.err != nil:
+		m.setStatus(fmt.Sprintf("%s for %s failed: %s", kindLabel(msg.kind), name, oneLine(msg.err)), true)
+	case msg.journalErr != nil:
+		m.setStatus(fmt.Sprintf("%s sent for %s, but the journal could not record it: %s", kindLabel(msg.kind), name, oneLine(msg.journalErr)), true)
+	default:
+		m.setStatus(fmt.Sprintf("%s sent for %s", kindLabel(msg.kind), name), false)
+	}
+	m.listGen++
+	cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
+	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
+		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+		cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, msg.incidentID, m.detailGen))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// incidentName is "#123" for an incident we know, else its id.
+func (m Model) incidentName(id string) string {
+	if m.detail.inc.ID == id {
+		return fmt.Sprintf("#%d", m.detail.inc.Number)
+	}
+	for _, in := range m.list.incidents {
+		if in.ID == id {
+			return fmt.Sprintf("#%d", in.Number)
+		}
+	}
+	return incident.Clean(id)
+}
+
+// oneLine makes an error fit a status line.
+func oneLine(err error) string {
+	return incident.Clean(err.Error())
+}
+
+func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	switch m.prompt {
+	case promptHelp:
+		if key.Matches(msg, m.keys.Help, m.keys.Back, m.keys.Cancel) {
+			m.prompt = promptNone
+		} else if key.Matches(msg, m.keys.Quit) {
+			return m, tea.Quit
+		}
+		return m, nil
+	case promptConfirmResolve:
+		m.prompt = promptNone
+		if key.Matches(msg, m.keys.Confirm) {
+			return m, m.act(m.target, incident.KindResolve, "")
+		}
+		m.setStatus("resolve cancelled", false)
+		return m, nil
+	case promptNote:
+		switch msg.String() {
+		case "esc":
+			m.prompt = promptNone
+			m.input.Blur()
+			m.setStatus("note discarded", false)
+			return m, nil
+		case "enter":
+			text := strings.TrimSpace(m.input.Value())
+			if text == "" {
+				m.setStatus("empty note not added; type something or press esc", true)
+				return m, nil
+			}
+			m.prompt = promptNone
+			m.input.Blur()
+			m.input.Reset()
+			return m, m.act(m.target, incident.KindNote, text)
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, cmd
+	}
+
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.prompt = promptHelp
+		return m, nil
+	case key.Matches(msg, k.Refresh):
+		m.listGen++
+		m.setStatus("refreshing…", false)
+		cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
+		if m.screen == screenDetail {
+			cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen))
+		}
+		return m, tea.Batch(cmds...)
+	}
+	if m.screen == screenDetail {
+		return m.detailKey(msg)
+	}
+	return m.listKey(msg)
+}
+
+func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.list.Move(-1)
+	case key.Matches(msg, k.Down):
+		m.list.Move(1)
+	case key.Matches(msg, k.Top):
+		m.list.MoveTo(0)
+	case key.Matches(msg, k.Bottom):
+		m.list.MoveTo(-1)
+	case key.Matches(msg, k.Open):
+		sel, ok := m.list.Selected()
+		if !ok {
+			return m, nil
+		}
+		return m.open(sel)
+	case key.Matches(msg, k.Acknowledge, k.Resolve, k.Note):
+		sel, ok := m.list.Selected()
+		if !ok {
+			m.setStatus("no incident selected", true)
+			return m, nil
+		}
+		return m.startAction(msg, sel)
+	}
+	return m, nil
+}
+
+func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = screenList
+		m.detailGen++ // drop answers and ticks for the closed incident
+		return m, nil
+	case key.Matches(msg, k.Up):
+		m.detail.Scroll(-1)
+	case key.Matches(msg, k.Down):
+		m.detail.Scroll(1)
+	case key.Matches(msg, k.Top):
+		m.detail.ScrollTo(false)
+	case key.Matches(msg, k.Bottom):
+		m.detail.ScrollTo(true)
+	case key.Matches(msg, k.Acknowledge, k.Resolve, k.Note):
+		return m.startAction(msg, m.detail.inc)
+	}
+	return m, nil
+}
+
+func (m Model) open(in incident.Incident) (tea.Model, tea.Cmd) {
+	m.screen = screenDetail
+	m.detailGen++
+	m.detail = newDetail(in, m.st, m.opts.Location)
+	m.remote, m.local = nil, nil
+	m.layout()
+	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen),
+		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}))
+}
+
+// startAction begins acknowledge, resolve or note on an incident.
+func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model, tea.Cmd) {
+	k := m.keys
+	m.target = in
+	switch {
+	case key.Matches(msg, k.Acknowledge):
+		switch in.Status {
+		case incident.Acknowledged:
+			m.setStatus(fmt.Sprintf("#%d is already acknowledged", in.Number), false)
+			return m, nil
+		case incident.Resolved:
+			m.setStatus(fmt.Sprintf("#%d is resolved", in.Number), false)
+			return m, nil
+		}
+		return m, m.act(in, incident.KindAcknowledge, "")
+	case key.Matches(msg, k.Resolve):
+		if in.Status == incident.Resolved {
+			m.setStatus(fmt.Sprintf("#%d is already resolved", in.Number), false)
+			return m, nil
+		}
+		m.prompt = promptConfirmResolve
+	case key.Matches(msg, k.Note):
+		m.prompt = promptNote
+		m.input.Reset()
+		m.input.Focus() // the real terminal cursor blinks; no blink ticks needed
+	}
+	return m, nil
+}
+
+// act journals an action; handleJournaled sends it once it is on disk.
+func (m Model) act(in incident.Incident, kind incident.Kind, text string) tea.Cmd {
+	summary := text
+	switch kind {
+	case incident.KindAcknowledge:
+		summary = "acknowledged"
+	case incident.KindResolve:
+		summary = "resolved"
+	}
+	e := incident.Event{Kind: kind, Summary: summary, Actor: "you", At: m.opts.Now().UTC()}
+	return journal(m.opts.Journal, in.ID, e)
+}
+
+// View draws the title bar, the page, the status line and the key line.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "oncall"
+	if m.prompt == promptNote {
+		if c := m.input.Cursor(); c != nil {
+			c.Y = m.height - 2
+			v.Cursor = c
+		}
+	}
+	return v
+}
+
+func (m Model) render() string {
+	if m.width < 20 || m.height < 6 {
+		return fit("oncall: terminal too small", max(m.width, 1))
+	}
+	now := m.opts.Now()
+	var b strings.Builder
+	b.WriteString(m.titleBar(now) + "\n")
+	body := ""
+	switch {
+	case m.prompt == promptHelp:
+		body = m.helpView()
+	case m.screen == screenDetail:
+		body = m.detail.View()
+	default:
+		body = m.list.View(m.st, now)
+	}
+	lines := strings.Split(body, "\n")
+	bodyH := m.height - 3
+	for len(lines) < bodyH {
+		lines = append(lines, "")
+	}
+	b.WriteString(strings.Join(lines[:bodyH], "\n") + "\n")
+	b.WriteString(m.statusLine(now) + "\n")
+	b.WriteString(m.keyLine())
+	return b.String()
+}
+
+func (m Model) titleBar(now time.Time) string {
+	var trig, ack int
+	for _, in := range m.list.incidents {
+		switch in.Status {
+		case incident.Triggered:
+			trig++
+		case incident.Acknowledged:
+			ack++
+		}
+	}
+	left := m.st.Title.Render("oncall") + m.st.Faint.Render(" · "+m.opts.Label) +
+		fmt.Sprintf(" · %d active: ", trig+ack) + m.st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
+		", " + m.st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
+	right := ""
+	if !m.fetched.IsZero() {
+		right = "updated " + age(now.Sub(m.fetched)) + " ago"
+		if m.stale {
+			right = m.st.Error.Render("stale: " + right)
+		}
+	}
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return fit(left, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m Model) statusLine(time.Time) string {
+	switch m.prompt {
+	case promptConfirmResolve:
+		q := fmt.Sprintf("Resolve #%d %s? y to resolve, n to cancel", m.target.Number, incident.Clean(m.target.Title))
+		return m.st.Error.Render(fit(q, m.width))
+	case promptNote:
+		return fit(m.input.View(), m.width)
+	}
+	if m.statusErr {
+		return m.st.Error.Render(fit(m.status, m.width))
+	}
+	return m.st.Info.Render(fit(m.status, m.width))
+}
+
+func (m Model) keyLine() string {
+	var bs []key.Binding
+	switch {
+	case m.prompt == promptNote:
+		return m.st.Faint.Render(fit("enter add note · esc cancel", m.width))
+	case m.prompt == promptConfirmResolve:
+		bs = []key.Binding{m.keys.Confirm, m.keys.Cancel}
+	case m.prompt == promptHelp:
+		return m.st.Faint.Render(fit("? or esc close help", m.width))
+	case m.screen == screenDetail:
+		bs = m.keys.shortDetail()
+	default:
+		bs = m.keys.shortList()
+	}
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		parts = append(parts, m.st.HelpKey.Render(b.Help().Key)+" "+m.st.HelpDesc.Render(b.Help().Desc))
+	}
+	return fit(strings.Join(parts, m.st.Faint.Render(" · ")), m.width)
+}
+
+// helpView lists every binding, grouped, from the key map itself.
+func (m Model) helpView() string {
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render("Keys") + "\n")
+	for _, g := range m.keys.groups() {
+		b.WriteString("\n" + m.st.Header.Render(g.Title) + "\n")
+		for _, bind := range g.Bindings {
+			b.WriteString("  " + m.st.HelpKey.Render(fit(bind.Help().Key, 10)) + " " + m.st.HelpDesc.Render(bind.Help().Desc) + "\n")
+		}
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for i := range lines {
+		lines[i] = fit(lines[i], m.width)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,61 @@
+package tui
+
+import (
+	"image/color"
+
+	"charm.land/lipgloss/v2"
+)
+
+// Styles is every style the program draws with; one place, built once.
+type Styles struct {
+	Title      lipgloss.Style
+	Header     lipgloss.Style
+	Faint      lipgloss.Style
+	Selected   lipgloss.Style
+	Triggered  lipgloss.Style
+	Acked      lipgloss.Style
+	Resolved   lipgloss.Style
+	High       lipgloss.Style
+	Low        lipgloss.Style
+	Priority   lipgloss.Style
+	Error      lipgloss.Style
+	Info       lipgloss.Style
+	Queued     lipgloss.Style
+	Local      lipgloss.Style
+	Box        lipgloss.Style
+	HelpKey    lipgloss.Style
+	HelpDesc   lipgloss.Style
+	StatusLine lipgloss.Style
+}
+
+// DefaultStyles returns the styles for a dark or light background. Colour is
+// dropped by the renderer where the terminal has none (or NO_COLOR is set).
+func DefaultStyles(dark bool) Styles {
+	ld := lipgloss.LightDark(dark)
+	c := func(light, darkHex string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(darkHex)) }
+	red := c("#B3261E", "#FF6B6B")
+	amber := c("#8A5A00", "#F2C14E")
+	green := c("#1E7B34", "#6BD88B")
+	blue := c("#1F5FAD", "#7AB7FF")
+	faint := c("#6B6B6B", "#8A8A8A")
+	return Styles{
+		Title:      lipgloss.NewStyle().Bold(true),
+		Header:     lipgloss.NewStyle().Bold(true).Foreground(faint),
+		Faint:      lipgloss.NewStyle().Foreground(faint),
+		Selected:   lipgloss.NewStyle().Reverse(true),
+		Triggered:  lipgloss.NewStyle().Bold(true).Foreground(red),
+		Acked:      lipgloss.NewStyle().Foreground(amber),
+		Resolved:   lipgloss.NewStyle().Foreground(green),
+		High:       lipgloss.NewStyle().Bold(true).Foreground(red),
+		Low:        lipgloss.NewStyle().Foreground(faint),
+		Priority:   lipgloss.NewStyle().Bold(true),
+		Error:      lipgloss.NewStyle().Bold(true).Foreground(red),
+		Info:       lipgloss.NewStyle().Foreground(blue),
+		Queued:     lipgloss.NewStyle().Foreground(amber),
+		Local:      lipgloss.NewStyle().Foreground(blue),
+		Box:        lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
+		HelpKey:    lipgloss.NewStyle().Bold(true),
+		HelpDesc:   lipgloss.NewStyle().Foreground(faint),
+		StatusLine: lipgloss.NewStyle(),
+	}
+}
