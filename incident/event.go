@@ -65,8 +65,10 @@ type Event struct {
 type Timeline []Event
 
 // Merge combines provider events with local ones, oldest first. A local
-// event that the provider already shows (a note whose tag carries the local
-// id) appears once, as the provider's copy, since that is the shared record.
+// event that the provider already shows appears once, as the provider's
+// copy, since that is the shared record: a note whose tag carries the local
+// id, or a sent acknowledge or resolve matched by the provider's log entry
+// of the same kind within absorbWindow (clocks differ a little).
 // Ties in time keep provider events before local ones, then order by id, so
 // the result is the same on every machine.
 func Merge(remote, local []Event) Timeline {
@@ -79,7 +81,7 @@ func Merge(remote, local []Event) Timeline {
 	out := make(Timeline, 0, len(remote)+len(local))
 	out = append(out, remote...)
 	for _, e := range local {
-		if !landed[e.ID] {
+		if !landed[e.ID] && !absorbed(e, remote) {
 			out = append(out, e)
 		}
 	}
@@ -96,6 +98,24 @@ func Merge(remote, local []Event) Timeline {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	return out
+}
+
+// absorbWindow is how far apart a local status change and the provider's
+// record of it may be and still count as one event.
+const absorbWindow = 5 * time.Minute
+
+// absorbed reports whether a sent local status change is already on the
+// provider's log.
+func absorbed(e Event, remote []Event) bool {
+	if e.State != Sent || (e.Kind != KindAcknowledge && e.Kind != KindResolve) {
+		return false
+	}
+	for _, r := range remote {
+		if r.Kind == e.Kind && r.At.Sub(e.At).Abs() <= absorbWindow {
+			return true
+		}
+	}
+	return false
 }
 
 // noteTag is appended to notes sent to the provider. It is plain text so it

@@ -16,13 +16,16 @@ func TestMergeOrdersAndDeduplicates(t *testing.T) {
 		{ID: "L1", Kind: KindAcknowledge, At: t0.Add(2 * time.Minute), Origin: Local, State: Sent},
 		{ID: "L2", Kind: KindNote, At: t0.Add(170 * time.Second), Origin: Local, State: Sent, Summary: "rolled back"},
 		{ID: "L3", Kind: KindNote, At: t0.Add(4 * time.Minute), Origin: Local, State: Queued},
+		// Failed, and far from any remote resolve: both stay.
+		{ID: "L4", Kind: KindResolve, At: t0.Add(5 * time.Minute), Origin: Local, State: Failed},
 	}
 	got := Merge(remote, local)
 	var ids []string
 	for _, e := range got {
 		ids = append(ids, e.ID)
 	}
-	want := []string{"R1", "R2", "L1", "N1", "L3"}
+	// L1 is absorbed by R2 (sent, same kind, same minute); L2 by N1's tag.
+	want := []string{"R1", "R2", "N1", "L3", "L4"}
 	if len(ids) != len(want) {
 		t.Fatalf("Merge = %v, want %v", ids, want)
 	}

@@ -69,7 +69,7 @@ func (d *detailModel) render() {
 		case e.Origin == incident.Local && e.State == incident.Failed:
 			text += " [not sent: " + incident.Clean(e.Error) + "]"
 		case e.Origin == incident.Local:
-			text += " [you]"
+			text += " [journal]"
 		}
 		body := wrap(text, max(d.width-indent, 10))
 		for i, part := range body {

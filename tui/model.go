@@ -49,6 +49,9 @@ type Options struct {
 	Journal Journal
 	// Label names where incidents come from, shown in the title bar.
 	Label string
+	// Actor names the person at this terminal in journaled events; "you"
+	// when empty.
+	Actor string
 	// ListEvery and DetailEvery are the poll intervals (15s and 5s when zero).
 	ListEvery   time.Duration
 	DetailEvery time.Duration
@@ -104,6 +107,9 @@ func New(opts Options) Model {
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local
+	}
+	if opts.Actor == "" {
+		opts.Actor = "you"
 	}
 	if opts.every == nil {
 		opts.every = realEvery
@@ -447,7 +453,7 @@ func (m Model) act(in incident.Incident, kind incident.Kind, text string) tea.Cm
 	case incident.KindResolve:
 		summary = "resolved"
 	}
-	e := incident.Event{Kind: kind, Summary: summary, Actor: "you", At: m.opts.Now().UTC()}
+	e := incident.Event{Kind: kind, Summary: summary, Actor: m.opts.Actor, At: m.opts.Now().UTC()}
 	return journal(m.opts.Journal, in.ID, e)
 }
 

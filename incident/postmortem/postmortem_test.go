@@ -1,0 +1,407 @@
+package postmortem
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// berlin is a fixed zone (not the machine's) so the fixtures prove that the
+// draft writes UTC whatever zone the times arrive in.
+var berlin = time.FixedZone("CEST", 2*60*60)
+
+func at(hhmmss string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04:05", "2026-03-04 "+hhmmss, berlin)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func resolvedInput() Input {
+	inc := incident.Incident{
+		ID:               "Q1ABCDEF",
+		Number:           1234,
+		Title:            "Checkout latency above SLO",
+		Status:           incident.Resolved,
+		Urgency:          incident.High,
+		Priority:         "P1",
+		Service:          incident.Ref{ID: "PSVC", Name: "checkout-api"},
+		EscalationPolicy: incident.Ref{ID: "PEP", Name: "Payments"},
+		Assignees:        []incident.Responder{{ID: "U1", Name: "Jane Doe"}},
+		URL:              "https://acme.pagerduty.com/incidents/Q1ABCDEF",
+		CreatedAt:        at("11:58:00"),
+		ResolvedAt:       at("13:00:30"),
+	}
+	tl := incident.Timeline{
+		{ID: "L1", Kind: incident.KindTrigger, At: at("11:58:00"), Actor: "Datadog", Summary: "Triggered through the API.", Origin: incident.Remote},
+		{ID: "A1", Kind: incident.KindAlert, At: at("11:58:00"), Summary: "p99 latency > 2s on checkout-api", Origin: incident.Remote},
+		{ID: "L2", Kind: incident.KindNotify, At: at("11:58:05"), Summary: "Notified Jane Doe by push notification.", Origin: incident.Remote},
+		{ID: "L3", Kind: incident.KindAcknowledge, At: at("12:02:10"), Actor: "Jane Doe", Summary: "Acknowledged by Jane Doe.", Origin: incident.Remote},
+		{ID: "N1", Kind: incident.KindNote, At: at("12:05:00"), Actor: "Jane Doe",
+			Summary: "db pool | saturated\nsee \x1b[31mgrafana\x1b[0m", Origin: incident.Remote, LocalID: "loc1"},
+		{ID: "L4", Kind: incident.KindEscalate, At: at("12:10:00"), Actor: "Jane Doe", Summary: "Escalated to level 2.", Origin: incident.Remote},
+		{ID: "N2", Kind: incident.KindNote, At: at("12:20:00"), Actor: "Ravi Kumar", Summary: "Rolled back deploy `4.12` of checkout-api", Origin: incident.Remote},
+		{ID: "N3", Kind: incident.KindNote, At: at("12:40:00"), Actor: "Jane Doe", Summary: "Latency back under 300ms", Origin: incident.Remote},
+		{ID: "L5", Kind: incident.KindResolve, At: at("13:00:30"), Actor: "Jane Doe", Summary: "Resolved by Jane Doe.", Origin: incident.Remote},
+	}
+	return Input{Incident: inc, Timeline: tl, Now: at("15:30:00")}
+}
+
+func activeInput() Input {
+	in := resolvedInput()
+	in.Incident.Status = incident.Acknowledged
+	in.Incident.ResolvedAt = time.Time{}
+	in.Timeline = in.Timeline[:len(in.Timeline)-1] // no resolve yet
+	in.Timeline = append(in.Timeline,
+		incident.Event{ID: "loc2", Kind: incident.KindNote, At: at("12:50:00"), Actor: "Ravi Kumar",
+			Summary: "Cache hit rate recovering", Origin: incident.Local, State: incident.Queued},
+		incident.Event{ID: "loc3", Kind: incident.KindResolve, At: at("12:55:00"), Actor: "Ravi Kumar",
+			Origin: incident.Local, State: incident.Failed, Error: "403 Forbidden:\nnot allowed"},
+	)
+	in.Now = at("13:10:00")
+	return in
+}
+
+func render(t *testing.T, in Input) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Markdown(&b, in); err != nil {
+		t.Fatalf("Markdown: %v", err)
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("draft differs from %s (run go test -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestMarkdownResolvedGolden(t *testing.T) {
+	got := render(t, resolvedInput())
+	golden(t, "resolved", got)
+	checkStructure(t, got)
+
+	for _, want := range []string{
+		"# Postmortem: Checkout latency above SLO\n",
+		"- **Incident:** #1234 (<https://acme.pagerduty.com/incidents/Q1ABCDEF>)\n",
+		"- **Status:** Draft\n",
+		"| Time (UTC) | Who | Event |\n|---|---|---|\n",
+		// 12:05 in +02:00 is 10:05 UTC.
+		"| 2026-03-04 10:05:00 | Jane Doe | Note: db pool \\| saturated see grafana |\n",
+		"| 2026-03-04 10:02:10 | Jane Doe | Acknowledged |\n",
+		"| 2026-03-04 09:58:00 | — | Alert: p99 latency \\> 2s on checkout-api |\n",
+		"| 2026-03-04 10:20:00 | Ravi Kumar | Note: Rolled back deploy \\`4.12\\` of checkout-api |\n",
+		"- **Jane Doe** (assignee): acknowledged, escalated, 2 notes, resolved\n",
+		"It was resolved at 2026-03-04 11:00:30 UTC, after 1h 03m.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("draft lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "Still open") {
+		t.Error("resolved incident marked as still open")
+	}
+}
+
+func TestMarkdownActive(t *testing.T) {
+	got := render(t, activeInput())
+	golden(t, "active", got)
+	checkStructure(t, got)
+
+	for _, want := range []string{
+		"> **Still open:** this incident was still open (acknowledged, not resolved) when this draft was written at 2026-03-04 11:10:00 UTC.\n",
+		"It was still acknowledged at the time of writing, 1h 12m after it began.",
+		"| 2026-03-04 10:50:00 | Ravi Kumar | Note: Cache hit rate recovering _(queued locally, not yet sent to PagerDuty)_ |\n",
+		"| 2026-03-04 10:55:00 | Ravi Kumar | Resolved _(failed to send to PagerDuty: 403 Forbidden: not allowed)_ |\n",
+		// The failed resolve did not take effect.
+		"- **Ravi Kumar**: 2 notes, 1 action that failed to sync\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("draft lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "was resolved") {
+		t.Error("active incident described as resolved")
+	}
+}
+
+func TestHostileText(t *testing.T) {
+	in := resolvedInput()
+	in.Incident.Title = "Pwn\x1b]8;;http://evil\x07ed | `x` <script>alert(1)</script> [click](javascript:alert(1)) #"
+	in.Incident.Service.Name = "svc\n# injected heading"
+	in.Incident.Priority = "P1 | x"
+	in.Incident.URL = "javascript:alert(1)"
+	in.Incident.Assignees = append(in.Incident.Assignees, incident.Responder{Name: "- evil\n- list"})
+	in.Timeline = append(in.Timeline,
+		incident.Event{ID: "X1", Kind: incident.KindNote, At: at("13:05:00"),
+			Actor:   "Mallory | \x1b[2J\r\nBob",
+			Summary: "line1\r\n| --- | --- |\n\u202eevil\u202c ``code | span`` \\| trailing\\",
+			Origin:  incident.Remote},
+		incident.Event{ID: "X2", Kind: "made_up_kind", At: at("13:06:00"), Summary: "*bold* _it_ ~~s~~ $x$", Origin: incident.Remote},
+	)
+	got := render(t, in)
+	checkStructure(t, got)
+
+	for _, bad := range []string{"\x1b", "\r", "\u202e", "\n# injected", "\n- list", "(<javascript"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("draft contains %q:\n%s", bad, got)
+		}
+	}
+	// Markup from outside may appear only as escaped, literal text.
+	for _, bad := range []string{"<script", "</script", "[click]", "](", "`x`", "*bold*", "_it_", "~~s~~", "$x$"} {
+		if hasUnescaped(got, bad) {
+			t.Errorf("draft contains unescaped %q:\n%s", bad, got)
+		}
+	}
+	for _, want := range []string{
+		"# Postmortem: Pwned \\| \\`x\\` \\<script\\>alert(1)\\</script\\> \\[click\\](javascript:alert(1)) \\#\n",
+		"- **Incident:** #1234\n",
+		"- **Service:** svc # injected heading\n",
+		"- **Priority / urgency:** P1 \\| x / high\n",
+		"| 2026-03-04 11:05:00 | Mallory \\| Bob | Note: line1 \\| --- \\| --- \\| evil \\`\\`code \\| span\\`\\` \\\\\\| trailing\\\\ |\n",
+		"| 2026-03-04 11:06:00 | — | \\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\$x\\$ |\n",
+		"- **Mallory \\| Bob**: 1 note\n",
+		"- **- evil - list** (assignee): no recorded actions\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("draft lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// checkStructure asserts what must hold for any draft: table rows have
+// exactly three cells, and placeholders render literally.
+func checkStructure(t *testing.T, md string) {
+	t.Helper()
+	inTable := false
+	for line := range strings.Lines(md) {
+		line = strings.TrimSuffix(line, "\n")
+		if strings.HasPrefix(line, "|") {
+			inTable = true
+			if n := countUnescapedPipes(line); n != 4 {
+				t.Errorf("table row has %d cell borders, want 4: %q", n, line)
+			}
+			continue
+		}
+		if inTable && line != "" {
+			t.Errorf("table not followed by a blank line: %q", line)
+		}
+		inTable = false
+	}
+	// A placeholder must be neither raw HTML nor an autolink: a word, a
+	// colon, then text with a space and no angle brackets.
+	ok := regexp.MustCompile(`^_<[a-z]+: [^<>\n]+>_$`)
+	for _, m := range regexp.MustCompile(`_<[^\n]*?>_`).FindAllString(md, -1) {
+		if !ok.MatchString(m) {
+			t.Errorf("placeholder %q may not render literally", m)
+		}
+	}
+}
+
+// hasUnescaped reports whether sub occurs in s with its first character not
+// escaped by a backslash.
+func hasUnescaped(s, sub string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+			continue
+		}
+		if strings.HasPrefix(s[i:], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func countUnescapedPipes(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n
+}
+
+func TestTimesIndependentOfZone(t *testing.T) {
+	a := resolvedInput()
+	b := resolvedInput()
+	tokyo := time.FixedZone("JST", 9*60*60)
+	b.Incident.CreatedAt = b.Incident.CreatedAt.In(tokyo)
+	b.Incident.ResolvedAt = b.Incident.ResolvedAt.In(time.UTC)
+	b.Now = b.Now.In(tokyo)
+	for i := range b.Timeline {
+		b.Timeline[i].At = b.Timeline[i].At.In(tokyo)
+	}
+	if ga, gb := render(t, a), render(t, b); ga != gb {
+		t.Errorf("draft depends on the zone of its times:\n%s\n---\n%s", ga, gb)
+	}
+}
+
+func TestUnsortedTimelineIsOrdered(t *testing.T) {
+	in := resolvedInput()
+	want := render(t, in)
+	// Move the last event (the resolve) to the front; events with equal
+	// times keep their relative order, as Merge left it.
+	tl := in.Timeline
+	in.Timeline = append(incident.Timeline{tl[len(tl)-1]}, tl[:len(tl)-1]...)
+	if got := render(t, in); got != want {
+		t.Errorf("unsorted timeline gives a different draft:\n%s", got)
+	}
+}
+
+func TestEmptyInput(t *testing.T) {
+	got := render(t, Input{})
+	checkStructure(t, got)
+	for _, want := range []string{
+		"# Postmortem: Untitled incident\n",
+		"- **Incident:** unknown\n",
+		"_<responders: ",
+		"_<timeline: ",
+		"_<date: when this draft was written>_",
+		"- **Incident state:** unknown\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("draft lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteError(t *testing.T) {
+	if err := Markdown(failWriter{}, resolvedInput()); err == nil {
+		t.Fatal("want the writer's error")
+	}
+}
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"  plain text  ", "plain text"},
+		{"a|b", `a\|b`},
+		{"a\nb\r\nc\td", "a b c d"},
+		{"`code`", "\\`code\\`"},
+		{`back\slash`, `back\\slash`},
+		{`\|`, `\\\|`},
+		{"\x1b[1mbold\x1b[0m", "bold"},
+		{"<b>&amp;</b>", `\<b\>&amp;\</b\>`},
+		{"émoji ✓", "émoji ✓"},
+	} {
+		if got := cell(tc.in); got != tc.want {
+			t.Errorf("cell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSafeURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://acme.pagerduty.com/incidents/Q1", "https://acme.pagerduty.com/incidents/Q1"},
+		{"http://example.com/a?b=c#d", "http://example.com/a?b=c#d"},
+		{"", ""},
+		{"javascript:alert(1)", ""},
+		{"https://user:pw@evil.example/", ""},
+		{"https://a.example/x>y", ""},
+		{"https://a.example/x y", ""},
+		{"https://a.example/ü", ""},
+		{"/relative/path", ""},
+		{"https:opaque", ""},
+		{"\x1b]8;;https://x.example\x07https://a.example/", "https://a.example/"},
+	} {
+		if got := safeURL(tc.in); got != tc.want {
+			t.Errorf("safeURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{45 * time.Second, "45s"},
+		{12*time.Minute + 5*time.Second, "12m 5s"},
+		{time.Hour + 2*time.Minute + 29*time.Second, "1h 02m"},
+		{27*time.Hour + 15*time.Minute, "27h 15m"},
+	} {
+		if got := duration(tc.d); got != tc.want {
+			t.Errorf("duration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func FuzzCell(f *testing.F) {
+	for _, s := range []string{
+		"", "a|b", "a\nb", `\|`, `\\|`, "`|`", "\x1b[31m|\x1b[0m", "\r\n|\u2028|\u0085", "trailing\\", "\xff|\xfe",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := cell(s)
+		if strings.ContainsAny(got, "\n\r\x1b") {
+			t.Fatalf("cell(%q) = %q has a line break or escape", s, got)
+		}
+		// Strictly: a backslash escapes the next character, and no bare pipe
+		// remains. GFM's table splitter is looser (any '\' before '|'), so
+		// also require that every pipe has a backslash right before it.
+		for i := 0; i < len(got); i++ {
+			switch got[i] {
+			case '\\':
+				if i+1 == len(got) {
+					t.Fatalf("cell(%q) = %q ends in a lone backslash", s, got)
+				}
+				i++
+			case '|':
+				t.Fatalf("cell(%q) = %q has an unescaped pipe", s, got)
+			}
+		}
+		for i := 0; i < len(got); i++ {
+			if got[i] == '|' && (i == 0 || got[i-1] != '\\') {
+				t.Fatalf("cell(%q) = %q has a pipe without a backslash", s, got)
+			}
+		}
+		// Escaping is lossless: unescaping gives the cleaned, one-line text.
+		var un strings.Builder
+		for i := 0; i < len(got); i++ {
+			if got[i] == '\\' {
+				i++
+			}
+			un.WriteByte(got[i])
+		}
+		if want := strings.Join(strings.Fields(incident.Clean(s)), " "); un.String() != want {
+			t.Fatalf("cell(%q) = %q, unescapes to %q, want %q", s, got, un.String(), want)
+		}
+	})
+}
