@@ -69,8 +69,9 @@ type Timeline []Event
 // copy, since that is the shared record: a note whose tag carries the local
 // id, or a sent acknowledge or resolve matched by the provider's log entry
 // of the same kind within absorbWindow (clocks differ a little).
-// Ties in time keep provider events before local ones, then order by id, so
-// the result is the same on every machine.
+// Events at the same second are told in causal order (an alert, then the
+// trigger, then who was paged), provider before local, and otherwise keep
+// the order they came in.
 func Merge(remote, local []Event) Timeline {
 	landed := make(map[string]bool)
 	for _, e := range remote {
@@ -89,15 +90,32 @@ func Merge(remote, local []Event) Timeline {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(rank(a.Kind), rank(b.Kind)); c != 0 {
+			return c
+		}
 		if a.Origin != b.Origin {
 			if a.Origin == Remote {
 				return -1
 			}
 			return 1
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return 0
 	})
 	return out
+}
+
+// kindRank orders events that share a timestamp.
+var kindRank = map[Kind]int{
+	KindAlert: 1, KindTrigger: 2, KindAssign: 3, KindNotify: 4, KindEscalate: 5,
+	KindAcknowledge: 6, KindNote: 7, KindSnooze: 8, KindResolve: 9, KindOther: 10,
+}
+
+// rank is kindRank with unknown kinds last.
+func rank(k Kind) int {
+	if r, ok := kindRank[k]; ok {
+		return r
+	}
+	return len(kindRank) + 1
 }
 
 // absorbWindow is how far apart a local status change and the provider's

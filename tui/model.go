@@ -561,17 +561,33 @@ func (m Model) keyLine() string {
 	return fit(strings.Join(parts, m.st.Faint.Render(" · ")), m.width)
 }
 
-// helpView lists every binding, grouped, from the key map itself.
+// helpView lists every binding, grouped, from the key map itself. Groups
+// flow into as many columns as the height needs, so a small terminal still
+// shows every key.
 func (m Model) helpView() string {
-	var b strings.Builder
-	b.WriteString(m.st.Title.Render("Keys") + "\n")
+	avail := max(m.height-3-2, 4) // body minus the heading and its gap
+	var cols []string
+	var col []string
 	for _, g := range m.keys.groups() {
-		b.WriteString("\n" + m.st.Header.Render(g.Title) + "\n")
+		block := []string{m.st.Header.Render(g.Title)}
 		for _, bind := range g.Bindings {
-			b.WriteString("  " + m.st.HelpKey.Render(fit(bind.Help().Key, 10)) + " " + m.st.HelpDesc.Render(bind.Help().Desc) + "\n")
+			block = append(block, "  "+m.st.HelpKey.Render(fit(bind.Help().Key, 8))+" "+m.st.HelpDesc.Render(bind.Help().Desc))
 		}
+		if len(col) > 0 && len(col)+1+len(block) > avail {
+			cols = append(cols, strings.Join(col, "\n"))
+			col = nil
+		}
+		if len(col) > 0 {
+			col = append(col, "")
+		}
+		col = append(col, block...)
 	}
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	cols = append(cols, strings.Join(col, "\n"))
+	for i := range cols[:len(cols)-1] {
+		cols[i] = lipgloss.NewStyle().PaddingRight(4).Render(cols[i])
+	}
+	body := m.st.Title.Render("Keys") + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, cols...)
+	lines := strings.Split(body, "\n")
 	for i := range lines {
 		lines[i] = fit(lines[i], m.width)
 	}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/incident/pdsim"
+)
+
+func newDemoCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Open the interactive view against the built-in PagerDuty simulator",
+		Long: `demo starts the PagerDuty simulator on a loopback port and opens the
+interactive view against it: no account and no token needed. Incidents
+trigger, escalate and collect notes from other responders over the next
+minutes, so the view is alive.
+
+Actions go to a fresh journal that is removed on exit, unless --db names one.`,
+		Example: `  oncall demo
+  oncall demo --db /tmp/demo-journal.db   # keep the demo's journal`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), g.db)
+		},
+	}
+}
+
+func runDemo(ctx context.Context, db string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sim := pdsim.New(pdsim.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start the simulator: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	if db == "" {
+		dir, err := os.MkdirTemp("", "oncall-demo-")
+		if err != nil {
+			return fmt.Errorf("make the demo journal: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		db = filepath.Join(dir, "journal.db")
+	}
+	src, err := pagerduty.New(pagerduty.Config{
+		Token:       pdsim.DemoToken,
+		APIURL:      "http://" + ln.Addr().String(),
+		TokenSource: "the demo",
+		Timeout:     5 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)"})
+}
+
+func newSimulateCmd() *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "simulate",
+		Short: "Run the PagerDuty simulator as a standalone server",
+		Long: `simulate serves the PagerDuty REST API v2 simulator that backs the demo,
+so that oncall (with --api-url) and other tools can be pointed at it.`,
+		Example: `  oncall simulate --addr 127.0.0.1:8089 &
+  PAGERDUTY_TOKEN=` + pdsim.DemoToken + ` oncall --api-url http://127.0.0.1:8089`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usageError{fmt.Errorf("listen on %s: %w", addr, err)}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "PagerDuty simulator on http://%s (token %q, user %s)\n", ln.Addr(), pdsim.DemoToken, pdsim.DemoUserEmail)
+			srv := &http.Server{Handler: pdsim.New(pdsim.Options{}), ReadHeaderTimeout: 5 * time.Second}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			go func() {
+				<-ctx.Done()
+				_ = srv.Close()
+			}()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on")
+	return cmd
+}

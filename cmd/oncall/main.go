@@ -1,0 +1,59 @@
+// Command oncall is the terminal on-call companion: it lists PagerDuty
+// incidents, shows their live timelines, journals every responder action
+// locally before sending it, and writes postmortem drafts.
+//
+// This package only parses flags and wires the parts together; each
+// subcommand has an options struct and a run function so that behaviour is
+// tested apart from parsing.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// Exit codes, the same for every non-interactive command.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitAuth        = 3
+	exitUnreachable = 4
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cmd := newRootCmd()
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "oncall: "+incident.Clean(err.Error()))
+	return exitCode(err)
+}
+
+// usageError marks mistakes in how a command was called.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, incident.ErrUnauthorized), errors.Is(err, incident.ErrForbidden):
+		return exitAuth
+	case errors.Is(err, incident.ErrUnreachable):
+		return exitUnreachable
+	default:
+		return exitError
+	}
+}

@@ -1,0 +1,158 @@
+package pdsim
+
+import (
+	"strings"
+	"time"
+)
+
+// The account's fixed directory: users, escalation policies, services and
+// priorities. Every Server has the same directory, so a scenario (or a test)
+// can name people by email and services by name.
+
+type user struct {
+	id, name, email string
+	timeZone, role  string
+	jobTitle, color string
+}
+
+type policy struct {
+	id, name, description string
+	delayMinutes          int
+	levels                [][]*user // levels[0] is escalation level 1
+	services              []*service
+}
+
+type service struct {
+	id, name, description string
+	policy                *policy
+	createdAt             time.Time
+}
+
+type priority struct {
+	id, name, description string
+}
+
+type directory struct {
+	users      []*user
+	policies   []*policy
+	services   []*service
+	priorities []*priority
+}
+
+// userByEmail finds a user by email, ignoring case as PagerDuty does.
+func (d *directory) userByEmail(email string) *user {
+	email = strings.TrimSpace(email)
+	for _, u := range d.users {
+		if strings.EqualFold(u.email, email) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (d *directory) userByID(id string) *user {
+	for _, u := range d.users {
+		if u.id == id {
+			return u
+		}
+	}
+	return nil
+}
+
+// serviceByRef finds a service by id or by name.
+func (d *directory) serviceByRef(ref string) *service {
+	for _, s := range d.services {
+		if s.id == ref || s.name == ref {
+			return s
+		}
+	}
+	return nil
+}
+
+// priorityByRef finds a priority by id or by name ("P1").
+func (d *directory) priorityByRef(ref string) *priority {
+	for _, p := range d.priorities {
+		if p.id == ref || strings.EqualFold(p.name, ref) {
+			return p
+		}
+	}
+	return nil
+}
+
+// DemoUserEmail is the email of the user that GET /users/me returns for the
+// server's token: the person running `oncall demo`.
+const DemoUserEmail = "alex.rivera@example.com"
+
+// Emails of the other people in the simulated account; scenarios and tests
+// use them as note authors and in From headers.
+const (
+	EmailPriya  = "priya.natarajan@example.com"
+	EmailMarcus = "marcus.chen@example.com"
+	EmailSofia  = "sofia.lindqvist@example.com"
+	EmailJamal  = "jamal.okafor@example.com"
+	EmailHannah = "hannah.weber@example.com"
+	EmailDiego  = "diego.morales@example.com"
+	EmailYuki   = "yuki.tanaka@example.com"
+)
+
+// Service names of the simulated account.
+const (
+	ServiceCheckout      = "checkout-api"
+	ServicePayments      = "payments-gateway"
+	ServiceSearch        = "search"
+	ServiceAuth          = "auth"
+	ServiceNotifications = "notifications"
+	ServiceInventoryDB   = "inventory-db"
+	ServiceCDN           = "cdn-edge"
+)
+
+// newDirectory builds the account. Ids are fixed so that tests can name them.
+func newDirectory(created time.Time) *directory {
+	u := func(id, name, email, tz, role, title, color string) *user {
+		return &user{id: id, name: name, email: email, timeZone: tz, role: role, jobTitle: title, color: color}
+	}
+	alex := u("PAR1V3A", "Alex Rivera", DemoUserEmail, "America/New_York", "user", "Site Reliability Engineer", "teal")
+	priya := u("PPN7T2Q", "Priya Natarajan", EmailPriya, "Europe/London", "user", "Payments Engineer", "purple")
+	marcus := u("PMC4H8N", "Marcus Chen", EmailMarcus, "America/Los_Angeles", "user", "Search Engineer", "orange")
+	sofia := u("PSL2Q9D", "Sofia Lindqvist", EmailSofia, "Europe/Stockholm", "user", "Identity Engineer", "green")
+	jamal := u("PJO6K1F", "Jamal Okafor", EmailJamal, "America/Chicago", "manager", "Engineering Manager, Checkout", "red")
+	hannah := u("PHW3M5C", "Hannah Weber", EmailHannah, "Europe/Berlin", "user", "Search Engineer", "blue")
+	diego := u("PDM8R4X", "Diego Morales", EmailDiego, "America/Mexico_City", "user", "Security Engineer", "brown")
+	yuki := u("PYT5W7J", "Yuki Tanaka", EmailYuki, "Asia/Tokyo", "user", "Platform Engineer", "cayenne")
+
+	pol := func(id, name, desc string, levels ...[]*user) *policy {
+		return &policy{id: id, name: name, description: desc, delayMinutes: 15, levels: levels}
+	}
+	checkoutEP := pol("PEP1CHK", "Checkout On-Call", "Checkout and cart; Jamal is the backstop.", []*user{alex}, []*user{jamal})
+	paymentsEP := pol("PEP2PAY", "Payments On-Call", "Card processing and payouts.", []*user{priya}, []*user{alex}, []*user{jamal})
+	searchEP := pol("PEP3SRC", "Search On-Call", "Search indexing and query serving.", []*user{marcus}, []*user{hannah})
+	identityEP := pol("PEP4IDN", "Identity On-Call", "Login, tokens and sessions.", []*user{sofia}, []*user{diego})
+	platformEP := pol("PEP5PLT", "Platform On-Call", "Databases, queues and the edge.", []*user{yuki}, []*user{jamal})
+
+	svc := func(id, name, desc string, p *policy) *service {
+		s := &service{id: id, name: name, description: desc, policy: p, createdAt: created}
+		p.services = append(p.services, s)
+		return s
+	}
+	d := &directory{
+		users:    []*user{alex, priya, marcus, sofia, jamal, hannah, diego, yuki},
+		policies: []*policy{checkoutEP, paymentsEP, searchEP, identityEP, platformEP},
+		priorities: []*priority{
+			{"PRI1XK2", "P1", "Critical: customer-facing outage, all hands."},
+			{"PRI2MB7", "P2", "High: major degradation, customers affected."},
+			{"PRI3QZ4", "P3", "Moderate: partial degradation, workaround exists."},
+			{"PRI4HT9", "P4", "Low: minor impact, fix during working hours."},
+			{"PRI5NV3", "P5", "Informational: no customer impact."},
+		},
+	}
+	d.services = []*service{
+		svc("PSV1CKO", ServiceCheckout, "Cart and order placement API.", checkoutEP),
+		svc("PSV2PAY", ServicePayments, "Card authorization and capture.", paymentsEP),
+		svc("PSV3SRC", ServiceSearch, "Product search queries.", searchEP),
+		svc("PSV4ATH", ServiceAuth, "Login, OAuth and token refresh.", identityEP),
+		svc("PSV5NTF", ServiceNotifications, "Email, SMS and push delivery.", platformEP),
+		svc("PSV6INV", ServiceInventoryDB, "Inventory PostgreSQL cluster.", platformEP),
+		svc("PSV7CDN", ServiceCDN, "CDN and TLS termination.", platformEP),
+	}
+	return d
+}

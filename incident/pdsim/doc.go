@@ -1,0 +1,41 @@
+// Package pdsim simulates PagerDuty's REST API v2 over net/http, so that
+// `oncall demo` and the integration tests drive the real go-pagerduty
+// client (and the real adapter) over real HTTP instead of a Go-level mock.
+//
+// A Server holds one simulated account: a fixed directory of users,
+// escalation policies, services and priorities (see DemoUserEmail, the
+// Email* and Service* constants), and the incidents a Scenario creates and
+// changes over time. It serves, in PagerDuty's JSON shapes:
+//
+//	GET  /incidents                      statuses[], urgencies[], service_ids[], user_ids[],
+//	                                     incident_key, since, until, date_range, sort_by
+//	PUT  /incidents                      bulk status, assignments, escalation, priority
+//	GET  /incidents/{id}                 PUT /incidents/{id}
+//	GET  /incidents/{id}/log_entries     since, until, is_overview; newest first
+//	GET  /incidents/{id}/alerts          statuses[], alert_key, sort_by
+//	GET  /incidents/{id}/notes           POST /incidents/{id}/notes
+//	POST /incidents/{id}/snooze
+//	GET  /users/me, /users, /users/{id}, /services, /escalation_policies, /priorities
+//
+// Invariants:
+//   - Every request needs "Authorization: Token token=<token>"; otherwise
+//     401 with error code 2006. Writes (PUT /incidents, PUT /incidents/{id},
+//     POST notes, POST snooze) need a From header naming a known user's
+//     email: missing is 400 with code 2016, unknown is 400 with code 2001.
+//     Errors always carry PagerDuty's body
+//     {"error":{"message":...,"code":...,"errors":[...]}} as application/json.
+//   - Lists use classic pagination: limit (default 25, capped at 100),
+//     offset, more, and total (null unless total=true); offset+limit over
+//     10,000 is 400 with code 2002.
+//   - Time comes only from Options.Now. Scenario steps are applied lazily,
+//     in order, when a request (or a hook) arrives at or after their time,
+//     and each change is stamped with its step's time, so a fake clock
+//     makes every response reproducible. Times are UTC, to the second,
+//     written as "2006-01-02T15:04:05Z".
+//   - Ids are generated from a fixed seed: the same scenario and the same
+//     sequence of requests yield the same ids.
+//   - One mutex guards all state; the Server is safe for concurrent use.
+//   - Every acknowledge, resolve, escalation, reassignment, note and snooze
+//     appends the log entries PagerDuty would, with the acting user (the
+//     From header on writes) as agent.
+package pdsim

@@ -1,0 +1,559 @@
+package pdsim
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// incidentByPath finds the incident named by the {id} path segment.
+func (s *Server) incidentByPath(c *call) (*incident, *apiError) {
+	id := c.r.PathValue("id")
+	inc := s.world.byID[id]
+	if inc == nil {
+		return nil, errNotFound("Incident Not Found")
+	}
+	return inc, nil
+}
+
+func oneOf(values []string, allowed ...string) bool {
+	for _, v := range values {
+		if !slices.Contains(allowed, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// GET /incidents
+func (s *Server) listIncidents(c *call) (int, any, *apiError) {
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	statuses := multi(q, "statuses")
+	if !oneOf(statuses, statusTriggered, statusAcknowledged, statusResolved) {
+		return 0, nil, errInvalid("Statuses must be triggered, acknowledged or resolved")
+	}
+	urgencies := multi(q, "urgencies")
+	if !oneOf(urgencies, urgencyHigh, urgencyLow) {
+		return 0, nil, errInvalid("Urgencies must be high or low")
+	}
+	serviceIDs, userIDs := multi(q, "service_ids"), multi(q, "user_ids")
+	key := q.Get("incident_key")
+	var since, until time.Time
+	if q.Get("date_range") != "all" {
+		if since, until, err = parseRange(q); err != nil {
+			return 0, nil, err
+		}
+	}
+	less, err := incidentOrder(multi(q, "sort_by"))
+	if err != nil {
+		return 0, nil, err
+	}
+
+	var matched []*incident
+	for _, inc := range s.world.incidents {
+		switch {
+		case len(statuses) > 0 && !slices.Contains(statuses, inc.status),
+			len(urgencies) > 0 && !slices.Contains(urgencies, inc.urgency),
+			len(serviceIDs) > 0 && !slices.Contains(serviceIDs, inc.service.id),
+			len(userIDs) > 0 && !slices.ContainsFunc(inc.assignments, func(a assignment) bool { return slices.Contains(userIDs, a.user.id) }),
+			key != "" && inc.key != key,
+			!inRange(inc.createdAt, since, until):
+			continue
+		}
+		matched = append(matched, inc)
+	}
+	slices.SortStableFunc(matched, less)
+	pageItems, meta := paginate(matched, p)
+	return http.StatusOK, struct {
+		Incidents []wireIncident `json:"incidents"`
+		wireListMeta
+	}{mapSlice(pageItems, toWireIncident), meta}, nil
+}
+
+// incidentOrder parses sort_by: up to two of incident_number, created_at,
+// resolved_at, urgency, each optionally :asc or :desc. The default is
+// oldest first.
+func incidentOrder(fields []string) (func(a, b *incident) int, *apiError) {
+	var parts []string
+	for _, f := range fields {
+		parts = append(parts, strings.Split(f, ",")...)
+	}
+	if len(parts) > 2 {
+		return nil, errInvalid("Sort by accepts at most two fields")
+	}
+	type key struct {
+		cmp  func(a, b *incident) int
+		desc bool
+	}
+	var keys []key
+	for _, part := range parts {
+		name, dir, _ := strings.Cut(strings.TrimSpace(part), ":")
+		k := key{desc: dir == "desc"}
+		if dir != "" && dir != "asc" && dir != "desc" {
+			return nil, errInvalid(fmt.Sprintf("Sort by %q: direction must be asc or desc", part))
+		}
+		switch name {
+		case "created_at":
+			k.cmp = func(a, b *incident) int { return a.createdAt.Compare(b.createdAt) }
+		case "resolved_at":
+			k.cmp = func(a, b *incident) int { return a.resolvedAt.Compare(b.resolvedAt) }
+		case "incident_number":
+			k.cmp = func(a, b *incident) int { return cmp.Compare(a.number, b.number) }
+		case "urgency":
+			k.cmp = func(a, b *incident) int { return cmp.Compare(a.urgency, b.urgency) } // "high" < "low"
+		default:
+			return nil, errInvalid(fmt.Sprintf("Sort by %q is not supported: use incident_number, created_at, resolved_at or urgency", name))
+		}
+		keys = append(keys, k)
+	}
+	return func(a, b *incident) int {
+		for _, k := range keys {
+			c := k.cmp(a, b)
+			if k.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		// Ties: oldest first, then by number; with a leading desc key, newest first.
+		c := cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.number, b.number))
+		if len(keys) > 0 && keys[0].desc {
+			c = -c
+		}
+		return c
+	}, nil
+}
+
+// GET /incidents/{id}
+func (s *Server) getIncident(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"incident": toWireIncident(inc)}, nil
+}
+
+// incidentUpdate is one element of PUT /incidents, or the body of
+// PUT /incidents/{id}.
+type incidentUpdate struct {
+	ID          string     `json:"id"`
+	Type        string     `json:"type"`
+	Status      string     `json:"status"`
+	Title       string     `json:"title"`
+	Urgency     string     `json:"urgency"`
+	Resolution  string     `json:"resolution"`
+	Priority    *idRef     `json:"priority"`
+	Assignments []struct { //
+		Assignee idRef `json:"assignee"`
+	} `json:"assignments"`
+	EscalationLevel  int    `json:"escalation_level"`
+	EscalationPolicy *idRef `json:"escalation_policy"`
+}
+
+type idRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// checkUpdate validates u against inc without changing anything, so that a
+// bulk update is all or nothing.
+func (s *Server) checkUpdate(inc *incident, u incidentUpdate) *apiError {
+	if u.Type != "" && u.Type != "incident" && u.Type != "incident_reference" {
+		return errInvalid(fmt.Sprintf("Type %q must be incident or incident_reference", u.Type))
+	}
+	switch u.Status {
+	case "", statusResolved:
+	case statusAcknowledged:
+		if inc.status == statusResolved {
+			return errAlreadyResolved()
+		}
+	default:
+		return errInvalid(fmt.Sprintf("Status %q must be acknowledged or resolved", u.Status))
+	}
+	if u.Urgency != "" && u.Urgency != urgencyHigh && u.Urgency != urgencyLow {
+		return errInvalid("Urgency must be high or low")
+	}
+	if u.Priority != nil && u.Priority.ID != "" && s.world.dir.priorityByRef(u.Priority.ID) == nil {
+		return errInvalid("Priority Not Found")
+	}
+	reroute := len(u.Assignments) > 0 || u.EscalationLevel != 0 || u.EscalationPolicy != nil
+	if reroute && inc.status == statusResolved {
+		return errAlreadyResolved()
+	}
+	if len(u.Assignments) > 0 && (u.EscalationLevel != 0 || u.EscalationPolicy != nil) {
+		return errInvalid("Assignments cannot be combined with an escalation level or policy")
+	}
+	for _, a := range u.Assignments {
+		if s.world.dir.userByID(a.Assignee.ID) == nil {
+			return errInvalid(fmt.Sprintf("Assignee %q Not Found", a.Assignee.ID))
+		}
+	}
+	pol := inc.policy
+	if u.EscalationPolicy != nil {
+		pol = nil
+		for _, p := range s.world.dir.policies {
+			if p.id == u.EscalationPolicy.ID {
+				pol = p
+			}
+		}
+		if pol == nil {
+			return errInvalid("Escalation Policy Not Found")
+		}
+	}
+	if u.EscalationLevel < 0 || u.EscalationLevel > len(pol.levels) {
+		return errInvalid(fmt.Sprintf("Escalation level %d does not exist on escalation policy %s (levels 1 to %d)",
+			u.EscalationLevel, pol.name, len(pol.levels)))
+	}
+	return nil
+}
+
+// applyUpdate applies a checked update on behalf of by.
+func (s *Server) applyUpdate(inc *incident, u incidentUpdate, by *user, at time.Time) {
+	w := s.world
+	if u.Title != "" {
+		inc.title = u.Title
+	}
+	if u.Urgency != "" {
+		inc.urgency = u.Urgency
+	}
+	if u.Priority != nil {
+		inc.priority = w.dir.priorityByRef(u.Priority.ID) // an empty id clears it
+	}
+	if u.EscalationPolicy != nil {
+		for _, p := range w.dir.policies {
+			if p.id == u.EscalationPolicy.ID && p != inc.policy {
+				inc.policy = p
+				if u.EscalationLevel == 0 {
+					u.EscalationLevel = 1
+				}
+			}
+		}
+	}
+	if len(u.Assignments) > 0 {
+		users := make([]*user, 0, len(u.Assignments))
+		for _, a := range u.Assignments {
+			users = append(users, w.dir.userByID(a.Assignee.ID))
+		}
+		w.reassign(inc, users, by, at)
+	}
+	if u.EscalationLevel != 0 {
+		w.escalate(inc, u.EscalationLevel, actor{user: by}, chWeb, at)
+	}
+	switch u.Status {
+	case statusAcknowledged:
+		w.acknowledge(inc, by, chWeb, at)
+	case statusResolved:
+		if inc.status != statusResolved && strings.TrimSpace(u.Resolution) != "" {
+			w.addNote(inc, by, u.Resolution, chWeb, at)
+		}
+		w.resolve(inc, actor{user: by}, chWeb, at)
+	}
+	if at.After(inc.updatedAt) {
+		inc.updatedAt = at
+	}
+}
+
+// PUT /incidents
+func (s *Server) manageIncidents(c *call) (int, any, *apiError) {
+	var body struct {
+		Incidents []incidentUpdate `json:"incidents"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	if len(body.Incidents) == 0 {
+		return 0, nil, errInvalid("Incidents must not be empty")
+	}
+	if len(body.Incidents) > 250 {
+		return 0, nil, errInvalid("At most 250 incidents can be managed at once")
+	}
+	p, err := parsePage(c.r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	incs := make([]*incident, len(body.Incidents))
+	for i, u := range body.Incidents {
+		if incs[i] = s.world.byID[u.ID]; incs[i] == nil {
+			return 0, nil, errNotFound(fmt.Sprintf("Incident %q Not Found", u.ID))
+		}
+		if err := s.checkUpdate(incs[i], u); err != nil {
+			return 0, nil, err
+		}
+	}
+	for i, u := range body.Incidents {
+		s.applyUpdate(incs[i], u, c.from, c.now)
+	}
+	_, meta := paginate(incs, page{limit: max(p.limit, len(incs)), total: p.total})
+	return http.StatusOK, struct {
+		Incidents []wireIncident `json:"incidents"`
+		wireListMeta
+	}{mapSlice(incs, toWireIncident), meta}, nil
+}
+
+// PUT /incidents/{id}
+func (s *Server) updateIncident(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var body struct {
+		Incident *incidentUpdate `json:"incident"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	if body.Incident == nil {
+		return 0, nil, errInvalid("Incident is required")
+	}
+	if err := s.checkUpdate(inc, *body.Incident); err != nil {
+		return 0, nil, err
+	}
+	s.applyUpdate(inc, *body.Incident, c.from, c.now)
+	return http.StatusOK, map[string]any{"incident": toWireIncident(inc)}, nil
+}
+
+// GET /incidents/{id}/log_entries: newest first.
+func (s *Server) listLogEntries(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	since, until, err := parseRange(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	overview := q.Get("is_overview") == "true"
+	var entries []*logEntry
+	for _, e := range inc.log {
+		if inRange(e.at, since, until) && !(overview && e.typ == logNotify) {
+			entries = append(entries, e)
+		}
+	}
+	slices.SortStableFunc(entries, func(a, b *logEntry) int {
+		return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.seq, a.seq))
+	})
+	pageItems, meta := paginate(entries, p)
+	return http.StatusOK, struct {
+		LogEntries []wireLogEntry `json:"log_entries"`
+		wireListMeta
+	}{mapSlice(pageItems, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e) }), meta}, nil
+}
+
+// GET /incidents/{id}/alerts: oldest first unless sort_by says otherwise.
+func (s *Server) listAlerts(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	statuses := multi(q, "statuses")
+	if !oneOf(statuses, statusTriggered, statusResolved) {
+		return 0, nil, errInvalid("Statuses must be triggered or resolved")
+	}
+	desc := false
+	switch sortBy := q.Get("sort_by"); sortBy {
+	case "", "created_at", "created_at:asc":
+	case "created_at:desc":
+		desc = true
+	default:
+		return 0, nil, errInvalid(fmt.Sprintf("Sort by %q is not supported", sortBy))
+	}
+	key := q.Get("alert_key")
+	var alerts []*alert
+	for _, a := range inc.alerts {
+		if (len(statuses) == 0 || slices.Contains(statuses, a.status)) && (key == "" || a.key == key) {
+			alerts = append(alerts, a)
+		}
+	}
+	if desc {
+		slices.Reverse(alerts)
+	}
+	pageItems, meta := paginate(alerts, p)
+	return http.StatusOK, struct {
+		Alerts []wireAlert `json:"alerts"`
+		wireListMeta
+	}{mapSlice(pageItems, func(a *alert) wireAlert { return toWireAlert(inc, a) }), meta}, nil
+}
+
+// GET /incidents/{id}/notes: oldest first, not paginated.
+func (s *Server) listNotes(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"notes": mapSlice(inc.notes, toWireNote)}, nil
+}
+
+// maxNoteLen is PagerDuty's limit on a note's content.
+const maxNoteLen = 25000
+
+// POST /incidents/{id}/notes
+func (s *Server) createNote(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var body struct {
+		Note *struct {
+			Content string `json:"content"`
+		} `json:"note"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case body.Note == nil:
+		return 0, nil, errInvalid("Note is required")
+	case strings.TrimSpace(body.Note.Content) == "":
+		return 0, nil, errInvalid("Content cannot be empty")
+	case len([]rune(body.Note.Content)) > maxNoteLen:
+		return 0, nil, errInvalid(fmt.Sprintf("Content is too long (maximum is %d characters)", maxNoteLen))
+	}
+	n := s.world.addNote(inc, c.from, body.Note.Content, chWeb, c.now)
+	return http.StatusOK, map[string]any{"note": toWireNote(n)}, nil
+}
+
+// POST /incidents/{id}/snooze
+func (s *Server) snoozeIncident(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var body struct {
+		Duration *int64 `json:"duration"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	if body.Duration == nil || *body.Duration <= 0 {
+		return 0, nil, errInvalid("Duration must be a positive number of seconds")
+	}
+	if err := s.world.snooze(inc, c.from, time.Duration(*body.Duration)*time.Second, c.now); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"incident": toWireIncident(inc)}, nil
+}
+
+// GET /users/me: the token belongs to the demo user.
+func (s *Server) currentUser(c *call) (int, any, *apiError) {
+	return http.StatusOK, map[string]any{"user": toWireUser(s.world.dir.userByEmail(DemoUserEmail))}, nil
+}
+
+// GET /users/{id}
+func (s *Server) getUser(c *call) (int, any, *apiError) {
+	u := s.world.dir.userByID(c.r.PathValue("id"))
+	if u == nil {
+		return 0, nil, errNotFound("User Not Found")
+	}
+	return http.StatusOK, map[string]any{"user": toWireUser(u)}, nil
+}
+
+// matchQuery reports whether any of fields contains the query parameter,
+// ignoring case, as PagerDuty's query filter does.
+func matchQuery(query string, fields ...string) bool {
+	query = strings.ToLower(strings.TrimSpace(query))
+	if query == "" {
+		return true
+	}
+	for _, f := range fields {
+		if strings.Contains(strings.ToLower(f), query) {
+			return true
+		}
+	}
+	return false
+}
+
+// GET /users
+func (s *Server) listUsers(c *call) (int, any, *apiError) {
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	var users []*user
+	for _, u := range s.world.dir.users {
+		if matchQuery(q.Get("query"), u.name, u.email) {
+			users = append(users, u)
+		}
+	}
+	pageItems, meta := paginate(users, p)
+	return http.StatusOK, struct {
+		Users []wireUser `json:"users"`
+		wireListMeta
+	}{mapSlice(pageItems, toWireUser), meta}, nil
+}
+
+// GET /services
+func (s *Server) listServices(c *call) (int, any, *apiError) {
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	var services []*service
+	for _, sv := range s.world.dir.services {
+		if matchQuery(q.Get("query"), sv.name) {
+			services = append(services, sv)
+		}
+	}
+	pageItems, meta := paginate(services, p)
+	return http.StatusOK, struct {
+		Services []wireService `json:"services"`
+		wireListMeta
+	}{mapSlice(pageItems, func(sv *service) wireService { return toWireService(s.world, sv) }), meta}, nil
+}
+
+// GET /escalation_policies
+func (s *Server) listPolicies(c *call) (int, any, *apiError) {
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	userIDs := multi(q, "user_ids")
+	var policies []*policy
+	for _, pol := range s.world.dir.policies {
+		if !matchQuery(q.Get("query"), pol.name) {
+			continue
+		}
+		if len(userIDs) > 0 && !slices.ContainsFunc(slices.Concat(pol.levels...), func(u *user) bool { return slices.Contains(userIDs, u.id) }) {
+			continue
+		}
+		policies = append(policies, pol)
+	}
+	pageItems, meta := paginate(policies, p)
+	return http.StatusOK, struct {
+		EscalationPolicies []wirePolicy `json:"escalation_policies"`
+		wireListMeta
+	}{mapSlice(pageItems, toWirePolicy), meta}, nil
+}
+
+// GET /priorities
+func (s *Server) listPriorities(c *call) (int, any, *apiError) {
+	p, err := parsePage(c.r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	pageItems, meta := paginate(s.world.dir.priorities, p)
+	return http.StatusOK, struct {
+		Priorities []wirePriority `json:"priorities"`
+		wireListMeta
+	}{mapSlice(pageItems, toWirePriority), meta}, nil
+}

@@ -1,0 +1,229 @@
+package tui
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/store"
+)
+
+// TestRespondToAnIncident walks the main path: list, open, acknowledge,
+// note; and checks the simulator, the journal and the screen agree.
+func TestRespondToAnIncident(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.wantScreen("oncall", "active:", "STATUS", "TITLE")
+	m := h.model()
+	if len(m.list.incidents) == 0 {
+		t.Fatal("no incidents listed")
+	}
+	for _, in := range m.list.incidents {
+		h.wantScreen(fmt.Sprintf("#%d", in.Number))
+		if !in.Active() {
+			t.Errorf("list shows inactive incident %s (%s)", in.ID, in.Status)
+		}
+	}
+
+	target := h.firstTriggered()
+	h.keys("enter")
+	h.wantScreen(fmt.Sprintf("#%d %s", target.Number, target.Title), "Timeline", "triggered")
+	if got := h.model().screen; got != screenDetail {
+		t.Fatalf("screen = %v, want detail", got)
+	}
+
+	h.keys("a")
+	snap, ok := h.sim.Incident(target.ID)
+	if !ok || snap.Status != "acknowledged" {
+		t.Fatalf("simulator status = %q, want acknowledged", snap.Status)
+	}
+	h.wantScreen("acked sent for #")
+
+	h.keys("n")
+	h.typeText("rolled back 4.12; q and R typed here are text")
+	if h.quit {
+		t.Fatal("typing q in the note quit the program")
+	}
+	h.keys("enter")
+	notes := h.sim.Notes(target.ID)
+	var landed int
+	for _, n := range notes {
+		text, localID := incident.SplitNoteTag(n.Content)
+		if text == "rolled back 4.12; q and R typed here are text" && localID != "" {
+			landed++
+		}
+	}
+	if landed != 1 {
+		t.Fatalf("note landed %d times on the simulator, want once; notes: %+v", landed, notes)
+	}
+	if got := strings.Count(h.screen(), "rolled back 4.12"); got != 1 {
+		t.Errorf("note shown %d times on the timeline, want once:\n%s", got, h.screen())
+	}
+
+	local, err := h.journal.Events(target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range local {
+		kinds = append(kinds, string(e.Kind)+":"+string(e.State))
+	}
+	if got, want := strings.Join(kinds, ","), "acknowledge:sent,note:sent"; got != want {
+		t.Errorf("journal = %s, want %s", got, want)
+	}
+
+	h.keys("esc")
+	if h.model().screen != screenList {
+		t.Fatal("esc did not return to the list")
+	}
+	h.keys("q")
+	if !h.quit {
+		t.Fatal("q did not quit")
+	}
+}
+
+func TestResolveAsksFirst(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	target := h.firstTriggered()
+	h.keys("R")
+	h.wantScreen(fmt.Sprintf("Resolve #%d", target.Number), "y to resolve")
+	h.keys("n")
+	if snap, _ := h.sim.Incident(target.ID); snap.Status == "resolved" {
+		t.Fatal("resolved although the confirm was declined")
+	}
+	h.wantScreen("resolve cancelled")
+
+	h.keys("R", "y")
+	if snap, _ := h.sim.Incident(target.ID); snap.Status != "resolved" {
+		t.Fatalf("status = %q after confirming, want resolved", snap.Status)
+	}
+	for _, in := range h.model().list.incidents {
+		if in.ID == target.ID {
+			t.Error("resolved incident still in the active list after refresh")
+		}
+	}
+}
+
+func TestHelpComesFromTheKeyMap(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("?")
+	for _, g := range DefaultKeyMap().groups() {
+		for _, b := range g.Bindings {
+			h.wantScreen(b.Help().Key, b.Help().Desc)
+		}
+	}
+	h.keys("?")
+	h.wantScreen("STATUS")
+}
+
+// TestTimelineFollowsNewEvents advances the simulator's scenario while an
+// incident is open and checks that a poll brings the new events in.
+func TestTimelineFollowsNewEvents(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	m := h.model()
+	id, before := m.detail.inc.ID, len(m.detail.timeline)
+	for range 40 { // ten minutes of scenario, in 15 s steps
+		h.clock.t = h.clock.t.Add(15 * time.Second)
+		h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+		h.send(listTickMsg{gen: h.model().tickGen})
+	}
+	if after := len(h.model().detail.timeline); after <= before {
+		t.Skipf("scenario added no events to %s in ten minutes (%d events); nothing to follow", id, before)
+	}
+	tl := h.model().detail.timeline
+	for i := 1; i < len(tl); i++ {
+		if tl[i].At.Before(tl[i-1].At) {
+			t.Fatalf("timeline out of order at %d: %v before %v", i, tl[i].At, tl[i-1].At)
+		}
+	}
+}
+
+func TestStaleAnswersAreDropped(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	m := h.model()
+	stale := detailMsg{id: m.detail.inc.ID, gen: m.detailGen - 1, inc: incident.Incident{ID: m.detail.inc.ID, Title: "STALE"}}
+	h.send(stale)
+	if strings.Contains(h.screen(), "STALE") {
+		t.Fatal("an answer from an earlier generation was shown")
+	}
+	h.send(incidentsMsg{gen: -1, list: nil})
+	if len(h.model().list.incidents) == 0 {
+		t.Fatal("an older list answer replaced a newer one")
+	}
+}
+
+func TestSmallTerminalsDoNotPanic(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	for _, size := range [][2]int{{0, 0}, {1, 1}, {19, 5}, {20, 6}, {40, 10}, {79, 23}, {300, 100}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for _, k := range []string{"enter", "j", "k", "G", "g", "?", "?", "n", "esc", "esc"} {
+			h.keys(k)
+			lines := strings.Split(h.screen(), "\n")
+			if size[1] >= 6 && len(lines) != size[1] {
+				t.Fatalf("%dx%d after %q: %d lines", size[0], size[1], k, len(lines))
+			}
+		}
+	}
+}
+
+func TestGoldenViews(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		name := fmt.Sprintf("%dx%d", size[0], size[1])
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, size[0], size[1])
+			golden(t, "list-"+name, h.screen())
+			h.keys("enter")
+			golden(t, "detail-"+name, h.screen())
+			h.keys("?")
+			golden(t, "help-"+name, h.screen())
+		})
+	}
+}
+
+// TestErrorsReachTheStatusLine checks that a bad token and a dead API give
+// a one-line error, not a crash.
+func TestErrorsReachTheStatusLine(t *testing.T) {
+	sim := pdsim.New(pdsim.Options{Now: func() time.Time { return epoch }})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	dead := httptest.NewServer(sim)
+	deadURL := dead.URL
+	dead.Close() // its address now refuses connections
+	cases := []struct {
+		name, token, url, want string
+	}{
+		{"bad token", "wrong", srv.URL, "rejected the token from env PAGERDUTY_TOKEN (401)"},
+		{"unreachable", pdsim.DemoToken, deadURL, "cannot reach"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src, err := pagerduty.New(pagerduty.Config{Token: c.token, APIURL: c.url, TokenSource: "env PAGERDUTY_TOKEN", Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := store.Open(filepath.Join(t.TempDir(), "j.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			h := &harness{t: t, clock: &clock{t: epoch}}
+			h.m = New(Options{Source: src, Journal: j, Now: h.clock.Now, Location: zone,
+				every: func(time.Duration, tea.Msg) tea.Cmd { return nil }})
+			h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+			h.run(h.m.Init())
+			h.wantScreen(c.want)
+			if strings.Contains(h.screen(), c.token+"\n") || (c.token == "wrong" && strings.Contains(h.screen(), "wrong")) {
+				t.Error("the token appears on screen")
+			}
+		})
+	}
+}

@@ -1,0 +1,180 @@
+package tui
+
+import (
+	"flag"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// epoch is the fixed "now" of every test; the zone is fixed too, so views
+// are the same on every machine.
+var (
+	epoch = time.Date(2026, 11, 21, 3, 12, 0, 0, time.UTC)
+	zone  = time.FixedZone("UTC-5", -5*3600)
+)
+
+// clock is a settable clock shared by the simulator and the model.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+// harness runs the real model against the real adapter, over real HTTP,
+// against the simulator, with a real journal file.
+type harness struct {
+	t       *testing.T
+	m       tea.Model
+	sim     *pdsim.Server
+	journal *store.Store
+	clock   *clock
+	quit    bool
+}
+
+func newHarness(t *testing.T, w, h int) *harness {
+	t.Helper()
+	clk := &clock{t: epoch}
+	sim := pdsim.New(pdsim.Options{Now: clk.Now})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := store.Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	m := New(Options{
+		Source: src, Journal: j, Label: "test", Now: clk.Now, Location: zone, Dark: true,
+		every: func(time.Duration, tea.Msg) tea.Cmd { return nil }, // the test drives time
+	})
+	hs := &harness{t: t, m: m, sim: sim, journal: j, clock: clk}
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	hs.run(m.Init())
+	return hs
+}
+
+// send delivers a message and runs the commands it returns, to completion,
+// feeding their messages back in: a synchronous Bubble Tea loop.
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	m, cmd := h.m.Update(msg)
+	h.m = m
+	h.run(cmd)
+}
+
+func (h *harness) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.run(c)
+		}
+	case tea.QuitMsg:
+		h.quit = true
+	default:
+		// Includes requests meant for a terminal (background colour), which
+		// the model ignores when they come back unanswered.
+		h.send(msg)
+	}
+}
+
+func (h *harness) keys(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.send(keyPress(k))
+	}
+}
+
+func (h *harness) typeText(s string) {
+	for _, r := range s {
+		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keyPress(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+// screen is the view as a person sees it: no colour codes.
+func (h *harness) screen() string {
+	return ansi.Strip(h.m.View().Content)
+}
+
+func (h *harness) model() Model { return h.m.(Model) }
+
+func (h *harness) wantScreen(substrings ...string) {
+	h.t.Helper()
+	s := h.screen()
+	for _, sub := range substrings {
+		if !strings.Contains(s, sub) {
+			h.t.Fatalf("screen lacks %q:\n%s", sub, s)
+		}
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tui -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (go test ./tui -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// firstTriggered moves the list cursor to the first triggered incident.
+func (h *harness) firstTriggered() incident.Incident {
+	h.t.Helper()
+	m := h.model()
+	for i, in := range m.list.incidents {
+		if in.Status == incident.Triggered {
+			for range i {
+				h.keys("j")
+			}
+			return in
+		}
+	}
+	h.t.Fatal("no triggered incident in the list")
+	return incident.Incident{}
+}
