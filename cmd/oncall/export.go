@@ -45,14 +45,14 @@ with this machine's journal. It works for open incidents too (marked so).`,
 			if err != nil {
 				return err
 			}
-			return runExport(cmd.Context(), o, src, cmd.OutOrStdout())
+			return runExport(cmd.Context(), o, src, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "-", "file to write, or - for standard output")
 	return cmd
 }
 
-func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdout io.Writer) error {
+func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -70,13 +70,12 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 		return err
 	}
 	if _, statErr := os.Stat(path); statErr == nil {
-		j, err := store.Open(path)
-		if err != nil {
-			return err
-		}
-		local, err = j.Events(o.incidentID)
-		j.Close()
-		if err != nil {
+		local, err = journalEvents(path, o.incidentID)
+		if errors.Is(err, store.ErrLocked) {
+			// A running oncall holds the journal: PagerDuty's record still
+			// makes a useful draft, so say what is missing and go on.
+			fmt.Fprintf(stderr, "oncall: warning: %v; the draft has PagerDuty's timeline only\n", err)
+		} else if err != nil {
 			return err
 		}
 	}
@@ -102,4 +101,13 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", o.output)
 	return nil
+}
+
+func journalEvents(path, incidentID string) ([]incident.Event, error) {
+	j, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	return j.Events(incidentID)
 }

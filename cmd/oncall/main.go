@@ -10,7 +10,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/oncallkit/oncall/incident"
 )
@@ -25,18 +27,37 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes one command line and returns its exit code. Errors are one
+// line on stderr, never a stack trace.
+func run(args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd()
 	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
 	err := cmd.Execute()
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "oncall: "+incident.Clean(err.Error()))
+	if !errors.As(err, new(usageError)) && isCobraUsage(err) {
+		err = usageError{err}
+	}
+	fmt.Fprintln(stderr, "oncall: "+incident.Clean(err.Error()))
 	return exitCode(err)
+}
+
+// isCobraUsage recognises cobra's own complaints about the command line,
+// which it returns as plain errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires ", "invalid argument"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // usageError marks mistakes in how a command was called.

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bbolt's on-disk header, read here without mapping the file. A page starts
+// with a 16-byte header; pages 0 and 1 each hold a meta in native byte order:
+//
+//	magic u32, version u32, page size u32, flags u32,
+//	root bucket (root pgid u64, sequence u64), freelist pgid u64,
+//	high-water pgid u64, txid u64, checksum u64 (FNV-64a of what precedes it)
+const (
+	pageHeaderSize = 16
+	metaSize       = 64
+	metaSumOffset  = 56
+	boltMagic      = 0xED0CDAED
+	boltVersion    = 2
+	noFreelist     = ^uint64(0)
+	minPageSize    = 1024
+	maxPageSize    = 1 << 24
+	maxDepth       = 64 // far deeper than any real tree of pages and buckets
+
+	branchPageFlag   = 0x01
+	leafPageFlag     = 0x02
+	freelistPageFlag = 0x10
+	bucketLeafFlag   = 0x01
+	elementSize      = 16 // both branch and leaf elements
+	bucketHeaderSize = 16 // root pgid, sequence; an inline page follows when root is 0
+)
+
+type meta struct {
+	pageSize uint64
+	root     uint64
+	freelist uint64
+	pgid     uint64
+	txid     uint64
+}
+
+// errBusy is inspect's way of saying another process holds the file.
+var errBusy = errors.New("busy")
+
+// inspect reads a non-empty file with plain reads, under a shared lock, and
+// reports a problem if bbolt could not open it safely: no valid meta, a page
+// size out of range, pointers past the high-water mark, a file shorter than
+// the pages its meta claims (a truncated copy), or a damaged page structure.
+// err is for I/O trouble, or errBusy.
+func inspect(path string) (problem string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if ok, err := sharedLock(f, lockTimeout); err != nil {
+		return "", err
+	} else if !ok {
+		return "", errBusy
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	size := fi.Size()
+
+	var valid []meta
+	m0, ok, err := readMeta(f, 0)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		valid = append(valid, m0)
+		m1, ok, err := readMeta(f, int64(m0.pageSize))
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			valid = append(valid, m1)
+		}
+	} else {
+		// The first meta is damaged: look for the second at every page size
+		// bbolt would try.
+		for ps := int64(minPageSize); ps <= maxPageSize && ps < size; ps <<= 1 {
+			m1, ok, err := readMeta(f, ps)
+			if err != nil {
+				return "", err
+			}
+			if ok && int64(m1.pageSize) == ps {
+				valid = append(valid, m1)
+				break
+			}
+		}
+	}
+	if len(valid) == 0 {
+		return "no valid bbolt header: not a bbolt file, or both meta pages are damaged", nil
+	}
+
+	// Both metas must be sane; bbolt uses the newest.
+	for _, m := range valid {
+		switch {
+		case m.pageSize < minPageSize || m.pageSize > maxPageSize || m.pageSize&(m.pageSize-1) != 0:
+			return fmt.Sprintf("page size %d is invalid", m.pageSize), nil
+		case m.pageSize != valid[0].pageSize:
+			return "the two meta pages disagree on the page size", nil
+		case m.pgid < 2 || m.root >= m.pgid:
+			return fmt.Sprintf("root page %d is past the high-water mark %d", m.root, m.pgid), nil
+		case m.freelist == noFreelist:
+			// Only a file written without a freelist has this; bbolt would
+			// rewrite it on open, and oncall never writes one.
+			return "it has no stored freelist, so oncall did not write it", nil
+		case m.freelist >= m.pgid:
+			return fmt.Sprintf("freelist page %d is past the high-water mark %d", m.freelist, m.pgid), nil
+		case m.pgid > uint64(size)/m.pageSize:
+			return fmt.Sprintf("the file is truncated: %d bytes, but its pages need %d", size, m.pgid*m.pageSize), nil
+		}
+	}
+	newest := valid[0]
+	if len(valid) == 2 && valid[1].txid > newest.txid {
+		newest = valid[1]
+	}
+	pr := &pageReader{f: f, meta: newest, seen: make(map[uint64]bool)}
+	return pr.verify()
+}
+
+// pageReader follows every page reachable from a meta with plain reads,
+// checking that each page, element, key and value lies inside the pages in
+// use and that no page is reached twice. bbolt trusts these structures: a
+// wild offset in one would make it fault, loop or allocate without bound,
+// partly in goroutines of its own where nothing can recover. Once they are
+// proven sane, bbolt's own consistency check is safe to run.
+type pageReader struct {
+	f    *os.File
+	meta meta
+	seen map[uint64]bool
+}
+
+func (r *pageReader) verify() (problem string, err error) {
+	span, problem, err := r.page(r.meta.freelist)
+	if problem != "" || err != nil {
+		return problem, err
+	}
+	if problem := r.verifyFreelist(span); problem != "" {
+		return problem, nil
+	}
+	return r.verifyTree(r.meta.root, 0)
+}
+
+// page reads page id with its overflow pages.
+func (r *pageReader) page(id uint64) (span []byte, problem string, err error) {
+	if id < 2 || id >= r.meta.pgid {
+		return nil, fmt.Sprintf("page %d is out of bounds (high-water mark %d)", id, r.meta.pgid), nil
+	}
+	ps := r.meta.pageSize
+	var hdr [pageHeaderSize]byte
+	if _, err := r.f.ReadAt(hdr[:], int64(id*ps)); err != nil {
+		return nil, "", err
+	}
+	ne := binary.NativeEndian
+	if got := ne.Uint64(hdr[0:]); got != id {
+		return nil, fmt.Sprintf("page %d says it is page %d", id, got), nil
+	}
+	overflow := uint64(ne.Uint32(hdr[12:]))
+	if id+overflow >= r.meta.pgid {
+		return nil, fmt.Sprintf("page %d runs past the high-water mark (%d overflow pages)", id, overflow), nil
+	}
+	for i := id; i <= id+overflow; i++ {
+		if r.seen[i] {
+			return nil, fmt.Sprintf("page %d is reached twice", i), nil
+		}
+		r.seen[i] = true
+	}
+	span = make([]byte, (1+overflow)*ps)
+	if _, err := r.f.ReadAt(span, int64(id*ps)); err != nil {
+		return nil, "", err
+	}
+	return span, "", nil
+}
+
+func (r *pageReader) verifyFreelist(span []byte) string {
+	ne := binary.NativeEndian
+	if ne.Uint16(span[8:])&freelistPageFlag == 0 {
+		return fmt.Sprintf("freelist page %d is not a freelist page", r.meta.freelist)
+	}
+	start, count := uint64(pageHeaderSize), uint64(ne.Uint16(span[10:]))
+	if count == 0xFFFF {
+		count = ne.Uint64(span[start:])
+		start += 8
+	}
+	if count > (uint64(len(span))-start)/8 {
+		return fmt.Sprintf("freelist of %d pages does not fit its page", count)
+	}
+	for i := range count {
+		if id := ne.Uint64(span[start+8*i:]); id < 2 || id >= r.meta.pgid {
+			return fmt.Sprintf("freelist holds page %d, out of bounds", id)
+		}
+	}
+	return ""
+}
+
+func (r *pageReader) verifyTree(id uint64, depth int) (string, error) {
+	span, problem, err := r.page(id)
+	if problem != "" || err != nil {
+		return problem, err
+	}
+	return r.verifyNode(span, fmt.Sprintf("page %d", id), depth)
+}
+
+// verifyNode checks a branch or leaf page held in b (a page span, or an
+// inline bucket's page) and everything below it.
+func (r *pageReader) verifyNode(b []byte, where string, depth int) (string, error) {
+	if depth > maxDepth {
+		return where + " is nested too deeply", nil
+	}
+	if len(b) < pageHeaderSize {
+		return where + " is too short for a page header", nil
+	}
+	ne := binary.NativeEndian
+	flags, count := ne.Uint16(b[8:]), uint64(ne.Uint16(b[10:]))
+	if count > (uint64(len(b))-pageHeaderSize)/elementSize {
+		return fmt.Sprintf("%s: %d elements do not fit", where, count), nil
+	}
+	for i := range count {
+		off := pageHeaderSize + i*elementSize
+		e := b[off : off+elementSize]
+		switch {
+		case flags&branchPageFlag != 0:
+			pos, ksize := uint64(ne.Uint32(e[0:])), uint64(ne.Uint32(e[4:]))
+			if off+pos+ksize > uint64(len(b)) {
+				return fmt.Sprintf("%s: key %d lies outside the page", where, i), nil
+			}
+			if problem, err := r.verifyTree(ne.Uint64(e[8:]), depth+1); problem != "" || err != nil {
+				return problem, err
+			}
+		case flags&leafPageFlag != 0:
+			eflags, pos := ne.Uint32(e[0:]), uint64(ne.Uint32(e[4:]))
+			ksize, vsize := uint64(ne.Uint32(e[8:])), uint64(ne.Uint32(e[12:]))
+			end := off + pos + ksize + vsize
+			if end > uint64(len(b)) {
+				return fmt.Sprintf("%s: element %d lies outside the page", where, i), nil
+			}
+			if eflags&bucketLeafFlag == 0 {
+				continue
+			}
+			v := b[off+pos+ksize : end]
+			if len(v) < bucketHeaderSize {
+				return fmt.Sprintf("%s: bucket %d has a short header", where, i), nil
+			}
+			root := ne.Uint64(v)
+			if root == 0 {
+				if problem, err := r.verifyNode(v[bucketHeaderSize:], fmt.Sprintf("inline bucket in %s", where), depth+1); problem != "" || err != nil {
+					return problem, err
+				}
+				continue
+			}
+			if problem, err := r.verifyTree(root, depth+1); problem != "" || err != nil {
+				return problem, err
+			}
+		default:
+			return fmt.Sprintf("%s is neither a branch nor a leaf page (flags %#x)", where, flags), nil
+		}
+	}
+	if count == 0 && flags&(branchPageFlag|leafPageFlag) == 0 {
+		return fmt.Sprintf("%s is neither a branch nor a leaf page (flags %#x)", where, flags), nil
+	}
+	return "", nil
+}
+
+// readMeta reads and validates the meta page at off. ok is false when there
+// is no valid meta there (including a file too short to hold one).
+func readMeta(f *os.File, off int64) (m meta, ok bool, err error) {
+	var buf [pageHeaderSize + metaSize]byte
+	if _, err := f.ReadAt(buf[:], off); err == io.EOF || err == io.ErrUnexpectedEOF {
+		return meta{}, false, nil
+	} else if err != nil {
+		return meta{}, false, err
+	}
+	b := buf[pageHeaderSize:]
+	ne := binary.NativeEndian
+	if ne.Uint32(b[0:]) != boltMagic || ne.Uint32(b[4:]) != boltVersion {
+		return meta{}, false, nil
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(b[:metaSumOffset])
+	if h.Sum64() != ne.Uint64(b[metaSumOffset:]) {
+		return meta{}, false, nil
+	}
+	return meta{
+		pageSize: uint64(ne.Uint32(b[8:])),
+		root:     ne.Uint64(b[16:]),
+		freelist: ne.Uint64(b[32:]),
+		pgid:     ne.Uint64(b[40:]),
+		txid:     ne.Uint64(b[48:]),
+	}, true, nil
+}
+
+// consistency runs bbolt's own check (page references, freelist, key
+// order) and returns the first thing it found, if anything.
+func consistency(tx *bolt.Tx) string {
+	first := ""
+	for err := range tx.Check() {
+		if first == "" {
+			first = "consistency check: " + err.Error()
+		}
+	}
+	return first
+}
