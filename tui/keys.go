@@ -59,13 +59,15 @@ func (k KeyMap) groups() []helpGroup {
 	}
 }
 
-// shortList and shortDetail are the bindings shown in the bottom line.
+// shortList and shortDetail are the bindings shown in the bottom line,
+// most important first: when the line is too narrow, the tail is dropped
+// (help and quit always stay).
 func (k KeyMap) shortList() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Open, k.Acknowledge, k.Resolve, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Help, k.Quit, k.Open, k.Acknowledge, k.Resolve, k.Note, k.Refresh, k.Down, k.Up}
 }
 
 func (k KeyMap) shortDetail() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Acknowledge, k.Resolve, k.Note, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Help, k.Quit, k.Back, k.Acknowledge, k.Resolve, k.Note, k.Refresh, k.Down, k.Up}
 }
 
 // Markdown renders the key map as a Markdown table, for the README.

@@ -14,6 +14,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -554,11 +555,21 @@ func (m Model) keyLine() string {
 	default:
 		bs = m.keys.shortList()
 	}
-	parts := make([]string, 0, len(bs))
-	for _, b := range bs {
-		parts = append(parts, m.st.HelpKey.Render(b.Help().Key)+" "+m.st.HelpDesc.Render(b.Help().Desc))
+	// Drop the least important bindings until the line fits; show the
+	// rest in the map's display order (actions first, help and quit last).
+	sep := m.st.Faint.Render(" · ")
+	for n := len(bs); n > 0; n-- {
+		shown := append(slices.Clone(bs[2:n]), bs[:min(2, n)]...)
+		parts := make([]string, 0, len(shown))
+		for _, b := range shown {
+			parts = append(parts, m.st.HelpKey.Render(b.Help().Key)+" "+m.st.HelpDesc.Render(b.Help().Desc))
+		}
+		line := strings.Join(parts, sep)
+		if lipgloss.Width(line) <= m.width || n == 1 {
+			return fit(line, m.width)
+		}
 	}
-	return fit(strings.Join(parts, m.st.Faint.Render(" · ")), m.width)
+	return ""
 }
 
 // helpView lists every binding, grouped, from the key map itself. Groups
