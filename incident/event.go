@@ -26,6 +26,21 @@ const (
 	KindOther       Kind = "other"
 )
 
+// Kinds recorded by oncall itself: the incident commander's decisions and
+// the responder's work, journaled locally and mirrored to the provider as
+// notes with a clear prefix.
+const (
+	KindStatusUpdate  Kind = "status_update"     // Fields: message
+	KindReassign      Kind = "reassign"          // Fields: user_ids or policy_id
+	KindRespondersReq Kind = "responder_request" // Fields: user_ids, message
+	KindRole          Kind = "role"              // Fields: role, person
+	KindDecision      Kind = "decision"          // Fields: what, why, who
+	KindActionItem    Kind = "action_item"       // Fields: title, owner, due, type
+	KindMitigated     Kind = "mitigated"
+	KindStar          Kind = "star"         // Fields: event_id
+	KindRunbookStep   Kind = "runbook_step" // Fields: runbook, step, command
+)
+
 // Origin says where an event was recorded.
 type Origin string
 
@@ -59,6 +74,8 @@ type Event struct {
 	// LocalID, on a remote note, is the local id found in its tag, so the
 	// timeline can show the note once.
 	LocalID string `json:"local_id,omitempty"`
+	// Fields carries a kind's structured details (see the kind constants).
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // Timeline is an incident's events, oldest first.
