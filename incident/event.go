@@ -58,6 +58,8 @@ const (
 	Queued SyncState = "queued" // journaled, not yet confirmed by the provider
 	Sent   SyncState = "sent"   // the provider confirmed it
 	Failed SyncState = "failed" // the provider refused it; Error says why
+	// LocalOnly events are journaled but never sent (a star on an event).
+	LocalOnly SyncState = "local"
 )
 
 // Event is one line of an incident's timeline.
@@ -85,19 +87,30 @@ type Timeline []Event
 // event that the provider already shows appears once, as the provider's
 // copy, since that is the shared record: a note whose tag carries the local
 // id, or a sent acknowledge or resolve matched by the provider's log entry
-// of the same kind within absorbWindow (clocks differ a little).
+// of the same kind within absorbWindow (clocks differ a little). The
+// exception is a structured local event (a decision, say) mirrored as a
+// note: the local event is kept and the provider's plain copy dropped.
 // Events at the same second are told in causal order (an alert, then the
 // trigger, then who was paged), provider before local, and otherwise keep
 // the order they came in.
 func Merge(remote, local []Event) Timeline {
+	localKind := make(map[string]Kind, len(local))
+	for _, e := range local {
+		localKind[e.ID] = e.Kind
+	}
 	landed := make(map[string]bool)
+	out := make(Timeline, 0, len(remote)+len(local))
 	for _, e := range remote {
 		if e.LocalID != "" {
+			if k, ok := localKind[e.LocalID]; ok && k != KindNote {
+				// A decision, role or action item mirrored as a note: the
+				// local event carries its structure, so it stands for both.
+				continue
+			}
 			landed[e.LocalID] = true
 		}
+		out = append(out, e)
 	}
-	out := make(Timeline, 0, len(remote)+len(local))
-	out = append(out, remote...)
 	for _, e := range local {
 		if !landed[e.ID] && !absorbed(e, remote) {
 			out = append(out, e)

@@ -55,3 +55,13 @@ func TestNoteTagRoundTrip(t *testing.T) {
 		t.Errorf("tag in the middle parsed as %q", id)
 	}
 }
+
+func TestMergeKeepsStructuredLocalEvents(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	remote := []Event{{ID: "N9", Kind: KindNote, At: t0, Origin: Remote, LocalID: "D1", Summary: "[decision] roll back"}}
+	local := []Event{{ID: "D1", Kind: KindDecision, At: t0, Origin: Local, State: Sent, Fields: map[string]string{"what": "roll back"}}}
+	got := Merge(remote, local)
+	if len(got) != 1 || got[0].ID != "D1" || got[0].Kind != KindDecision {
+		t.Fatalf("Merge = %+v, want the local decision only", got)
+	}
+}

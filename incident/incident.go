@@ -13,6 +13,7 @@ package incident
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -64,6 +65,10 @@ type Incident struct {
 	URL              string      `json:"url,omitempty"`
 	CreatedAt        time.Time   `json:"created_at"`
 	ResolvedAt       time.Time   `json:"resolved_at,omitzero"`
+	// AlertCount is how many alerts the provider has grouped into the
+	// incident. A poller compares it with the alerts it holds to learn,
+	// from the list it reads anyway, when Alerts is worth calling again.
+	AlertCount int `json:"alert_count,omitempty"`
 }
 
 // Active reports whether the incident still needs a responder.
@@ -87,18 +92,81 @@ var (
 	ErrForbidden    = errors.New("forbidden")
 	ErrRateLimited  = errors.New("rate limited")
 	ErrUnreachable  = errors.New("unreachable")
+	// ErrTruncated: a list stopped short (PagerDuty pages no further than
+	// 10,000 items); what came back is still valid.
+	ErrTruncated = errors.New("list truncated")
 )
+
+// Filter narrows an incident list. The zero Filter lists what needs a
+// responder: triggered and acknowledged incidents on every service.
+type Filter struct {
+	Statuses   []Status  `json:"statuses,omitempty"` // empty: triggered and acknowledged
+	Urgencies  []Urgency `json:"urgencies,omitempty"`
+	ServiceIDs []string  `json:"service_ids,omitempty"`
+	TeamIDs    []string  `json:"team_ids,omitempty"`
+	UserIDs    []string  `json:"user_ids,omitempty"` // assigned to any of these users
+	// AssignedToMe adds the token's own user to UserIDs; MyTeams adds that
+	// user's teams to TeamIDs. Both need a user token.
+	AssignedToMe bool `json:"assigned_to_me,omitempty"`
+	MyTeams      bool `json:"my_teams,omitempty"`
+}
+
+// Validate reports a status or urgency the provider would not know, so a
+// typo on the command line fails before any request.
+func (f Filter) Validate() error {
+	for _, s := range f.Statuses {
+		if s != Triggered && s != Acknowledged && s != Resolved {
+			return fmt.Errorf("status %q: use triggered, acknowledged or resolved", s)
+		}
+	}
+	for _, u := range f.Urgencies {
+		if u != High && u != Low {
+			return fmt.Errorf("urgency %q: use high or low", u)
+		}
+	}
+	return nil
+}
+
+// Reassignment says where to send an incident: to users, or to an
+// escalation policy (which pages its first level), never both.
+type Reassignment struct {
+	UserIDs            []string `json:"user_ids,omitempty"`
+	EscalationPolicyID string   `json:"escalation_policy_id,omitempty"`
+}
+
+// ResponderRequest asks more people to join an incident: users and
+// escalation policies, with a message they receive.
+type ResponderRequest struct {
+	UserIDs             []string `json:"user_ids,omitempty"`
+	EscalationPolicyIDs []string `json:"escalation_policy_ids,omitempty"`
+	Message             string   `json:"message"`
+}
+
+// EscalationPolicy is a policy as a picker shows it.
+type EscalationPolicy struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Levels int    `json:"levels"` // escalation levels 1..Levels exist
+}
 
 // Source is what the program needs from an incident provider. Every method
 // does network I/O and must be called off the UI goroutine.
 type Source interface {
-	// Active lists triggered and acknowledged incidents.
+	// Active lists triggered and acknowledged incidents: List with the zero
+	// Filter.
 	Active(ctx context.Context) ([]Incident, error)
+	// List lists the incidents a filter selects.
+	List(ctx context.Context, f Filter) ([]Incident, error)
 	// Get fetches one incident by id.
 	Get(ctx context.Context, id string) (Incident, error)
 	// Events returns the provider's side of an incident's timeline: log
 	// entries, alerts and notes, in any order.
 	Events(ctx context.Context, id string) ([]Event, error)
+	// EventsSince returns the events at or after since, for polling an
+	// open incident: events exactly at since may come again, so callers
+	// keep events by ID. A zero since is Events. It costs one small
+	// request when nothing but the log has changed.
+	EventsSince(ctx context.Context, id string, since time.Time) ([]Event, error)
 	// Alerts lists the alerts grouped into an incident.
 	Alerts(ctx context.Context, id string) ([]Alert, error)
 	// Acknowledge and Resolve change an incident's status.
@@ -107,4 +175,17 @@ type Source interface {
 	// AddNote adds a note; localID is embedded so that a retry can tell
 	// whether the note already landed (see NoteTag).
 	AddNote(ctx context.Context, id, localID, text string) error
+	// Reassign gives the incident to users or an escalation policy.
+	Reassign(ctx context.Context, id string, to Reassignment) error
+	// Escalate moves the incident to level (1-based) of its policy.
+	Escalate(ctx context.Context, id string, level int) error
+	// Snooze holds an acknowledged incident for d, then it triggers again.
+	Snooze(ctx context.Context, id string, d time.Duration) error
+	// RequestResponders asks users or policies to join the incident.
+	RequestResponders(ctx context.Context, id string, r ResponderRequest) error
+	// PostStatusUpdate sends a status update to the incident's subscribers.
+	PostStatusUpdate(ctx context.Context, id, message string) error
+	// Users and EscalationPolicies list the account's, for pickers.
+	Users(ctx context.Context) ([]Responder, error)
+	EscalationPolicies(ctx context.Context) ([]EscalationPolicy, error)
 }

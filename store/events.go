@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,61 +11,109 @@ import (
 	"github.com/oncallkit/oncall/incident"
 )
 
+// localOnly are the kinds that never go to PagerDuty: marks a responder
+// keeps for themself. An event of any kind journaled as
+// incident.LocalOnly stays out of the outbox too. Every other kind is Outbound, including kinds this
+// version cannot send yet: such an action waits in the outbox for a
+// sender rather than being dropped.
+var localOnly = map[incident.Kind]bool{
+	incident.KindStar:        true,
+	incident.KindRunbookStep: true,
+}
+
+// Outbound reports whether events of kind k must reach PagerDuty, and so
+// enter the outbox when journaled as incident.Queued.
+func Outbound(k incident.Kind) bool { return !localOnly[k] }
+
 // Append journals a local event for an incident, durably (committed,
 // fsynced) before returning. It fills in what the journal owns: a new local
 // id when e.ID is empty, e.IncidentID, e.Origin (always incident.Local),
-// e.At (now, when zero; always UTC) and e.State (incident.Queued, when
-// empty). It returns the event as stored.
+// e.At (now, when zero; always UTC) and e.State when empty
+// (incident.Queued for an Outbound kind, incident.LocalOnly for another).
+// A Queued, Outbound event enters the outbox in the same transaction. It
+// returns the event as stored.
 func (s *Store) Append(incidentID string, e incident.Event) (incident.Event, error) {
-	if incidentID == "" {
-		return incident.Event{}, fmt.Errorf("journal %s: append: incident id is empty", s.path)
-	}
-	if e.ID == "" {
-		e.ID = newID()
-	}
-	e.IncidentID = incidentID
-	e.Origin = incident.Local
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	e.At = e.At.UTC()
-	if e.State == "" {
-		e.State = incident.Queued
-	}
-	if !validState(e.State) {
-		return incident.Event{}, fmt.Errorf("journal %s: append: unknown sync state %q", s.path, e.State)
-	}
-	value, err := json.Marshal(e)
+	out, err := s.AppendAll(incidentID, []incident.Event{e})
 	if err != nil {
-		return incident.Event{}, fmt.Errorf("journal %s: append: %w", s.path, err)
+		return incident.Event{}, err
+	}
+	return out[0], nil
+}
+
+// AppendAll journals several events for one incident, in order, in one
+// transaction and one fsync: all of them or none. Each is filled in as by
+// Append.
+func (s *Store) AppendAll(incidentID string, events []incident.Event) ([]incident.Event, error) {
+	if incidentID == "" {
+		return nil, fmt.Errorf("journal %s: append: incident id is empty", s.path)
+	}
+	out := make([]incident.Event, len(events))
+	values := make([][]byte, len(events))
+	now := time.Now()
+	for i, e := range events {
+		if e.ID == "" {
+			e.ID = newID()
+		}
+		e.IncidentID = incidentID
+		e.Origin = incident.Local
+		if e.At.IsZero() {
+			e.At = now
+		}
+		e.At = e.At.UTC()
+		if e.State == "" {
+			e.State = incident.Queued
+			if !Outbound(e.Kind) {
+				e.State = incident.LocalOnly
+			}
+		}
+		if !validState(e.State) {
+			return nil, fmt.Errorf("journal %s: append: unknown sync state %q", s.path, e.State)
+		}
+		out[i], values[i] = e, encodeEvent(e)
 	}
 
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		index := tx.Bucket(bucketIndex)
-		if index.Get([]byte(e.ID)) != nil {
-			return fmt.Errorf("event id %s is already journaled", e.ID)
-		}
 		b, err := tx.Bucket(bucketEvents).CreateBucketIfNotExists([]byte(incidentID))
 		if err != nil {
 			return err
 		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
+		for i, e := range out {
+			if index.Get([]byte(e.ID)) != nil {
+				return fmt.Errorf("event id %s is already journaled", e.ID)
+			}
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := b.Put(be64(seq), values[i]); err != nil {
+				return err
+			}
+			if err := index.Put([]byte(e.ID), indexEntry(seq, incidentID)); err != nil {
+				return err
+			}
+			if pending(e) {
+				if err := putEntry(tx, incidentID, seq, entry{EventID: e.ID, Kind: e.Kind}); err != nil {
+					return err
+				}
+			}
 		}
-		if err := b.Put(be64(seq), value); err != nil {
-			return err
-		}
-		return index.Put([]byte(e.ID), indexEntry(seq, incidentID))
+		return nil
 	})
 	if err != nil {
-		return incident.Event{}, fmt.Errorf("journal %s: append to incident %s: %w", s.path, incidentID, err)
+		return nil, fmt.Errorf("journal %s: append to incident %s: %w", s.path, incidentID, err)
 	}
-	return e, nil
+	return out, nil
 }
 
+// pending reports whether e belongs in the outbox.
+func pending(e incident.Event) bool { return e.State == incident.Queued && Outbound(e.Kind) }
+
 // SetState records the provider's answer for a local event: Sent, or Failed
-// with errText (ignored for other states). An event that is not in the
+// with errText (ignored for other states). Either takes the event out of
+// the outbox, as LocalOnly does (never to be sent). Queued puts an
+// Outbound event back in (to retry one that failed), with its attempts
+// counted afresh. An event that is not in the
 // journal gives an error wrapping incident.ErrNotFound.
 func (s *Store) SetState(incidentID, eventID string, state incident.SyncState, errText string) error {
 	if !validState(state) {
@@ -76,40 +123,52 @@ func (s *Store) SetState(incidentID, eventID string, state incident.SyncState, e
 		errText = ""
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		entry := tx.Bucket(bucketIndex).Get([]byte(eventID))
-		if entry == nil {
-			return incident.ErrNotFound
-		}
-		seq, owner, err := parseIndexEntry(entry)
+		seq, e, err := lookup(tx, incidentID, eventID)
 		if err != nil {
 			return err
 		}
-		if owner != incidentID {
-			return fmt.Errorf("it belongs to incident %s: %w", owner, incident.ErrNotFound)
+		if e.State != state || e.Error != errText {
+			e.State, e.Error = state, errText
+			if err := tx.Bucket(bucketEvents).Bucket([]byte(incidentID)).Put(be64(seq), encodeEvent(e)); err != nil {
+				return err
+			}
 		}
-		b := tx.Bucket(bucketEvents).Bucket([]byte(incidentID))
-		if b == nil {
-			return errors.New("the index names a missing incident bucket")
+		if pending(e) {
+			if _, ok, err := getEntry(tx, incidentID, seq); err != nil || ok {
+				return err
+			}
+			return putEntry(tx, incidentID, seq, entry{EventID: e.ID, Kind: e.Kind})
 		}
-		key := be64(seq)
-		var e incident.Event
-		if err := json.Unmarshal(b.Get(key), &e); err != nil {
-			return fmt.Errorf("decoding it: %w", err)
-		}
-		if e.State == state && e.Error == errText {
-			return nil
-		}
-		e.State, e.Error = state, errText
-		value, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return b.Put(key, value)
+		return deleteEntry(tx, incidentID, seq)
 	})
 	if err != nil {
 		return fmt.Errorf("journal %s: event %s of incident %s: %w", s.path, eventID, incidentID, err)
 	}
 	return nil
+}
+
+// lookup finds a journaled event by id, inside tx.
+func lookup(tx *bolt.Tx, incidentID, eventID string) (uint64, incident.Event, error) {
+	v := tx.Bucket(bucketIndex).Get([]byte(eventID))
+	if v == nil {
+		return 0, incident.Event{}, incident.ErrNotFound
+	}
+	seq, owner, err := parseIndexEntry(v)
+	if err != nil {
+		return 0, incident.Event{}, err
+	}
+	if owner != incidentID {
+		return 0, incident.Event{}, fmt.Errorf("it belongs to incident %s: %w", owner, incident.ErrNotFound)
+	}
+	b := tx.Bucket(bucketEvents).Bucket([]byte(incidentID))
+	if b == nil {
+		return 0, incident.Event{}, errors.New("the index names a missing incident bucket")
+	}
+	e, err := decodeEvent(b.Get(be64(seq)))
+	if err != nil {
+		return 0, incident.Event{}, fmt.Errorf("decoding it: %w", err)
+	}
+	return seq, e, nil
 }
 
 // Events returns an incident's local events in append order; none (and no
@@ -121,15 +180,9 @@ func (s *Store) Events(incidentID string) ([]incident.Event, error) {
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
-			var e incident.Event
-			// Unmarshal copies, so nothing in out points into the mapping.
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
-			}
-			out = append(out, e)
-			return nil
-		})
+		var err error
+		out, err = decodeEvents(b)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: events of incident %s: %w", s.path, incidentID, err)
@@ -138,7 +191,7 @@ func (s *Store) Events(incidentID string) ([]incident.Event, error) {
 }
 
 func validState(s incident.SyncState) bool {
-	return s == incident.Queued || s == incident.Sent || s == incident.Failed
+	return s == incident.Queued || s == incident.Sent || s == incident.Failed || s == incident.LocalOnly
 }
 
 // indexEntry is the event_index value: the sequence first, since it has a
@@ -159,3 +212,17 @@ func parseIndexEntry(v []byte) (seq uint64, incidentID string, err error) {
 func be64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 func beUint64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// decodeEvents decodes an incident bucket's events in key order.
+func decodeEvents(b *bolt.Bucket) ([]incident.Event, error) {
+	out := make([]incident.Event, 0, min(b.Sequence(), 1<<20)) // one event per sequence number
+	err := b.ForEach(func(k, v []byte) error {
+		e, err := decodeEvent(v) // copies: nothing in out points into the mapping
+		if err != nil {
+			return fmt.Errorf("event %x: %w", k, err)
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}

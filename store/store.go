@@ -1,28 +1,46 @@
 // Package store is oncall's local journal: every action a responder takes is
 // written here, committed and fsynced, before anything is sent to PagerDuty.
-// It also caches the last incident list so the program starts instantly and
-// works offline. It sits on a single bbolt file.
+// The same transaction puts the action in an outbox, from which
+// store/outbox sends it, exactly once. The store also caches what PagerDuty
+// last said (the incident list, and each incident seen in detail), so the
+// program starts instantly and works offline. It sits on a single bbolt file.
 //
-// Bucket tree (schema version 1):
+// Bucket tree (schema version 2):
 //
 //	meta/
-//	    schema_version -> uint64, big-endian (1)
+//	    schema_version -> uint64, big-endian (2)
 //	events/
 //	    <incident id>/                 one bucket per incident
-//	        <seq> -> JSON incident.Event   seq: big-endian uint64 from NextSequence
+//	        <seq> -> incident.Event        seq: big-endian uint64 from NextSequence;
+//	                                       value in the codec of codec.go
 //	event_index/
 //	    <event id> -> <seq><incident id>   seq: 8 bytes big-endian, then the id
+//	outbox/                            (since version 2)
+//	    <incident id>/                 only while the incident has pending actions
+//	        <seq> -> JSON outbox entry     the event's own seq: append order
+//	                                       (event id, kind, attempts, last error,
+//	                                       last and next attempt, uncertain)
 //	cache/
 //	    incidents  -> JSON []incident.Incident
 //	    fetched_at -> RFC 3339 time, UTC
+//	    detail/                        (since version 2)
+//	        <incident id> -> JSON Snapshot  the incident, PagerDuty's events, fetched_at
 //
 // Invariants:
 //   - A method returns only after its transaction has committed and bbolt has
 //     fsynced the file; a returned event is on disk.
 //   - Keys under an incident bucket are append order; event ids are unique
 //     across the journal and every id has exactly one event_index entry.
-//   - Only local events (Origin incident.Local) are journaled; the provider's
-//     events are never stored here.
+//   - An event has an outbox entry exactly when its State is incident.Queued
+//     and its kind is Outbound; the entry is written and removed in the same
+//     transaction as the event's state, so the two never disagree, even
+//     after a crash.
+//   - Before each attempt to send an action, the entry is marked uncertain
+//     (and committed); only an answer that proves the action did not take
+//     effect clears the mark. A sender that finds the mark checks PagerDuty
+//     before sending again.
+//   - Only local events (Origin incident.Local) are journaled under events/;
+//     the provider's events are kept only as a cache, under cache/detail/.
 //   - Nothing read from a transaction outlives it: values are decoded or
 //     copied before the transaction ends.
 //   - A file that is not a valid journal (garbage, truncated, damaged, another
@@ -36,6 +54,7 @@
 //
 // Changing the schema means raising schemaVersion and adding one migration
 // to migrations; a journal from a newer oncall is refused, never rewritten.
+// An older journal is migrated in one transaction: all of it or none.
 package store
 
 import (
@@ -65,24 +84,32 @@ var (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion uint64 = 1
+const schemaVersion uint64 = 2
 
 // migrations[i] upgrades a journal from version i+1 to i+2, inside the same
-// transaction that records the new version. Version 1 has none yet.
-var migrations []func(*bolt.Tx) error
+// transaction that records the new version.
+var migrations = []func(*bolt.Tx) error{
+	migrateOutbox, // 1 -> 2
+}
 
 var (
 	bucketMeta   = []byte("meta")
 	bucketEvents = []byte("events")
 	bucketIndex  = []byte("event_index")
 	bucketCache  = []byte("cache")
+	bucketOutbox = []byte("outbox")
+	bucketDetail = []byte("detail") // under cache
 
 	keySchemaVersion = []byte("schema_version")
 	keyIncidents     = []byte("incidents")
 	keyFetchedAt     = []byte("fetched_at")
 
-	topBuckets = [][]byte{bucketMeta, bucketEvents, bucketIndex, bucketCache}
+	topBuckets = [][]byte{bucketMeta, bucketEvents, bucketIndex, bucketCache, bucketOutbox}
 )
+
+// since is the schema version that introduced a top-level bucket; the
+// others have been there from version 1.
+var since = map[string]uint64{string(bucketOutbox): 2}
 
 // lockTimeout bounds how long Open waits for another process to let go.
 const lockTimeout = time.Second
@@ -235,12 +262,15 @@ func (s *Store) prepare() (err error) {
 	}
 
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range topBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+		if fresh {
+			for _, name := range topBuckets {
+				if _, err := tx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Bucket(bucketCache).CreateBucket(bucketDetail); err != nil {
 				return err
 			}
-		}
-		if fresh {
 			version = schemaVersion
 		}
 		for ; version < schemaVersion; version++ {
@@ -281,9 +311,15 @@ func readVersion(tx *bolt.Tx) (version uint64, fresh bool, problem string) {
 	}
 	if version <= schemaVersion {
 		for _, name := range topBuckets {
+			if since[string(name)] > version {
+				continue
+			}
 			if tx.Bucket(name) == nil {
 				return 0, false, fmt.Sprintf("bucket %q is missing", name)
 			}
+		}
+		if version >= 2 && tx.Bucket(bucketCache).Bucket(bucketDetail) == nil {
+			return 0, false, `bucket "cache/detail" is missing`
 		}
 	}
 	return version, false, ""

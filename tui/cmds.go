@@ -16,6 +16,7 @@ type Journal interface {
 	Append(incidentID string, e incident.Event) (incident.Event, error)
 	SetState(incidentID, eventID string, state incident.SyncState, errText string) error
 	Events(incidentID string) ([]incident.Event, error)
+	SaveIncidents(list []incident.Incident, fetchedAt time.Time) error
 }
 
 // Messages. Each names the request it answers (incident id, generation) so
@@ -48,6 +49,14 @@ type (
 		err        error
 		journalErr error
 	}
+	alertsMsg struct {
+		id     string
+		gen    int
+		alerts []incident.Alert
+		err    error
+	}
+	cacheSavedMsg struct{ err error }
+	clipboardMsg  string
 	listTickMsg   struct{ gen int }
 	detailTickMsg struct {
 		id  string
@@ -84,6 +93,26 @@ func fetchDetail(src incident.Source, j Journal, id string, gen int) tea.Cmd {
 	}
 }
 
+func fetchAlerts(src incident.Source, id string, gen int) tea.Cmd {
+	return func() tea.Msg {
+		alerts, err := src.Alerts(context.Background(), id)
+		return alertsMsg{id: id, gen: gen, alerts: alerts, err: err}
+	}
+}
+
+// saveCache keeps the last list on disk so the next start is instant.
+func saveCache(j Journal, list []incident.Incident, at time.Time) tea.Cmd {
+	return func() tea.Msg {
+		return cacheSavedMsg{err: j.SaveIncidents(list, at)}
+	}
+}
+
+// copyToClipboard copies through the terminal (OSC 52), which works over
+// SSH where no local clipboard exists.
+func copyToClipboard(s string) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(s), func() tea.Msg { return clipboardMsg("copied " + incident.Clean(s)) })
+}
+
 // journal records an action before anything is sent.
 func journal(j Journal, incidentID string, e incident.Event) tea.Cmd {
 	return func() tea.Msg {
@@ -104,6 +133,11 @@ func send(src incident.Source, j Journal, e incident.Event) tea.Cmd {
 		case incident.KindResolve:
 			err = src.Resolve(ctx, e.IncidentID)
 		case incident.KindNote:
+			err = src.AddNote(ctx, e.IncidentID, e.ID, e.Summary)
+		case incident.KindDecision, incident.KindActionItem, incident.KindRole,
+			incident.KindMitigated, incident.KindStatusUpdate:
+			// Mirrored as a note, so every responder's timeline has it;
+			// the summary starts with its kind ("Decision: ...").
 			err = src.AddNote(ctx, e.IncidentID, e.ID, e.Summary)
 		default:
 			err = fmt.Errorf("no way to send a %s event", e.Kind)

@@ -2,30 +2,64 @@ package tui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
 )
 
-// detailModel shows one incident: its facts and its merged timeline. The
-// timeline follows new events unless the user has scrolled up.
+// pane is the part of the detail view that has focus.
+type pane int
+
+const (
+	paneTimeline pane = iota
+	paneAlerts
+	paneCount
+)
+
+func (p pane) String() string {
+	switch p {
+	case paneAlerts:
+		return "Alerts"
+	default:
+		return "Timeline"
+	}
+}
+
+// detailModel shows one incident: its facts, its merged timeline with a
+// selected event, and its alerts. The timeline follows new events unless
+// the user has moved up.
 type detailModel struct {
 	inc      incident.Incident
 	loaded   bool // inc came from the provider, not just the list
 	timeline incident.Timeline
-	lines    []string // timeline rendered for the current width; rebuilt on change, not per frame
-	scroll   int      // first visible line
-	follow   bool
-	width    int
-	height   int // rows for the timeline
-	loc      *time.Location
-	st       Styles
+	starred  map[string]bool // event ids starred in the journal
+	alerts   []incident.Alert
+	focus    pane
+
+	// The timeline rendered for the current width; rebuilt when the
+	// timeline or the width changes, never per frame.
+	lines     []string // styled
+	plain     []string // unstyled, for the selection highlight
+	lineEvent []int    // the timeline index each line belongs to
+	starts    []int    // the first line of each timeline event
+
+	sel    int // selected timeline event
+	scroll int // first visible line
+	follow bool
+	width  int
+	height int // rows for the pane
+	loc    *time.Location
+	st     Styles
 }
 
 func newDetail(inc incident.Incident, st Styles, loc *time.Location) detailModel {
 	return detailModel{inc: inc, follow: true, st: st, loc: loc}
 }
+
+const factsHeight = 5 // title, status, people, tab bar, pane heading
 
 // SetSize sets the area the detail view may draw in.
 func (d *detailModel) SetSize(w, h int) {
@@ -33,31 +67,57 @@ func (d *detailModel) SetSize(w, h int) {
 		d.width = w
 		d.render()
 	}
-	d.height = max(h-d.factsHeight(), 1)
+	d.height = max(h-factsHeight, 1)
 	d.clamp()
 }
 
-// SetTimeline replaces the timeline and keeps the view on the newest
-// events when following.
+// SetTimeline replaces the timeline. Star events become marks on the
+// events they star rather than lines of their own.
 func (d *detailModel) SetTimeline(tl incident.Timeline) {
-	d.timeline = tl
+	var selID string
+	if d.sel < len(d.timeline) {
+		selID = d.timeline[d.sel].ID
+	}
+	d.starred = map[string]bool{}
+	shown := make(incident.Timeline, 0, len(tl))
+	for _, e := range tl {
+		if e.Kind == incident.KindStar {
+			d.starred[e.Fields["event_id"]] = true
+			continue
+		}
+		shown = append(shown, e)
+	}
+	d.timeline = shown
+	if !d.follow && selID != "" {
+		if i := slices.IndexFunc(shown, func(e incident.Event) bool { return e.ID == selID }); i >= 0 {
+			d.sel = i
+		}
+	}
 	d.render()
 	d.clamp()
 }
 
-func (d *detailModel) factsHeight() int { return 4 }
+// Selected is the selected timeline event.
+func (d detailModel) Selected() (incident.Event, bool) {
+	if d.sel < 0 || d.sel >= len(d.timeline) {
+		return incident.Event{}, false
+	}
+	return d.timeline[d.sel], true
+}
 
-// render turns the timeline into display lines; long notes wrap under
-// their first line.
+const (
+	stampW = 22
+	kindW  = 9
+)
+
 func (d *detailModel) render() {
-	d.lines = d.lines[:0]
+	d.lines, d.plain, d.lineEvent, d.starts = d.lines[:0], d.plain[:0], d.lineEvent[:0], d.starts[:0]
 	if d.width <= 0 {
 		return
 	}
-	const stampW = 22
-	const kindW = 9
-	indent := stampW + 1 + kindW + 1
-	for _, e := range d.timeline {
+	indent := 2 + stampW + 1 + kindW + 1
+	for i, e := range d.timeline {
+		d.starts = append(d.starts, len(d.lines))
 		kind := fit(kindLabel(e.Kind), kindW)
 		text := incident.Clean(e.Summary)
 		if actor := incident.Clean(e.Actor); actor != "" {
@@ -68,59 +128,110 @@ func (d *detailModel) render() {
 			text += " [queued]"
 		case e.Origin == incident.Local && e.State == incident.Failed:
 			text += " [not sent: " + incident.Clean(e.Error) + "]"
-		case e.Origin == incident.Local:
-			text += " [journal]"
 		}
-		body := wrap(text, max(d.width-indent, 10))
-		for i, part := range body {
+		mark := "  "
+		if d.starred[e.ID] {
+			mark = "★ "
+		}
+		for j, part := range wrap(text, max(d.width-indent, 10)) {
 			prefix := strings.Repeat(" ", indent)
-			if i == 0 {
-				prefix = stamp(e.At, d.loc) + " " + kind + " "
+			if j == 0 {
+				prefix = mark + stamp(e.At, d.loc) + " " + kind + " "
 			}
-			line := fit(prefix+part, d.width)
+			plain := fit(prefix+part, d.width)
+			line := plain
 			switch {
 			case e.Origin == incident.Local && e.State == incident.Failed:
-				line = d.st.Error.Render(line)
+				line = d.st.Error.Render(plain)
 			case e.Origin == incident.Local && e.State == incident.Queued:
-				line = d.st.Queued.Render(line)
+				line = d.st.Queued.Render(plain)
 			case e.Origin == incident.Local:
-				line = d.st.Local.Render(line)
+				line = d.st.Local.Render(plain)
 			case e.Kind == incident.KindTrigger || e.Kind == incident.KindEscalate:
-				line = d.st.Triggered.Render(line)
+				line = d.st.Triggered.Render(plain)
 			}
 			d.lines = append(d.lines, line)
+			d.plain = append(d.plain, plain)
+			d.lineEvent = append(d.lineEvent, i)
 		}
 	}
 }
 
-// Scroll moves the timeline by delta lines; scrolling to the end resumes
-// following.
-func (d *detailModel) Scroll(delta int) {
-	d.scroll += delta
+// Move moves the selection by delta events; reaching the last event
+// resumes following.
+func (d *detailModel) Move(delta int) {
+	if d.focus != paneTimeline {
+		d.scroll += delta
+		d.scroll = max(d.scroll, 0)
+		return
+	}
+	d.sel += delta
 	d.follow = false
 	d.clamp()
-	if d.scroll >= d.maxScroll() {
+	if d.sel >= len(d.timeline)-1 {
 		d.follow = true
+		d.clamp()
 	}
 }
 
-// ScrollTo jumps to the top (follow off) or the bottom (follow on).
+// Scroll moves the view by delta lines (mouse wheel) without moving the
+// selection further than it must.
+func (d *detailModel) Scroll(delta int) {
+	d.follow = false
+	d.scroll = min(max(d.scroll+delta, 0), d.maxScroll())
+	if len(d.lines) == 0 {
+		return
+	}
+	first, last := d.lineEvent[d.scroll], d.lineEvent[min(d.scroll+d.height, len(d.lines))-1]
+	d.sel = min(max(d.sel, first), last)
+}
+
+// ScrollTo selects the first event (bottom false) or the last (following).
 func (d *detailModel) ScrollTo(bottom bool) {
 	d.follow = bottom
-	d.scroll = 0
+	d.sel, d.scroll = 0, 0
 	d.clamp()
+}
+
+// NextPane moves focus to the next pane.
+func (d *detailModel) NextPane() {
+	d.focus = (d.focus + 1) % paneCount
+	if d.focus == paneTimeline {
+		d.clamp()
+	} else {
+		d.scroll = 0
+	}
 }
 
 func (d *detailModel) maxScroll() int { return max(len(d.lines)-d.height, 0) }
 
+// clamp keeps the selection valid and visible.
 func (d *detailModel) clamp() {
+	if d.focus != paneTimeline {
+		return
+	}
 	if d.follow {
+		d.sel = len(d.timeline) - 1
 		d.scroll = d.maxScroll()
+	}
+	d.sel = min(max(d.sel, 0), max(len(d.timeline)-1, 0))
+	if len(d.starts) > 0 {
+		start := d.starts[d.sel]
+		end := len(d.lines)
+		if d.sel+1 < len(d.starts) {
+			end = d.starts[d.sel+1]
+		}
+		if start < d.scroll {
+			d.scroll = start
+		}
+		if end > d.scroll+d.height {
+			d.scroll = end - d.height
+		}
 	}
 	d.scroll = min(max(d.scroll, 0), d.maxScroll())
 }
 
-// View draws the facts block and the visible part of the timeline.
+// View draws the facts block, the pane tabs and the focused pane.
 func (d *detailModel) View() string {
 	st := d.st
 	in := d.inc
@@ -133,33 +244,101 @@ func (d *detailModel) View() string {
 	facts := statusStyle(st, in.Status).Render(string(in.Status)) + " · " +
 		urg.Render(string(in.Urgency)+" urgency") + " · priority " + st.Priority.Render(priorityOrDash(in.Priority)) +
 		" · " + incident.Clean(in.Service.Name)
+	if in.EscalationLevel > 0 {
+		facts += fmt.Sprintf(" · escalation level %d", in.EscalationLevel)
+	}
 	b.WriteString("\n" + fit(facts, d.width))
 	var who []string
 	for _, a := range in.Assignees {
 		who = append(who, incident.Clean(a.Name))
 	}
-	assigned := "unassigned"
+	people := "unassigned"
 	if len(who) > 0 {
-		assigned = "assigned to " + strings.Join(who, ", ")
+		people = "assigned to " + strings.Join(who, ", ")
 	}
 	if in.EscalationPolicy.Name != "" {
-		assigned += " · policy " + incident.Clean(in.EscalationPolicy.Name)
+		people += " · policy " + incident.Clean(in.EscalationPolicy.Name)
 	}
-	b.WriteString("\n" + st.Faint.Render(fit(assigned, d.width)))
-	head := fmt.Sprintf("Timeline · %d events · %s time, UTC offset shown", len(d.timeline), zoneName(d.loc))
-	if !d.follow {
-		head += " · scrolled, G to follow"
+	b.WriteString("\n" + st.Faint.Render(fit(people, d.width)))
+
+	var tabs []string
+	for p := range paneCount {
+		label := p.String()
+		switch p {
+		case paneTimeline:
+			label += fmt.Sprintf(" (%d)", len(d.timeline))
+		case paneAlerts:
+			label += fmt.Sprintf(" (%d)", len(d.alerts))
+		}
+		if p == d.focus {
+			tabs = append(tabs, st.Selected.Render(" "+label+" "))
+		} else {
+			tabs = append(tabs, st.Faint.Render(" "+label+" "))
+		}
 	}
-	b.WriteString("\n" + st.Header.Render(fit(head, d.width)))
-	if !d.loaded && len(d.timeline) == 0 {
-		b.WriteString("\n" + st.Faint.Render(fit("Loading timeline…", d.width)))
-		return b.String()
-	}
-	end := min(d.scroll+d.height, len(d.lines))
-	for _, line := range d.lines[d.scroll:end] {
-		b.WriteString("\n" + line)
+	b.WriteString("\n" + fit(strings.Join(tabs, " "), d.width))
+
+	switch d.focus {
+	case paneAlerts:
+		b.WriteString("\n" + d.alertsView())
+	default:
+		b.WriteString("\n" + d.timelineView())
 	}
 	return b.String()
+}
+
+func (d *detailModel) timelineView() string {
+	st := d.st
+	head := fmt.Sprintf("%s time, UTC offset shown · s stars the selected event", zoneName(d.loc))
+	if !d.follow {
+		head = "scrolled back · G follows new events · " + head
+	}
+	out := []string{st.Header.Render(fit(head, d.width))}
+	if !d.loaded && len(d.timeline) == 0 {
+		return strings.Join(append(out, st.Faint.Render(fit("Loading timeline…", d.width))), "\n")
+	}
+	end := min(d.scroll+d.height, len(d.lines))
+	for i := d.scroll; i < end; i++ {
+		if d.lineEvent[i] == d.sel {
+			out = append(out, st.Selected.Render(d.plain[i]))
+		} else {
+			out = append(out, d.lines[i])
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// alertsView lists the alerts with their body details, scrollable.
+func (d *detailModel) alertsView() string {
+	st := d.st
+	var lines []string
+	if len(d.alerts) == 0 {
+		lines = append(lines, st.Faint.Render("No alerts loaded."))
+	}
+	for _, a := range d.alerts {
+		head := fmt.Sprintf("%s  %s  %s", stamp(a.CreatedAt, d.loc), fit(incident.Clean(a.Severity), 8), incident.Clean(a.Status))
+		lines = append(lines, st.Header.Render(fit(head, d.width)))
+		for _, part := range wrap(incident.Clean(a.Summary), max(d.width-2, 10)) {
+			lines = append(lines, "  "+part)
+		}
+		for _, k := range slices.Sorted(maps.Keys(a.Details)) {
+			v := incident.Clean(fmt.Sprint(a.Details[k]))
+			for j, part := range wrap(incident.Clean(k)+": "+v, max(d.width-4, 10)) {
+				if j == 0 {
+					lines = append(lines, "    "+st.Faint.Render(part))
+				} else {
+					lines = append(lines, "      "+st.Faint.Render(part))
+				}
+			}
+		}
+		lines = append(lines, "")
+	}
+	scroll := min(d.scroll, max(len(lines)-d.height, 0))
+	out := []string{st.Header.Render(fit("Alerts, newest last, with their details", d.width))}
+	for i := scroll; i < min(scroll+d.height, len(lines)); i++ {
+		out = append(out, fit(lines[i], d.width))
+	}
+	return strings.Join(out, "\n")
 }
 
 // zoneName names a location for the header; "Local" says nothing, so it

@@ -98,7 +98,7 @@ func TestResolveAsksFirst(t *testing.T) {
 	if snap, _ := h.sim.Incident(target.ID); snap.Status == "resolved" {
 		t.Fatal("resolved although the confirm was declined")
 	}
-	h.wantScreen("resolve cancelled")
+	h.wantScreen("cancelled; #")
 
 	h.keys("R", "y")
 	if snap, _ := h.sim.Incident(target.ID); snap.Status != "resolved" {
@@ -206,7 +206,7 @@ func TestErrorsReachTheStatusLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src, err := pagerduty.New(pagerduty.Config{Token: c.token, APIURL: c.url, TokenSource: "env PAGERDUTY_TOKEN", Timeout: 5 * time.Second})
+			src, err := pagerduty.New(pagerduty.Config{Token: c.token, APIURL: c.url, TokenSource: "env PAGERDUTY_TOKEN", Timeout: 5 * time.Second, RequestsPerMinute: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

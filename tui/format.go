@@ -65,6 +65,22 @@ func kindLabel(k incident.Kind) string {
 		return "alert"
 	case incident.KindNote:
 		return "note"
+	case incident.KindDecision:
+		return "decision"
+	case incident.KindActionItem:
+		return "follow-up"
+	case incident.KindRole:
+		return "role"
+	case incident.KindStatusUpdate:
+		return "update"
+	case incident.KindMitigated:
+		return "mitigated"
+	case incident.KindStar:
+		return "star"
+	case incident.KindRunbookStep:
+		return "runbook"
+	case incident.KindReassign:
+		return "reassign"
 	default:
 		return "event"
 	}

@@ -14,6 +14,15 @@ type KeyMap struct {
 	Acknowledge key.Binding
 	Resolve     key.Binding
 	Note        key.Binding
+	Decision    key.Binding
+	ActionItem  key.Binding
+	Role        key.Binding
+	Update      key.Binding
+	Mitigated   key.Binding
+	Star        key.Binding
+	Pane        key.Binding
+	Search      key.Binding
+	CopyURL     key.Binding
 	Refresh     key.Binding
 	Help        key.Binding
 	Quit        key.Binding
@@ -33,6 +42,15 @@ func DefaultKeyMap() KeyMap {
 		Acknowledge: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		Resolve:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve (asks first)")),
 		Note:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note")),
+		Decision:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "log a decision")),
+		ActionItem:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "record a follow-up action item")),
+		Role:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "assign a role")),
+		Update:      key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "post a status update")),
+		Mitigated:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mark mitigated (asks first)")),
+		Star:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star the selected event")),
+		Pane:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search incidents")),
+		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy incident URL")),
 		Refresh:     key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh now")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -52,8 +70,9 @@ type helpGroup struct {
 func (k KeyMap) groups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
-		{"Incidents", []key.Binding{k.Open, k.Back, k.Refresh}},
-		{"Act", []key.Binding{k.Acknowledge, k.Resolve, k.Note}},
+		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Pane, k.CopyURL, k.Refresh}},
+		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.Star}},
+		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Mitigated}},
 		{"Program", []key.Binding{k.Help, k.Quit}},
 		{"Prompts", []key.Binding{k.Confirm, k.Cancel}},
 	}
@@ -63,18 +82,42 @@ func (k KeyMap) groups() []helpGroup {
 // most important first: when the line is too narrow, the tail is dropped
 // (help and quit always stay).
 func (k KeyMap) shortList() []key.Binding {
-	return []key.Binding{k.Help, k.Quit, k.Open, k.Acknowledge, k.Resolve, k.Note, k.Refresh, k.Down, k.Up}
+	return enabled(k.Help, k.Quit, k.Open, k.Acknowledge, k.Resolve, k.Search, k.Note, k.Refresh, k.Down, k.Up)
 }
 
 func (k KeyMap) shortDetail() []key.Binding {
-	return []key.Binding{k.Help, k.Quit, k.Back, k.Acknowledge, k.Resolve, k.Note, k.Refresh, k.Down, k.Up}
+	return enabled(k.Help, k.Quit, k.Back, k.Acknowledge, k.Resolve, k.Note, k.Decision, k.Pane, k.Star, k.Down, k.Up)
+}
+
+// enabled drops disabled bindings (read-only mode) from a list.
+func enabled(bs ...key.Binding) []key.Binding {
+	out := bs[:0]
+	for _, b := range bs {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// writes are the bindings that change something; read-only mode disables
+// them, which also hides them from help.
+func (k *KeyMap) writes() []*key.Binding {
+	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star}
+}
+
+// ReadOnly disables every write binding.
+func (k *KeyMap) ReadOnly() {
+	for _, b := range k.writes() {
+		b.SetEnabled(false)
+	}
 }
 
 // Markdown renders the key map as a Markdown table, for the README.
 func (k KeyMap) Markdown() string {
 	s := "| Key | Action | Where |\n|---|---|---|\n"
 	for _, g := range k.groups() {
-		for _, b := range g.Bindings {
+		for _, b := range enabled(g.Bindings...) {
 			s += "| `" + b.Help().Key + "` | " + b.Help().Desc + " | " + g.Title + " |\n"
 		}
 	}

@@ -16,7 +16,11 @@ import (
 // listModel is the incident list: sorted for triage, with a cursor that
 // stays on the same incident across refreshes.
 type listModel struct {
-	incidents []incident.Incident
+	all       []incident.Incident // sorted for triage
+	incidents []incident.Incident // all, narrowed by filter
+	filter    string
+	firstSeen map[string]time.Time // when each incident first appeared
+	loadedAt  time.Time            // the first load; incidents then are not "new"
 	cursor    int
 	offset    int // first visible row
 	width     int
@@ -29,18 +33,75 @@ func (l *listModel) SetSize(w, h int) {
 	l.clamp()
 }
 
+// newFor is how long an incident that appeared during a refresh is marked
+// new.
+const newFor = 30 * time.Second
+
 // SetIncidents replaces the list, keeping the cursor on the incident it was
-// on (or the nearest row, if that incident is gone).
-func (l *listModel) SetIncidents(list []incident.Incident) {
+// on (or the nearest row, if that incident is gone). now stamps incidents
+// seen for the first time; a zero now (the cache) marks nothing new.
+func (l *listModel) SetIncidents(list []incident.Incident, now time.Time) {
+	sorted := slices.Clone(list)
+	slices.SortStableFunc(sorted, triageOrder)
+	if l.firstSeen == nil {
+		l.firstSeen = map[string]time.Time{}
+	}
+	first := l.loadedAt.IsZero()
+	if first && !now.IsZero() {
+		l.loadedAt = now
+	}
+	for _, in := range sorted {
+		if _, ok := l.firstSeen[in.ID]; !ok {
+			if first || now.IsZero() {
+				l.firstSeen[in.ID] = time.Time{}
+			} else {
+				l.firstSeen[in.ID] = now
+			}
+		}
+	}
+	l.all = sorted
+	l.apply()
+}
+
+// IsNew reports an incident that appeared within newFor of now.
+func (l *listModel) IsNew(id string, now time.Time) bool {
+	t := l.firstSeen[id]
+	return !t.IsZero() && now.Sub(t) < newFor
+}
+
+// SetFilter narrows the list to incidents whose number, title or service
+// contain the words of q, in any order, ignoring case.
+func (l *listModel) SetFilter(q string) {
+	l.filter = strings.TrimSpace(q)
+	l.apply()
+}
+
+func (l *listModel) apply() {
 	var keep string
 	if sel, ok := l.Selected(); ok {
 		keep = sel.ID
 	}
-	sorted := slices.Clone(list)
-	slices.SortStableFunc(sorted, triageOrder)
-	l.incidents = sorted
+	if l.filter == "" {
+		l.incidents = l.all
+	} else {
+		words := strings.Fields(strings.ToLower(l.filter))
+		l.incidents = nil
+		for _, in := range l.all {
+			hay := strings.ToLower(fmt.Sprintf("#%d %s %s %s %s", in.Number, in.Title, in.Service.Name, in.Status, in.Priority))
+			ok := true
+			for _, w := range words {
+				if !strings.Contains(hay, w) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				l.incidents = append(l.incidents, in)
+			}
+		}
+	}
 	if keep != "" {
-		if i := slices.IndexFunc(sorted, func(in incident.Incident) bool { return in.ID == keep }); i >= 0 {
+		if i := slices.IndexFunc(l.incidents, func(in incident.Incident) bool { return in.ID == keep }); i >= 0 {
 			l.cursor = i
 		}
 	}
@@ -139,7 +200,11 @@ func (l *listModel) View(st Styles, now time.Time) string {
 		fit("STATUS", 12), fit("URG", 4), fit("PRI", 3), fit("SERVICE", svcW), fit("TITLE", titleW), fit("AGE", 6))
 	b.WriteString(st.Header.Render(fit(header, l.width)))
 	if len(l.incidents) == 0 {
-		b.WriteString("\n" + st.Faint.Render(fit("  No active incidents.", l.width)))
+		msg := "  No active incidents."
+		if l.filter != "" {
+			msg = fmt.Sprintf("  Nothing matches %q (esc clears the filter).", incident.Clean(l.filter))
+		}
+		b.WriteString("\n" + st.Faint.Render(fit(msg, l.width)))
 		return b.String()
 	}
 	end := min(l.offset+l.height, len(l.incidents))
@@ -155,7 +220,7 @@ func (l *listModel) View(st Styles, now time.Time) string {
 		if i == l.cursor {
 			// One style for the whole row: inner colours would end the
 			// highlight part way.
-			row = st.Selected.Render(fit("> "+strings.Join(cells, " "), l.width))
+			row = st.Selected.Render(fit(l.marker(in.ID, now, ">")+strings.Join(cells, " "), l.width))
 		} else {
 			urg := st.Low
 			if in.Urgency == incident.High {
@@ -164,7 +229,10 @@ func (l *listModel) View(st Styles, now time.Time) string {
 			cells[0] = statusStyle(st, in.Status).Render(cells[0])
 			cells[1] = urg.Render(cells[1])
 			cells[2] = st.Priority.Render(cells[2])
-			row = fit("  "+strings.Join(cells, " "), l.width)
+			row = fit(l.marker(in.ID, now, " ")+strings.Join(cells, " "), l.width)
+			if l.IsNew(in.ID, now) {
+				row = st.New.Render(row)
+			}
 		}
 		b.WriteString("\n" + row)
 	}
@@ -180,4 +248,13 @@ func statusStyle(st Styles, s incident.Status) lipgloss.Style {
 	default:
 		return st.Resolved
 	}
+}
+
+// marker is the two-cell row prefix: the cursor, and a star for a new
+// incident.
+func (l *listModel) marker(id string, now time.Time, cursor string) string {
+	if l.IsNew(id, now) {
+		return cursor + "*"
+	}
+	return cursor + " "
 }

@@ -40,8 +40,10 @@ type prompt int
 const (
 	promptNone prompt = iota
 	promptHelp
-	promptConfirmResolve
+	promptConfirm // y/n for a destructive or weighty action (confirmKind)
 	promptNote
+	promptForm   // a structured IC action (form)
+	promptSearch // typing the list filter
 )
 
 // Options wires the model to its sources. Source and Journal are required.
@@ -61,6 +63,15 @@ type Options struct {
 	Now      func() time.Time
 	Location *time.Location
 	Dark     bool
+	// ReadOnly disables and hides every action that changes something.
+	ReadOnly bool
+	// UpdateEvery is how often the IC owes a status update on a
+	// high-urgency incident (20 minutes when zero).
+	UpdateEvery time.Duration
+	// Cached is the last known list, shown (marked stale) until the first
+	// fetch answers.
+	Cached   []incident.Incident
+	CachedAt time.Time
 
 	every every // poll timer; tests replace it
 }
@@ -88,8 +99,11 @@ type Model struct {
 	remote    []incident.Event // provider events of the open incident
 	local     []incident.Event // journal events of the open incident
 
-	target incident.Incident // what the open prompt acts on
-	input  textinput.Model
+	target      incident.Incident // what the open prompt acts on
+	confirmKind incident.Kind     // what promptConfirm confirms
+	input       textinput.Model   // the note line
+	search      textinput.Model   // the list filter
+	form        form
 
 	status    string
 	statusErr bool
@@ -115,13 +129,31 @@ func New(opts Options) Model {
 	if opts.every == nil {
 		opts.every = realEvery
 	}
+	if opts.UpdateEvery <= 0 {
+		opts.UpdateEvery = 20 * time.Minute
+	}
 	ti := textinput.New()
 	ti.Prompt = "note> "
 	ti.Placeholder = "what you saw or did (enter to add, esc to cancel)"
 	ti.CharLimit = 4000
 	ti.SetVirtualCursor(false)
-	st := DefaultStyles(opts.Dark)
-	return Model{opts: opts, keys: DefaultKeyMap(), st: st, input: ti, status: "Loading incidents…", width: 80, height: 24}
+	search := textinput.New()
+	search.Prompt = "/"
+	search.Placeholder = "type to filter by number, title or service"
+	search.CharLimit = 200
+	search.SetVirtualCursor(false)
+	keys := DefaultKeyMap()
+	if opts.ReadOnly {
+		keys.ReadOnly()
+	}
+	m := Model{opts: opts, keys: keys, st: DefaultStyles(opts.Dark), input: ti, search: search,
+		status: "Loading incidents…", width: 80, height: 24}
+	if len(opts.Cached) > 0 {
+		m.list.SetIncidents(opts.Cached, time.Time{})
+		m.fetched, m.stale = opts.CachedAt, true
+		m.status = "Showing the cached list while PagerDuty answers…"
+	}
+	return m
 }
 
 // Init starts the first fetch and the list poll.
@@ -145,12 +177,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.PasteMsg:
-		if m.prompt == promptNote {
-			var cmd tea.Cmd
+		var cmd tea.Cmd
+		switch m.prompt {
+		case promptNote:
 			m.input, cmd = m.input.Update(msg)
-			return m, cmd
+		case promptSearch:
+			m.search, cmd = m.search.Update(msg)
+			m.list.SetFilter(m.search.Value())
+		case promptForm:
+			cmd, _, _ = m.form.update(msg)
 		}
-		return m, nil
+		return m, cmd
 	case tea.MouseWheelMsg:
 		if m.screen == screenDetail && m.prompt == promptNone {
 			switch msg.Button {
@@ -174,7 +211,28 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, msg.id, msg.gen),
 			m.opts.every(m.opts.DetailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
 	case incidentsMsg:
-		return m.handleIncidents(msg), nil
+		m = m.handleIncidents(msg)
+		if msg.err == nil && msg.gen == m.listHad {
+			return m, saveCache(m.opts.Journal, msg.list, m.fetched)
+		}
+		return m, nil
+	case alertsMsg:
+		if m.screen == screenDetail && msg.id == m.detail.inc.ID && msg.gen == m.detailGen {
+			if msg.err != nil {
+				m.setStatus(oneLine(msg.err), true)
+			} else {
+				m.detail.alerts = msg.alerts
+			}
+		}
+		return m, nil
+	case cacheSavedMsg:
+		if msg.err != nil {
+			m.setStatus("could not cache the incident list: "+oneLine(msg.err), true)
+		}
+		return m, nil
+	case clipboardMsg:
+		m.setStatus(string(msg), false)
+		return m, nil
 	case detailMsg:
 		return m.handleDetail(msg), nil
 	case journaledMsg:
@@ -208,8 +266,8 @@ func (m Model) handleIncidents(msg incidentsMsg) Model {
 	m.listHad = msg.gen
 	m.stale = false
 	m.fetched = m.opts.Now()
-	m.list.SetIncidents(msg.list)
-	if m.status == "Loading incidents…" || m.statusErr {
+	m.list.SetIncidents(msg.list, m.opts.Now())
+	if strings.HasPrefix(m.status, "Loading") || strings.HasPrefix(m.status, "Showing the cached") || m.statusErr {
 		m.setStatus("", false)
 	}
 	return m
@@ -242,6 +300,10 @@ func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
 		m.local = append(m.local, msg.event)
 		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+	}
+	if msg.event.State == incident.LocalOnly {
+		m.setStatus(fmt.Sprintf("%s recorded for %s", kindLabel(msg.event.Kind), m.incidentName(msg.incidentID)), false)
+		return m, nil
 	}
 	m.setStatus(fmt.Sprintf("%s queued for %s", kindLabel(msg.event.Kind), m.incidentName(msg.incidentID)), false)
 	return m, send(m.opts.Source, m.opts.Journal, msg.event)
@@ -293,182 +355,22 @@ func oneLine(err error) string {
 	return incident.Clean(err.Error())
 }
 
-func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if msg.String() == "ctrl+c" {
-		return m, tea.Quit
-	}
-	switch m.prompt {
-	case promptHelp:
-		if key.Matches(msg, m.keys.Help, m.keys.Back, m.keys.Cancel) {
-			m.prompt = promptNone
-		} else if key.Matches(msg, m.keys.Quit) {
-			return m, tea.Quit
-		}
-		return m, nil
-	case promptConfirmResolve:
-		m.prompt = promptNone
-		if key.Matches(msg, m.keys.Confirm) {
-			return m, m.act(m.target, incident.KindResolve, "")
-		}
-		m.setStatus("resolve cancelled", false)
-		return m, nil
-	case promptNote:
-		switch msg.String() {
-		case "esc":
-			m.prompt = promptNone
-			m.input.Blur()
-			m.setStatus("note discarded", false)
-			return m, nil
-		case "enter":
-			text := strings.TrimSpace(m.input.Value())
-			if text == "" {
-				m.setStatus("empty note not added; type something or press esc", true)
-				return m, nil
-			}
-			m.prompt = promptNone
-			m.input.Blur()
-			m.input.Reset()
-			return m, m.act(m.target, incident.KindNote, text)
-		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
-	}
-
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Quit):
-		return m, tea.Quit
-	case key.Matches(msg, k.Help):
-		m.prompt = promptHelp
-		return m, nil
-	case key.Matches(msg, k.Refresh):
-		m.listGen++
-		m.setStatus("refreshing…", false)
-		cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
-		if m.screen == screenDetail {
-			cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen))
-		}
-		return m, tea.Batch(cmds...)
-	}
-	if m.screen == screenDetail {
-		return m.detailKey(msg)
-	}
-	return m.listKey(msg)
-}
-
-func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Up):
-		m.list.Move(-1)
-	case key.Matches(msg, k.Down):
-		m.list.Move(1)
-	case key.Matches(msg, k.Top):
-		m.list.MoveTo(0)
-	case key.Matches(msg, k.Bottom):
-		m.list.MoveTo(-1)
-	case key.Matches(msg, k.Open):
-		sel, ok := m.list.Selected()
-		if !ok {
-			return m, nil
-		}
-		return m.open(sel)
-	case key.Matches(msg, k.Acknowledge, k.Resolve, k.Note):
-		sel, ok := m.list.Selected()
-		if !ok {
-			m.setStatus("no incident selected", true)
-			return m, nil
-		}
-		return m.startAction(msg, sel)
-	}
-	return m, nil
-}
-
-func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Back):
-		m.screen = screenList
-		m.detailGen++ // drop answers and ticks for the closed incident
-		return m, nil
-	case key.Matches(msg, k.Up):
-		m.detail.Scroll(-1)
-	case key.Matches(msg, k.Down):
-		m.detail.Scroll(1)
-	case key.Matches(msg, k.Top):
-		m.detail.ScrollTo(false)
-	case key.Matches(msg, k.Bottom):
-		m.detail.ScrollTo(true)
-	case key.Matches(msg, k.Acknowledge, k.Resolve, k.Note):
-		return m.startAction(msg, m.detail.inc)
-	}
-	return m, nil
-}
-
-func (m Model) open(in incident.Incident) (tea.Model, tea.Cmd) {
-	m.screen = screenDetail
-	m.detailGen++
-	m.detail = newDetail(in, m.st, m.opts.Location)
-	m.remote, m.local = nil, nil
-	m.layout()
-	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen),
-		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}))
-}
-
-// startAction begins acknowledge, resolve or note on an incident.
-func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model, tea.Cmd) {
-	k := m.keys
-	m.target = in
-	switch {
-	case key.Matches(msg, k.Acknowledge):
-		switch in.Status {
-		case incident.Acknowledged:
-			m.setStatus(fmt.Sprintf("#%d is already acknowledged", in.Number), false)
-			return m, nil
-		case incident.Resolved:
-			m.setStatus(fmt.Sprintf("#%d is resolved", in.Number), false)
-			return m, nil
-		}
-		return m, m.act(in, incident.KindAcknowledge, "")
-	case key.Matches(msg, k.Resolve):
-		if in.Status == incident.Resolved {
-			m.setStatus(fmt.Sprintf("#%d is already resolved", in.Number), false)
-			return m, nil
-		}
-		m.prompt = promptConfirmResolve
-	case key.Matches(msg, k.Note):
-		m.prompt = promptNote
-		m.input.Reset()
-		m.input.Focus() // the real terminal cursor blinks; no blink ticks needed
-	}
-	return m, nil
-}
-
-// act journals an action; handleJournaled sends it once it is on disk.
-func (m Model) act(in incident.Incident, kind incident.Kind, text string) tea.Cmd {
-	summary := text
-	switch kind {
-	case incident.KindAcknowledge:
-		summary = "acknowledged"
-	case incident.KindResolve:
-		summary = "resolved"
-	}
-	e := incident.Event{Kind: kind, Summary: summary, Actor: m.opts.Actor, At: m.opts.Now().UTC()}
-	return journal(m.opts.Journal, in.ID, e)
-}
-
 // View draws the title bar, the page, the status line and the key line.
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "oncall"
-	if m.prompt == promptNote {
-		if c := m.input.Cursor(); c != nil {
-			c.Y = m.height - 2
-			v.Cursor = c
-		}
+	var c *tea.Cursor
+	switch m.prompt {
+	case promptNote:
+		c = m.input.Cursor()
+	case promptSearch:
+		c = m.search.Cursor()
+	}
+	if c != nil {
+		c.Y = m.height - 2
+		v.Cursor = c
 	}
 	return v
 }
@@ -480,29 +382,31 @@ func (m Model) render() string {
 	now := m.opts.Now()
 	var b strings.Builder
 	b.WriteString(m.titleBar(now) + "\n")
+	bodyH := m.height - 3
 	body := ""
 	switch {
 	case m.prompt == promptHelp:
 		body = m.helpView()
+	case m.prompt == promptForm:
+		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.form.view(m.st, m.width))
 	case m.screen == screenDetail:
 		body = m.detail.View()
 	default:
 		body = m.list.View(m.st, now)
 	}
 	lines := strings.Split(body, "\n")
-	bodyH := m.height - 3
 	for len(lines) < bodyH {
 		lines = append(lines, "")
 	}
 	b.WriteString(strings.Join(lines[:bodyH], "\n") + "\n")
-	b.WriteString(m.statusLine(now) + "\n")
+	b.WriteString(m.statusLine() + "\n")
 	b.WriteString(m.keyLine())
 	return b.String()
 }
 
 func (m Model) titleBar(now time.Time) string {
 	var trig, ack int
-	for _, in := range m.list.incidents {
+	for _, in := range m.list.all {
 		switch in.Status {
 		case incident.Triggered:
 			trig++
@@ -510,30 +414,70 @@ func (m Model) titleBar(now time.Time) string {
 			ack++
 		}
 	}
-	left := m.st.Title.Render("oncall") + m.st.Faint.Render(" · "+m.opts.Label) +
-		fmt.Sprintf(" · %d active: ", trig+ack) + m.st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
+	left := m.st.Title.Render("oncall") + m.st.Faint.Render(" · "+m.opts.Label)
+	if m.opts.ReadOnly {
+		left += m.st.Acked.Render(" · read-only")
+	}
+	left += fmt.Sprintf(" · %d active: ", trig+ack) + m.st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
 		", " + m.st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
-	right := ""
+	var right []string
+	if due := m.updateDue(now); due != "" {
+		right = append(right, due)
+	}
 	if !m.fetched.IsZero() {
-		right = "updated " + age(now.Sub(m.fetched)) + " ago"
+		fresh := "updated " + age(now.Sub(m.fetched)) + " ago"
 		if m.stale {
-			right = m.st.Error.Render("stale: " + right)
+			fresh = m.st.Error.Render("stale: " + fresh)
 		}
+		right = append(right, fresh)
 	}
-	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		return fit(left, m.width)
+	r := strings.Join(right, " · ")
+	rw := lipgloss.Width(r)
+	if rw > m.width/2 {
+		r, rw = "", 0
 	}
-	return left + strings.Repeat(" ", gap) + right
+	// Freshness and the update clock matter more than the counts: the
+	// left side gives way first.
+	left = fit(left, m.width-rw-1)
+	return left + strings.Repeat(" ", max(m.width-lipgloss.Width(left)-rw, 0)) + r
 }
 
-func (m Model) statusLine(time.Time) string {
+// updateDue is the IC's status update clock for the open incident: high
+// urgency and active only, counted from the last update posted (or the
+// incident's start).
+func (m Model) updateDue(now time.Time) string {
+	in := m.detail.inc
+	if m.screen != screenDetail || in.Urgency != incident.High || !in.Active() || m.opts.ReadOnly {
+		return ""
+	}
+	last := in.CreatedAt
+	for _, e := range m.detail.timeline {
+		if e.Kind == incident.KindStatusUpdate && e.At.After(last) {
+			last = e.At
+		}
+	}
+	left := last.Add(m.opts.UpdateEvery).Sub(now)
+	if left < 0 {
+		return m.st.Error.Render("status update overdue by " + age(-left) + " (u)")
+	}
+	return "status update due in " + age(left)
+}
+
+func (m Model) statusLine() string {
 	switch m.prompt {
-	case promptConfirmResolve:
-		q := fmt.Sprintf("Resolve #%d %s? y to resolve, n to cancel", m.target.Number, incident.Clean(m.target.Title))
+	case promptConfirm:
+		var q string
+		switch m.confirmKind {
+		case incident.KindResolve:
+			q = fmt.Sprintf("Resolve #%d %s? y to resolve, n to cancel", m.target.Number, incident.Clean(m.target.Title))
+		case incident.KindMitigated:
+			q = fmt.Sprintf("Mark #%d mitigated (customer impact has stopped)? y to mark, n to cancel", m.target.Number)
+		}
 		return m.st.Error.Render(fit(q, m.width))
 	case promptNote:
 		return fit(m.input.View(), m.width)
+	case promptSearch:
+		return fit(m.search.View(), m.width)
 	}
 	if m.statusErr {
 		return m.st.Error.Render(fit(m.status, m.width))
@@ -546,7 +490,11 @@ func (m Model) keyLine() string {
 	switch {
 	case m.prompt == promptNote:
 		return m.st.Faint.Render(fit("enter add note · esc cancel", m.width))
-	case m.prompt == promptConfirmResolve:
+	case m.prompt == promptSearch:
+		return m.st.Faint.Render(fit("type to filter · ↑/↓ move · enter keep filter · esc clear", m.width))
+	case m.prompt == promptForm:
+		return m.st.Faint.Render(fit("tab next field · enter on the last field saves · esc cancel", m.width))
+	case m.prompt == promptConfirm:
 		bs = []key.Binding{m.keys.Confirm, m.keys.Cancel}
 	case m.prompt == promptHelp:
 		return m.st.Faint.Render(fit("? or esc close help", m.width))
@@ -581,7 +529,7 @@ func (m Model) helpView() string {
 	var col []string
 	for _, g := range m.keys.groups() {
 		block := []string{m.st.Header.Render(g.Title)}
-		for _, bind := range g.Bindings {
+		for _, bind := range enabled(g.Bindings...) {
 			block = append(block, "  "+m.st.HelpKey.Render(fit(bind.Help().Key, 8))+" "+m.st.HelpDesc.Render(bind.Help().Desc))
 		}
 		if len(col) > 0 && len(col)+1+len(block) > avail {

@@ -22,6 +22,7 @@ type Styles struct {
 	Info       lipgloss.Style
 	Queued     lipgloss.Style
 	Local      lipgloss.Style
+	New        lipgloss.Style
 	Box        lipgloss.Style
 	HelpKey    lipgloss.Style
 	HelpDesc   lipgloss.Style
@@ -53,6 +54,7 @@ func DefaultStyles(dark bool) Styles {
 		Info:       lipgloss.NewStyle().Foreground(blue),
 		Queued:     lipgloss.NewStyle().Foreground(amber),
 		Local:      lipgloss.NewStyle().Foreground(blue),
+		New:        lipgloss.NewStyle().Bold(true).Foreground(blue),
 		Box:        lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
 		HelpKey:    lipgloss.NewStyle().Bold(true),
 		HelpDesc:   lipgloss.NewStyle().Foreground(faint),

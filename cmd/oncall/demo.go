@@ -30,12 +30,12 @@ Actions go to a fresh journal that is removed on exit, unless --db names one.`,
   oncall demo --db /tmp/demo-journal.db   # keep the demo's journal`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), g.db)
+			return runDemo(cmd.Context(), g.db, g.readOnly)
 		},
 	}
 }
 
-func runDemo(ctx context.Context, db string) error {
+func runDemo(ctx context.Context, db string, readOnly bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -65,7 +65,8 @@ func runDemo(ctx context.Context, db string) error {
 	if err != nil {
 		return err
 	}
-	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)"})
+	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)",
+		actor: pdsim.DemoUserEmail, readOnly: readOnly})
 }
 
 func newSimulateCmd() *cobra.Command {

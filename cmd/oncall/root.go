@@ -15,8 +15,10 @@ import (
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	apiURL string
-	db     string
+	apiURL    string
+	db        string
+	readOnly  bool
+	tokenFile string
 }
 
 func newRootCmd() *cobra.Command {
@@ -40,13 +42,18 @@ using the token in PAGERDUTY_TOKEN. Try it first with: oncall demo`,
 			if err != nil {
 				return err
 			}
-			return runTUI(cmd.Context(), tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL())})
+			return runTUI(cmd.Context(), tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
+				actor: os.Getenv("PAGERDUTY_FROM"), readOnly: g.readOnly})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.apiURL, "api-url", "", "PagerDuty API base URL (env PAGERDUTY_API_URL; default "+pagerduty.DefaultAPIURL+")")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "journal file (env ONCALL_DB; default in the XDG state directory)")
+	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", "", "read the API token from this file (mode 0600) instead of PAGERDUTY_TOKEN")
+	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "look, don't touch: every action that changes an incident is disabled")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
+	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
+	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd())
 	return root
 }
 
@@ -63,7 +70,14 @@ func (g *globalOptions) resolvedAPIURL() string {
 
 // source builds the PagerDuty adapter from flags and environment.
 func (g *globalOptions) source() (*pagerduty.Client, error) {
-	token := strings.TrimSpace(os.Getenv("PAGERDUTY_TOKEN"))
+	token, tokenSource := strings.TrimSpace(os.Getenv("PAGERDUTY_TOKEN")), "env PAGERDUTY_TOKEN"
+	if g.tokenFile != "" {
+		t, err := pagerduty.ReadTokenFile(g.tokenFile)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		token, tokenSource = t, "token file "+g.tokenFile
+	}
 	if token == "" {
 		return nil, usageError{errors.New("no PagerDuty token: set PAGERDUTY_TOKEN to a REST API token (or run `oncall demo` to try the built-in simulator)")}
 	}
@@ -71,7 +85,8 @@ func (g *globalOptions) source() (*pagerduty.Client, error) {
 		Token:       token,
 		APIURL:      g.resolvedAPIURL(),
 		From:        os.Getenv("PAGERDUTY_FROM"),
-		TokenSource: "env PAGERDUTY_TOKEN",
+		FromSetting: "PAGERDUTY_FROM",
+		TokenSource: tokenSource,
 	})
 }
 

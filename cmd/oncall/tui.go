@@ -12,9 +12,11 @@ import (
 )
 
 type tuiOptions struct {
-	source incident.Source
-	dbPath string
-	label  string
+	source   incident.Source
+	dbPath   string
+	label    string
+	actor    string // who this terminal's actions are recorded as
+	readOnly bool
 }
 
 // runTUI opens the journal and runs the interactive view until the user
@@ -29,7 +31,14 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 		return err
 	}
 	defer j.Close()
-	m := tui.New(tui.Options{Source: o.source, Journal: j, Label: o.label, Dark: true}) // corrected by the terminal's answer to a background colour query
+	// The last list fetched, so the screen has something before PagerDuty
+	// answers; a cache that cannot be read only costs that head start.
+	cached, cachedAt, _ := j.Incidents()
+	m := tui.New(tui.Options{
+		Source: o.source, Journal: j, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
+		Cached: cached, CachedAt: cachedAt,
+		Dark: true, // until the terminal answers the background colour query
+	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil {
 		return fmt.Errorf("terminal: %w", err)

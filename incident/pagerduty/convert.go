@@ -29,6 +29,7 @@ func convertIncident(in pd.Incident) incident.Incident {
 		URL:              in.HTMLURL,
 		CreatedAt:        parseTime(in.CreatedAt),
 		ResolvedAt:       parseTime(in.ResolvedAt),
+		AlertCount:       int(in.AlertCounts.All),
 	}
 	if in.Priority != nil {
 		out.Priority = in.Priority.Summary

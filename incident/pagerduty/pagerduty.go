@@ -7,7 +7,11 @@
 //   - Errors callers branch on come back wrapping an incident sentinel
 //     (ErrUnauthorized, ErrNotFound, ...); messages never contain the token.
 //   - Writes carry a From header: the configured email, or the email of the
-//     token's user (GET /users/me), looked up once.
+//     token's user (GET /users/me), looked up once. The transport adds it
+//     where go-pagerduty does not (snooze).
+//   - Requests are paced under PagerDuty's rate limit, and a 429 is waited
+//     out and retried (see transport); a GET is also retried after a 5xx or
+//     a broken connection, a write never is.
 //   - A malformed response is an error, never a panic: go-pagerduty's
 //     decoders can panic on unexpected JSON types, so calls recover.
 package pagerduty
@@ -17,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,17 +51,46 @@ type Config struct {
 	// TokenSource names where the token came from ("env PAGERDUTY_TOKEN"),
 	// for error messages that must not show the token itself.
 	TokenSource string
-	Timeout     time.Duration // per call; 15s when zero
-	HTTPClient  *http.Client  // nil means a client with sane timeouts
+	// FromSetting names the setting that supplies From, for the error an
+	// account token meets on its first write; "PAGERDUTY_FROM" when empty.
+	FromSetting string
+	Timeout     time.Duration // per call, retries included; 15s when zero
+	HTTPClient  *http.Client  // nil means a client with sane timeouts; its transport is wrapped
+	// RequestsPerMinute paces requests (a token bucket that lets a burst of
+	// 30 through): 0 means 480, half of PagerDuty's 960 per token;
+	// negative turns pacing off.
+	RequestsPerMinute int
+	// MaxRetries bounds the retries of one request after a 429 (or, for a
+	// GET, a 5xx or a broken connection): 0 means 3, negative none.
+	MaxRetries int
+	// OnWait, when set, hears of every wait before a retry, and of pacing
+	// waits of a second or more, with a short reason ("rate limited"), so a
+	// UI can show "rate limited, retrying in 3s". It is called on the
+	// goroutine making the request.
+	OnWait func(d time.Duration, reason string)
 }
+
+// DefaultRequestsPerMinute is the client's own pace: half PagerDuty's limit,
+// which leaves room for other tools using the same token.
+const DefaultRequestsPerMinute = 480
 
 // Client is an incident.Source backed by PagerDuty.
 type Client struct {
 	pd      *pd.Client
 	cfg     Config
-	fromMu  sync.Mutex
-	from    string
+	tr      *transport
+	meMu    sync.Mutex
+	me      *me // the token's user, once looked up
 	timeout time.Duration
+
+	coveredMu sync.Mutex
+	covered   map[string]map[string]bool // incident id -> log entry ids, see isNew
+}
+
+// me is what the adapter needs of the token's user.
+type me struct {
+	id, email string
+	teamIDs   []string
 }
 
 var _ incident.Source = (*Client)(nil)
@@ -75,13 +109,30 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: cfg.Timeout + 5*time.Second}
+	if cfg.FromSetting == "" {
+		cfg.FromSetting = "PAGERDUTY_FROM"
 	}
+	perMinute := cfg.RequestsPerMinute
+	if perMinute == 0 {
+		perMinute = DefaultRequestsPerMinute
+	}
+	retries := cfg.MaxRetries
+	switch {
+	case retries == 0:
+		retries = 3
+	case retries < 0:
+		retries = 0
+	}
+	hc := &http.Client{Timeout: cfg.Timeout + 5*time.Second}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient // the caller's client stays as it was
+		hc = &copied
+	}
+	tr := newTransport(hc.Transport, perMinute, retries, cfg.OnWait)
+	hc.Transport = tr
 	c := pd.NewClient(cfg.Token, pd.WithAPIEndpoint(strings.TrimRight(cfg.APIURL, "/")))
 	c.HTTPClient = hc
-	return &Client{pd: c, cfg: cfg, from: cfg.From, timeout: cfg.Timeout}, nil
+	return &Client{pd: c, cfg: cfg, tr: tr, timeout: cfg.Timeout}, nil
 }
 
 // call runs fn under the client's deadline, turning panics in response
@@ -114,7 +165,7 @@ func (c *Client) translate(ctx context.Context, what string, err error) error {
 		case apiErr.NotFound():
 			return fmt.Errorf("%s: %w", what, incident.ErrNotFound)
 		case apiErr.RateLimited():
-			return fmt.Errorf("%s: PagerDuty says slow down (429): %w", what, incident.ErrRateLimited)
+			return fmt.Errorf("%s: PagerDuty is rate limiting this token (429) and waiting did not help in time: %w", what, incident.ErrRateLimited)
 		case apiErr.StatusCode >= 500:
 			return fmt.Errorf("%s: PagerDuty answered %d: %w", what, apiErr.StatusCode, incident.ErrUnreachable)
 		}
@@ -147,24 +198,62 @@ func (c *Client) tokenSource() string {
 	return "the configuration"
 }
 
-// Active lists triggered and acknowledged incidents, newest first, walking
-// every page. PagerDuty cannot page past offset+limit 10,000; reaching that
-// is an error that says so rather than a silently short list.
+// Active lists triggered and acknowledged incidents, newest first.
 func (c *Client) Active(ctx context.Context) ([]incident.Incident, error) {
+	return c.List(ctx, incident.Filter{})
+}
+
+// List lists the incidents f selects, newest first, walking every page of
+// 100 (so 2,500 incidents take 25 requests). PagerDuty cannot page past
+// offset+limit 10,000: reaching that returns the first 10,000 with an
+// error wrapping incident.ErrTruncated that says to narrow the filter.
+func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	opts := pd.ListIncidentsOptions{
+		Limit:      pageSize,
+		SortBy:     "created_at:desc",
+		Statuses:   strs(f.Statuses),
+		Urgencies:  strs(f.Urgencies),
+		ServiceIDs: slices.Clone(f.ServiceIDs),
+		TeamIDs:    slices.Clone(f.TeamIDs),
+		UserIDs:    slices.Clone(f.UserIDs),
+	}
+	if len(opts.Statuses) == 0 {
+		opts.Statuses = []string{string(incident.Triggered), string(incident.Acknowledged)}
+	}
+	if !slices.Contains(opts.Statuses, string(incident.Resolved)) {
+		// PagerDuty lists the last month unless told otherwise; an incident
+		// still open after that is still someone's problem.
+		opts.DateRange = "all"
+	}
+	if f.AssignedToMe || f.MyTeams {
+		u, err := c.currentUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if f.AssignedToMe {
+			opts.UserIDs = append(opts.UserIDs, u.id)
+		}
+		if f.MyTeams {
+			if len(u.teamIDs) == 0 {
+				return nil, nil // on no team: no team's incidents
+			}
+			opts.TeamIDs = append(opts.TeamIDs, u.teamIDs...)
+		}
+	}
 	var out []incident.Incident
 	for offset := uint(0); ; offset += pageSize {
 		if offset+pageSize > offsetCap {
-			return out, fmt.Errorf("list incidents: more than %d active incidents; PagerDuty cannot page further, narrow the list by service or date", offsetCap)
+			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; narrow the list by service, team, urgency or status: %w",
+				offsetCap, incident.ErrTruncated)
 		}
+		opts.Offset = offset
 		var resp *pd.ListIncidentsResponse
 		err := c.call(ctx, "list incidents", func(ctx context.Context) error {
 			var err error
-			resp, err = c.pd.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{
-				Limit:    pageSize,
-				Offset:   offset,
-				Statuses: []string{string(incident.Triggered), string(incident.Acknowledged)},
-				SortBy:   "created_at:desc",
-			})
+			resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
 			return err
 		})
 		if err != nil {
@@ -177,6 +266,14 @@ func (c *Client) Active(ctx context.Context) ([]incident.Incident, error) {
 			return out, nil
 		}
 	}
+}
+
+func strs[T ~string](in []T) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		out = append(out, string(v))
+	}
+	return out
 }
 
 // Get fetches one incident.
@@ -200,56 +297,143 @@ func (c *Client) Get(ctx context.Context, id string) (incident.Incident, error) 
 // Notes come from the notes endpoint (their full text); the log's
 // annotate entries for them are skipped so each note shows once.
 func (c *Client) Events(ctx context.Context, id string) ([]incident.Event, error) {
+	return c.EventsSince(ctx, id, time.Time{})
+}
+
+// EventsSince returns the events at or after since; a zero since means
+// all of them. Polling an open incident this way costs one request for the
+// log entries since then. Notes are fetched only when the log shows a new
+// annotation, and alerts only when it shows a trigger: a steady poll of a
+// quiet incident is one small request however long its timeline. (An alert
+// grouped later shows in Incident.AlertCount, which the list carries; call
+// Alerts when it grows.) Events exactly at since may come again: PagerDuty
+// counts time in seconds, so callers keep events by ID.
+func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([]incident.Event, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
+	full := since.IsZero()
+	entries, err := c.logEntries(ctx, id, since)
+	if err != nil {
+		return nil, err
+	}
 	var out []incident.Event
-	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
-		var resp *pd.ListIncidentLogEntriesResponse
-		err := c.call(ctx, "incident log "+id, func(ctx context.Context) error {
+	needNotes, needAlerts := full, full
+	var markers []string // annotate and trigger entries this call covers
+	for _, le := range entries {
+		switch strings.TrimSuffix(le.Type, "_reference") {
+		case "annotate_log_entry":
+			needNotes = needNotes || c.isNew(id, le, since)
+			markers = append(markers, le.ID)
+		case "trigger_log_entry":
+			needAlerts = needAlerts || c.isNew(id, le, since)
+			markers = append(markers, le.ID)
+		}
+		if e, ok := convertLogEntry(id, le); ok {
+			out = append(out, e)
+		}
+	}
+	if needNotes {
+		var notes []pd.IncidentNote
+		err := c.call(ctx, "incident notes "+id, func(ctx context.Context) error {
 			var err error
-			resp, err = c.pd.ListIncidentLogEntriesWithContext(ctx, id, pd.ListIncidentLogEntriesOptions{
-				Limit: pageSize, Offset: offset,
-			})
+			notes, err = c.pd.ListIncidentNotesWithContext(ctx, id)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, le := range resp.LogEntries {
-			if e, ok := convertLogEntry(id, le); ok {
-				out = append(out, e)
+		for _, n := range notes {
+			at := parseTime(n.CreatedAt)
+			if at.Before(since) {
+				continue
 			}
+			text, localID := incident.SplitNoteTag(n.Content)
+			out = append(out, incident.Event{
+				ID: n.ID, IncidentID: id, Kind: incident.KindNote, At: at,
+				Actor: n.User.Summary, Summary: text, Origin: incident.Remote, LocalID: localID,
+			})
 		}
+	}
+	if needAlerts {
+		alerts, err := c.Alerts(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range alerts {
+			if a.CreatedAt.Before(since) {
+				continue
+			}
+			out = append(out, incident.Event{
+				ID: a.ID, IncidentID: id, Kind: incident.KindAlert, At: a.CreatedAt,
+				Summary: a.Summary, Origin: incident.Remote,
+			})
+		}
+	}
+	c.cover(id, markers)
+	return out, nil
+}
+
+// isNew says whether an annotate or trigger entry may announce a note or
+// alert the caller has not seen: any entry after since may; one at since
+// itself (PagerDuty counts in seconds, so the last poll's newest second
+// comes back) only if this client has not fetched for it already.
+// Without this, an incident whose newest event is a note would cost a
+// notes request on every poll.
+func (c *Client) isNew(id string, le pd.LogEntry, since time.Time) bool {
+	if parseTime(le.CreatedAt).After(since) {
+		return true
+	}
+	c.coveredMu.Lock()
+	defer c.coveredMu.Unlock()
+	return !c.covered[id][le.ID]
+}
+
+// cover remembers the annotate and trigger entries whose notes and alerts
+// have been read. Only the boundary second consults it, so it needs no
+// pruning beyond one set per incident polled.
+func (c *Client) cover(id string, entryIDs []string) {
+	if len(entryIDs) == 0 {
+		return
+	}
+	c.coveredMu.Lock()
+	defer c.coveredMu.Unlock()
+	if c.covered == nil {
+		c.covered = make(map[string]map[string]bool)
+	}
+	set := c.covered[id]
+	if set == nil {
+		set = make(map[string]bool)
+		c.covered[id] = set
+	}
+	for _, e := range entryIDs {
+		set[e] = true
+	}
+}
+
+// logEntries walks an incident's log entries at or after since (all of
+// them when since is zero).
+func (c *Client) logEntries(ctx context.Context, id string, since time.Time) ([]pd.LogEntry, error) {
+	opts := pd.ListIncidentLogEntriesOptions{Limit: pageSize}
+	if !since.IsZero() {
+		opts.Since = since.UTC().Format(time.RFC3339)
+	}
+	var out []pd.LogEntry
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		opts.Offset = offset
+		var resp *pd.ListIncidentLogEntriesResponse
+		err := c.call(ctx, "incident log "+id, func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListIncidentLogEntriesWithContext(ctx, id, opts)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resp.LogEntries...)
 		if !resp.More || len(resp.LogEntries) == 0 {
 			break
 		}
-	}
-	var notes []pd.IncidentNote
-	err := c.call(ctx, "incident notes "+id, func(ctx context.Context) error {
-		var err error
-		notes, err = c.pd.ListIncidentNotesWithContext(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range notes {
-		text, localID := incident.SplitNoteTag(n.Content)
-		out = append(out, incident.Event{
-			ID: n.ID, IncidentID: id, Kind: incident.KindNote, At: parseTime(n.CreatedAt),
-			Actor: n.User.Summary, Summary: text, Origin: incident.Remote, LocalID: localID,
-		})
-	}
-	alerts, err := c.Alerts(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range alerts {
-		out = append(out, incident.Event{
-			ID: a.ID, IncidentID: id, Kind: incident.KindAlert, At: a.CreatedAt,
-			Summary: a.Summary, Origin: incident.Remote,
-		})
 	}
 	return out, nil
 }
@@ -298,7 +482,7 @@ func (c *Client) setStatus(ctx context.Context, id string, s incident.Status, ve
 	if err != nil {
 		return err
 	}
-	return c.call(ctx, verb+" "+id, func(ctx context.Context) error {
+	return c.call(withFrom(ctx, from), verb+" "+id, func(ctx context.Context) error {
 		_, err := c.pd.ManageIncidentsWithContext(ctx, from, []pd.ManageIncidentsOptions{{ID: id, Status: string(s)}})
 		return err
 	})
@@ -314,36 +498,284 @@ func (c *Client) AddNote(ctx context.Context, id, localID, text string) error {
 		return err
 	}
 	note := pd.IncidentNote{Content: incident.NoteTag(text, localID), User: pd.APIObject{Summary: from}}
-	return c.call(ctx, "add note to "+id, func(ctx context.Context) error {
+	return c.call(withFrom(ctx, from), "add note to "+id, func(ctx context.Context) error {
 		_, err := c.pd.CreateIncidentNoteWithContext(ctx, id, note)
 		return err
 	})
 }
 
-// fromEmail returns the email PagerDuty requires on writes.
-func (c *Client) fromEmail(ctx context.Context) (string, error) {
-	c.fromMu.Lock()
-	defer c.fromMu.Unlock()
-	if c.from != "" {
-		return c.from, nil
+// Reassign gives an incident to users, or to an escalation policy (which
+// pages its first level).
+func (c *Client) Reassign(ctx context.Context, id string, to incident.Reassignment) error {
+	if err := checkID(id); err != nil {
+		return err
 	}
-	var u *pd.User
-	err := c.call(ctx, "look up the token's user", func(ctx context.Context) error {
-		var err error
-		u, err = c.pd.GetCurrentUserWithContext(ctx, pd.GetCurrentUserOptions{})
+	opt := pd.ManageIncidentsOptions{ID: id}
+	switch {
+	case len(to.UserIDs) > 0 && to.EscalationPolicyID != "":
+		return errors.New("reassign: choose users or an escalation policy, not both")
+	case len(to.UserIDs) > 0:
+		for _, u := range to.UserIDs {
+			if err := checkRef("user", u); err != nil {
+				return err
+			}
+			opt.Assignments = append(opt.Assignments, pd.Assignee{Assignee: pd.APIObject{ID: u, Type: "user_reference"}})
+		}
+	case to.EscalationPolicyID != "":
+		if err := checkRef("escalation policy", to.EscalationPolicyID); err != nil {
+			return err
+		}
+		opt.EscalationPolicy = &pd.APIReference{ID: to.EscalationPolicyID, Type: "escalation_policy_reference"}
+	default:
+		return errors.New("reassign: name at least one user or an escalation policy")
+	}
+	return c.manage(ctx, "reassign "+id, opt)
+}
+
+// Escalate moves an incident to level (1-based) of its escalation policy.
+func (c *Client) Escalate(ctx context.Context, id string, level int) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if level < 1 {
+		return fmt.Errorf("escalate %s: level %d: levels start at 1", id, level)
+	}
+	return c.manage(ctx, fmt.Sprintf("escalate %s to level %d", id, level), pd.ManageIncidentsOptions{ID: id, EscalationLevel: uint(level)})
+}
+
+// manage sends one PUT /incidents update with From.
+func (c *Client) manage(ctx context.Context, what string, opt pd.ManageIncidentsOptions) error {
+	from, err := c.fromEmail(ctx)
+	if err != nil {
+		return err
+	}
+	return c.call(withFrom(ctx, from), what, func(ctx context.Context) error {
+		_, err := c.pd.ManageIncidentsWithContext(ctx, from, []pd.ManageIncidentsOptions{opt})
+		return err
+	})
+}
+
+// maxSnooze is the longest snooze PagerDuty accepts.
+const maxSnooze = 7 * 24 * time.Hour
+
+// Snooze holds an acknowledged incident for d (rounded up to a second, at
+// most a week), after which it triggers again. go-pagerduty sends no From
+// on snooze; the transport adds it from the context.
+func (c *Client) Snooze(ctx context.Context, id string, d time.Duration) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if d <= 0 || d > maxSnooze {
+		return fmt.Errorf("snooze %s: %s is not between a second and a week", id, d)
+	}
+	secs := uint((d + time.Second - 1) / time.Second)
+	from, err := c.fromEmail(ctx)
+	if err != nil {
+		return err
+	}
+	return c.call(withFrom(ctx, from), "snooze "+id, func(ctx context.Context) error {
+		_, err := c.pd.SnoozeIncidentWithContext(ctx, id, secs)
+		return err
+	})
+}
+
+// RequestResponders asks users and escalation policies to join an
+// incident (POST /incidents/{id}/responder_requests), on behalf of the
+// token's user, or with an account token, the user whose email is From.
+func (c *Client) RequestResponders(ctx context.Context, id string, r incident.ResponderRequest) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Message) == "" {
+		return errors.New("request responders: the request needs a message")
+	}
+	var targets []pd.ResponderRequestTargetWrapper
+	add := func(kind, typ string, ids []string) error {
+		for _, ref := range ids {
+			if err := checkRef(kind, ref); err != nil {
+				return err
+			}
+			targets = append(targets, pd.ResponderRequestTargetWrapper{Target: pd.ResponderRequestTarget{APIObject: pd.APIObject{ID: ref, Type: typ}}})
+		}
+		return nil
+	}
+	if err := add("user", "user_reference", r.UserIDs); err != nil {
+		return err
+	}
+	if err := add("escalation policy", "escalation_policy_reference", r.EscalationPolicyIDs); err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		return errors.New("request responders: name at least one user or escalation policy")
+	}
+	from, err := c.fromEmail(ctx)
+	if err != nil {
+		return err
+	}
+	requester, err := c.requesterID(ctx, from)
+	if err != nil {
+		return err
+	}
+	return c.call(withFrom(ctx, from), "request responders for "+id, func(ctx context.Context) error {
+		_, err := c.pd.ResponderRequestWithContext(ctx, id, pd.ResponderRequestOptions{
+			From: from, Message: r.Message, RequesterID: requester, Targets: targets,
+		})
+		return err
+	})
+}
+
+// PostStatusUpdate posts a status update (POST /incidents/{id}/status_updates).
+func (c *Client) PostStatusUpdate(ctx context.Context, id, message string) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if strings.TrimSpace(message) == "" {
+		return errors.New("status update: the message is empty")
+	}
+	from, err := c.fromEmail(ctx)
+	if err != nil {
+		return err
+	}
+	return c.call(withFrom(ctx, from), "post a status update to "+id, func(ctx context.Context) error {
+		_, err := c.pd.CreateIncidentStatusUpdate(ctx, id, from, message)
+		return err
+	})
+}
+
+// Users lists the account's users, for pickers.
+func (c *Client) Users(ctx context.Context) ([]incident.Responder, error) {
+	var out []incident.Responder
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		var resp *pd.ListUsersResponse
+		err := c.call(ctx, "list users", func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListUsersWithContext(ctx, pd.ListUsersOptions{Limit: pageSize, Offset: offset})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range resp.Users {
+			out = append(out, incident.Responder{ID: u.ID, Name: u.Name, Email: u.Email})
+		}
+		if !resp.More || len(resp.Users) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// EscalationPolicies lists the account's escalation policies, for pickers.
+func (c *Client) EscalationPolicies(ctx context.Context) ([]incident.EscalationPolicy, error) {
+	var out []incident.EscalationPolicy
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		var resp *pd.ListEscalationPoliciesResponse
+		err := c.call(ctx, "list escalation policies", func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{Limit: pageSize, Offset: offset})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range resp.EscalationPolicies {
+			out = append(out, incident.EscalationPolicy{ID: p.ID, Name: p.Name, Levels: len(p.EscalationRules)})
+		}
+		if !resp.More || len(resp.EscalationPolicies) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// fromEmail returns the email PagerDuty requires on writes: the configured
+// one, else the token's user's.
+func (c *Client) fromEmail(ctx context.Context) (string, error) {
+	if c.cfg.From != "" {
+		return c.cfg.From, nil
+	}
+	u, err := c.currentUser(ctx)
+	if err != nil {
+		return "", err
+	}
+	if u.email == "" {
+		return "", fmt.Errorf("PagerDuty returned no email for the token's user; set %s to your PagerDuty login email", c.cfg.FromSetting)
+	}
+	return u.email, nil
+}
+
+// requesterID is the id of the user acting: the token's user, or for an
+// account token the user whose email is from.
+func (c *Client) requesterID(ctx context.Context, from string) (string, error) {
+	if c.cfg.From == "" {
+		u, err := c.currentUser(ctx)
+		if err != nil {
+			return "", err
+		}
+		return u.id, nil
+	}
+	var users []pd.User
+	err := c.call(ctx, "look up "+from, func(ctx context.Context) error {
+		resp, err := c.pd.ListUsersWithContext(ctx, pd.ListUsersOptions{Query: from, Limit: pageSize})
+		if err == nil {
+			users = resp.Users
+		}
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, incident.ErrUnauthorized) || errors.Is(err, incident.ErrNotFound) || errors.Is(err, incident.ErrForbidden) {
-			return "", fmt.Errorf("%w; if this is an account token, set from_email to your PagerDuty login email", err)
-		}
 		return "", err
 	}
-	if u.Email == "" {
-		return "", errors.New("PagerDuty returned no email for the token's user; set from_email to your PagerDuty login email")
+	for _, u := range users {
+		if strings.EqualFold(u.Email, from) {
+			return u.ID, nil
+		}
 	}
-	c.from = u.Email
-	return c.from, nil
+	return "", fmt.Errorf("no PagerDuty user has the email %s (from %s): %w", incident.Clean(from), c.cfg.FromSetting, incident.ErrNotFound)
+}
+
+// currentUser looks up the token's user once (GET /users/me). An account
+// token has no user: PagerDuty answers 400, and the error says which
+// setting supplies the email instead.
+func (c *Client) currentUser(ctx context.Context) (me, error) {
+	c.meMu.Lock()
+	defer c.meMu.Unlock()
+	if c.me != nil {
+		return *c.me, nil
+	}
+	var (
+		u      *pd.User
+		status int
+	)
+	err := c.call(ctx, "look up the token's user", func(ctx context.Context) error {
+		var err error
+		u, err = c.pd.GetCurrentUserWithContext(ctx, pd.GetCurrentUserOptions{})
+		var apiErr pd.APIError
+		if errors.As(err, &apiErr) {
+			status = apiErr.StatusCode
+		}
+		return err
+	})
+	switch {
+	case status == http.StatusBadRequest || status == http.StatusNotFound:
+		return me{}, fmt.Errorf("the token from %s is not a user's token (GET /users/me answered %d), so it has no email to act as; set %s to your PagerDuty login email",
+			c.tokenSource(), status, c.cfg.FromSetting)
+	case err != nil:
+		return me{}, err
+	}
+	out := me{id: u.ID, email: u.Email}
+	for _, t := range u.Teams {
+		out.teamIDs = append(out.teamIDs, t.ID)
+	}
+	c.me = &out
+	return out, nil
+}
+
+// checkRef refuses a user or policy id that could not be a PagerDuty id.
+func checkRef(kind, id string) error {
+	if err := checkID(id); err != nil {
+		return fmt.Errorf("%s id %q is not a PagerDuty id", kind, incident.Clean(id))
+	}
+	return nil
 }
 
 // checkID refuses ids that could not be PagerDuty ids before they reach a

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +31,25 @@ func newSim(t *testing.T, opts pdsim.Options) (*pdsim.Server, *Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noSleep(c)
 	return sim, c
+}
+
+// noSleep makes the client's waits (retries, pacing) instant, so tests
+// that provoke them stay fast; it returns what the client would have
+// waited.
+func noSleep(c *Client) *[]time.Duration {
+	var (
+		mu    sync.Mutex
+		waits []time.Duration
+	)
+	c.tr.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	return &waits
 }
 
 func TestActiveListsTriggeredAndAcknowledged(t *testing.T) {
@@ -172,6 +191,7 @@ func TestErrorsBecomeSentinels(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	bad, _ := New(Config{Token: "s3cret-token", APIURL: srv.URL, TokenSource: "env PAGERDUTY_TOKEN"})
+	noSleep(bad)
 	_, err := bad.Active(ctx)
 	if !errors.Is(err, incident.ErrUnauthorized) {
 		t.Fatalf("bad token: %v", err)
@@ -183,6 +203,7 @@ func TestErrorsBecomeSentinels(t *testing.T) {
 	dead := httptest.NewServer(sim)
 	dead.Close()
 	off, _ := New(Config{Token: pdsim.DemoToken, APIURL: dead.URL})
+	noSleep(off)
 	if _, err := off.Active(ctx); !errors.Is(err, incident.ErrUnreachable) {
 		t.Errorf("closed port: %v", err)
 	}

@@ -1,6 +1,7 @@
 package pdsim
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,6 +14,12 @@ type user struct {
 	id, name, email string
 	timeZone, role  string
 	jobTitle, color string
+	teams           []*team // the teams of the policies the user is on
+}
+
+// team owns one escalation policy; its incidents are the team's.
+type team struct {
+	id, name, description string
 }
 
 type policy struct {
@@ -20,6 +27,7 @@ type policy struct {
 	delayMinutes          int
 	levels                [][]*user // levels[0] is escalation level 1
 	services              []*service
+	team                  *team
 }
 
 type service struct {
@@ -33,6 +41,7 @@ type priority struct {
 }
 
 type directory struct {
+	teams      []*team
 	users      []*user
 	policies   []*policy
 	services   []*service
@@ -45,6 +54,15 @@ func (d *directory) userByEmail(email string) *user {
 	for _, u := range d.users {
 		if strings.EqualFold(u.email, email) {
 			return u
+		}
+	}
+	return nil
+}
+
+func (d *directory) policyByID(id string) *policy {
+	for _, p := range d.policies {
+		if p.id == id {
+			return p
 		}
 	}
 	return nil
@@ -83,6 +101,20 @@ func (d *directory) priorityByRef(ref string) *priority {
 // server's token: the person running `oncall demo`.
 const DemoUserEmail = "alex.rivera@example.com"
 
+// DemoUserID is the id of the user with DemoUserEmail.
+const DemoUserID = "PAR1V3A"
+
+// Team ids of the simulated account. Each team owns one escalation policy,
+// and an incident belongs to its policy's team; the demo user is on
+// Checkout and Payments.
+const (
+	TeamCheckout = "PTM1CHK"
+	TeamPayments = "PTM2PAY"
+	TeamSearch   = "PTM3SRC"
+	TeamIdentity = "PTM4IDN"
+	TeamPlatform = "PTM5PLT"
+)
+
 // Emails of the other people in the simulated account; scenarios and tests
 // use them as note authors and in From headers.
 const (
@@ -111,7 +143,7 @@ func newDirectory(created time.Time) *directory {
 	u := func(id, name, email, tz, role, title, color string) *user {
 		return &user{id: id, name: name, email: email, timeZone: tz, role: role, jobTitle: title, color: color}
 	}
-	alex := u("PAR1V3A", "Alex Rivera", DemoUserEmail, "America/New_York", "user", "Site Reliability Engineer", "teal")
+	alex := u(DemoUserID, "Alex Rivera", DemoUserEmail, "America/New_York", "user", "Site Reliability Engineer", "teal")
 	priya := u("PPN7T2Q", "Priya Natarajan", EmailPriya, "Europe/London", "user", "Payments Engineer", "purple")
 	marcus := u("PMC4H8N", "Marcus Chen", EmailMarcus, "America/Los_Angeles", "user", "Search Engineer", "orange")
 	sofia := u("PSL2Q9D", "Sofia Lindqvist", EmailSofia, "Europe/Stockholm", "user", "Identity Engineer", "green")
@@ -120,14 +152,27 @@ func newDirectory(created time.Time) *directory {
 	diego := u("PDM8R4X", "Diego Morales", EmailDiego, "America/Mexico_City", "user", "Security Engineer", "brown")
 	yuki := u("PYT5W7J", "Yuki Tanaka", EmailYuki, "Asia/Tokyo", "user", "Platform Engineer", "cayenne")
 
-	pol := func(id, name, desc string, levels ...[]*user) *policy {
-		return &policy{id: id, name: name, description: desc, delayMinutes: 15, levels: levels}
+	pol := func(id, name, desc string, tm *team, levels ...[]*user) *policy {
+		p := &policy{id: id, name: name, description: desc, delayMinutes: 15, levels: levels, team: tm}
+		for _, level := range levels {
+			for _, u := range level {
+				if !slices.Contains(u.teams, tm) {
+					u.teams = append(u.teams, tm)
+				}
+			}
+		}
+		return p
 	}
-	checkoutEP := pol("PEP1CHK", "Checkout On-Call", "Checkout and cart; Jamal is the backstop.", []*user{alex}, []*user{jamal})
-	paymentsEP := pol("PEP2PAY", "Payments On-Call", "Card processing and payouts.", []*user{priya}, []*user{alex}, []*user{jamal})
-	searchEP := pol("PEP3SRC", "Search On-Call", "Search indexing and query serving.", []*user{marcus}, []*user{hannah})
-	identityEP := pol("PEP4IDN", "Identity On-Call", "Login, tokens and sessions.", []*user{sofia}, []*user{diego})
-	platformEP := pol("PEP5PLT", "Platform On-Call", "Databases, queues and the edge.", []*user{yuki}, []*user{jamal})
+	checkoutT := &team{TeamCheckout, "Checkout", "Cart, orders and the checkout API."}
+	paymentsT := &team{TeamPayments, "Payments", "Card processing and payouts."}
+	searchT := &team{TeamSearch, "Search", "Search indexing and query serving."}
+	identityT := &team{TeamIdentity, "Identity", "Login, tokens and sessions."}
+	platformT := &team{TeamPlatform, "Platform", "Databases, queues and the edge."}
+	checkoutEP := pol("PEP1CHK", "Checkout On-Call", "Checkout and cart; Jamal is the backstop.", checkoutT, []*user{alex}, []*user{jamal})
+	paymentsEP := pol("PEP2PAY", "Payments On-Call", "Card processing and payouts.", paymentsT, []*user{priya}, []*user{alex}, []*user{jamal})
+	searchEP := pol("PEP3SRC", "Search On-Call", "Search indexing and query serving.", searchT, []*user{marcus}, []*user{hannah})
+	identityEP := pol("PEP4IDN", "Identity On-Call", "Login, tokens and sessions.", identityT, []*user{sofia}, []*user{diego})
+	platformEP := pol("PEP5PLT", "Platform On-Call", "Databases, queues and the edge.", platformT, []*user{yuki}, []*user{jamal})
 
 	svc := func(id, name, desc string, p *policy) *service {
 		s := &service{id: id, name: name, description: desc, policy: p, createdAt: created}
@@ -135,6 +180,7 @@ func newDirectory(created time.Time) *directory {
 		return s
 	}
 	d := &directory{
+		teams:    []*team{checkoutT, paymentsT, searchT, identityT, platformT},
 		users:    []*user{alex, priya, marcus, sofia, jamal, hannah, diego, yuki},
 		policies: []*policy{checkoutEP, paymentsEP, searchEP, identityEP, platformEP},
 		priorities: []*priority{

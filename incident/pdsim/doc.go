@@ -7,26 +7,36 @@
 // Email* and Service* constants), and the incidents a Scenario creates and
 // changes over time. It serves, in PagerDuty's JSON shapes:
 //
-//	GET  /incidents                      statuses[], urgencies[], service_ids[], user_ids[],
-//	                                     incident_key, since, until, date_range, sort_by
+//	GET  /incidents                      statuses[], urgencies[], service_ids[], team_ids[],
+//	                                     user_ids[], incident_key, since, until, date_range, sort_by
 //	PUT  /incidents                      bulk status, assignments, escalation, priority
 //	GET  /incidents/{id}                 PUT /incidents/{id}
 //	GET  /incidents/{id}/log_entries     since, until, is_overview; newest first
 //	GET  /incidents/{id}/alerts          statuses[], alert_key, sort_by
 //	GET  /incidents/{id}/notes           POST /incidents/{id}/notes
-//	POST /incidents/{id}/snooze
-//	GET  /users/me, /users, /users/{id}, /services, /escalation_policies, /priorities
+//	POST /incidents/{id}/snooze          POST /incidents/{id}/status_updates
+//	POST /incidents/{id}/responder_requests
+//	GET  /users/me, /users, /users/{id}, /services, /escalation_policies, /priorities, /teams
 //
 // Invariants:
 //   - Every request needs "Authorization: Token token=<token>"; otherwise
 //     401 with error code 2006. Writes (PUT /incidents, PUT /incidents/{id},
-//     POST notes, POST snooze) need a From header naming a known user's
-//     email: missing is 400 with code 2016, unknown is 400 with code 2001.
+//     POST notes, snooze and status_updates) need a From header naming a
+//     known user's email: missing is 400 with code 2016, unknown is 400
+//     with code 2001. A responder request names its requester in the body
+//     (requester_id), as PagerDuty's reference has it. An Accept header
+//     asking for an API version other than 2 is a 400 (with
+//     Options.RequireAccept, so is one naming no version). An account token
+//     (Options.AccountToken) has no user: GET /users/me is a 400.
 //     Errors always carry PagerDuty's body
 //     {"error":{"message":...,"code":...,"errors":[...]}} as application/json.
-//   - Lists use classic pagination: limit (default 25, capped at 100),
-//     offset, more, and total (null unless total=true); offset+limit over
-//     10,000 is 400 with code 2002.
+//   - Lists use classic pagination: limit (default 25, at most 100; more
+//     is 400 with code 2001), offset, more, and total (null unless
+//     total=true); offset+limit over 10,000 is 400 with code 2002. An
+//     unknown statuses[] or urgencies[] value is 400 with code 2001.
+//   - Inject scripts faults for the requests to come: a 429 with or without
+//     ratelimit-reset/Retry-After, a 5xx, a slow answer, a dropped
+//     connection. FailFor makes every request fail for a while.
 //   - Time comes only from Options.Now. Scenario steps are applied lazily,
 //     in order, when a request (or a hook) arrives at or after their time,
 //     and each change is stamped with its step's time, so a fake clock

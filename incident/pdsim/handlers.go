@@ -43,7 +43,7 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 	if !oneOf(urgencies, urgencyHigh, urgencyLow) {
 		return 0, nil, errInvalid("Urgencies must be high or low")
 	}
-	serviceIDs, userIDs := multi(q, "service_ids"), multi(q, "user_ids")
+	serviceIDs, userIDs, teamIDs := multi(q, "service_ids"), multi(q, "user_ids"), multi(q, "team_ids")
 	key := q.Get("incident_key")
 	var since, until time.Time
 	if q.Get("date_range") != "all" {
@@ -63,6 +63,7 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 			len(urgencies) > 0 && !slices.Contains(urgencies, inc.urgency),
 			len(serviceIDs) > 0 && !slices.Contains(serviceIDs, inc.service.id),
 			len(userIDs) > 0 && !slices.ContainsFunc(inc.assignments, func(a assignment) bool { return slices.Contains(userIDs, a.user.id) }),
+			len(teamIDs) > 0 && (inc.policy.team == nil || !slices.Contains(teamIDs, inc.policy.team.id)),
 			key != "" && inc.key != key,
 			!inRange(inc.createdAt, since, until):
 			continue
@@ -430,6 +431,9 @@ func (s *Server) createNote(c *call) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{"note": toWireNote(n)}, nil
 }
 
+// maxSnooze is the longest snooze PagerDuty accepts: a week, in seconds.
+const maxSnooze = 7 * 24 * 60 * 60
+
 // POST /incidents/{id}/snooze
 func (s *Server) snoozeIncident(c *call) (int, any, *apiError) {
 	inc, err := s.incidentByPath(c)
@@ -442,8 +446,8 @@ func (s *Server) snoozeIncident(c *call) (int, any, *apiError) {
 	if err := c.decode(&body); err != nil {
 		return 0, nil, err
 	}
-	if body.Duration == nil || *body.Duration <= 0 {
-		return 0, nil, errInvalid("Duration must be a positive number of seconds")
+	if body.Duration == nil || *body.Duration < 1 || *body.Duration > maxSnooze {
+		return 0, nil, errInvalid(fmt.Sprintf("Duration must be between 1 and %d seconds", maxSnooze))
 	}
 	if err := s.world.snooze(inc, c.from, time.Duration(*body.Duration)*time.Second, c.now); err != nil {
 		return 0, nil, err
@@ -451,8 +455,12 @@ func (s *Server) snoozeIncident(c *call) (int, any, *apiError) {
 	return http.StatusCreated, map[string]any{"incident": toWireIncident(inc)}, nil
 }
 
-// GET /users/me: the token belongs to the demo user.
+// GET /users/me: the token belongs to the demo user. An account token
+// belongs to no user, and PagerDuty answers 400.
 func (s *Server) currentUser(c *call) (int, any, *apiError) {
+	if c.account {
+		return 0, nil, errInvalid("The /users/me endpoint needs a user-level API token or an OAuth token; an account-level token has no user")
+	}
 	return http.StatusOK, map[string]any{"user": toWireUser(s.world.dir.userByEmail(DemoUserEmail))}, nil
 }
 
@@ -556,4 +564,112 @@ func (s *Server) listPriorities(c *call) (int, any, *apiError) {
 		Priorities []wirePriority `json:"priorities"`
 		wireListMeta
 	}{mapSlice(pageItems, toWirePriority), meta}, nil
+}
+
+// GET /teams
+func (s *Server) listTeams(c *call) (int, any, *apiError) {
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	var teams []*team
+	for _, t := range s.world.dir.teams {
+		if matchQuery(q.Get("query"), t.name) {
+			teams = append(teams, t)
+		}
+	}
+	pageItems, meta := paginate(teams, p)
+	return http.StatusOK, struct {
+		Teams []wireTeam `json:"teams"`
+		wireListMeta
+	}{mapSlice(pageItems, toWireTeam), meta}, nil
+}
+
+// maxStatusUpdateLen bounds a status update's message, as a note's is.
+const maxStatusUpdateLen = maxNoteLen
+
+// POST /incidents/{id}/status_updates
+func (s *Server) createStatusUpdate(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var body struct {
+		Message     *string `json:"message"`
+		Subject     string  `json:"subject"`
+		HTMLMessage string  `json:"html_message"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case body.Message == nil || strings.TrimSpace(*body.Message) == "":
+		return 0, nil, errInvalid("Message cannot be empty")
+	case len([]rune(*body.Message)) > maxStatusUpdateLen:
+		return 0, nil, errInvalid(fmt.Sprintf("Message is too long (maximum is %d characters)", maxStatusUpdateLen))
+	case (body.Subject == "") != (body.HTMLMessage == ""):
+		return 0, nil, errInvalid("Subject and html_message must be given together")
+	}
+	u := s.world.addStatusUpdate(inc, c.from, *body.Message, body.Subject, body.HTMLMessage, c.now)
+	return http.StatusOK, map[string]any{"status_update": toWireStatusUpdate(u)}, nil
+}
+
+// POST /incidents/{id}/responder_requests. PagerDuty's reference names no
+// From header here: the requester is requester_id.
+func (s *Server) createResponderRequest(c *call) (int, any, *apiError) {
+	inc, err := s.incidentByPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var body struct {
+		RequesterID *string `json:"requester_id"`
+		Message     *string `json:"message"`
+		Targets     []struct {
+			Target *idRef `json:"responder_request_target"`
+		} `json:"responder_request_targets"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	if body.RequesterID == nil || *body.RequesterID == "" {
+		return 0, nil, errInvalid("Requester ID is required")
+	}
+	requester := s.world.dir.userByID(*body.RequesterID)
+	if requester == nil {
+		return 0, nil, errInvalid("Requester User Not Found")
+	}
+	if body.Message == nil || strings.TrimSpace(*body.Message) == "" {
+		return 0, nil, errInvalid("Message cannot be empty")
+	}
+	if len(body.Targets) == 0 {
+		return 0, nil, errInvalid("Responder request targets must not be empty")
+	}
+	if inc.status == statusResolved {
+		return 0, nil, errAlreadyResolved()
+	}
+	var targets []responderTarget
+	for _, t := range body.Targets {
+		if t.Target == nil {
+			return 0, nil, errInvalid("Each target must be a responder_request_target")
+		}
+		switch t.Target.Type {
+		case "user", "user_reference":
+			u := s.world.dir.userByID(t.Target.ID)
+			if u == nil {
+				return 0, nil, errInvalid(fmt.Sprintf("User %q Not Found", t.Target.ID))
+			}
+			targets = append(targets, responderTarget{user: u})
+		case "escalation_policy", "escalation_policy_reference":
+			p := s.world.dir.policyByID(t.Target.ID)
+			if p == nil {
+				return 0, nil, errInvalid(fmt.Sprintf("Escalation Policy %q Not Found", t.Target.ID))
+			}
+			targets = append(targets, responderTarget{policy: p})
+		default:
+			return 0, nil, errInvalid(fmt.Sprintf("Target type %q must be user_reference or escalation_policy_reference", t.Target.Type))
+		}
+	}
+	rr := s.world.requestResponders(inc, requester, *body.Message, targets, c.now)
+	return http.StatusOK, map[string]any{"responder_request": toWireResponderRequest(inc, rr)}, nil
 }

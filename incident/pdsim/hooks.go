@@ -164,3 +164,58 @@ func (s *Server) AddIncident(spec IncidentSpec) (IncidentSnapshot, error) {
 	}
 	return snapshot(inc), nil
 }
+
+// StatusUpdate is a status update as the server holds it.
+type StatusUpdate struct {
+	ID          string
+	Message     string
+	SenderEmail string
+	CreatedAt   time.Time
+}
+
+// StatusUpdates returns the status updates posted to the incident with
+// id, oldest first; nil for an unknown incident.
+func (s *Server) StatusUpdates(incidentID string) []StatusUpdate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync()
+	inc := s.world.byID[incidentID]
+	if inc == nil {
+		return nil
+	}
+	return mapSlice(inc.statusUpdates, func(u *statusUpdate) StatusUpdate {
+		return StatusUpdate{ID: u.id, Message: u.message, SenderEmail: u.sender.email, CreatedAt: u.at}
+	})
+}
+
+// ResponderRequest is a request for responders as the server holds it.
+type ResponderRequest struct {
+	RequesterEmail string
+	Message        string
+	UserIDs        []string // users asked directly
+	PolicyIDs      []string // escalation policies asked
+	CreatedAt      time.Time
+}
+
+// ResponderRequests returns the responder requests made on the incident
+// with id, oldest first; nil for an unknown incident.
+func (s *Server) ResponderRequests(incidentID string) []ResponderRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync()
+	inc := s.world.byID[incidentID]
+	if inc == nil {
+		return nil
+	}
+	return mapSlice(inc.responderRequests, func(rr *responderRequest) ResponderRequest {
+		out := ResponderRequest{RequesterEmail: rr.requester.email, Message: rr.message, CreatedAt: rr.at}
+		for _, t := range rr.targets {
+			if t.user != nil {
+				out.UserIDs = append(out.UserIDs, t.user.id)
+			} else {
+				out.PolicyIDs = append(out.PolicyIDs, t.policy.id)
+			}
+		}
+		return out
+	})
+}

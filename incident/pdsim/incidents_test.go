@@ -52,7 +52,6 @@ func TestListIncidentsPagination(t *testing.T) {
 		{"page 1", pd.ListIncidentsOptions{Limit: 100, SortBy: "created_at:desc", Total: true}, 100, true, 250, 249},
 		{"page 2", pd.ListIncidentsOptions{Limit: 100, Offset: 100, SortBy: "created_at:desc", Total: true}, 100, true, 250, 149},
 		{"page 3", pd.ListIncidentsOptions{Limit: 100, Offset: 200, SortBy: "created_at:desc", Total: true}, 50, false, 250, 49},
-		{"limit above 100 is capped", pd.ListIncidentsOptions{Limit: 500}, 100, true, 0, 0},
 		{"past the end", pd.ListIncidentsOptions{Limit: 100, Offset: 300}, 0, false, 0, -1},
 	}
 	for _, tt := range tests {
@@ -140,6 +139,7 @@ func TestListIncidentsBadInput(t *testing.T) {
 		code int
 	}{
 		{"offset+limit over 10000", pd.ListIncidentsOptions{Limit: 100, Offset: 9950}, 2002},
+		{"limit over 100", pd.ListIncidentsOptions{Limit: 101}, 2001},
 		{"bad status", pd.ListIncidentsOptions{Statuses: []string{"open"}}, 2001},
 		{"bad urgency", pd.ListIncidentsOptions{Urgencies: []string{"urgent"}}, 2001},
 		{"bad since", pd.ListIncidentsOptions{Since: "yesterday"}, 2001},

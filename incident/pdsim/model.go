@@ -83,6 +83,30 @@ type incident struct {
 	alerts             []*alert
 	notes              []*note
 	log                []*logEntry
+	statusUpdates      []*statusUpdate
+	responderRequests  []*responderRequest
+}
+
+type statusUpdate struct {
+	id                         string
+	sender                     *user
+	message, subject, htmlBody string
+	at                         time.Time
+}
+
+// responderTarget is a user or an escalation policy asked to respond.
+type responderTarget struct {
+	user   *user
+	policy *policy
+}
+
+// responderRequest is one request for responders; each user it reaches
+// (directly or through a policy's first level) is pending.
+type responderRequest struct {
+	requester *user
+	message   string
+	targets   []responderTarget
+	at        time.Time
 }
 
 type assignment struct {
@@ -444,6 +468,36 @@ func (w *world) addNote(inc *incident, u *user, content string, ch channel, at t
 	w.addLog(inc, &logEntry{typ: logAnnotate, at: at, agent: actor{user: u}, channel: channel{"note", content},
 		summary: "Note added."})
 	return n
+}
+
+func (w *world) addStatusUpdate(inc *incident, u *user, message, subject, html string, at time.Time) *statusUpdate {
+	su := &statusUpdate{id: w.newID("P", 6), sender: u, message: message, subject: subject, htmlBody: html, at: at}
+	inc.statusUpdates = append(inc.statusUpdates, su)
+	if at.After(inc.updatedAt) {
+		inc.updatedAt = at
+	}
+	return su
+}
+
+// requestResponders records a responder request and pages its users (a
+// policy's first level), as PagerDuty does with high-urgency rules.
+func (w *world) requestResponders(inc *incident, by *user, message string, targets []responderTarget, at time.Time) *responderRequest {
+	rr := &responderRequest{requester: by, message: message, targets: targets, at: at}
+	inc.responderRequests = append(inc.responderRequests, rr)
+	var paged []*user
+	for _, t := range targets {
+		users := []*user{t.user}
+		if t.policy != nil {
+			users = t.policy.levels[0]
+		}
+		for _, u := range users {
+			if !slices.Contains(paged, u) {
+				paged = append(paged, u)
+			}
+		}
+	}
+	w.notify(inc, paged, at)
+	return rr
 }
 
 // snooze holds an acknowledged incident until at+d, when it triggers again.

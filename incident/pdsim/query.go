@@ -1,6 +1,7 @@
 package pdsim
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -8,7 +9,7 @@ import (
 )
 
 // Classic pagination, as PagerDuty does it: limit (default 25, at most
-// 100), offset, total=true for a count, and offset+limit capped at 10,000.
+// 100: more is a 400), offset, total=true for a count, and offset+limit capped at 10,000.
 const (
 	defaultLimit = 25
 	maxLimit     = 100
@@ -26,8 +27,11 @@ func parsePage(q url.Values) (page, *apiError) {
 		if err != nil || n < 0 {
 			return p, errInvalid("Limit must be a non-negative integer")
 		}
+		if n > maxLimit {
+			return p, errInvalid(fmt.Sprintf("Limit must be at most %d", maxLimit))
+		}
 		if n > 0 {
-			p.limit = min(n, maxLimit)
+			p.limit = n
 		}
 	}
 	if s := q.Get("offset"); s != "" {

@@ -25,6 +25,17 @@ type Options struct {
 	// ratelimit-limit, ratelimit-remaining and ratelimit-reset headers and
 	// requests over the limit answer 429. Zero means unlimited.
 	RateLimit int
+	// AccountToken, when set, is also accepted, as an account-level API
+	// token: it belongs to no user, so GET /users/me answers 400 and writes
+	// must name their user in the From header.
+	AccountToken string
+	// RequireAccept makes a request without "Accept:
+	// application/vnd.pagerduty+json;version=2" a 400. PagerDuty itself
+	// picks the version from the token when the header is missing, so this
+	// is off by default; tests turn it on to prove a client sends it. An
+	// Accept header that asks for another version is always refused
+	// (version 1 is retired).
+	RequireAccept bool
 }
 
 // Server is a PagerDuty REST API v2 simulator. It is an http.Handler; serve
@@ -32,6 +43,8 @@ type Options struct {
 // concurrent use.
 type Server struct {
 	token     string
+	account   string
+	strict    bool
 	now       func() time.Time
 	rateLimit int
 	mux       *http.ServeMux
@@ -46,6 +59,7 @@ type Server struct {
 	requests   map[string]int
 	window     time.Time // start of the current rate-limit minute
 	windowUsed int
+	faults     []Fault
 }
 
 // New returns a Server whose scenario starts now (by Options.Now). Steps
@@ -57,6 +71,8 @@ func New(opts Options) *Server {
 		token:     opts.Token,
 		now:       opts.Now,
 		rateLimit: opts.RateLimit,
+		account:   opts.AccountToken,
+		strict:    opts.RequireAccept,
 		requests:  make(map[string]int),
 	}
 	if s.token == "" {
@@ -137,10 +153,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 // call is one request as a handler sees it.
 type call struct {
-	r    *http.Request
-	now  time.Time
-	from *user // the From header's user, on writes
-	body []byte
+	r       *http.Request
+	now     time.Time
+	from    *user // the From header's user, on writes
+	body    []byte
+	account bool // authenticated with the account token
 }
 
 // decode reads the JSON body into v.
@@ -176,6 +193,9 @@ func (s *Server) routes() {
 		{"GET /incidents/{id}/notes", false, s.listNotes},
 		{"POST /incidents/{id}/notes", true, s.createNote},
 		{"POST /incidents/{id}/snooze", true, s.snoozeIncident},
+		{"POST /incidents/{id}/status_updates", true, s.createStatusUpdate},
+		{"POST /incidents/{id}/responder_requests", false, s.createResponderRequest},
+		{"GET /teams", false, s.listTeams},
 		{"GET /users/me", false, s.currentUser},
 		{"GET /users", false, s.listUsers},
 		{"GET /users/{id}", false, s.getUser},
@@ -209,6 +229,13 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.requests[rt.pattern]++
+	f, faulted := s.takeFault(rt.pattern)
+	s.mu.Unlock()
+	if faulted && !s.misbehave(f, w, r) {
+		return
+	}
+
+	s.mu.Lock()
 	nowExact := s.now().UTC()
 	now := nowExact.Truncate(time.Second)
 
@@ -221,9 +248,15 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	if !s.authorized(r) {
+	account, ok := s.authorized(r)
+	if !ok {
 		s.mu.Unlock()
 		writeError(w, errAuth())
+		return
+	}
+	if e := s.checkAccept(r); e != nil {
+		s.mu.Unlock()
+		writeError(w, e)
 		return
 	}
 	if s.rateLimit > 0 {
@@ -242,7 +275,7 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.advance(now)
-	c := &call{r: r, now: now, body: body}
+	c := &call{r: r, now: now, body: body, account: account}
 	if rt.write {
 		from := strings.TrimSpace(r.Header.Get("From"))
 		if from == "" {
@@ -273,22 +306,51 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authorized checks "Authorization: Token token=<token>".
-func (s *Server) authorized(r *http.Request) bool {
+// authorized checks "Authorization: Token token=<token>" and says whether
+// the token is the account token.
+func (s *Server) authorized(r *http.Request) (account, ok bool) {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	scheme, rest, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Token") {
-		return false
+	scheme, rest, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Token") {
+		return false, false
 	}
-	tok, ok := strings.CutPrefix(strings.TrimSpace(rest), "token=")
-	return ok && tok == s.token
+	tok, found := strings.CutPrefix(strings.TrimSpace(rest), "token=")
+	switch {
+	case !found || tok == "":
+		return false, false
+	case tok == s.token:
+		return false, true
+	case s.account != "" && tok == s.account:
+		return true, true
+	}
+	return false, false
+}
+
+// acceptV2 is the media type that asks for REST API v2.
+const acceptV2 = "application/vnd.pagerduty+json;version=2"
+
+// checkAccept refuses an Accept header that asks for another API version,
+// and, with RequireAccept, one that names no version.
+func (s *Server) checkAccept(r *http.Request) *apiError {
+	accept := strings.ReplaceAll(strings.ToLower(r.Header.Get("Accept")), " ", "")
+	for _, part := range strings.Split(accept, ",") {
+		if mt, version, ok := strings.Cut(part, ";version="); ok && mt == "application/vnd.pagerduty+json" {
+			if version != "2" {
+				return errInvalid(fmt.Sprintf("API version %q is not available: send Accept: %s", version, acceptV2))
+			}
+			return nil
+		}
+	}
+	if s.strict {
+		return errInvalid("The Accept header must name the API version: " + acceptV2)
+	}
+	return nil
 }
 
 // setRateLimitHeaders writes PagerDuty's rate-limit headers; limited adds
 // Retry-After to a 429.
 func setRateLimitHeaders(w http.ResponseWriter, limit, remaining int, reset time.Duration, limited bool) {
-	secs := int((reset + time.Second - 1) / time.Second)
-	secs = max(secs, 1)
+	secs := ceilSeconds(reset)
 	h := w.Header()
 	h.Set("ratelimit-limit", strconv.Itoa(limit))
 	h.Set("ratelimit-remaining", strconv.Itoa(remaining))
@@ -308,3 +370,10 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	body, _ := json.Marshal(e.body())
 	writeJSON(w, e.status, body)
 }
+
+// ceilSeconds is d in whole seconds, rounded up, at least one.
+func ceilSeconds(d time.Duration) int {
+	return max(int((d+time.Second-1)/time.Second), 1)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -43,6 +43,19 @@ func userRef(u *user) ref {
 		Self: apiBase + "/users/" + u.id, HTMLURL: htmlBase + "/users/" + u.id}
 }
 
+func teamRef(t *team) ref {
+	return ref{ID: t.id, Type: "team_reference", Summary: t.name,
+		Self: apiBase + "/teams/" + t.id, HTMLURL: htmlBase + "/teams/" + t.id}
+}
+
+// teamRefs is the teams of p as references: one, or none.
+func teamRefs(p *policy) []ref {
+	if p == nil || p.team == nil {
+		return []ref{}
+	}
+	return []ref{teamRef(p.team)}
+}
+
 func serviceRef(s *service) ref {
 	return ref{ID: s.id, Type: "service_reference", Summary: s.name,
 		Self: apiBase + "/services/" + s.id, HTMLURL: htmlBase + "/service-directory/" + s.id}
@@ -168,7 +181,7 @@ func toWireIncident(inc *incident) wireIncident {
 		ResolvedAt:         fmtTimePtr(inc.resolvedAt),
 		IsMergeable:        true,
 		EscalationPolicy:   policyRef(inc.policy),
-		Teams:              []ref{},
+		Teams:              teamRefs(inc.policy),
 		PendingActions:     []wirePendingAction{},
 		Acknowledgements:   []wireAck{},
 		Urgency:            inc.urgency,
@@ -240,7 +253,7 @@ func toWireLogEntry(inc *incident, e *logEntry) wireLogEntry {
 		Channel:      wireChannel{Type: e.channel.typ, Summary: e.channel.summary},
 		Service:      serviceRef(inc.service),
 		Incident:     incidentRef(inc),
-		Teams:        []ref{},
+		Teams:        teamRefs(inc.policy),
 		Contexts:     []any{},
 		EventDetails: maps.Clone(e.details),
 	}
@@ -315,6 +328,72 @@ func toWireNote(n *note) wireNote {
 	return out
 }
 
+type wireStatusUpdate struct {
+	ID          string `json:"id"`
+	Message     string `json:"message"`
+	CreatedAt   string `json:"created_at"`
+	Sender      ref    `json:"sender"`
+	Subject     string `json:"subject,omitempty"`
+	HTMLMessage string `json:"html_message,omitempty"`
+}
+
+func toWireStatusUpdate(u *statusUpdate) wireStatusUpdate {
+	return wireStatusUpdate{ID: u.id, Message: u.message, CreatedAt: fmtTime(u.at), Sender: userRef(u.sender),
+		Subject: u.subject, HTMLMessage: u.htmlBody}
+}
+
+type wireIncidentResponder struct {
+	State       string `json:"state"`
+	User        ref    `json:"user"`
+	Incident    ref    `json:"incident"`
+	UpdatedAt   string `json:"updated_at"`
+	Message     string `json:"message"`
+	Requester   ref    `json:"requester"`
+	RequestedAt string `json:"requested_at"`
+}
+
+type wireResponderTarget struct {
+	Type       string                  `json:"type"`
+	ID         string                  `json:"id"`
+	Summary    string                  `json:"summary"`
+	Responders []wireIncidentResponder `json:"incidents_responders"`
+}
+
+type wireResponderRequest struct {
+	Incident    ref    `json:"incident"`
+	Requester   ref    `json:"requester"`
+	RequestedAt string `json:"requested_at"`
+	Message     string `json:"message"`
+	Targets     []struct {
+		Target wireResponderTarget `json:"responder_request_target"`
+	} `json:"responder_request_targets"`
+}
+
+func toWireResponderRequest(inc *incident, rr *responderRequest) wireResponderRequest {
+	out := wireResponderRequest{Incident: incidentRef(inc), Requester: userRef(rr.requester),
+		RequestedAt: fmtTime(rr.at), Message: rr.message}
+	out.Targets = make([]struct {
+		Target wireResponderTarget `json:"responder_request_target"`
+	}, len(rr.targets))
+	for i, t := range rr.targets {
+		wt := wireResponderTarget{Responders: []wireIncidentResponder{}}
+		users := []*user{t.user}
+		if t.policy != nil {
+			wt.Type, wt.ID, wt.Summary = "escalation_policy", t.policy.id, t.policy.name
+			users = t.policy.levels[0]
+		} else {
+			wt.Type, wt.ID, wt.Summary = "user", t.user.id, t.user.name
+		}
+		for _, u := range users {
+			wt.Responders = append(wt.Responders, wireIncidentResponder{State: "pending", User: userRef(u),
+				Incident: incidentRef(inc), UpdatedAt: fmtTime(rr.at), Message: rr.message,
+				Requester: userRef(rr.requester), RequestedAt: fmtTime(rr.at)})
+		}
+		out.Targets[i].Target = wt
+	}
+	return out
+}
+
 type wireUser struct {
 	ID                string `json:"id"`
 	Type              string `json:"type"`
@@ -341,8 +420,23 @@ func toWireUser(u *user) wireUser {
 		Self: apiBase + "/users/" + u.id, HTMLURL: htmlBase + "/users/" + u.id,
 		Name: u.name, Email: u.email, TimeZone: u.timeZone, Color: u.color, Role: u.role,
 		AvatarURL: "https://secure.gravatar.com/avatar/" + u.id + ".png?d=mm&r=PG",
-		JobTitle:  u.jobTitle, Teams: []ref{}, ContactMethods: []ref{}, NotificationRules: []ref{},
+		JobTitle:  u.jobTitle, Teams: mapSlice(u.teams, teamRef), ContactMethods: []ref{}, NotificationRules: []ref{},
 	}
+}
+
+type wireTeam struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Summary     string `json:"summary"`
+	Self        string `json:"self"`
+	HTMLURL     string `json:"html_url"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+func toWireTeam(t *team) wireTeam {
+	return wireTeam{ID: t.id, Type: "team", Summary: t.name, Self: apiBase + "/teams/" + t.id,
+		HTMLURL: htmlBase + "/teams/" + t.id, Name: t.name, Description: t.description}
 }
 
 type wireService struct {
@@ -377,7 +471,7 @@ func toWireService(w *world, s *service) wireService {
 		CreatedAt:        fmtTime(s.createdAt),
 		Status:           w.serviceStatus(s),
 		EscalationPolicy: policyRef(s.policy),
-		Teams:            []ref{}, Integrations: []ref{},
+		Teams:            teamRefs(s.policy), Integrations: []ref{},
 		AlertCreation: "create_alerts_and_incidents",
 	}
 	if t := w.lastIncidentAt(s); !t.IsZero() {
@@ -413,7 +507,7 @@ func toWirePolicy(p *policy) wirePolicy {
 		ID: p.id, Type: "escalation_policy", Summary: p.name,
 		Self: apiBase + "/escalation_policies/" + p.id, HTMLURL: htmlBase + "/escalation_policies/" + p.id,
 		Name: p.name, Description: p.description, OnCallHandoffNotifications: "if_has_services",
-		EscalationRules: []wireEscalationRule{}, Services: []ref{}, Teams: []ref{},
+		EscalationRules: []wireEscalationRule{}, Services: []ref{}, Teams: teamRefs(p),
 	}
 	for i, level := range p.levels {
 		rule := wireEscalationRule{ID: fmt.Sprintf("%sR%d", p.id, i+1), Delay: p.delayMinutes, Targets: []ref{}}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/store"
+)
+
+type noteOptions struct {
+	incidentID string
+	text       string
+	dbPath     string
+	actor      string
+	timeout    time.Duration
+}
+
+func newNoteCmd(g *globalOptions) *cobra.Command {
+	o := &noteOptions{timeout: 20 * time.Second}
+	cmd := &cobra.Command{
+		Use:   "note INCIDENT TEXT...",
+		Short: "Journal a note on an incident and send it to PagerDuty",
+		Long: `note writes a note to the local journal first, then sends it to
+PagerDuty. If PagerDuty cannot be reached (or is rate limiting), the note
+stays queued in the journal and is sent later; the command still succeeds,
+and says whether the note was sent or queued.`,
+		Example: `  oncall note PT4KHLK "rolled back checkout-api to 4.11"
+  oncall note PT4KHLK restarted the pool on db-inv-2`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageError{errors.New(`note needs an incident id and the text, e.g. oncall note PT4KHLK "rolled back to 4.11"`)}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.incidentID = strings.TrimSpace(args[0])
+			o.text = strings.TrimSpace(strings.Join(args[1:], " "))
+			o.dbPath = g.db
+			o.actor = os.Getenv("PAGERDUTY_FROM")
+			if o.text == "" {
+				return usageError{errors.New("the note is empty")}
+			}
+			// Build the source before journaling: a missing token is a
+			// mistake to fix now, not a note to queue.
+			src, err := g.source()
+			if err != nil {
+				return err
+			}
+			path, err := journalPath(o.dbPath)
+			if err != nil {
+				return err
+			}
+			j, err := store.Open(path)
+			if err != nil {
+				return fmt.Errorf("open the journal: %w", err)
+			}
+			defer j.Close()
+			return runNote(cmd.Context(), o, src, j, cmd.OutOrStdout())
+		},
+	}
+	return cmd
+}
+
+// noteJournal is what note needs from the journal.
+type noteJournal interface {
+	Append(incidentID string, e incident.Event) (incident.Event, error)
+	SetState(incidentID, eventID string, state incident.SyncState, errText string) error
+}
+
+// noteSender is what note needs from the source.
+type noteSender interface {
+	AddNote(ctx context.Context, id, localID, text string) error
+}
+
+// runNote journals the note, durably, then sends it. Only a journal
+// failure loses the note, so only then (and when PagerDuty refuses it for
+// good) does it fail; an unreachable or rate-limiting PagerDuty leaves it
+// queued and succeeds.
+func runNote(ctx context.Context, o *noteOptions, src noteSender, j noteJournal, stdout io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	e, err := j.Append(o.incidentID, incident.Event{Kind: incident.KindNote, Summary: o.text, Actor: o.actor})
+	if err != nil {
+		return fmt.Errorf("journal the note: %w", err)
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	err = src.AddNote(sendCtx, o.incidentID, e.ID, o.text)
+	id := incident.Clean(o.incidentID)
+	switch {
+	case err == nil:
+		if serr := j.SetState(o.incidentID, e.ID, incident.Sent, ""); serr != nil {
+			return fmt.Errorf("note sent to PagerDuty for %s, but the journal could not record it: %w", id, serr)
+		}
+		fmt.Fprintf(stdout, "note sent to PagerDuty for %s (journal id %s)\n", id, e.ID)
+		return nil
+	case errors.Is(err, incident.ErrUnreachable), errors.Is(err, incident.ErrRateLimited),
+		errors.Is(err, context.DeadlineExceeded), ctx.Err() == nil && sendCtx.Err() != nil:
+		fmt.Fprintf(stdout, "note queued for %s (journal id %s): PagerDuty could not be reached; it will be sent when it can be\n", id, e.ID)
+		return nil
+	case errors.Is(err, incident.ErrUnauthorized), errors.Is(err, incident.ErrForbidden):
+		// The token needs fixing, the note does not: it stays queued.
+		return fmt.Errorf("note journaled for %s (id %s) and left queued, but not sent: %w", id, e.ID, err)
+	default:
+		if serr := j.SetState(o.incidentID, e.ID, incident.Failed, err.Error()); serr != nil {
+			return fmt.Errorf("%w (and the journal could not record it: %v)", err, serr)
+		}
+		return fmt.Errorf("PagerDuty refused the note (kept in the journal as not sent): %w", err)
+	}
+}

@@ -1,0 +1,63 @@
+package runbook_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/runbook"
+)
+
+// writeRunbooks writes n runbooks modelled on a shipped one (about 4 KB,
+// a dozen steps each) spread over 100 services, a tenth of them unscoped.
+func writeRunbooks(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	tmpl, err := os.ReadFile(filepath.Join("..", "runbooks", "checkout-high-5xx.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range n {
+		s := strings.Replace(string(tmpl), "id: checkout-high-5xx", fmt.Sprintf("id: rb-%04d", i), 1)
+		services := fmt.Sprintf("services: [svc-%02d]", i%100)
+		if i%10 == 9 {
+			services = "services: []"
+		}
+		s = strings.Replace(s, "services: [checkout-api]", services, 1)
+		s = strings.Replace(s, "title: '(?i)5xx'", fmt.Sprintf("title: '(?i)5xx|error %d'", i), 1)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("rb-%04d.md", i)), []byte(s), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoad1000(b *testing.B) {
+	dir := b.TempDir()
+	writeRunbooks(b, dir, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		set, diags, err := runbook.Load(dir)
+		if err != nil || runbook.HasErrors(diags) || set.Len() != 1000 {
+			b.Fatalf("%v %v %d", err, diags, set.Len())
+		}
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	dir := b.TempDir()
+	writeRunbooks(b, dir, 1000)
+	set, _, err := runbook.Load(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inc := checkout
+	inc.Service = incident.Ref{ID: "PSV042", Name: "svc-42"}
+	b.ResetTimer()
+	for b.Loop() {
+		if ms := set.Match(inc, checkoutAlerts); len(ms) < 10 {
+			b.Fatalf("%d matches", len(ms))
+		}
+	}
+}

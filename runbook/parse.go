@@ -1,0 +1,413 @@
+package runbook
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Parse parses one runbook file. name is used in diagnostics and as the
+// Runbook's File. The Runbook is nil when the diagnostics contain an Error;
+// warnings may come with a usable Runbook.
+func Parse(name string, data []byte) (*Runbook, []Diagnostic) {
+	p := &parser{file: name}
+	if len(data) > MaxSize {
+		p.errorf(1, "file is %d bytes; a runbook may be at most %d bytes (%d MiB)", len(data), MaxSize, MaxSize>>20)
+		return nil, p.diags
+	}
+	text := normalize(data)
+	p.checkText(text)
+
+	rb := &Runbook{File: name, lines: make(map[string]int)}
+	fm, fmLine, body, bodyLine, ok := splitFrontMatter(text)
+	switch {
+	case !ok && fmLine > 0:
+		p.errorf(1, "front matter has no closing \"---\" line")
+		return nil, p.diags
+	case !ok:
+		p.errorf(1, "no front matter: a runbook starts with a \"---\" line, then YAML keys (id, title, ...), then another \"---\" line")
+		body, bodyLine = text, 1
+	default:
+		p.frontMatter(rb, fm, fmLine)
+	}
+	rb.Body, rb.BodyLine = body, bodyLine
+	p.body(rb, body, bodyLine)
+	if HasErrors(p.diags) {
+		return nil, p.diags
+	}
+	return rb, p.diags
+}
+
+type parser struct {
+	file  string
+	diags []Diagnostic
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Severity: Error, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) warnf(line int, format string, args ...any) {
+	p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Severity: Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+// normalize turns CRLF and lone CR into LF and drops a leading byte order
+// mark, so that line numbers match what an editor shows.
+func normalize(data []byte) string {
+	s := strings.TrimPrefix(string(data), "\uFEFF")
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return s
+}
+
+// checkText reports the first line with bytes that do not belong in a
+// runbook: invalid UTF-8, control characters, bidirectional overrides. A
+// command copied from a runbook ends up in a shell, so these are errors.
+func (p *parser) checkText(text string) {
+	line, first, count := 1, 0, 0
+	var what string
+	lineBad := false
+	for i := 0; i < len(text); {
+		if c := text[i]; c >= 0x20 && c < 0x7f {
+			i++ // printable ASCII: the common case
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		bad := ""
+		switch {
+		case r == '\n':
+			line++
+			lineBad = false
+		case r == utf8.RuneError && size == 1:
+			bad = "invalid UTF-8"
+		case r == '\t':
+		case unicode.IsControl(r):
+			bad = fmt.Sprintf("control character %U", r)
+		case isBidi(r):
+			bad = fmt.Sprintf("bidirectional control character %U", r)
+		}
+		if bad != "" && !lineBad {
+			lineBad = true
+			count++
+			if first == 0 {
+				first, what = line, bad
+			}
+		}
+		i += size
+	}
+	switch {
+	case count == 1:
+		p.errorf(first, "%s; a runbook must be plain text", what)
+	case count > 1:
+		p.errorf(first, "%s; a runbook must be plain text (%d more lines have such characters)", what, count-1)
+	}
+}
+
+func isBidi(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c'
+}
+
+// splitFrontMatter separates the YAML between a first line "---" and the
+// next "---" (or "...") line from the body. fmLine is the file line of the
+// first YAML line; it is set when an opening line exists even if ok is
+// false because the closing line is missing.
+func splitFrontMatter(text string) (fm string, fmLine int, body string, bodyLine int, ok bool) {
+	first, rest, found := strings.Cut(text, "\n")
+	if strings.TrimRight(first, " \t") != "---" {
+		return "", 0, "", 0, false
+	}
+	if !found {
+		return "", 2, "", 0, false
+	}
+	line := 2
+	for off := 0; off <= len(rest); {
+		end := strings.IndexByte(rest[off:], '\n')
+		next := len(rest) + 1
+		if end >= 0 {
+			end += off
+			next = end + 1
+		} else {
+			end = len(rest)
+		}
+		l := strings.TrimRight(rest[off:end], " \t")
+		if l == "---" || l == "..." {
+			b := ""
+			if next <= len(rest) {
+				b = rest[next:]
+			}
+			return rest[:off], 2, b, line + 1, true
+		}
+		off = next
+		line++
+	}
+	return "", 2, "", 0, false
+}
+
+var (
+	headingRE = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$`)
+	// Something that starts a new block and so ends a checklist item's
+	// lazy continuation.
+	blockStartRE = regexp.MustCompile(`^[ \t]*(?:[-*+][ \t]|[0-9]{1,9}[.)][ \t]|>|#{1,6}(?:[ \t]|$)|(?:-[ \t]*){3,}$|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$|[-*+]$)`)
+)
+
+// fence is an open fenced code block.
+type fence struct {
+	char   byte
+	length int
+	indent int
+	line   int
+	lang   string
+	lines  []string
+}
+
+// openFence recognises an opening fence line: up to any indentation (a
+// block nested in a list item is indented), three or more backticks or
+// tildes, an optional info string.
+func openFence(l string) (fence, bool) {
+	indent := len(l) - len(strings.TrimLeft(l, " "))
+	s := l[indent:]
+	if len(s) < 3 || (s[0] != '`' && s[0] != '~') {
+		return fence{}, false
+	}
+	c := s[0]
+	n := 0
+	for n < len(s) && s[n] == c {
+		n++
+	}
+	if n < 3 {
+		return fence{}, false
+	}
+	info := strings.TrimSpace(s[n:])
+	if c == '`' && strings.IndexByte(info, '`') >= 0 {
+		return fence{}, false // inline code such as ```x```
+	}
+	lang, _, _ := strings.Cut(info, " ")
+	return fence{char: c, length: n, indent: indent, lang: lang}, true
+}
+
+func (f *fence) closes(l string) bool {
+	s := strings.TrimLeft(l, " ")
+	n := 0
+	for n < len(s) && s[n] == f.char {
+		n++
+	}
+	return n >= f.length && strings.TrimSpace(s[n:]) == ""
+}
+
+// body splits the Markdown into sections and collects its steps.
+// Headings and checklist items inside code blocks are code, not structure.
+func (p *parser) body(rb *Runbook, body string, firstLine int) {
+	lines := strings.Split(body, "\n")
+	var (
+		open     *fence
+		section  = Section{Line: firstLine}
+		secStart = 0
+		pending  = -1 // index in rb.Steps of a checklist item that may continue
+	)
+	addStep := func(s Step) { rb.Steps = append(rb.Steps, s) }
+	endSection := func(i int) {
+		section.Markdown = strings.TrimRight(strings.Join(lines[secStart:i], "\n"), "\n ")
+		if section.Title != "" || strings.TrimSpace(section.Markdown) != "" {
+			rb.Sections = append(rb.Sections, section)
+		}
+	}
+	for i, l := range lines {
+		n := firstLine + i
+		if open != nil {
+			if open.closes(l) {
+				addStep(commandStep(open, section.Title))
+				open = nil
+				continue
+			}
+			open.lines = append(open.lines, dedent(l, open.indent))
+			continue
+		}
+		if f, ok := openFence(l); ok {
+			f.line = n
+			open, pending = &f, -1
+			continue
+		}
+		lead := firstNonSpace(l)
+		if lead == 0 {
+			pending = -1 // a blank line ends an item
+			continue
+		}
+		if m := matchIf(lead == '#', headingRE, l); m != nil {
+			pending = -1
+			if len(m[1]) <= 2 {
+				endSection(i)
+				section, secStart = Section{Title: headingText(m[2]), Line: n}, i
+			}
+			continue
+		}
+		if text, checked, ok := checkItem(l); ok {
+			pending = -1
+			if text == "" {
+				continue
+			}
+			addStep(Step{Kind: Check, Text: text, Checked: checked, Section: section.Title, Line: n})
+			pending = len(rb.Steps) - 1
+			continue
+		}
+		if pending >= 0 {
+			if blockStartRE.MatchString(l) {
+				pending = -1
+				continue
+			}
+			rb.Steps[pending].Text += " " + strings.TrimSpace(l)
+		}
+	}
+	if open != nil {
+		p.warnf(open.line, "code block is not closed; it runs to the end of the file")
+		addStep(commandStep(open, section.Title))
+	}
+	endSection(len(lines))
+	// Keys are made last: an item's key depends on its full text.
+	seen := make(map[string]int)
+	for i := range rb.Steps {
+		rb.Steps[i].Key = stepKey(rb.ID, rb.Steps[i], seen)
+	}
+}
+
+// headingText drops an ATX heading's optional closing #s ("## Verify ##"),
+// which need a space before them ("## C#" is about C#).
+func headingText(t string) string {
+	if k := strings.TrimRight(t, "#"); k != t && (k == "" || strings.HasSuffix(k, " ") || strings.HasSuffix(k, "\t")) {
+		t = k
+	}
+	return strings.TrimSpace(t)
+}
+
+// checkItem recognises a task list item: a bullet (-, *, +) or an ordered
+// marker (1. or 1)), white space, then [ ], [x] or [X], then the end of the
+// line or white space and the item's text. It is written out rather than a
+// regexp because it runs on every line.
+func checkItem(l string) (text string, checked, ok bool) {
+	s := strings.TrimLeft(l, " \t")
+	switch {
+	case s == "":
+		return "", false, false
+	case s[0] == '-' || s[0] == '*' || s[0] == '+':
+		s = s[1:]
+	default:
+		n := 0
+		for n < len(s) && n < 10 && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		if n == 0 || n > 9 || n >= len(s) || (s[n] != '.' && s[n] != ')') {
+			return "", false, false
+		}
+		s = s[n+1:]
+	}
+	rest := strings.TrimLeft(s, " \t")
+	if len(rest) == len(s) || len(rest) < 3 || rest[0] != '[' || rest[2] != ']' {
+		return "", false, false
+	}
+	switch rest[1] {
+	case ' ':
+	case 'x', 'X':
+		checked = true
+	default:
+		return "", false, false
+	}
+	rest = rest[3:]
+	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+		return "", false, false // "[ ]x" is text, not a task
+	}
+	return strings.TrimSpace(rest), checked, true
+}
+
+// firstNonSpace returns the first byte of l that is not a space or tab, or
+// 0 for a blank line.
+func firstNonSpace(l string) byte {
+	for i := 0; i < len(l); i++ {
+		if l[i] != ' ' && l[i] != '\t' {
+			return l[i]
+		}
+	}
+	return 0
+}
+
+// matchIf runs re only when a cheap test says it may match: most lines of
+// a runbook are prose, and regexps are the bulk of parsing time.
+func matchIf(maybe bool, re *regexp.Regexp, l string) []string {
+	if !maybe {
+		return nil
+	}
+	return re.FindStringSubmatch(l)
+}
+
+func commandStep(f *fence, section string) Step {
+	lines := f.lines
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	return Step{Kind: Command, Text: strings.Join(lines, "\n"), Lang: f.lang, Section: section, Line: f.line}
+}
+
+// dedent removes up to n leading spaces.
+func dedent(l string, n int) string {
+	i := 0
+	for i < n && i < len(l) && l[i] == ' ' {
+		i++
+	}
+	return l[i:]
+}
+
+// stepKey derives a step's key from its runbook id and its text, so that
+// it does not move when other steps are added or removed. seen counts
+// repeats of the same text.
+func stepKey(id string, s Step, seen map[string]int) string {
+	h := keyHash(s.Kind, s.Text)
+	seen[h]++
+	key := id + "/" + h
+	if n := seen[h]; n > 1 {
+		key += "-" + strconv.Itoa(n)
+	}
+	return key
+}
+
+// keyHash hashes a step's text after normalising what an editor or a
+// formatter may change without changing the step: runs of white space in
+// an item, trailing white space in a command.
+func keyHash(k StepKind, text string) string {
+	var h uint64
+	if k == Check {
+		h = fnv(fnvOffset, "c:")
+		sep := ""
+		for f := range strings.FieldsSeq(text) {
+			h = fnv(fnv(h, sep), f)
+			sep = " "
+		}
+	} else {
+		h = fnv(fnvOffset, "x:")
+		sep := ""
+		for l := range strings.SplitSeq(text, "\n") {
+			h = fnv(fnv(h, sep), strings.TrimRight(l, " \t"))
+			sep = "\n"
+		}
+	}
+	return fmt.Sprintf("%012x", h&(1<<48-1))
+}
+
+// FNV-1a, 64 bits: stable forever, which is what a journaled key needs.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnv(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}

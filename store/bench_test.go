@@ -1,0 +1,102 @@
+package store
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// The budgets the issue sets, on a plain SSD-backed disk.
+const (
+	budgetAppendP99 = 10 * time.Millisecond
+	budgetReplay    = 150 * time.Millisecond
+)
+
+func benchEvent(i int) incident.Event {
+	return incident.Event{Kind: incident.KindNote, Actor: "ana@example.com",
+		Summary: fmt.Sprintf("step %d: rolled back 4.12, error rate falling", i)}
+}
+
+// BenchmarkAppend is one Append: one transaction, one outbox entry, one
+// fsync. It reports the p50 and p99 latency of the calls it timed.
+func BenchmarkAppend(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "journal.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		if _, err := s.Append("PABC123", benchEvent(i)); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(pct(lat, 50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(lat, 99).Microseconds())/1000, "p99-ms")
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
+}
+
+// BenchmarkAppendBatch is AppendAll of 100 events: one transaction and one
+// fsync for the lot. It reports events per second.
+func BenchmarkAppendBatch(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "journal.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	batch := make([]incident.Event, 100)
+	for i := range batch {
+		batch[i] = benchEvent(i)
+	}
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.AppendAll("PABC123", batch); err != nil {
+			b.Fatal(err)
+		}
+		n += len(batch)
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkReplay100k reads back every event of one incident with 100,000
+// of them, as opening its timeline does.
+func BenchmarkReplay100k(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "journal.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const total, per = 100_000, 5_000
+	for i := 0; i < total; i += per {
+		batch := make([]incident.Event, per)
+		for j := range batch {
+			batch[j] = benchEvent(i + j)
+			batch[j].State = incident.Sent // a replayed incident is mostly sent
+		}
+		if _, err := s.AppendAll("PBIG", batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		got, err := s.Events("PBIG")
+		if err != nil || len(got) != total {
+			b.Fatalf("%d events, %v", len(got), err)
+		}
+	}
+}

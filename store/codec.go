@@ -1,0 +1,170 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// Events are stored in a compact binary form, since replaying a long
+// incident decodes every one of them and JSON made that several times
+// slower than the budget allows. A value starts with its codec byte:
+//
+//	'{'   JSON incident.Event, as schema version 1 wrote (still read)
+//	0x01  id, incident id, kind, at (varint seconds, uvarint nanoseconds,
+//	      UTC), actor, summary, origin, state, error, local id: each string
+//	      as a uvarint length and its bytes; then the number of fields and
+//	      each key and value, keys sorted
+//
+// A new field of incident.Event needs a new codec byte here; the test
+// TestCodecCoversEvent fails until it has one.
+const codecV1 byte = 0x01
+
+// codecFields are the fields of incident.Event that codec version 1 holds,
+// in order.
+var codecFields = []string{"ID", "IncidentID", "Kind", "At", "Actor", "Summary", "Origin", "State", "Error", "LocalID", "Fields"}
+
+func encodeEvent(e incident.Event) []byte {
+	n := 1 + 2*binary.MaxVarintLen64 + 11*binary.MaxVarintLen32 +
+		len(e.ID) + len(e.IncidentID) + len(e.Kind) + len(e.Actor) + len(e.Summary) +
+		len(e.Origin) + len(e.State) + len(e.Error) + len(e.LocalID)
+	for k, v := range e.Fields {
+		n += 2*binary.MaxVarintLen32 + len(k) + len(v)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, codecV1)
+	for _, s := range []string{e.ID, e.IncidentID, string(e.Kind)} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(b, e.At.Unix())
+	b = binary.AppendUvarint(b, uint64(e.At.Nanosecond()))
+	for _, s := range []string{e.Actor, e.Summary, string(e.Origin), string(e.State), e.Error, e.LocalID} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
+		b = appendString(b, k)
+		b = appendString(b, e.Fields[k])
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errShort = errors.New("value ends early")
+
+// decodeEvent decodes a stored event. The value may point into bbolt's
+// mapping: everything is copied out (the strings share one copy).
+func decodeEvent(v []byte) (incident.Event, error) {
+	if len(v) == 0 {
+		return incident.Event{}, errors.New("empty value")
+	}
+	switch v[0] {
+	case '{':
+		var e incident.Event
+		err := json.Unmarshal(v, &e)
+		return e, err
+	case codecV1:
+	default:
+		return incident.Event{}, fmt.Errorf("unknown event codec %#x", v[0])
+	}
+	d := decoder{s: string(v[1:])}
+	var e incident.Event
+	e.ID = d.str()
+	e.IncidentID = d.str()
+	e.Kind = incident.Kind(d.str())
+	sec, nsec := d.varint(), d.uvarint()
+	if nsec >= 1e9 {
+		d.fail(fmt.Errorf("nanoseconds %d out of range", nsec))
+	}
+	e.At = time.Unix(sec, int64(nsec)).UTC()
+	e.Actor = d.str()
+	e.Summary = d.str()
+	e.Origin = incident.Origin(d.str())
+	e.State = incident.SyncState(d.str())
+	e.Error = d.str()
+	e.LocalID = d.str()
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		if n > uint64(len(d.s)) { // each pair takes at least two bytes
+			d.fail(errShort)
+		} else {
+			e.Fields = make(map[string]string, n)
+			for range n {
+				k := d.str()
+				e.Fields[k] = d.str()
+			}
+		}
+	}
+	if d.err == nil && d.s != "" {
+		d.fail(fmt.Errorf("%d bytes left over", len(d.s)))
+	}
+	if d.err != nil {
+		return incident.Event{}, d.err
+	}
+	return e, nil
+}
+
+// decoder reads codec values from a string, remembering the first error.
+type decoder struct {
+	s   string
+	err error
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.s = ""
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	var x uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break
+			}
+			d.s = d.s[i+1:]
+			return x | uint64(c)<<(7*i)
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	d.fail(errors.New("bad varint"))
+	return 0
+}
+
+func (d *decoder) varint() int64 {
+	u := d.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.s)) {
+		d.fail(errShort)
+		return ""
+	}
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
+}

@@ -1,0 +1,482 @@
+// Package outbox sends the actions waiting in the journal's outbox to
+// PagerDuty: exactly once, in order per incident, with backoff while
+// PagerDuty is unreachable or rate-limits.
+//
+// Invariants:
+//   - The journal is written before and after every network call: an
+//     attempt is recorded (store.Journal.BeginAttempt, marking the action
+//     uncertain) before the call, and its outcome after. A crash between
+//     the two leaves the action uncertain, never forgotten.
+//   - An uncertain action is not sent again before its Handler's Landed
+//     check has looked at PagerDuty: a note whose tag carries the action's
+//     local id, an acknowledge already in place. So a timeout, a dropped
+//     connection, a 5xx or a crash never makes a duplicate.
+//   - One incident's actions go in append order: while one waits for a
+//     retry, the ones after it wait too. Incidents do not hold each other
+//     up, except that PagerDuty being unreachable, rate-limiting or
+//     refusing the token ends the whole pass: the next incident would
+//     only meet the same answer.
+//   - A permanent refusal (a 4xx other than 429 and 401) marks the action
+//     Failed, with PagerDuty's reason, and it is not retried; 401 leaves
+//     every action queued, since the token, not the action, is at fault.
+//   - One pass at a time: Drain and Run share a lock.
+//   - Kinds are sent by registered Handlers; an action of a kind with no
+//     Handler is held in the outbox (reported as Held), never dropped.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/store"
+)
+
+// Journal is what the drainer needs from the journal; *store.Store has it.
+type Journal interface {
+	Outbox() ([]store.Action, error)
+	BeginAttempt(incidentID, eventID string, at time.Time) (store.Action, error)
+	Postpone(incidentID, eventID string, next time.Time, errText string, uncertain bool) error
+	SetState(incidentID, eventID string, state incident.SyncState, errText string) error
+}
+
+var _ Journal = (*store.Store)(nil)
+
+// A Handler sends one kind of action.
+type Handler struct {
+	// Send performs the action on PagerDuty.
+	Send func(ctx context.Context, src incident.Source, a store.Action) error
+	// Landed reports whether an earlier attempt, whose outcome is unknown,
+	// already took effect. It is asked before any retry of an uncertain
+	// action. Nil means sending again is harmless (the action is
+	// idempotent on PagerDuty).
+	Landed func(ctx context.Context, src incident.Source, a store.Action) (bool, error)
+}
+
+// Moot is an error a Handler returns when PagerDuty's state makes the
+// action pointless (acknowledging an incident already resolved). The
+// action is marked Failed with Reason and not retried; Drain reports it
+// as Skipped.
+type Moot struct{ Reason string }
+
+func (m *Moot) Error() string { return m.Reason }
+
+// Outcome is what became of an action in a pass.
+type Outcome string
+
+// Outcomes. Sent, Landed, Skipped and Failed are final: the action left
+// the outbox. Waiting and Held stay.
+const (
+	Sent    Outcome = "sent"    // PagerDuty confirmed it
+	Landed  Outcome = "landed"  // an earlier attempt had taken effect; not sent again
+	Skipped Outcome = "skipped" // moot (see Moot); marked failed with the reason
+	Failed  Outcome = "failed"  // PagerDuty refused it; not retried
+	Waiting Outcome = "waiting" // to be retried at Result.Next
+	Held    Outcome = "held"    // no Handler for its kind in this version of oncall
+)
+
+// Final reports whether the action has left the outbox.
+func (o Outcome) Final() bool { return o == Sent || o == Landed || o == Skipped || o == Failed }
+
+// Result is one action's outcome in a pass.
+type Result struct {
+	Event     incident.Event // as journaled before this pass
+	Outcome   Outcome
+	Err       error     // why it failed, was skipped, or waits; nil otherwise
+	Attempts  int       // attempts so far, this pass's included
+	Next      time.Time // for Waiting: the earliest retry; zero for "next pass"
+	Attempted bool      // this pass called PagerDuty for it
+}
+
+// Report is what one pass did, action by action, in outbox order.
+type Report struct {
+	Results []Result
+}
+
+// Count returns how many results had outcome o.
+func (r Report) Count(o Outcome) int {
+	n := 0
+	for _, x := range r.Results {
+		if x.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Done reports whether nothing is left waiting or held.
+func (r Report) Done() bool { return r.Count(Waiting) == 0 && r.Count(Held) == 0 }
+
+// Options tune a Drainer. Zero values take the defaults.
+type Options struct {
+	// Backoff after the first failed attempt; it doubles with each
+	// further one, up to MaxBackoff. Defaults: 2s and 5m.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// Idle is how long Run sleeps when nothing is pending, unless Kick
+	// wakes it. Default 30s.
+	Idle time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand returns a float in [0,1) for jitter; nil means math/rand/v2.
+	Rand func() float64
+}
+
+// Drainer sends the outbox. Make one with New.
+type Drainer struct {
+	j        Journal
+	src      incident.Source
+	opts     Options
+	handlers map[incident.Kind]Handler
+	kick     chan struct{}
+
+	mu        sync.Mutex // one pass at a time
+	notBefore time.Time  // after a pass-wide failure: no pass before this
+	why       error      // that failure
+	failures  int        // consecutive pass-wide failures, for their backoff
+}
+
+// New returns a Drainer that sends j's outbox to src, with Handlers for
+// acknowledge, resolve and note registered.
+func New(j Journal, src incident.Source, opts Options) *Drainer {
+	if opts.Backoff <= 0 {
+		opts.Backoff = 2 * time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.MaxBackoff < opts.Backoff {
+		opts.MaxBackoff = opts.Backoff
+	}
+	if opts.Idle <= 0 {
+		opts.Idle = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	d := &Drainer{j: j, src: src, opts: opts, handlers: make(map[incident.Kind]Handler), kick: make(chan struct{}, 1)}
+	d.Register(incident.KindAcknowledge, Handler{Send: sendAcknowledge, Landed: acknowledgeLanded})
+	d.Register(incident.KindResolve, Handler{Send: sendResolve})
+	d.Register(incident.KindNote, Handler{Send: sendNote, Landed: noteLanded})
+	return d
+}
+
+// Register sets the Handler for a kind, replacing any before it. Call it
+// before Drain or Run.
+func (d *Drainer) Register(k incident.Kind, h Handler) {
+	if h.Send == nil {
+		panic("outbox: Register " + string(k) + " without Send")
+	}
+	d.handlers[k] = h
+}
+
+// Kick wakes Run for a pass now, as after journaling a new action. It
+// never blocks.
+func (d *Drainer) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// class is how an attempt's error decides what happens next.
+type class int
+
+const (
+	ok           class = iota
+	permanent          // refused: mark Failed, go on with the incident
+	moot               // pointless: mark Failed with the reason, go on
+	rateLimited        // not applied; retry later; end the pass
+	unknown            // may have been applied; check, then retry; end the pass
+	unauthorized       // the token: keep everything queued; end the pass
+	interrupted        // ctx ended: outcome unknown; stop without backoff
+)
+
+// answered matches the adapter's message for a status it has no sentinel
+// for: "...: PagerDuty answered 400: ...".
+var answered = regexp.MustCompile(`PagerDuty answered (\d{3})\b`)
+
+func classify(ctx context.Context, err error) class {
+	var m *Moot
+	switch {
+	case err == nil:
+		return ok
+	case errors.As(err, &m):
+		return moot
+	case ctx.Err() != nil, errors.Is(err, context.Canceled):
+		return interrupted
+	case errors.Is(err, incident.ErrRateLimited):
+		return rateLimited
+	case errors.Is(err, incident.ErrUnauthorized):
+		return unauthorized
+	case errors.Is(err, incident.ErrForbidden), errors.Is(err, incident.ErrNotFound):
+		return permanent
+	case errors.Is(err, incident.ErrUnreachable):
+		return unknown
+	}
+	if sm := answered.FindStringSubmatch(err.Error()); sm != nil {
+		code, _ := strconv.Atoi(sm[1])
+		switch {
+		case code == 429:
+			return rateLimited
+		case code >= 400 && code < 500:
+			return permanent
+		}
+	}
+	// A malformed or unexpected answer: the request may have been applied.
+	return unknown
+}
+
+// backoff is the wait after the n-th consecutive failure (n >= 1):
+// Backoff doubled n-1 times, capped, with jitter in [d/2, d).
+func (d *Drainer) backoff(n int) time.Duration {
+	w := d.opts.Backoff
+	for i := 1; i < n && w < d.opts.MaxBackoff; i++ {
+		w *= 2
+	}
+	w = min(w, d.opts.MaxBackoff)
+	return w/2 + time.Duration(d.opts.Rand()*float64(w/2))
+}
+
+// Drain makes one pass over the outbox. Its error is for the journal
+// failing, the token being refused, or ctx ending; the report says what
+// happened to each action either way.
+func (d *Drainer) Drain(ctx context.Context) (Report, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pass(ctx, "", false)
+}
+
+// Flush is Drain for a responder who asked: it tries every action now,
+// whatever its backoff (oncall sync), and with incidentID set, only that
+// incident's actions (right after journaling one, as oncall note does).
+// Sending through the drainer, rather than straight to the Source, is
+// what keeps a send whose outcome is lost from being repeated blind.
+func (d *Drainer) Flush(ctx context.Context, incidentID string) (Report, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pass(ctx, incidentID, true)
+}
+
+func (d *Drainer) pass(ctx context.Context, only string, force bool) (Report, error) {
+	var rep Report
+	all, err := d.j.Outbox()
+	if err != nil {
+		return rep, err
+	}
+	actions := all[:0:0]
+	for _, a := range all {
+		if only == "" || a.Event.IncidentID == only {
+			if force {
+				a.NextAttempt = time.Time{}
+			}
+			actions = append(actions, a)
+		}
+	}
+	if force {
+		d.notBefore, d.why = time.Time{}, nil
+	}
+	now := d.opts.Now()
+	var (
+		stop     bool  // the pass ended early: the rest wait
+		stopErr  error // why
+		passErr  error
+		progress bool
+		blocker  = map[string]int{} // incident -> index of the result its later actions wait for
+	)
+	for _, a := range actions {
+		e := a.Event
+		res := Result{Event: e, Attempts: a.Attempts, Next: a.NextAttempt}
+		if a.LastError != "" {
+			res.Err = errors.New(a.LastError)
+		}
+		h, known := d.handlers[e.Kind]
+		if i, ok := blocker[e.IncidentID]; ok && known {
+			res.Outcome, res.Next = Waiting, rep.Results[i].Next
+			res.Err = fmt.Errorf("waits for an earlier action on incident %s", e.IncidentID)
+			rep.Results = append(rep.Results, res)
+			continue
+		}
+		switch {
+		case !known:
+			res.Outcome = Held
+			res.Err = fmt.Errorf("this version of oncall cannot send a %s to PagerDuty; it stays queued", e.Kind)
+		case stop:
+			res.Outcome, res.Err = Waiting, fmt.Errorf("not tried in this pass: %w", stopErr)
+		case d.notBefore.After(now):
+			res.Outcome, res.Next = Waiting, later(a.NextAttempt, d.notBefore)
+			res.Err = fmt.Errorf("backing off: %w", d.why)
+		case a.NextAttempt.After(now):
+			res.Outcome, res.Next = Waiting, a.NextAttempt
+		default:
+			var end bool
+			var err error
+			res, end, err = d.attempt(ctx, h, a)
+			if err != nil {
+				passErr = err
+			}
+			if end {
+				stop, stopErr = true, res.Err
+			}
+			progress = progress || res.Outcome.Final()
+		}
+		if res.Outcome == Waiting {
+			blocker[e.IncidentID] = len(rep.Results)
+		}
+		rep.Results = append(rep.Results, res)
+	}
+
+	switch {
+	case !stop:
+		if !d.notBefore.After(now) {
+			d.failures, d.notBefore, d.why = 0, time.Time{}, nil
+		}
+	case ctx.Err() != nil:
+		d.notBefore, d.why = time.Time{}, nil
+	default:
+		// PagerDuty is down, rate-limiting or refusing the token: no pass
+		// before a backoff that grows while no pass gets anything through.
+		if progress {
+			d.failures = 1
+		} else {
+			d.failures++
+		}
+		d.notBefore, d.why = now.Add(d.backoff(d.failures)), stopErr
+		for i := range rep.Results {
+			if r := &rep.Results[i]; r.Outcome == Waiting && !r.Next.After(d.notBefore) {
+				r.Next = d.notBefore
+			}
+		}
+	}
+	if passErr == nil && ctx.Err() != nil {
+		passErr = ctx.Err()
+	}
+	return rep, passErr
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// attempt sends one due action and records its outcome. end means the
+// pass must stop: PagerDuty unreachable, rate-limiting or refusing the
+// token, ctx ended, or the journal failed. err is for the journal
+// failing, or the token being refused.
+func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res Result, end bool, err error) {
+	e := a.Event
+	res = Result{Event: e, Attempts: a.Attempts}
+
+	var sendErr error
+	checked := false
+	if a.Uncertain && h.Landed != nil {
+		landed, lerr := h.Landed(ctx, d.src, a)
+		res.Attempted = true
+		switch {
+		case lerr != nil:
+			sendErr = lerr // could not tell: do not send blind
+		case landed:
+			if err := d.j.SetState(e.IncidentID, e.ID, incident.Sent, ""); err != nil {
+				return d.journalFailed(res, err)
+			}
+			res.Outcome = Landed
+			return res, false, nil
+		default:
+			checked = true
+		}
+	}
+	if sendErr == nil {
+		begun, err := d.j.BeginAttempt(e.IncidentID, e.ID, d.opts.Now())
+		if err != nil {
+			return d.journalFailed(res, err)
+		}
+		res.Attempts, res.Attempted = begun.Attempts, true
+		sendErr = h.Send(ctx, d.src, a)
+	}
+
+	res.Err = sendErr
+	switch c := classify(ctx, sendErr); c {
+	case ok:
+		res.Outcome = Sent
+		err = d.j.SetState(e.IncidentID, e.ID, incident.Sent, "")
+	case permanent, moot:
+		res.Outcome = Failed
+		if c == moot {
+			res.Outcome = Skipped
+		}
+		err = d.j.SetState(e.IncidentID, e.ID, incident.Failed, sendErr.Error())
+	default:
+		res.Outcome, end = Waiting, true
+		// The action may have taken effect if this attempt's outcome is
+		// unknown, or if an earlier one's was and no check cleared it.
+		uncertain := c == unknown || c == interrupted || (a.Uncertain && !checked && h.Landed != nil)
+		if c != interrupted {
+			res.Next = d.opts.Now().Add(d.backoff(max(res.Attempts, 1)))
+		}
+		if err = d.j.Postpone(e.IncidentID, e.ID, res.Next, sendErr.Error(), uncertain); err == nil && c == unauthorized {
+			return res, true, sendErr
+		}
+	}
+	if err != nil {
+		return d.journalFailed(res, err)
+	}
+	return res, end, nil
+}
+
+// journalFailed ends the pass: without the journal, nothing may be sent.
+func (d *Drainer) journalFailed(res Result, err error) (Result, bool, error) {
+	res.Outcome, res.Err = Waiting, err
+	res.Next = d.opts.Now().Add(d.opts.Backoff)
+	return res, true, err
+}
+
+// Run drains in the background until ctx ends: a pass now, then one
+// whenever the earliest waiting action is due, Kick is called, or Idle
+// passes. notify, if not nil, hears every action a pass attempted or
+// settled; it runs on Run's goroutine and must not block for long.
+func (d *Drainer) Run(ctx context.Context, notify func(Result)) {
+	for {
+		rep, _ := d.Drain(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := d.opts.Idle
+		now := d.opts.Now()
+		for _, r := range rep.Results {
+			if notify != nil && (r.Attempted || r.Outcome.Final()) {
+				notify(r)
+			}
+			if r.Outcome == Waiting && !r.Next.IsZero() {
+				wait = min(wait, r.Next.Sub(now))
+			}
+		}
+		timer := time.NewTimer(max(wait, minWait))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-d.kick:
+			timer.Stop()
+			// A new action is worth one prompt try, even during a backoff.
+			d.mu.Lock()
+			d.notBefore, d.why = time.Time{}, nil
+			d.mu.Unlock()
+		case <-timer.C:
+		}
+	}
+}
+
+// minWait keeps Run from spinning should a clock report a due time that
+// a pass then finds not due.
+const minWait = 10 * time.Millisecond

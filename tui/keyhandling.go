@@ -1,0 +1,291 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// handleKey routes a key: an open prompt takes it first (so typed text
+// never fires a global key), then the global keys, then the page.
+func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	switch m.prompt {
+	case promptHelp:
+		if key.Matches(msg, m.keys.Help, m.keys.Back, m.keys.Cancel) {
+			m.prompt = promptNone
+		} else if key.Matches(msg, m.keys.Quit) {
+			return m, tea.Quit
+		}
+		return m, nil
+	case promptConfirm:
+		m.prompt = promptNone
+		if key.Matches(msg, m.keys.Confirm) {
+			return m, m.act(m.target, m.confirmKind, nil)
+		}
+		m.setStatus(fmt.Sprintf("cancelled; #%d unchanged", m.target.Number), false)
+		return m, nil
+	case promptNote:
+		return m.noteKey(msg)
+	case promptSearch:
+		return m.searchKey(msg)
+	case promptForm:
+		cmd, done, cancelled := m.form.update(msg)
+		switch {
+		case cancelled:
+			m.prompt = promptNone
+			m.setStatus(strings.ToLower(m.form.title)+": cancelled, nothing recorded", false)
+		case done:
+			m.prompt = promptNone
+			return m, m.act(m.target, m.form.kind, m.form.values())
+		}
+		return m, cmd
+	}
+
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.prompt = promptHelp
+		return m, nil
+	case key.Matches(msg, k.Refresh):
+		m.listGen++
+		m.setStatus("refreshing…", false)
+		cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
+		if m.screen == screenDetail {
+			cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen),
+				fetchAlerts(m.opts.Source, m.detail.inc.ID, m.detailGen))
+		}
+		return m, tea.Batch(cmds...)
+	}
+	if m.screen == screenDetail {
+		return m.detailKey(msg)
+	}
+	return m.listKey(msg)
+}
+
+func (m Model) noteKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.prompt = promptNone
+		m.input.Blur()
+		m.setStatus("note discarded", false)
+		return m, nil
+	case "enter":
+		text := strings.TrimSpace(m.input.Value())
+		if text == "" {
+			m.setStatus("empty note not added; type something or press esc", true)
+			return m, nil
+		}
+		m.prompt = promptNone
+		m.input.Blur()
+		m.input.Reset()
+		return m, m.act(m.target, incident.KindNote, map[string]string{"text": text})
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+func (m Model) searchKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.prompt = promptNone
+		m.search.Blur()
+		m.search.Reset()
+		m.list.SetFilter("")
+		return m, nil
+	case "enter":
+		m.prompt = promptNone
+		m.search.Blur()
+		return m, nil
+	case "up", "down":
+		if msg.String() == "up" {
+			m.list.Move(-1)
+		} else {
+			m.list.Move(1)
+		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.search, cmd = m.search.Update(msg)
+	m.list.SetFilter(m.search.Value())
+	return m, cmd
+}
+
+func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.list.Move(-1)
+	case key.Matches(msg, k.Down):
+		m.list.Move(1)
+	case key.Matches(msg, k.Top):
+		m.list.MoveTo(0)
+	case key.Matches(msg, k.Bottom):
+		m.list.MoveTo(-1)
+	case key.Matches(msg, k.Search):
+		m.prompt = promptSearch
+		m.search.Focus()
+	case key.Matches(msg, k.Back):
+		if m.list.filter != "" {
+			m.search.Reset()
+			m.list.SetFilter("")
+		}
+	case key.Matches(msg, k.Open):
+		sel, ok := m.list.Selected()
+		if !ok {
+			return m, nil
+		}
+		return m.open(sel)
+	default:
+		sel, ok := m.list.Selected()
+		if !ok {
+			return m, nil
+		}
+		return m.startAction(msg, sel)
+	}
+	return m, nil
+}
+
+func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = screenList
+		m.detailGen++ // drop answers and ticks for the closed incident
+		return m, nil
+	case key.Matches(msg, k.Up):
+		m.detail.Move(-1)
+	case key.Matches(msg, k.Down):
+		m.detail.Move(1)
+	case key.Matches(msg, k.Top):
+		m.detail.ScrollTo(false)
+	case key.Matches(msg, k.Bottom):
+		m.detail.ScrollTo(true)
+	case key.Matches(msg, k.Pane):
+		m.detail.NextPane()
+	case key.Matches(msg, k.Star):
+		e, ok := m.detail.Selected()
+		if !ok || m.detail.focus != paneTimeline {
+			m.setStatus("select a timeline event to star", true)
+			return m, nil
+		}
+		if m.detail.starred[e.ID] {
+			m.setStatus("already starred", false)
+			return m, nil
+		}
+		return m, m.act(m.detail.inc, incident.KindStar, map[string]string{"event_id": e.ID, "text": kindLabel(e.Kind) + ": " + incident.Clean(e.Summary)})
+	default:
+		return m.startAction(msg, m.detail.inc)
+	}
+	return m, nil
+}
+
+func (m Model) open(in incident.Incident) (tea.Model, tea.Cmd) {
+	m.screen = screenDetail
+	m.detailGen++
+	m.detail = newDetail(in, m.st, m.opts.Location)
+	m.remote, m.local = nil, nil
+	m.layout()
+	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen),
+		fetchAlerts(m.opts.Source, in.ID, m.detailGen),
+		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}))
+}
+
+// startAction begins an action on an incident from a key, if the key is
+// an action; other keys do nothing.
+func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model, tea.Cmd) {
+	k := m.keys
+	m.target = in
+	switch {
+	case key.Matches(msg, k.CopyURL):
+		if in.URL == "" {
+			m.setStatus("this incident has no URL", true)
+			return m, nil
+		}
+		return m, copyToClipboard(in.URL)
+	case key.Matches(msg, k.Acknowledge):
+		switch in.Status {
+		case incident.Acknowledged:
+			m.setStatus(fmt.Sprintf("#%d is already acknowledged", in.Number), false)
+			return m, nil
+		case incident.Resolved:
+			m.setStatus(fmt.Sprintf("#%d is resolved", in.Number), false)
+			return m, nil
+		}
+		return m, m.act(in, incident.KindAcknowledge, nil)
+	case key.Matches(msg, k.Resolve):
+		if in.Status == incident.Resolved {
+			m.setStatus(fmt.Sprintf("#%d is already resolved", in.Number), false)
+			return m, nil
+		}
+		m.prompt, m.confirmKind = promptConfirm, incident.KindResolve
+	case key.Matches(msg, k.Mitigated):
+		m.prompt, m.confirmKind = promptConfirm, incident.KindMitigated
+	case key.Matches(msg, k.Note):
+		m.prompt = promptNote
+		m.input.Reset()
+		m.input.Focus() // the real terminal cursor blinks; no blink ticks needed
+	case key.Matches(msg, k.Decision):
+		m.openForm(incident.KindDecision)
+	case key.Matches(msg, k.ActionItem):
+		m.openForm(incident.KindActionItem)
+	case key.Matches(msg, k.Role):
+		m.openForm(incident.KindRole)
+	case key.Matches(msg, k.Update):
+		m.openForm(incident.KindStatusUpdate)
+		m.form.fields[0].input.SetValue(m.statusDraft(in))
+		m.form.fields[0].input.CursorEnd()
+	}
+	return m, nil
+}
+
+func (m *Model) openForm(kind incident.Kind) {
+	m.form = formFor(kind, m.opts.Now())
+	m.prompt = promptForm
+}
+
+// statusDraft prefills a status update from what is known.
+func (m Model) statusDraft(in incident.Incident) string {
+	s := fmt.Sprintf("#%d %s is %s (%s urgency", in.Number, incident.Clean(in.Title), in.Status, in.Urgency)
+	if in.Priority != "" {
+		s += ", " + incident.Clean(in.Priority)
+	}
+	s += "). "
+	if m.screen == screenDetail && m.detail.inc.ID == in.ID {
+		for i := len(m.detail.timeline) - 1; i >= 0; i-- {
+			if e := m.detail.timeline[i]; e.Kind == incident.KindDecision {
+				s += "Latest decision: " + incident.Clean(e.Fields["what"]) + ". "
+				break
+			}
+		}
+	}
+	return s + "Next update in " + fmt.Sprint(int(m.opts.UpdateEvery.Minutes())) + " minutes."
+}
+
+// act journals an action; handleJournaled sends it once it is on disk.
+func (m Model) act(in incident.Incident, kind incident.Kind, fields map[string]string) tea.Cmd {
+	e := incident.Event{Kind: kind, Actor: m.opts.Actor, At: m.opts.Now().UTC(), Fields: fields}
+	switch kind {
+	case incident.KindAcknowledge:
+		e.Summary = "acknowledged"
+	case incident.KindResolve:
+		e.Summary = "resolved"
+	case incident.KindNote:
+		e.Summary, e.Fields = fields["text"], nil
+	case incident.KindStar:
+		e.Summary = "starred " + fields["text"]
+		e.State = incident.LocalOnly
+	default:
+		e.Summary = summary(kind, fields)
+	}
+	return journal(m.opts.Journal, in.ID, e)
+}

@@ -1,0 +1,177 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// TestIncidentCommanderActions logs a decision, a follow-up, a role and a
+// mitigation mark through their forms, and checks each is journaled with
+// its fields, mirrored to the simulator once, and shown once.
+func TestIncidentCommanderActions(t *testing.T) {
+	h := newHarness(t, 200, 50)
+	h.keys("enter")
+	id := h.model().detail.inc.ID
+
+	h.keys("d")
+	h.wantScreen("Log a decision", "Decision", "Why", "Who executes")
+	h.keys("enter", "enter", "enter") // nothing typed: the decision is required
+	h.wantScreen("Decision is needed")
+	h.typeText("roll back checkout-api to 4.11")
+	h.keys("tab")
+	h.typeText("5xx started with 4.12")
+	h.keys("tab")
+	h.typeText("Priya")
+	h.keys("enter")
+	h.wantScreen("Decision: roll back checkout-api to 4.11 (why: 5xx started with 4.12); executes: Priya")
+
+	h.keys("f")
+	h.typeText("alert on deploy error rate")
+	h.keys("tab")
+	h.typeText("checkout team")
+	h.keys("tab")
+	h.typeText("+7d")
+	h.keys("tab")
+	h.typeText("sometimes")
+	h.keys("enter")
+	h.wantScreen("Type: one of mitigate, prevent, detect, process")
+	for range len("sometimes") {
+		h.send(keyPress("backspace"))
+	}
+	h.typeText("detect")
+	h.keys("enter")
+	h.wantScreen("Action item [detect]: alert on deploy error rate; owner: checkout team; due 2026-11-28")
+
+	h.keys("o")
+	h.typeText("IC")
+	h.keys("tab")
+	h.typeText("Alex")
+	h.keys("enter")
+	h.wantScreen("Role: Alex is incident commander")
+
+	h.keys("M")
+	h.wantScreen("mitigated (customer impact has stopped)? y to mark")
+	h.keys("y")
+
+	local, err := h.journal.Events(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[incident.Kind]map[string]string{
+		incident.KindDecision:   {"what": "roll back checkout-api to 4.11", "why": "5xx started with 4.12", "who": "Priya"},
+		incident.KindActionItem: {"title": "alert on deploy error rate", "owner": "checkout team", "due": "2026-11-28", "type": "detect"},
+		incident.KindRole:       {"role": "incident commander", "person": "Alex"},
+		incident.KindMitigated:  nil,
+	}
+	for _, e := range local {
+		fields, ok := want[e.Kind]
+		if !ok {
+			t.Errorf("unexpected journal event %+v", e)
+			continue
+		}
+		delete(want, e.Kind)
+		if e.State != incident.Sent {
+			t.Errorf("%s state %s (%s)", e.Kind, e.State, e.Error)
+		}
+		for k, v := range fields {
+			if e.Fields[k] != v {
+				t.Errorf("%s field %s = %q, want %q", e.Kind, k, e.Fields[k], v)
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("not journaled: %v", want)
+	}
+	mirrored := 0
+	for _, n := range h.sim.Notes(id) {
+		if _, localID := incident.SplitNoteTag(n.Content); localID != "" {
+			mirrored++
+		}
+	}
+	if mirrored != 4 {
+		t.Errorf("%d tagged notes on the simulator, want 4 (one per action)", mirrored)
+	}
+	if n := strings.Count(h.screen(), "Decision: roll back"); n != 1 {
+		t.Errorf("decision shown %d times", n)
+	}
+}
+
+func TestFormEscapeRecordsNothing(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.keys("enter")
+	id := h.model().detail.inc.ID
+	h.keys("d")
+	h.typeText("q R a d")
+	h.keys("esc")
+	if h.quit {
+		t.Fatal("q typed into a form quit the program")
+	}
+	if ev, _ := h.journal.Events(id); len(ev) != 0 {
+		t.Fatalf("cancelled form journaled %+v", ev)
+	}
+}
+
+func TestStarMarksTheSelectedEvent(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter", "k") // select the event before the last
+	sel, _ := h.model().detail.Selected()
+	notesBefore := len(h.sim.Notes(sel.IncidentID))
+	h.keys("s")
+	if !h.model().detail.starred[sel.ID] {
+		t.Fatalf("event %s not starred", sel.ID)
+	}
+	h.wantScreen("★ ")
+	ev, _ := h.journal.Events(h.model().detail.inc.ID)
+	if len(ev) != 1 || ev[0].Kind != incident.KindStar || ev[0].Fields["event_id"] != sel.ID || ev[0].State != incident.LocalOnly {
+		t.Fatalf("journal %+v", ev)
+	}
+	if n := len(h.sim.Notes(sel.IncidentID)); n != notesBefore {
+		t.Errorf("a star is local only, but %d notes were sent", n-notesBefore)
+	}
+}
+
+func TestSearchNarrowsTheList(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	all := len(h.model().list.incidents)
+	h.keys("/")
+	h.typeText("payments")
+	m := h.model()
+	if len(m.list.incidents) != 1 || !strings.Contains(m.list.incidents[0].Title, "payments") {
+		t.Fatalf("filter left %d incidents", len(m.list.incidents))
+	}
+	h.keys("enter") // keep the filter, back to keys
+	h.keys("esc")   // clears it
+	if got := len(h.model().list.incidents); got != all {
+		t.Fatalf("after clearing: %d, want %d", got, all)
+	}
+	h.keys("/")
+	h.typeText("zzzz-no-match")
+	h.wantScreen(`Nothing matches "zzzz-no-match"`)
+}
+
+func TestReadOnlyRemovesWrites(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	m := h.model()
+	m.opts.ReadOnly = true
+	m.keys.ReadOnly()
+	h.m = m
+	h.wantScreen("read-only")
+	target := h.firstTriggered()
+	h.keys("a", "R", "y", "n", "enter", "a", "d", "M", "y")
+	if snap, _ := h.sim.Incident(target.ID); snap.Status != "triggered" {
+		t.Fatalf("read-only changed the incident to %s", snap.Status)
+	}
+	if ev, _ := h.journal.Events(target.ID); len(ev) != 0 {
+		t.Fatalf("read-only journaled %+v", ev)
+	}
+	help := ansi.Strip(h.model().helpView())
+	for _, hidden := range []string{"acknowledge", "resolve", "log a decision", "add a note"} {
+		if strings.Contains(help, hidden) {
+			t.Errorf("help shows %q in read-only mode", hidden)
+		}
+	}
+}
