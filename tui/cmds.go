@@ -135,10 +135,12 @@ func send(src incident.Source, j Journal, e incident.Event) tea.Cmd {
 		case incident.KindNote:
 			err = src.AddNote(ctx, e.IncidentID, e.ID, e.Summary)
 		case incident.KindDecision, incident.KindActionItem, incident.KindRole,
-			incident.KindMitigated, incident.KindStatusUpdate:
+			incident.KindMitigated:
 			// Mirrored as a note, so every responder's timeline has it;
 			// the summary starts with its kind ("Decision: ...").
 			err = src.AddNote(ctx, e.IncidentID, e.ID, e.Summary)
+		case incident.KindStatusUpdate:
+			err = src.PostStatusUpdate(ctx, e.IncidentID, e.Fields["message"])
 		default:
 			err = fmt.Errorf("no way to send a %s event", e.Kind)
 		}

@@ -16,6 +16,7 @@ type pane int
 const (
 	paneTimeline pane = iota
 	paneAlerts
+	paneRunbook
 	paneCount
 )
 
@@ -23,6 +24,8 @@ func (p pane) String() string {
 	switch p {
 	case paneAlerts:
 		return "Alerts"
+	case paneRunbook:
+		return "Runbook"
 	default:
 		return "Timeline"
 	}
@@ -37,6 +40,7 @@ type detailModel struct {
 	timeline incident.Timeline
 	starred  map[string]bool // event ids starred in the journal
 	alerts   []incident.Alert
+	rb       runbookPane
 	focus    pane
 
 	// The timeline rendered for the current width; rebuilt when the
@@ -160,6 +164,10 @@ func (d *detailModel) render() {
 // Move moves the selection by delta events; reaching the last event
 // resumes following.
 func (d *detailModel) Move(delta int) {
+	if d.focus == paneRunbook {
+		d.rb.Move(delta)
+		return
+	}
 	if d.focus != paneTimeline {
 		d.scroll += delta
 		d.scroll = max(d.scroll, 0)
@@ -269,6 +277,8 @@ func (d *detailModel) View() string {
 			label += fmt.Sprintf(" (%d)", len(d.timeline))
 		case paneAlerts:
 			label += fmt.Sprintf(" (%d)", len(d.alerts))
+		case paneRunbook:
+			label += fmt.Sprintf(" (%d)", len(d.rb.matches))
 		}
 		if p == d.focus {
 			tabs = append(tabs, st.Selected.Render(" "+label+" "))
@@ -281,6 +291,8 @@ func (d *detailModel) View() string {
 	switch d.focus {
 	case paneAlerts:
 		b.WriteString("\n" + d.alertsView())
+	case paneRunbook:
+		b.WriteString("\n" + d.rb.view(d.st, d.width, d.height+1))
 	default:
 		b.WriteString("\n" + d.timelineView())
 	}

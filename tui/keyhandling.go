@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/runbook"
 )
 
 // handleKey routes a key: an open prompt takes it first (so typed text
@@ -172,6 +173,40 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.detail.ScrollTo(true)
 	case key.Matches(msg, k.Pane):
 		m.detail.NextPane()
+		return m, m.ensureRendered()
+	case m.detail.focus == paneRunbook && key.Matches(msg, k.NextRunbook, k.PrevRunbook):
+		d := 1
+		if key.Matches(msg, k.PrevRunbook) {
+			d = -1
+		}
+		m.detail.rb.Cycle(d)
+		return m, m.ensureRendered()
+	case m.detail.focus == paneRunbook && key.Matches(msg, k.Document):
+		m.detail.rb.doc = !m.detail.rb.doc
+		m.detail.rb.scroll = 0
+		return m, m.ensureRendered()
+	case m.detail.focus == paneRunbook && key.Matches(msg, k.Tick):
+		rb, step, ok := m.detail.rb.Selected()
+		if !ok {
+			m.setStatus("select a runbook step to tick (v shows steps)", true)
+			return m, nil
+		}
+		if m.detail.rb.ticked[step.Key] {
+			m.setStatus("that step is already ticked", false)
+			return m, nil
+		}
+		return m, m.act(m.detail.inc, incident.KindRunbookStep, stepFields(rb, step, "done"))
+	case m.detail.focus == paneRunbook && key.Matches(msg, k.CopyURL):
+		if len(m.detail.rb.matches) > 0 && m.detail.rb.matches[m.detail.rb.cur].Runbook == nil {
+			return m, copyToClipboard(m.detail.rb.matches[m.detail.rb.cur].URL)
+		}
+		rb, step, ok := m.detail.rb.Selected()
+		if !ok || step.Kind != runbook.Command {
+			m.setStatus("select a command (a $ line) to copy", true)
+			return m, nil
+		}
+		// The status line says "copied" once the copy is journaled.
+		return m, tea.Batch(tea.SetClipboard(step.Text), m.act(m.detail.inc, incident.KindRunbookStep, stepFields(rb, step, "copied")))
 	case key.Matches(msg, k.Star):
 		e, ok := m.detail.Selected()
 		if !ok || m.detail.focus != paneTimeline {
@@ -195,6 +230,7 @@ func (m Model) open(in incident.Incident) (tea.Model, tea.Cmd) {
 	m.detail = newDetail(in, m.st, m.opts.Location)
 	m.remote, m.local = nil, nil
 	m.layout()
+	m.rematch()
 	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen),
 		fetchAlerts(m.opts.Source, in.ID, m.detailGen),
 		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}))
@@ -284,8 +320,31 @@ func (m Model) act(in incident.Incident, kind incident.Kind, fields map[string]s
 	case incident.KindStar:
 		e.Summary = "starred " + fields["text"]
 		e.State = incident.LocalOnly
+	case incident.KindRunbookStep:
+		// The journal keeps runbook steps to this machine (store.Outbound):
+		// they feed the timeline and the postmortem, not PagerDuty.
+		e.Summary = fmt.Sprintf("Runbook %s: %s %s", fields["runbook"], fields["action"], fields["step"])
 	default:
 		e.Summary = summary(kind, fields)
 	}
 	return journal(m.opts.Journal, in.ID, e)
+}
+
+// stepFields describes a runbook step for the journal.
+func stepFields(rb *runbook.Runbook, s runbook.Step, action string) map[string]string {
+	f := map[string]string{"runbook": rb.ID, "step_key": s.Key, "action": action}
+	if s.Kind == runbook.Command {
+		f["command"] = s.Text
+		f["step"] = firstLine(s.Text)
+	} else {
+		f["step"] = s.Text
+	}
+	return f
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
 }

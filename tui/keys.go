@@ -21,6 +21,10 @@ type KeyMap struct {
 	Mitigated   key.Binding
 	Star        key.Binding
 	Pane        key.Binding
+	Tick        key.Binding
+	NextRunbook key.Binding
+	PrevRunbook key.Binding
+	Document    key.Binding
 	Search      key.Binding
 	CopyURL     key.Binding
 	Refresh     key.Binding
@@ -50,7 +54,11 @@ func DefaultKeyMap() KeyMap {
 		Star:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star the selected event")),
 		Pane:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search incidents")),
-		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy incident URL")),
+		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the incident URL, or the selected runbook command")),
+		Tick:        key.NewBinding(key.WithKeys("x", "space"), key.WithHelp("x/space", "tick the selected runbook step")),
+		NextRunbook: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next matching runbook")),
+		PrevRunbook: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous matching runbook")),
+		Document:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "runbook: steps or whole document")),
 		Refresh:     key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh now")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -72,6 +80,7 @@ func (k KeyMap) groups() []helpGroup {
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
 		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Pane, k.CopyURL, k.Refresh}},
 		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.Star}},
+		{"Runbook", []key.Binding{k.Tick, k.Document, k.NextRunbook, k.PrevRunbook}},
 		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Mitigated}},
 		{"Program", []key.Binding{k.Help, k.Quit}},
 		{"Prompts", []key.Binding{k.Confirm, k.Cancel}},
@@ -103,7 +112,7 @@ func enabled(bs ...key.Binding) []key.Binding {
 // writes are the bindings that change something; read-only mode disables
 // them, which also hides them from help.
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star}
+	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star, &k.Tick}
 }
 
 // ReadOnly disables every write binding.

@@ -24,6 +24,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/runbook"
 )
 
 // screen is the page on view.
@@ -68,6 +69,10 @@ type Options struct {
 	// UpdateEvery is how often the IC owes a status update on a
 	// high-urgency incident (20 minutes when zero).
 	UpdateEvery time.Duration
+	// Runbooks are matched to the open incident; RunbookProblems are
+	// the loader's complaints about files it skipped, shown at start.
+	Runbooks        *runbook.Set
+	RunbookProblems []string
 	// Cached is the last known list, shown (marked stale) until the first
 	// fetch answers.
 	Cached   []incident.Incident
@@ -81,6 +86,7 @@ type Model struct {
 	opts   Options
 	keys   KeyMap
 	st     Styles
+	dark   bool
 	width  int
 	height int
 
@@ -146,8 +152,12 @@ func New(opts Options) Model {
 	if opts.ReadOnly {
 		keys.ReadOnly()
 	}
-	m := Model{opts: opts, keys: keys, st: DefaultStyles(opts.Dark), input: ti, search: search,
+	m := Model{opts: opts, keys: keys, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
 		status: "Loading incidents…", width: 80, height: 24}
+	if n := len(opts.RunbookProblems); n > 0 {
+		m.status = fmt.Sprintf("%d runbook problem(s), broken files skipped: %s (oncall runbook lint lists all)", n, incident.Clean(opts.RunbookProblems[0]))
+		m.statusErr = true
+	}
 	if len(opts.Cached) > 0 {
 		m.list.SetIncidents(opts.Cached, time.Time{})
 		m.fetched, m.stale = opts.CachedAt, true
@@ -168,11 +178,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		return m, m.ensureRendered()
 	case tea.BackgroundColorMsg:
-		m.st = DefaultStyles(msg.IsDark())
+		m.dark = msg.IsDark()
+		m.st = DefaultStyles(m.dark)
 		m.detail.st = m.st
 		m.detail.render()
+		return m, m.ensureRendered()
+	case renderedMsg:
+		if rb, ok := m.detail.rb.current(); ok && msg.key == renderKey(rb, m.width, m.dark) {
+			m.detail.rb.rendered, m.detail.rb.renderedKey = msg.out, msg.key
+		}
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -222,6 +238,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.setStatus(oneLine(msg.err), true)
 			} else {
 				m.detail.alerts = msg.alerts
+				m.rematch()
 			}
 		}
 		return m, nil
@@ -289,7 +306,26 @@ func (m Model) handleDetail(msg detailMsg) Model {
 	m.detail.loaded = true
 	m.remote = msg.remote
 	m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+	m.detail.rb.SetTicks(m.local)
 	return m
+}
+
+// rematch matches runbooks to the open incident and its alerts.
+func (m *Model) rematch() {
+	m.detail.rb.SetMatches(m.opts.Runbooks.Match(m.detail.inc, m.detail.alerts))
+}
+
+// ensureRendered asks for the current runbook's document when it is on
+// screen and not yet rendered for this width and background.
+func (m Model) ensureRendered() tea.Cmd {
+	rb, ok := m.detail.rb.current()
+	if m.screen != screenDetail || m.detail.focus != paneRunbook || !m.detail.rb.doc || !ok {
+		return nil
+	}
+	if m.detail.rb.renderedKey == renderKey(rb, m.width, m.dark) {
+		return nil
+	}
+	return renderRunbook(rb, m.width, m.dark)
 }
 
 func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
@@ -300,8 +336,13 @@ func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
 		m.local = append(m.local, msg.event)
 		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+		m.detail.rb.SetTicks(m.local)
 	}
 	if msg.event.State == incident.LocalOnly {
+		if msg.event.Kind == incident.KindRunbookStep && msg.event.Fields["action"] == "copied" {
+			m.setStatus("copied "+incident.Clean(msg.event.Fields["step"]), false)
+			return m, nil
+		}
 		m.setStatus(fmt.Sprintf("%s recorded for %s", kindLabel(msg.event.Kind), m.incidentName(msg.incidentID)), false)
 		return m, nil
 	}

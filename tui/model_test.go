@@ -43,7 +43,7 @@ type harness struct {
 	quit    bool
 }
 
-func newHarness(t *testing.T, w, h int) *harness {
+func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 	t.Helper()
 	clk := &clock{t: epoch}
 	sim := pdsim.New(pdsim.Options{Now: clk.Now})
@@ -58,10 +58,14 @@ func newHarness(t *testing.T, w, h int) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	m := New(Options{
+	opts := Options{
 		Source: src, Journal: j, Label: "test", Now: clk.Now, Location: zone, Dark: true,
 		every: func(time.Duration, tea.Msg) tea.Cmd { return nil }, // the test drives time
-	})
+	}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	m := New(opts)
 	hs := &harness{t: t, m: m, sim: sim, journal: j, clock: clk}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(m.Init())

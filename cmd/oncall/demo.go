@@ -14,6 +14,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/runbooks"
 )
 
 func newDemoCmd(g *globalOptions) *cobra.Command {
@@ -65,7 +66,7 @@ func runDemo(ctx context.Context, db string, readOnly bool) error {
 	if err != nil {
 		return err
 	}
-	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)",
+	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)", runbookFS: runbooks.FS,
 		actor: pdsim.DemoUserEmail, readOnly: readOnly})
 }
 

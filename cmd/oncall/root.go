@@ -43,7 +43,7 @@ using the token in PAGERDUTY_TOKEN. Try it first with: oncall demo`,
 				return err
 			}
 			return runTUI(cmd.Context(), tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
-				actor: os.Getenv("PAGERDUTY_FROM"), readOnly: g.readOnly})
+				actor: os.Getenv("PAGERDUTY_FROM"), readOnly: g.readOnly, runbooksDir: defaultRunbooksDir()})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.apiURL, "api-url", "", "PagerDuty API base URL (env PAGERDUTY_API_URL; default "+pagerduty.DefaultAPIURL+")")

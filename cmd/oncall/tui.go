@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/tui"
 )
@@ -17,6 +20,40 @@ type tuiOptions struct {
 	label    string
 	actor    string // who this terminal's actions are recorded as
 	readOnly bool
+	// runbooks come from the embedded demo set (runbookFS) or a directory.
+	runbookFS   fs.FS
+	runbooksDir string
+}
+
+// loadRunbooks loads the runbooks; broken files are skipped and reported,
+// and a missing directory just means no runbooks yet.
+func loadRunbooks(o tuiOptions) (*runbook.Set, []string) {
+	var (
+		set   *runbook.Set
+		diags []runbook.Diagnostic
+		err   error
+	)
+	switch {
+	case o.runbookFS != nil:
+		set, diags, err = runbook.LoadFS(o.runbookFS)
+	case o.runbooksDir != "":
+		set, diags, err = runbook.Load(o.runbooksDir)
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, []string{err.Error()}
+	}
+	var problems []string
+	for _, d := range diags {
+		if d.Severity == runbook.Error {
+			problems = append(problems, d.String())
+		}
+	}
+	return set, problems
 }
 
 // runTUI opens the journal and runs the interactive view until the user
@@ -34,9 +71,11 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	// The last list fetched, so the screen has something before PagerDuty
 	// answers; a cache that cannot be read only costs that head start.
 	cached, cachedAt, _ := j.Incidents()
+	runbooks, problems := loadRunbooks(o)
 	m := tui.New(tui.Options{
 		Source: o.source, Journal: j, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
 		Cached: cached, CachedAt: cachedAt,
+		Runbooks: runbooks, RunbookProblems: problems,
 		Dark: true, // until the terminal answers the background colour query
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))

@@ -19,21 +19,21 @@ func TestClassify(t *testing.T) {
 		err  error
 		want class
 	}{
-		{live, nil, ok},
-		{live, &Moot{Reason: "resolved"}, moot},
-		{live, fmt.Errorf("wrapped: %w", &Moot{}), moot},
-		{live, fmt.Errorf("x: %w", incident.ErrRateLimited), rateLimited},
-		{live, fmt.Errorf("x: %w", incident.ErrUnauthorized), unauthorized},
-		{live, fmt.Errorf("x: %w", incident.ErrForbidden), permanent},
-		{live, fmt.Errorf("x: %w", incident.ErrNotFound), permanent},
-		{live, fmt.Errorf("x: %w", incident.ErrUnreachable), unknown},
-		{live, errors.New("add note to P1: PagerDuty answered 400: Invalid Input Provided"), permanent},
-		{live, errors.New("add note to P1: PagerDuty answered 409"), permanent},
-		{live, errors.New("add note to P1: PagerDuty answered 429"), rateLimited},
-		{live, errors.New("add note to P1: PagerDuty answered 502"), unknown},
-		{live, errors.New("add note to P1: malformed response from http://x"), unknown},
-		{done, fmt.Errorf("x: %w", incident.ErrUnreachable), interrupted},
-		{live, fmt.Errorf("x: %w", context.Canceled), interrupted},
+		{live, nil, classOK},
+		{live, &Moot{Reason: "resolved"}, classMoot},
+		{live, fmt.Errorf("wrapped: %w", &Moot{}), classMoot},
+		{live, fmt.Errorf("x: %w", incident.ErrRateLimited), classRateLimited},
+		{live, fmt.Errorf("x: %w", incident.ErrUnauthorized), classUnauthorized},
+		{live, fmt.Errorf("x: %w", incident.ErrForbidden), classRefused},
+		{live, fmt.Errorf("x: %w", incident.ErrNotFound), classRefused},
+		{live, fmt.Errorf("x: %w", incident.ErrUnreachable), classUnknown},
+		{live, errors.New("add note to P1: PagerDuty answered 400: Invalid Input Provided"), classRefused},
+		{live, errors.New("add note to P1: PagerDuty answered 409"), classRefused},
+		{live, errors.New("add note to P1: PagerDuty answered 429"), classRateLimited},
+		{live, errors.New("add note to P1: PagerDuty answered 502"), classUnknown},
+		{live, errors.New("add note to P1: malformed response from http://x"), classUnknown},
+		{done, fmt.Errorf("x: %w", incident.ErrUnreachable), classInterrupted},
+		{live, fmt.Errorf("x: %w", context.Canceled), classInterrupted},
 	} {
 		if got := classify(c.ctx, c.err); got != c.want {
 			t.Errorf("classify(%v) = %d, want %d", c.err, got, c.want)

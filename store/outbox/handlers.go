@@ -46,7 +46,7 @@ func noteLanded(ctx context.Context, src incident.Source, a store.Action) (bool,
 func sendAcknowledge(ctx context.Context, src incident.Source, a store.Action) error {
 	id := a.Event.IncidentID
 	err := src.Acknowledge(ctx, id)
-	if err == nil || classify(ctx, err) != permanent || errors.Is(err, incident.ErrForbidden) {
+	if err == nil || classify(ctx, err) != classRefused || errors.Is(err, incident.ErrForbidden) {
 		return err
 	}
 	if inc, gerr := src.Get(ctx, id); gerr == nil && inc.Status == incident.Resolved {

@@ -142,8 +142,10 @@ type Drainer struct {
 	failures  int        // consecutive pass-wide failures, for their backoff
 }
 
-// New returns a Drainer that sends j's outbox to src, with Handlers for
-// acknowledge, resolve and note registered.
+// New returns a Drainer that sends j's outbox to src, with Handlers
+// registered for acknowledge, resolve and note, and for the kinds the
+// program mirrors to PagerDuty as notes whose text is the event's summary
+// (decision, action item, role, mitigated, status update).
 func New(j Journal, src incident.Source, opts Options) *Drainer {
 	if opts.Backoff <= 0 {
 		opts.Backoff = 2 * time.Second
@@ -167,6 +169,10 @@ func New(j Journal, src incident.Source, opts Options) *Drainer {
 	d.Register(incident.KindAcknowledge, Handler{Send: sendAcknowledge, Landed: acknowledgeLanded})
 	d.Register(incident.KindResolve, Handler{Send: sendResolve})
 	d.Register(incident.KindNote, Handler{Send: sendNote, Landed: noteLanded})
+	for _, k := range []incident.Kind{incident.KindDecision, incident.KindActionItem, incident.KindRole,
+		incident.KindMitigated, incident.KindStatusUpdate} {
+		d.Register(k, Handler{Send: sendNote, Landed: noteLanded})
+	}
 	return d
 }
 
@@ -192,13 +198,13 @@ func (d *Drainer) Kick() {
 type class int
 
 const (
-	ok           class = iota
-	permanent          // refused: mark Failed, go on with the incident
-	moot               // pointless: mark Failed with the reason, go on
-	rateLimited        // not applied; retry later; end the pass
-	unknown            // may have been applied; check, then retry; end the pass
-	unauthorized       // the token: keep everything queued; end the pass
-	interrupted        // ctx ended: outcome unknown; stop without backoff
+	classOK           class = iota
+	classRefused            // refused: mark Failed, go on with the incident
+	classMoot               // pointless: mark Failed with the reason, go on
+	classRateLimited        // not applied; retry later; end the pass
+	classUnknown            // may have been applied; check, then retry; end the pass
+	classUnauthorized       // the token: keep everything queued; end the pass
+	classInterrupted        // ctx ended: outcome unknown; stop without backoff
 )
 
 // answered matches the adapter's message for a status it has no sentinel
@@ -209,31 +215,31 @@ func classify(ctx context.Context, err error) class {
 	var m *Moot
 	switch {
 	case err == nil:
-		return ok
+		return classOK
 	case errors.As(err, &m):
-		return moot
+		return classMoot
 	case ctx.Err() != nil, errors.Is(err, context.Canceled):
-		return interrupted
+		return classInterrupted
 	case errors.Is(err, incident.ErrRateLimited):
-		return rateLimited
+		return classRateLimited
 	case errors.Is(err, incident.ErrUnauthorized):
-		return unauthorized
+		return classUnauthorized
 	case errors.Is(err, incident.ErrForbidden), errors.Is(err, incident.ErrNotFound):
-		return permanent
+		return classRefused
 	case errors.Is(err, incident.ErrUnreachable):
-		return unknown
+		return classUnknown
 	}
 	if sm := answered.FindStringSubmatch(err.Error()); sm != nil {
 		code, _ := strconv.Atoi(sm[1])
 		switch {
 		case code == 429:
-			return rateLimited
+			return classRateLimited
 		case code >= 400 && code < 500:
-			return permanent
+			return classRefused
 		}
 	}
 	// A malformed or unexpected answer: the request may have been applied.
-	return unknown
+	return classUnknown
 }
 
 // backoff is the wait after the n-th consecutive failure (n >= 1):
@@ -407,12 +413,12 @@ func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res R
 
 	res.Err = sendErr
 	switch c := classify(ctx, sendErr); c {
-	case ok:
+	case classOK:
 		res.Outcome = Sent
 		err = d.j.SetState(e.IncidentID, e.ID, incident.Sent, "")
-	case permanent, moot:
+	case classRefused, classMoot:
 		res.Outcome = Failed
-		if c == moot {
+		if c == classMoot {
 			res.Outcome = Skipped
 		}
 		err = d.j.SetState(e.IncidentID, e.ID, incident.Failed, sendErr.Error())
@@ -420,11 +426,11 @@ func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res R
 		res.Outcome, end = Waiting, true
 		// The action may have taken effect if this attempt's outcome is
 		// unknown, or if an earlier one's was and no check cleared it.
-		uncertain := c == unknown || c == interrupted || (a.Uncertain && !checked && h.Landed != nil)
-		if c != interrupted {
+		uncertain := c == classUnknown || c == classInterrupted || (a.Uncertain && !checked && h.Landed != nil)
+		if c != classInterrupted {
 			res.Next = d.opts.Now().Add(d.backoff(max(res.Attempts, 1)))
 		}
-		if err = d.j.Postpone(e.IncidentID, e.ID, res.Next, sendErr.Error(), uncertain); err == nil && c == unauthorized {
+		if err = d.j.Postpone(e.IncidentID, e.ID, res.Next, sendErr.Error(), uncertain); err == nil && c == classUnauthorized {
 			return res, true, sendErr
 		}
 	}

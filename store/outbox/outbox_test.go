@@ -370,32 +370,51 @@ func TestDrainRefusedTokenKeepsEverything(t *testing.T) {
 	}
 }
 
-// A kind with no Handler waits; registering one (here: decisions
-// mirrored as notes) sends it.
+// A kind with no Handler waits (held) without holding up the rest;
+// registering one sends it. Registering also replaces a default: here a
+// decision is written from its fields rather than its summary.
 func TestDrainHeldUntilRegistered(t *testing.T) {
 	e := newEnv(t)
 	a := e.incident("checkout 5xx")
-	dec, err := e.j.Append(a, incident.Event{Kind: incident.KindDecision, Summary: "roll back",
+	snooze, err := e.j.Append(a, incident.Event{Kind: incident.KindSnooze, Fields: map[string]string{"duration": "1h"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := e.j.Append(a, incident.Event{Kind: incident.KindDecision, Summary: "Decision: roll back",
 		Fields: map[string]string{"what": "roll back 4.12", "why": "errors since deploy"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.append(a, incident.KindNote, "after the decision")
 	d := e.drainer()
-	rep := e.drain(d)
-	if got := outcomes(rep); got != "held sent" || rep.Done() {
-		t.Fatalf("without a handler: %q", got)
-	}
 	d.Register(incident.KindDecision, outbox.NoteHandler(func(ev incident.Event) string {
 		return "Decision: " + ev.Fields["what"] + " (why: " + ev.Fields["why"] + ")"
 	}))
+	rep := e.drain(d)
+	if got := outcomes(rep); got != "held sent sent" || rep.Done() {
+		t.Fatalf("without a snooze handler: %q", got)
+	}
+	e.wantNotes(a, "Decision: roll back 4.12 (why: errors since deploy)", "after the decision")
+	if _, tags := e.notes(a); tags[0] != dec.ID {
+		t.Fatalf("tags %v", tags)
+	}
+	d.Register(incident.KindSnooze, outbox.Handler{Send: func(ctx context.Context, src incident.Source, a store.Action) error {
+		d, err := time.ParseDuration(a.Event.Fields["duration"])
+		if err != nil {
+			return &outbox.Moot{Reason: "bad duration: " + err.Error()}
+		}
+		return src.Snooze(ctx, a.Event.IncidentID, d)
+	}})
+	// PagerDuty snoozes acknowledged incidents only.
+	if err := e.src.Acknowledge(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
 	rep = e.drain(d)
-	if got := outcomes(rep); got != "sent" || !rep.Done() {
+	if got := outcomes(rep); got != "sent" || !rep.Done() || rep.Results[0].Event.ID != snooze.ID {
 		t.Fatalf("with a handler: %q", got)
 	}
-	e.wantNotes(a, "after the decision", "Decision: roll back 4.12 (why: errors since deploy)")
-	if _, tags := e.notes(a); tags[1] != dec.ID {
-		t.Fatalf("tags %v", tags)
+	if snap, _ := e.sim.Incident(a); snap.SnoozedUntil.IsZero() {
+		t.Fatal("not snoozed")
 	}
 }
 
