@@ -8,13 +8,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/store/outbox"
 )
 
 // Journal is what the TUI needs from the local journal: record first,
 // then remember what the provider answered.
 type Journal interface {
 	Append(incidentID string, e incident.Event) (incident.Event, error)
-	SetState(incidentID, eventID string, state incident.SyncState, errText string) error
 	Events(incidentID string) ([]incident.Event, error)
 	SaveIncidents(list []incident.Incident, fetchedAt time.Time) error
 }
@@ -41,14 +41,15 @@ type (
 		event      incident.Event
 		err        error
 	}
-	// sentMsg: the provider answered an action.
+	// sentMsg: an outbox pass for one incident ended; results name each
+	// action it attempted or settled.
 	sentMsg struct {
 		incidentID string
-		eventID    string
-		kind       incident.Kind
+		results    []outbox.Result
 		err        error
-		journalErr error
 	}
+	// outboxMsg: the background drainer settled or retried an action.
+	outboxMsg struct{ result outbox.Result }
 	alertsMsg struct {
 		id     string
 		gen    int
@@ -121,37 +122,24 @@ func journal(j Journal, incidentID string, e incident.Event) tea.Cmd {
 	}
 }
 
-// send performs a journaled action against the provider and records the
-// answer in the journal.
-func send(src incident.Source, j Journal, e incident.Event) tea.Cmd {
+// Outbox sends journaled actions to the provider exactly once.
+type Outbox interface {
+	Flush(ctx context.Context, incidentID string) (outbox.Report, error)
+}
+
+// send flushes an incident's outbox right after an action is journaled,
+// so the responder hears at once whether PagerDuty took it. Whatever
+// cannot go now stays in the outbox for the background drainer.
+func send(ob Outbox, incidentID string) tea.Cmd {
 	return func() tea.Msg {
-		ctx := context.Background()
-		var err error
-		switch e.Kind {
-		case incident.KindAcknowledge:
-			err = src.Acknowledge(ctx, e.IncidentID)
-		case incident.KindResolve:
-			err = src.Resolve(ctx, e.IncidentID)
-		case incident.KindNote:
-			err = src.AddNote(ctx, e.IncidentID, e.ID, e.Summary)
-		case incident.KindDecision, incident.KindActionItem, incident.KindRole,
-			incident.KindMitigated:
-			// Mirrored as a note, so every responder's timeline has it;
-			// the summary starts with its kind ("Decision: ...").
-			err = src.AddNote(ctx, e.IncidentID, e.ID, e.Summary)
-		case incident.KindStatusUpdate:
-			err = src.PostStatusUpdate(ctx, e.IncidentID, e.Fields["message"])
-		default:
-			err = fmt.Errorf("no way to send a %s event", e.Kind)
-		}
-		state, errText := incident.Sent, ""
-		if err != nil {
-			state, errText = incident.Failed, err.Error()
-		}
-		jerr := j.SetState(e.IncidentID, e.ID, state, errText)
-		return sentMsg{incidentID: e.IncidentID, eventID: e.ID, kind: e.Kind, err: err, journalErr: jerr}
+		rep, err := ob.Flush(context.Background(), incidentID)
+		return sentMsg{incidentID: incidentID, results: rep.Results, err: err}
 	}
 }
+
+// OutboxNotice turns a background drainer's result into a message for the
+// program (Program.Send), so the screen follows actions sent later.
+func OutboxNotice(r outbox.Result) tea.Msg { return outboxMsg{result: r} }
 
 // every is the self-rearming poll timer; tests replace it to drive time.
 type every func(d time.Duration, msg tea.Msg) tea.Cmd

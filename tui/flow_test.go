@@ -14,6 +14,7 @@ import (
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
 )
 
 // TestRespondToAnIncident walks the main path: list, open, acknowledge,
@@ -216,7 +217,7 @@ func TestErrorsReachTheStatusLine(t *testing.T) {
 			}
 			defer j.Close()
 			h := &harness{t: t, clock: &clock{t: epoch}}
-			h.m = New(Options{Source: src, Journal: j, Now: h.clock.Now, Location: zone,
+			h.m = New(Options{Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Now: h.clock.Now, Location: zone,
 				every: func(time.Duration, tea.Msg) tea.Cmd { return nil }})
 			h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 			h.run(h.m.Init())
@@ -225,5 +226,45 @@ func TestErrorsReachTheStatusLine(t *testing.T) {
 				t.Error("the token appears on screen")
 			}
 		})
+	}
+}
+
+// TestActionsWaitOutAnOutage: with PagerDuty down, an action stays queued
+// in the journal and on screen; when PagerDuty is back the background
+// drainer sends it, once.
+func TestActionsWaitOutAnOutage(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	target := h.firstTriggered()
+	h.keys("enter")
+	h.sim.FailFor(503, time.Hour)
+	h.keys("n")
+	h.typeText("written while PagerDuty was down")
+	h.keys("enter")
+	h.wantScreen("queued, retrying", "[queued]")
+	ev, _ := h.journal.Events(target.ID)
+	if len(ev) != 1 || ev[0].State != incident.Queued {
+		t.Fatalf("journal during the outage: %+v", ev)
+	}
+
+	h.sim.FailFor(0, 0)
+	rep, err := h.model().opts.Outbox.Flush(t.Context(), target.ID) // what the background drainer does
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		h.send(OutboxNotice(r))
+	}
+	h.wantScreen("note sent for #")
+	if strings.Contains(h.screen(), "[queued]") {
+		t.Errorf("still marked queued after it was sent:\n%s", h.screen())
+	}
+	landed := 0
+	for _, n := range h.sim.Notes(target.ID) {
+		if text, _ := incident.SplitNoteTag(n.Content); text == "written while PagerDuty was down" {
+			landed++
+		}
+	}
+	if landed != 1 {
+		t.Fatalf("note landed %d times, want exactly once", landed)
 	}
 }

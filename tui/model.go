@@ -25,6 +25,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/runbook"
+	"github.com/oncallkit/oncall/store/outbox"
 )
 
 // screen is the page on view.
@@ -47,10 +48,12 @@ const (
 	promptSearch // typing the list filter
 )
 
-// Options wires the model to its sources. Source and Journal are required.
+// Options wires the model to its sources. Source, Journal and Outbox are
+// required.
 type Options struct {
 	Source  incident.Source
 	Journal Journal
+	Outbox  Outbox
 	// Label names where incidents come from, shown in the title bar.
 	Label string
 	// Actor names the person at this terminal in journaled events; "you"
@@ -113,6 +116,10 @@ type Model struct {
 
 	status    string
 	statusErr bool
+	// actionAt is when the status line last reported an action's fate;
+	// for a while after, background refresh errors do not overwrite it
+	// (the title bar's "stale" says the refresh failed).
+	actionAt time.Time
 }
 
 // New returns the root model.
@@ -235,7 +242,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case alertsMsg:
 		if m.screen == screenDetail && msg.id == m.detail.inc.ID && msg.gen == m.detailGen {
 			if msg.err != nil {
-				m.setStatus(oneLine(msg.err), true)
+				m.refreshFailed(msg.err)
 			} else {
 				m.detail.alerts = msg.alerts
 				m.rematch()
@@ -256,6 +263,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleJournaled(msg)
 	case sentMsg:
 		return m.handleSent(msg)
+	case outboxMsg:
+		m.applyResult(msg.result)
+		if msg.result.Outcome.Final() && m.screen == screenDetail && msg.result.Event.IncidentID == m.detail.inc.ID {
+			return m, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen)
+		}
+		return m, nil
 	}
 	return m, nil
 }
@@ -271,13 +284,26 @@ func (m *Model) setStatus(s string, isErr bool) {
 	m.status, m.statusErr = s, isErr
 }
 
+// actionStickiness is how long an action's outcome holds the status line
+// against background refresh errors.
+const actionStickiness = 10 * time.Second
+
+// refreshFailed reports a failed background fetch, unless an action's
+// outcome was just shown.
+func (m *Model) refreshFailed(err error) {
+	if !m.actionAt.IsZero() && m.opts.Now().Sub(m.actionAt) < actionStickiness {
+		return
+	}
+	m.setStatus(oneLine(err), true)
+}
+
 func (m Model) handleIncidents(msg incidentsMsg) Model {
 	if msg.gen < m.listHad {
 		return m
 	}
 	if msg.err != nil {
 		m.stale = true
-		m.setStatus(oneLine(msg.err), true)
+		m.refreshFailed(msg.err)
 		return m
 	}
 	m.listHad = msg.gen
@@ -298,7 +324,8 @@ func (m Model) handleDetail(msg detailMsg) Model {
 		m.local = msg.local
 	}
 	if msg.err != nil {
-		m.setStatus(oneLine(msg.err), true)
+		m.stale = true
+		m.refreshFailed(msg.err)
 		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
 		return m
 	}
@@ -347,35 +374,66 @@ func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.setStatus(fmt.Sprintf("%s queued for %s", kindLabel(msg.event.Kind), m.incidentName(msg.incidentID)), false)
-	return m, send(m.opts.Source, m.opts.Journal, msg.event)
+	return m, send(m.opts.Outbox, msg.incidentID)
 }
 
 func (m Model) handleSent(msg sentMsg) (tea.Model, tea.Cmd) {
-	state, errText := incident.Sent, ""
 	if msg.err != nil {
-		state, errText = incident.Failed, oneLine(msg.err)
+		m.setStatus(fmt.Sprintf("kept in the outbox for %s: %s", m.incidentName(msg.incidentID), oneLine(msg.err)), true)
 	}
-	for i := range m.local {
-		if m.local[i].ID == msg.eventID {
-			m.local[i].State, m.local[i].Error = state, errText
-		}
-	}
-	name := m.incidentName(msg.incidentID)
-	switch {
-	case msg.err != nil:
-		m.setStatus(fmt.Sprintf("%s for %s failed: %s", kindLabel(msg.kind), name, oneLine(msg.err)), true)
-	case msg.journalErr != nil:
-		m.setStatus(fmt.Sprintf("%s sent for %s, but the journal could not record it: %s", kindLabel(msg.kind), name, oneLine(msg.journalErr)), true)
-	default:
-		m.setStatus(fmt.Sprintf("%s sent for %s", kindLabel(msg.kind), name), false)
+	for _, r := range msg.results {
+		m.applyResult(r)
 	}
 	m.listGen++
 	cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
-		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
 		cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, msg.incidentID, m.detailGen))
 	}
 	return m, tea.Batch(cmds...)
+}
+
+// applyResult shows what became of one action: its state on the open
+// timeline and a line in the status bar.
+func (m *Model) applyResult(r outbox.Result) {
+	e := r.Event
+	state, errText := incident.Queued, ""
+	switch r.Outcome {
+	case outbox.Sent, outbox.Landed:
+		state = incident.Sent
+	case outbox.Failed, outbox.Skipped:
+		state = incident.Failed
+		if r.Err != nil {
+			errText = oneLine(r.Err)
+		}
+	}
+	for i := range m.local {
+		if m.local[i].ID == e.ID {
+			m.local[i].State, m.local[i].Error = state, errText
+		}
+	}
+	if m.screen == screenDetail && e.IncidentID == m.detail.inc.ID {
+		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+	}
+	what, name := kindLabel(e.Kind), m.incidentName(e.IncidentID)
+	m.actionAt = m.opts.Now()
+	switch r.Outcome {
+	case outbox.Sent, outbox.Landed:
+		m.setStatus(fmt.Sprintf("%s sent for %s", what, name), false)
+	case outbox.Failed, outbox.Skipped:
+		m.setStatus(fmt.Sprintf("%s for %s not sent: %s", what, name, errText), true)
+	case outbox.Waiting:
+		wait := "on the next pass"
+		if !r.Next.IsZero() {
+			wait = "in " + age(r.Next.Sub(m.opts.Now()))
+		}
+		reason := ""
+		if r.Err != nil {
+			reason = ": " + oneLine(r.Err)
+		}
+		m.setStatus(fmt.Sprintf("%s for %s queued, retrying %s%s", what, name, wait, reason), true)
+	default:
+		m.setStatus(fmt.Sprintf("%s for %s waits in the outbox", what, name), false)
+	}
 }
 
 // incidentName is "#123" for an incident we know, else its id.

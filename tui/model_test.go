@@ -16,6 +16,7 @@ import (
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -49,7 +50,7 @@ func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 	sim := pdsim.New(pdsim.Options{Now: clk.Now})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second, RequestsPerMinute: -1})
+	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 	}
 	t.Cleanup(func() { j.Close() })
 	opts := Options{
-		Source: src, Journal: j, Label: "test", Now: clk.Now, Location: zone, Dark: true,
+		Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Label: "test", Now: clk.Now, Location: zone, Dark: true,
 		every: func(time.Duration, tea.Msg) tea.Cmd { return nil }, // the test drives time
 	}
 	for _, f := range tweak {

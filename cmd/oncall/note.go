@@ -13,6 +13,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
 )
 
 type noteOptions struct {
@@ -63,7 +64,7 @@ and says whether the note was sent or queued.`,
 				return fmt.Errorf("open the journal: %w", err)
 			}
 			defer j.Close()
-			return runNote(cmd.Context(), o, src, j, cmd.OutOrStdout())
+			return runNote(cmd.Context(), o, outbox.New(j, src, outbox.Options{}), j, cmd.OutOrStdout())
 		},
 	}
 	return cmd
@@ -72,19 +73,19 @@ and says whether the note was sent or queued.`,
 // noteJournal is what note needs from the journal.
 type noteJournal interface {
 	Append(incidentID string, e incident.Event) (incident.Event, error)
-	SetState(incidentID, eventID string, state incident.SyncState, errText string) error
 }
 
-// noteSender is what note needs from the source.
-type noteSender interface {
-	AddNote(ctx context.Context, id, localID, text string) error
+// noteOutbox sends what the journal holds, exactly once.
+type noteOutbox interface {
+	Flush(ctx context.Context, incidentID string) (outbox.Report, error)
 }
 
-// runNote journals the note, durably, then sends it. Only a journal
-// failure loses the note, so only then (and when PagerDuty refuses it for
-// good) does it fail; an unreachable or rate-limiting PagerDuty leaves it
-// queued and succeeds.
-func runNote(ctx context.Context, o *noteOptions, src noteSender, j noteJournal, stdout io.Writer) error {
+// runNote journals the note, durably, then sends it through the outbox
+// (which records the attempt first, so a lost answer never makes a second
+// note). Only a journal failure loses the note, so only then (and when
+// PagerDuty refuses it for good) does it fail; an unreachable or
+// rate-limiting PagerDuty leaves it queued and succeeds.
+func runNote(ctx context.Context, o *noteOptions, ob noteOutbox, j noteJournal, stdout io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -94,26 +95,29 @@ func runNote(ctx context.Context, o *noteOptions, src noteSender, j noteJournal,
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	err = src.AddNote(sendCtx, o.incidentID, e.ID, o.text)
+	rep, ferr := ob.Flush(sendCtx, o.incidentID)
+	var res outbox.Result
+	for _, r := range rep.Results {
+		if r.Event.ID == e.ID {
+			res = r
+		}
+	}
+	why := ferr
+	if res.Err != nil {
+		why = res.Err
+	}
 	id := incident.Clean(o.incidentID)
 	switch {
-	case err == nil:
-		if serr := j.SetState(o.incidentID, e.ID, incident.Sent, ""); serr != nil {
-			return fmt.Errorf("note sent to PagerDuty for %s, but the journal could not record it: %w", id, serr)
-		}
+	case res.Outcome == outbox.Sent || res.Outcome == outbox.Landed:
 		fmt.Fprintf(stdout, "note sent to PagerDuty for %s (journal id %s)\n", id, e.ID)
 		return nil
-	case errors.Is(err, incident.ErrUnreachable), errors.Is(err, incident.ErrRateLimited),
-		errors.Is(err, context.DeadlineExceeded), ctx.Err() == nil && sendCtx.Err() != nil:
-		fmt.Fprintf(stdout, "note queued for %s (journal id %s): PagerDuty could not be reached; it will be sent when it can be\n", id, e.ID)
-		return nil
-	case errors.Is(err, incident.ErrUnauthorized), errors.Is(err, incident.ErrForbidden):
+	case res.Outcome == outbox.Failed || res.Outcome == outbox.Skipped:
+		return fmt.Errorf("PagerDuty refused the note (kept in the journal as not sent): %w", why)
+	case errors.Is(why, incident.ErrUnauthorized), errors.Is(why, incident.ErrForbidden):
 		// The token needs fixing, the note does not: it stays queued.
-		return fmt.Errorf("note journaled for %s (id %s) and left queued, but not sent: %w", id, e.ID, err)
+		return fmt.Errorf("note journaled for %s (id %s) and left queued, but not sent: %w", id, e.ID, why)
 	default:
-		if serr := j.SetState(o.incidentID, e.ID, incident.Failed, err.Error()); serr != nil {
-			return fmt.Errorf("%w (and the journal could not record it: %v)", err, serr)
-		}
-		return fmt.Errorf("PagerDuty refused the note (kept in the journal as not sent): %w", err)
+		fmt.Fprintf(stdout, "note queued for %s (journal id %s): PagerDuty could not be reached; oncall sync (or the next oncall) sends it\n", id, e.ID)
+		return nil
 	}
 }

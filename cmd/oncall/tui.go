@@ -11,6 +11,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
 	"github.com/oncallkit/oncall/tui"
 )
 
@@ -72,13 +73,19 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	// answers; a cache that cannot be read only costs that head start.
 	cached, cachedAt, _ := j.Incidents()
 	runbooks, problems := loadRunbooks(o)
+	drainer := outbox.New(j, o.source, outbox.Options{})
 	m := tui.New(tui.Options{
-		Source: o.source, Journal: j, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
+		Source: o.source, Journal: j, Outbox: drainer, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
 		Cached: cached, CachedAt: cachedAt,
 		Runbooks: runbooks, RunbookProblems: problems,
 		Dark: true, // until the terminal answers the background colour query
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
+	// Actions that could not go at once (PagerDuty down, rate limited) are
+	// retried in the background; the screen hears of each outcome.
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	go drainer.Run(bg, func(r outbox.Result) { p.Send(tui.OutboxNotice(r)) })
 	if _, err := p.Run(); err != nil {
 		return fmt.Errorf("terminal: %w", err)
 	}
