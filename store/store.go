@@ -23,6 +23,7 @@
 //	cache/
 //	    incidents  -> JSON []incident.Incident
 //	    fetched_at -> RFC 3339 time, UTC
+//	    list_filter -> JSON incident.Filter   the list's last filter
 //	    detail/                        (since version 2)
 //	        <incident id> -> JSON Snapshot  the incident, PagerDuty's events, fetched_at
 //

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,7 @@ type Journal interface {
 	Append(incidentID string, e incident.Event) (incident.Event, error)
 	Events(incidentID string) ([]incident.Event, error)
 	SaveIncidents(list []incident.Incident, fetchedAt time.Time) error
+	SaveFilter(f incident.Filter) error
 }
 
 // Messages. Each names the request it answers (incident id, generation) so
@@ -26,6 +28,7 @@ type (
 		gen  int
 		list []incident.Incident
 		err  error
+		warn error // the list is usable but incomplete
 	}
 	detailMsg struct {
 		id     string
@@ -48,6 +51,11 @@ type (
 		results    []outbox.Result
 		err        error
 	}
+	// waitMsg: the provider asked us to slow down; a retry comes.
+	waitMsg struct {
+		d      time.Duration
+		reason string
+	}
 	// outboxMsg: the background drainer settled or retried an action.
 	outboxMsg struct{ result outbox.Result }
 	alertsMsg struct {
@@ -65,11 +73,20 @@ type (
 	}
 )
 
-func fetchIncidents(src incident.Source, gen int) tea.Cmd {
+func fetchIncidents(src incident.Source, f incident.Filter, gen int) tea.Cmd {
 	return func() tea.Msg {
-		list, err := src.Active(context.Background())
+		list, err := src.List(context.Background(), f)
+		if errors.Is(err, incident.ErrTruncated) && len(list) > 0 {
+			// The first 10,000 are still worth showing; say what is missing.
+			return incidentsMsg{gen: gen, list: list, warn: err}
+		}
 		return incidentsMsg{gen: gen, list: list, err: err}
 	}
+}
+
+// saveFilter remembers the list filter for the next start.
+func saveFilter(j Journal, f incident.Filter) tea.Cmd {
+	return func() tea.Msg { return cacheSavedMsg{err: j.SaveFilter(f)} }
 }
 
 // fetchDetail reads the incident, its provider events and its local
@@ -136,6 +153,10 @@ func send(ob Outbox, incidentID string) tea.Cmd {
 		return sentMsg{incidentID: incidentID, results: rep.Results, err: err}
 	}
 }
+
+// WaitNotice tells the program the adapter is waiting before a retry
+// (rate limited, PagerDuty busy), for the status line.
+func WaitNotice(d time.Duration, reason string) tea.Msg { return waitMsg{d: d, reason: reason} }
 
 // OutboxNotice turns a background drainer's result into a message for the
 // program (Program.Send), so the screen follows actions sent later.

@@ -268,3 +268,38 @@ func TestActionsWaitOutAnOutage(t *testing.T) {
 		t.Fatalf("note landed %d times, want exactly once", landed)
 	}
 }
+
+// TestRateLimitShowsAWaitNotACrash: a 429 with ratelimit-reset makes the
+// adapter wait and retry; the status line says so, and the list arrives.
+func TestRateLimitShowsAWaitNotACrash(t *testing.T) {
+	sim := pdsim.New(pdsim.Options{Now: func() time.Time { return epoch }})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	var notices []tea.Msg
+	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, RequestsPerMinute: -1,
+		OnWait: func(d time.Duration, reason string) { notices = append(notices, WaitNotice(d, reason)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := store.Open(filepath.Join(t.TempDir(), "j.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	sim.Inject(pdsim.Fault{Route: "GET /incidents", Status: 429, Reset: time.Second})
+	h := &harness{t: t, clock: &clock{t: epoch}}
+	h.m = New(Options{Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Now: h.clock.Now, Location: zone,
+		every: func(time.Duration, tea.Msg) tea.Cmd { return nil }})
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	h.run(h.m.Init()) // the adapter waits out the reset inside this call
+	if len(notices) == 0 {
+		t.Fatal("the adapter reported no wait")
+	}
+	for _, n := range notices {
+		h.send(n)
+	}
+	h.wantScreen("rate limited, retrying in 1s")
+	if len(h.model().list.all) == 0 {
+		t.Fatal("no incidents after the retry")
+	}
+}

@@ -59,7 +59,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Refresh):
 		m.listGen++
 		m.setStatus("refreshing…", false)
-		cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
+		cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.filter, m.listGen)}
 		if m.screen == screenDetail {
 			cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen),
 				fetchAlerts(m.opts.Source, m.detail.inc.ID, m.detailGen))
@@ -135,6 +135,11 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Search):
 		m.prompt = promptSearch
 		m.search.Focus()
+	case key.Matches(msg, k.Scope, k.Urgency, k.Status):
+		m.filter = nextFilter(m.filter, msg, k)
+		m.listGen++
+		m.setStatus("list: "+orAll(filterLabel(m.filter)), false)
+		return m, tea.Batch(fetchIncidents(m.opts.Source, m.filter, m.listGen), saveFilter(m.opts.Journal, m.filter))
 	case key.Matches(msg, k.Back):
 		if m.list.filter != "" {
 			m.search.Reset()
@@ -345,6 +350,68 @@ func stepFields(rb *runbook.Runbook, s runbook.Step, action string) map[string]s
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i] + " …"
+	}
+	return s
+}
+
+// nextFilter cycles one dimension of the list filter.
+func nextFilter(f incident.Filter, msg tea.KeyPressMsg, k KeyMap) incident.Filter {
+	switch {
+	case key.Matches(msg, k.Scope):
+		switch {
+		case !f.AssignedToMe && !f.MyTeams:
+			f.AssignedToMe = true
+		case f.AssignedToMe:
+			f.AssignedToMe, f.MyTeams = false, true
+		default:
+			f.MyTeams = false
+		}
+	case key.Matches(msg, k.Urgency):
+		switch {
+		case len(f.Urgencies) == 0:
+			f.Urgencies = []incident.Urgency{incident.High}
+		case f.Urgencies[0] == incident.High:
+			f.Urgencies = []incident.Urgency{incident.Low}
+		default:
+			f.Urgencies = nil
+		}
+	case key.Matches(msg, k.Status):
+		switch {
+		case len(f.Statuses) == 0:
+			f.Statuses = []incident.Status{incident.Triggered}
+		case f.Statuses[0] == incident.Triggered:
+			f.Statuses = []incident.Status{incident.Acknowledged}
+		default:
+			f.Statuses = nil
+		}
+	}
+	return f
+}
+
+// filterLabel says what the filter narrows to; "" for everything active.
+func filterLabel(f incident.Filter) string {
+	var parts []string
+	switch {
+	case f.AssignedToMe:
+		parts = append(parts, "mine")
+	case f.MyTeams:
+		parts = append(parts, "my teams")
+	}
+	for _, u := range f.Urgencies {
+		parts = append(parts, string(u)+" urgency")
+	}
+	for _, s := range f.Statuses {
+		parts = append(parts, string(s))
+	}
+	if len(f.ServiceIDs) > 0 {
+		parts = append(parts, fmt.Sprintf("%d services", len(f.ServiceIDs)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "all active incidents"
 	}
 	return s
 }

@@ -26,6 +26,9 @@ type KeyMap struct {
 	PrevRunbook key.Binding
 	Document    key.Binding
 	Search      key.Binding
+	Scope       key.Binding
+	Urgency     key.Binding
+	Status      key.Binding
 	CopyURL     key.Binding
 	Refresh     key.Binding
 	Help        key.Binding
@@ -54,6 +57,9 @@ func DefaultKeyMap() KeyMap {
 		Star:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star the selected event")),
 		Pane:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search incidents")),
+		Scope:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "list: all, mine, my teams")),
+		Urgency:     key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "list: any, high, low urgency")),
+		Status:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "list: active, triggered, acknowledged")),
 		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the incident URL, or the selected runbook command")),
 		Tick:        key.NewBinding(key.WithKeys("x", "space"), key.WithHelp("x/space", "tick the selected runbook step")),
 		NextRunbook: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next matching runbook")),
@@ -78,7 +84,7 @@ type helpGroup struct {
 func (k KeyMap) groups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
-		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Pane, k.CopyURL, k.Refresh}},
+		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Scope, k.Urgency, k.Status, k.Pane, k.CopyURL, k.Refresh}},
 		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.Star}},
 		{"Runbook", []key.Binding{k.Tick, k.Document, k.NextRunbook, k.PrevRunbook}},
 		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Mitigated}},

@@ -76,6 +76,8 @@ type Options struct {
 	// the loader's complaints about files it skipped, shown at start.
 	Runbooks        *runbook.Set
 	RunbookProblems []string
+	// Filter is the list's filter at start (the one remembered).
+	Filter incident.Filter
 	// Cached is the last known list, shown (marked stale) until the first
 	// fetch answers.
 	Cached   []incident.Incident
@@ -97,6 +99,7 @@ type Model struct {
 	prompt prompt
 
 	list    listModel
+	filter  incident.Filter
 	listGen int // generation of the newest list request
 	listHad int // generation of the list on screen
 	tickGen int
@@ -120,6 +123,7 @@ type Model struct {
 	// for a while after, background refresh errors do not overwrite it
 	// (the title bar's "stale" says the refresh failed).
 	actionAt time.Time
+	waiting  bool // the status line shows a retry wait, to clear on success
 }
 
 // New returns the root model.
@@ -159,7 +163,7 @@ func New(opts Options) Model {
 	if opts.ReadOnly {
 		keys.ReadOnly()
 	}
-	m := Model{opts: opts, keys: keys, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
+	m := Model{opts: opts, keys: keys, filter: opts.Filter, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
 		status: "Loading incidents…", width: 80, height: 24}
 	if n := len(opts.RunbookProblems); n > 0 {
 		m.status = fmt.Sprintf("%d runbook problem(s), broken files skipped: %s (oncall runbook lint lists all)", n, incident.Clean(opts.RunbookProblems[0]))
@@ -175,7 +179,7 @@ func New(opts Options) Model {
 
 // Init starts the first fetch and the list poll.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(fetchIncidents(m.opts.Source, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}),
+	return tea.Batch(fetchIncidents(m.opts.Source, m.filter, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}),
 		tea.RequestBackgroundColor)
 }
 
@@ -226,7 +230,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.listGen++
-		return m, tea.Batch(fetchIncidents(m.opts.Source, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}))
+		return m, tea.Batch(fetchIncidents(m.opts.Source, m.filter, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}))
 	case detailTickMsg:
 		if m.screen != screenDetail || msg.id != m.detail.inc.ID || msg.gen != m.detailGen {
 			return m, nil
@@ -263,6 +267,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleJournaled(msg)
 	case sentMsg:
 		return m.handleSent(msg)
+	case waitMsg:
+		m.setStatus(fmt.Sprintf("%s, retrying in %s", incident.Clean(msg.reason), max(msg.d.Round(time.Second), time.Second)), false)
+		m.waiting = true
+		return m, nil
 	case outboxMsg:
 		m.applyResult(msg.result)
 		if msg.result.Outcome.Final() && m.screen == screenDetail && msg.result.Event.IncidentID == m.detail.inc.ID {
@@ -310,7 +318,12 @@ func (m Model) handleIncidents(msg incidentsMsg) Model {
 	m.stale = false
 	m.fetched = m.opts.Now()
 	m.list.SetIncidents(msg.list, m.opts.Now())
-	if strings.HasPrefix(m.status, "Loading") || strings.HasPrefix(m.status, "Showing the cached") || m.statusErr {
+	if msg.warn != nil {
+		m.setStatus(oneLine(msg.warn), true)
+		return m
+	}
+	if strings.HasPrefix(m.status, "Loading") || strings.HasPrefix(m.status, "Showing the cached") || m.statusErr || m.waiting {
+		m.waiting = false
 		m.setStatus("", false)
 	}
 	return m
@@ -385,7 +398,7 @@ func (m Model) handleSent(msg sentMsg) (tea.Model, tea.Cmd) {
 		m.applyResult(r)
 	}
 	m.listGen++
-	cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.listGen)}
+	cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.filter, m.listGen)}
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
 		cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, msg.incidentID, m.detailGen))
 	}
@@ -516,6 +529,9 @@ func (m Model) titleBar(now time.Time) string {
 	left := m.st.Title.Render("oncall") + m.st.Faint.Render(" · "+m.opts.Label)
 	if m.opts.ReadOnly {
 		left += m.st.Acked.Render(" · read-only")
+	}
+	if f := filterLabel(m.filter); f != "" {
+		left += m.st.Info.Render(" · " + f)
 	}
 	left += fmt.Sprintf(" · %d active: ", trig+ack) + m.st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
 		", " + m.st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))

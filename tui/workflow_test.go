@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
 // TestIncidentCommanderActions logs a decision, a follow-up, a role and a
@@ -169,9 +170,44 @@ func TestReadOnlyRemovesWrites(t *testing.T) {
 		t.Fatalf("read-only journaled %+v", ev)
 	}
 	help := ansi.Strip(h.model().helpView())
-	for _, hidden := range []string{"acknowledge", "resolve", "log a decision", "add a note"} {
-		if strings.Contains(help, hidden) {
-			t.Errorf("help shows %q in read-only mode", hidden)
+	all := DefaultKeyMap()
+	for _, b := range all.writes() {
+		entry := fit(b.Help().Key, 8) + " " + b.Help().Desc
+		if strings.Contains(help, entry) {
+			t.Errorf("help shows %q in read-only mode", entry)
 		}
+	}
+	if !strings.Contains(help, "quit") {
+		t.Error("help lost its read bindings too")
+	}
+}
+
+func TestListFiltersAreRemembered(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	all := len(h.model().list.all)
+	h.keys("m")
+	h.wantScreen("mine")
+	mine := h.model().list.all
+	if len(mine) == 0 || len(mine) >= all {
+		t.Fatalf("mine: %d of %d", len(mine), all)
+	}
+	for _, in := range mine {
+		assigned := false
+		for _, a := range in.Assignees {
+			assigned = assigned || a.ID == pdsim.DemoUserID
+		}
+		if !assigned {
+			t.Errorf("#%d is not assigned to the demo user", in.Number)
+		}
+	}
+	h.keys("m", "m", "U") // back to all, then high urgency
+	for _, in := range h.model().list.all {
+		if in.Urgency != incident.High {
+			t.Errorf("#%d is %s urgency under the high filter", in.Number, in.Urgency)
+		}
+	}
+	f, ok, err := h.journal.Filter()
+	if err != nil || !ok || len(f.Urgencies) != 1 || f.Urgencies[0] != incident.High || f.AssignedToMe {
+		t.Fatalf("remembered filter %+v ok=%v err=%v", f, ok, err)
 	}
 }

@@ -31,12 +31,12 @@ Actions go to a fresh journal that is removed on exit, unless --db names one.`,
   oncall demo --db /tmp/demo-journal.db   # keep the demo's journal`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), g.db, g.readOnly)
+			return runDemo(cmd.Context(), g, g.db, g.readOnly)
 		},
 	}
 }
 
-func runDemo(ctx context.Context, db string, readOnly bool) error {
+func runDemo(ctx context.Context, g *globalOptions, db string, readOnly bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -62,12 +62,13 @@ func runDemo(ctx context.Context, db string, readOnly bool) error {
 		APIURL:      "http://" + ln.Addr().String(),
 		TokenSource: "the demo",
 		Timeout:     5 * time.Second,
+		OnWait:      g.waits.notify,
 	})
 	if err != nil {
 		return err
 	}
 	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)", runbookFS: runbooks.FS,
-		actor: pdsim.DemoUserEmail, readOnly: readOnly})
+		actor: pdsim.DemoUserEmail, readOnly: readOnly, waits: &g.waits})
 }
 
 func newSimulateCmd() *cobra.Command {

@@ -19,6 +19,9 @@ type globalOptions struct {
 	db        string
 	readOnly  bool
 	tokenFile string
+	// waits carries the adapter's "rate limited, retrying" notices to the
+	// TUI once it runs.
+	waits waitRelay
 }
 
 func newRootCmd() *cobra.Command {
@@ -43,7 +46,7 @@ using the token in PAGERDUTY_TOKEN. Try it first with: oncall demo`,
 				return err
 			}
 			return runTUI(cmd.Context(), tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
-				actor: os.Getenv("PAGERDUTY_FROM"), readOnly: g.readOnly, runbooksDir: defaultRunbooksDir()})
+				actor: os.Getenv("PAGERDUTY_FROM"), readOnly: g.readOnly, runbooksDir: defaultRunbooksDir(), waits: &g.waits})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.apiURL, "api-url", "", "PagerDuty API base URL (env PAGERDUTY_API_URL; default "+pagerduty.DefaultAPIURL+")")
@@ -87,6 +90,7 @@ func (g *globalOptions) source() (*pagerduty.Client, error) {
 		From:        os.Getenv("PAGERDUTY_FROM"),
 		FromSetting: "PAGERDUTY_FROM",
 		TokenSource: tokenSource,
+		OnWait:      g.waits.notify,
 	})
 }
 

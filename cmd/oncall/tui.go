@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -24,6 +26,20 @@ type tuiOptions struct {
 	// runbooks come from the embedded demo set (runbookFS) or a directory.
 	runbookFS   fs.FS
 	runbooksDir string
+	waits       *waitRelay
+}
+
+// waitRelay passes the adapter's retry notices to the program. The
+// adapter is built before the program exists, so the program is bound
+// late; notices before that are dropped (nothing is on screen yet).
+type waitRelay struct {
+	p atomic.Pointer[tea.Program]
+}
+
+func (r *waitRelay) notify(d time.Duration, reason string) {
+	if p := r.p.Load(); p != nil {
+		p.Send(tui.WaitNotice(d, reason))
+	}
 }
 
 // loadRunbooks loads the runbooks; broken files are skipped and reported,
@@ -73,14 +89,19 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	// answers; a cache that cannot be read only costs that head start.
 	cached, cachedAt, _ := j.Incidents()
 	runbooks, problems := loadRunbooks(o)
+	filter, _, _ := j.Filter() // none saved, or unreadable: show everything active
 	drainer := outbox.New(j, o.source, outbox.Options{})
 	m := tui.New(tui.Options{
 		Source: o.source, Journal: j, Outbox: drainer, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
-		Cached: cached, CachedAt: cachedAt,
+		Cached: cached, CachedAt: cachedAt, Filter: filter,
 		Runbooks: runbooks, RunbookProblems: problems,
 		Dark: true, // until the terminal answers the background colour query
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
+	if o.waits != nil {
+		o.waits.p.Store(p)
+		defer o.waits.p.Store(nil)
+	}
 	// Actions that could not go at once (PagerDuty down, rate limited) are
 	// retried in the background; the screen hears of each outcome.
 	bg, stop := context.WithCancel(ctx)

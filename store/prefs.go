@@ -1,0 +1,50 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+var keyListFilter = []byte("list_filter")
+
+// SaveFilter remembers the incident list's filter, so the next start shows
+// what the responder last chose to see.
+func (s *Store) SaveFilter(f incident.Filter) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("journal %s: saving the list filter: %w", s.path, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCache).Put(keyListFilter, data)
+	})
+	if err != nil {
+		return fmt.Errorf("journal %s: saving the list filter: %w", s.path, err)
+	}
+	return nil
+}
+
+// Filter returns the remembered list filter; ok is false when none was
+// saved. A saved filter that no longer validates is ignored, not an error:
+// the list then shows everything active.
+func (s *Store) Filter() (f incident.Filter, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCache).Get(keyListFilter)
+		if v == nil {
+			return nil
+		}
+		if json.Unmarshal(v, &f) == nil && f.Validate() == nil {
+			ok = true
+		} else {
+			f = incident.Filter{}
+		}
+		return nil
+	})
+	if err != nil {
+		return incident.Filter{}, false, fmt.Errorf("journal %s: reading the list filter: %w", s.path, err)
+	}
+	return f, ok, nil
+}
