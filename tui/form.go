@@ -66,6 +66,12 @@ func formFor(kind incident.Kind, now time.Time) form {
 			newField("role", "Role", "ic, deputy, scribe, sme or liaison", true, roleCheck),
 			newField("person", "Person", "who takes it", true, nil),
 		}
+	case incident.KindEscalate:
+		f.title = "Escalate to a level of the escalation policy"
+		f.fields = []field{newField("level", "Level", "2", true, levelCheck)}
+	case incident.KindSnooze:
+		f.title = "Snooze (the incident triggers again after)"
+		f.fields = []field{newField("duration", "For", "30m, 1h, 4h (up to 7 days)", true, snoozeCheck)}
 	case incident.KindStatusUpdate:
 		f.title = "Post a status update"
 		f.fields = []field{newField("message", "Update", "what is known, what is being done, next update at", true, nil)}
@@ -92,6 +98,29 @@ var roles = map[string]string{
 	"deputy": "deputy", "scribe": "scribe",
 	"sme": "subject-matter expert", "subject-matter expert": "subject-matter expert", "expert": "subject-matter expert",
 	"liaison": "liaison", "comms": "liaison",
+}
+
+func levelCheck(s string) (string, error) {
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 1 || n > 20 {
+		return "", fmt.Errorf("a level number, 1 or more")
+	}
+	return fmt.Sprint(n), nil
+}
+
+// snoozeCheck accepts Go durations and days ("2d"); PagerDuty snoozes for
+// at most a week.
+func snoozeCheck(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	var days int
+	if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && strings.HasSuffix(s, "d") {
+		s = fmt.Sprintf("%dh", days*24)
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Minute || d > 7*24*time.Hour {
+		return "", fmt.Errorf("a duration from 1m to 7d, like 30m or 4h")
+	}
+	return d.String(), nil
 }
 
 func roleCheck(s string) (string, error) {
@@ -245,6 +274,14 @@ func summary(kind incident.Kind, v map[string]string) string {
 		return "Status update: " + v["message"]
 	case incident.KindMitigated:
 		return "Mitigated: customer impact has stopped"
+	case incident.KindEscalate:
+		return "Escalated to level " + v["level"]
+	case incident.KindSnooze:
+		return "Snoozed for " + v["duration"]
+	case incident.KindReassign:
+		return "Reassigned to " + v["to"]
+	case incident.KindRespondersReq:
+		return "Asked " + v["to"] + " to join"
 	}
 	return ""
 }

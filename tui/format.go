@@ -81,6 +81,8 @@ func kindLabel(k incident.Kind) string {
 		return "runbook"
 	case incident.KindReassign:
 		return "reassign"
+	case incident.KindRespondersReq:
+		return "responders"
 	default:
 		return "event"
 	}

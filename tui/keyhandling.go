@@ -36,6 +36,17 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.noteKey(msg)
 	case promptSearch:
 		return m.searchKey(msg)
+	case promptPicker:
+		cmd, chosen, cancelled := m.picker.update(msg)
+		switch {
+		case cancelled:
+			m.prompt = promptNone
+			m.setStatus("nothing changed", false)
+		case chosen != nil:
+			m.prompt = promptNone
+			return m, m.act(m.target, m.picker.kind, pickedFields(m.picker.kind, *chosen, m.target))
+		}
+		return m, cmd
 	case promptForm:
 		cmd, done, cancelled := m.form.update(msg)
 		switch {
@@ -275,6 +286,22 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 		m.prompt = promptNote
 		m.input.Reset()
 		m.input.Focus() // the real terminal cursor blinks; no blink ticks needed
+	case key.Matches(msg, k.Reassign, k.Responders):
+		kind := incident.KindReassign
+		if key.Matches(msg, k.Responders) {
+			kind = incident.KindRespondersReq
+		}
+		m.picker = newPicker(kind)
+		m.prompt = promptPicker
+		return m, fetchChoices(m.opts.Source, kind)
+	case key.Matches(msg, k.Escalate):
+		m.openForm(incident.KindEscalate)
+	case key.Matches(msg, k.Snooze):
+		if in.Status != incident.Acknowledged {
+			m.setStatus(fmt.Sprintf("PagerDuty snoozes acknowledged incidents only; acknowledge #%d first", in.Number), true)
+			return m, nil
+		}
+		m.openForm(incident.KindSnooze)
 	case key.Matches(msg, k.Decision):
 		m.openForm(incident.KindDecision)
 	case key.Matches(msg, k.ActionItem):
@@ -414,4 +441,19 @@ func orAll(s string) string {
 		return "all active incidents"
 	}
 	return s
+}
+
+// pickedFields describes a reassign or responder request for the journal.
+func pickedFields(kind incident.Kind, c choice, in incident.Incident) map[string]string {
+	f := map[string]string{"to": c.label}
+	switch {
+	case kind == incident.KindReassign && c.policy:
+		f["policy_id"] = c.id
+	case kind == incident.KindReassign:
+		f["user_ids"] = c.id
+	default:
+		f["user_ids"] = c.id
+		f["message"] = fmt.Sprintf("Please join incident #%d: %s", in.Number, incident.Clean(in.Title))
+	}
+	return f
 }

@@ -14,6 +14,10 @@ type KeyMap struct {
 	Acknowledge key.Binding
 	Resolve     key.Binding
 	Note        key.Binding
+	Reassign    key.Binding
+	Escalate    key.Binding
+	Snooze      key.Binding
+	Responders  key.Binding
 	Decision    key.Binding
 	ActionItem  key.Binding
 	Role        key.Binding
@@ -49,6 +53,10 @@ func DefaultKeyMap() KeyMap {
 		Acknowledge: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		Resolve:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve (asks first)")),
 		Note:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note")),
+		Reassign:    key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "reassign (pick a person or policy)")),
+		Escalate:    key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "escalate to a level")),
+		Snooze:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "snooze for a while")),
+		Responders:  key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "ask someone to join")),
 		Decision:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "log a decision")),
 		ActionItem:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "record a follow-up action item")),
 		Role:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "assign a role")),
@@ -85,7 +93,7 @@ func (k KeyMap) groups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
 		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Scope, k.Urgency, k.Status, k.Pane, k.CopyURL, k.Refresh}},
-		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.Star}},
+		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.Star, k.Reassign, k.Escalate, k.Snooze, k.Responders}},
 		{"Runbook", []key.Binding{k.Tick, k.Document, k.NextRunbook, k.PrevRunbook}},
 		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Mitigated}},
 		{"Program", []key.Binding{k.Help, k.Quit}},
@@ -118,7 +126,7 @@ func enabled(bs ...key.Binding) []key.Binding {
 // writes are the bindings that change something; read-only mode disables
 // them, which also hides them from help.
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star, &k.Tick}
+	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Reassign, &k.Escalate, &k.Snooze, &k.Responders, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star, &k.Tick}
 }
 
 // ReadOnly disables every write binding.

@@ -46,6 +46,7 @@ const (
 	promptNote
 	promptForm   // a structured IC action (form)
 	promptSearch // typing the list filter
+	promptPicker // choosing a person or policy (picker)
 )
 
 // Options wires the model to its sources. Source, Journal and Outbox are
@@ -116,6 +117,7 @@ type Model struct {
 	input       textinput.Model   // the note line
 	search      textinput.Model   // the list filter
 	form        form
+	picker      picker
 
 	status    string
 	statusErr bool
@@ -213,6 +215,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.list.SetFilter(m.search.Value())
 		case promptForm:
 			cmd, _, _ = m.form.update(msg)
+		case promptPicker:
+			cmd, _, _ = m.picker.update(msg)
 		}
 		return m, cmd
 	case tea.MouseWheelMsg:
@@ -256,6 +260,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case cacheSavedMsg:
 		if msg.err != nil {
 			m.setStatus("could not cache the incident list: "+oneLine(msg.err), true)
+		}
+		return m, nil
+	case choicesMsg:
+		if m.prompt == promptPicker && msg.kind == m.picker.kind {
+			if msg.err != nil {
+				m.picker.err, m.picker.loading = oneLine(msg.err), false
+			} else {
+				m.picker.setChoices(msg.choices)
+			}
 		}
 		return m, nil
 	case clipboardMsg:
@@ -501,6 +514,8 @@ func (m Model) render() string {
 		body = m.helpView()
 	case m.prompt == promptForm:
 		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.form.view(m.st, m.width))
+	case m.prompt == promptPicker:
+		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.picker.view(m.st, m.width, bodyH))
 	case m.screen == screenDetail:
 		body = m.detail.View()
 	default:
@@ -609,6 +624,8 @@ func (m Model) keyLine() string {
 		return m.st.Faint.Render(fit("type to filter · ↑/↓ move · enter keep filter · esc clear", m.width))
 	case m.prompt == promptForm:
 		return m.st.Faint.Render(fit("tab next field · enter on the last field saves · esc cancel", m.width))
+	case m.prompt == promptPicker:
+		return m.st.Faint.Render(fit("type to filter · ↑/↓ choose · enter confirms · esc cancel", m.width))
 	case m.prompt == promptConfirm:
 		bs = []key.Binding{m.keys.Confirm, m.keys.Cancel}
 	case m.prompt == promptHelp:

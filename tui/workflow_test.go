@@ -211,3 +211,57 @@ func TestListFiltersAreRemembered(t *testing.T) {
 		t.Fatalf("remembered filter %+v ok=%v err=%v", f, ok, err)
 	}
 }
+
+func TestResponderWrites(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	target := h.firstTriggered()
+	h.keys("enter")
+
+	h.keys("z")
+	h.wantScreen("snoozes acknowledged incidents only")
+	h.keys("a")
+
+	h.keys("A")
+	h.wantScreen("Reassign to a person", "policy: ")
+	h.typeText("hannah")
+	h.keys("enter")
+	if snap, _ := h.sim.Incident(target.ID); len(snap.Assignees) != 1 || snap.Assignees[0] != pdsim.EmailHannah {
+		t.Fatalf("assignees after reassign: %v", snap.Assignees)
+	}
+	h.wantScreen("Reassigned to Hannah")
+
+	h.keys("E")
+	h.typeText("0")
+	h.keys("enter")
+	h.wantScreen("Level: a level number")
+	h.send(keyPress("backspace"))
+	h.typeText("2")
+	h.keys("enter")
+	if snap, _ := h.sim.Incident(target.ID); snap.EscalationLevel != 2 {
+		t.Fatalf("escalation level %d, want 2", snap.EscalationLevel)
+	}
+
+	h.keys("a") // escalating re-triggers; snooze needs it acknowledged again
+	h.keys("z")
+	h.typeText("2d")
+	h.keys("enter")
+	if snap, _ := h.sim.Incident(target.ID); snap.SnoozedUntil.IsZero() {
+		t.Fatalf("not snoozed: %+v", snap)
+	}
+
+	h.keys("+")
+	h.typeText("jamal")
+	h.keys("enter")
+	if reqs := h.sim.ResponderRequests(target.ID); len(reqs) != 1 {
+		t.Fatalf("responder requests: %+v", reqs)
+	}
+	ev, _ := h.journal.Events(target.ID)
+	var kinds []string
+	for _, e := range ev {
+		kinds = append(kinds, string(e.Kind)+":"+string(e.State))
+	}
+	want := "acknowledge:sent,reassign:sent,escalate:sent,acknowledge:sent,snooze:sent,responder_request:sent"
+	if got := strings.Join(kinds, ","); got != want {
+		t.Errorf("journal %s\nwant    %s", got, want)
+	}
+}

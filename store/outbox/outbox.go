@@ -173,6 +173,10 @@ func New(j Journal, src incident.Source, opts Options) *Drainer {
 		incident.KindMitigated, incident.KindStatusUpdate} {
 		d.Register(k, Handler{Send: sendNote, Landed: noteLanded})
 	}
+	d.Register(incident.KindReassign, Handler{Send: sendReassign})
+	d.Register(incident.KindEscalate, Handler{Send: sendEscalate})
+	d.Register(incident.KindSnooze, Handler{Send: sendSnooze})
+	d.Register(incident.KindRespondersReq, Handler{Send: sendResponders})
 	return d
 }
 

@@ -376,7 +376,10 @@ func TestDrainRefusedTokenKeepsEverything(t *testing.T) {
 func TestDrainHeldUntilRegistered(t *testing.T) {
 	e := newEnv(t)
 	a := e.incident("checkout 5xx")
-	snooze, err := e.j.Append(a, incident.Event{Kind: incident.KindSnooze, Fields: map[string]string{"duration": "1h"}})
+	// A kind this version has no handler for, standing for one a newer
+	// oncall journaled.
+	const future = incident.Kind("snooze_until_business_hours")
+	snooze, err := e.j.Append(a, incident.Event{Kind: future, Fields: map[string]string{"duration": "1h"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +401,7 @@ func TestDrainHeldUntilRegistered(t *testing.T) {
 	if _, tags := e.notes(a); tags[0] != dec.ID {
 		t.Fatalf("tags %v", tags)
 	}
-	d.Register(incident.KindSnooze, outbox.Handler{Send: func(ctx context.Context, src incident.Source, a store.Action) error {
+	d.Register(future, outbox.Handler{Send: func(ctx context.Context, src incident.Source, a store.Action) error {
 		d, err := time.ParseDuration(a.Event.Fields["duration"])
 		if err != nil {
 			return &outbox.Moot{Reason: "bad duration: " + err.Error()}
@@ -521,4 +524,44 @@ func TestFlush(t *testing.T) {
 		t.Fatalf("Flush: %q %v", outcomes(rep), err)
 	}
 	e.wantNotes(a, "a1")
+}
+
+// TestDrainSendsTheOtherWrites: reassign, escalate, snooze and a responder
+// request, journaled, reach the simulator with their fields.
+func TestDrainSendsTheOtherWrites(t *testing.T) {
+	e := newEnv(t)
+	a := e.incident("checkout 5xx")
+	ctx := context.Background()
+	if err := e.src.Acknowledge(ctx, a); err != nil { // PagerDuty snoozes acknowledged incidents only
+		t.Fatal(err)
+	}
+	users, err := e.src.Users(ctx)
+	if err != nil || len(users) < 2 {
+		t.Fatalf("users %v %v", users, err)
+	}
+	for _, ev := range []incident.Event{
+		{Kind: incident.KindSnooze, Fields: map[string]string{"duration": "30m"}},
+		{Kind: incident.KindRespondersReq, Fields: map[string]string{"user_ids": users[1].ID, "message": "need a DB expert"}},
+		{Kind: incident.KindEscalate, Fields: map[string]string{"level": "2"}},
+		{Kind: incident.KindReassign, Fields: map[string]string{"user_ids": users[0].ID}},
+		{Kind: incident.KindEscalate, Fields: map[string]string{"level": "zero"}},
+	} {
+		if _, err := e.j.Append(a, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := e.drain(e.drainer())
+	if got := outcomes(rep); got != "sent sent sent sent skipped" {
+		t.Fatalf("outcomes %q (%+v)", got, rep.Results)
+	}
+	snap, _ := e.sim.Incident(a)
+	if len(snap.Assignees) != 1 || snap.Assignees[0] != users[0].Email {
+		t.Errorf("assignees %v, want %s", snap.Assignees, users[0].Email)
+	}
+	if reqs := e.sim.ResponderRequests(a); len(reqs) != 1 {
+		t.Errorf("responder requests %+v", reqs)
+	}
+	if lt := e.logTypes(a); lt["escalate_log_entry"] == 0 || lt["snooze_log_entry"] != 1 {
+		t.Errorf("the log lacks the escalation or the snooze: %v", lt)
+	}
 }
