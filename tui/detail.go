@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/oncallkit/oncall/incident"
 )
 
@@ -42,6 +44,7 @@ type detailModel struct {
 	alerts   []incident.Alert
 	rb       runbookPane
 	focus    pane
+	side     pane // on a wide screen, the pane shown beside the timeline
 
 	// The timeline rendered for the current width; rebuilt when the
 	// timeline or the width changes, never per frame.
@@ -50,20 +53,38 @@ type detailModel struct {
 	lineEvent []int    // the timeline index each line belongs to
 	starts    []int    // the first line of each timeline event
 
-	sel    int // selected timeline event
-	scroll int // first visible line
-	follow bool
-	width  int
-	height int // rows for the pane
-	loc    *time.Location
-	st     Styles
+	alertScroll int
+	sel         int // selected timeline event
+	scroll      int // first visible line
+	follow      bool
+	width       int
+	height      int // rows for the pane
+	loc         *time.Location
+	st          Styles
 }
 
 func newDetail(inc incident.Incident, st Styles, loc *time.Location) detailModel {
-	return detailModel{inc: inc, follow: true, st: st, loc: loc}
+	return detailModel{inc: inc, follow: true, st: st, loc: loc, side: paneRunbook}
 }
 
 const factsHeight = 5 // title, status, people, tab bar, pane heading
+
+// wideAt is the width from which the timeline and the other pane stand
+// side by side instead of behind tabs.
+const wideAt = 150
+
+func (d *detailModel) wide() bool { return d.width >= wideAt }
+
+// timelineWidth is the timeline's share of the width.
+func (d *detailModel) timelineWidth() int {
+	if d.wide() {
+		return d.width * 55 / 100
+	}
+	return d.width
+}
+
+// sideWidth is what is left beside the timeline on a wide screen.
+func (d *detailModel) sideWidth() int { return d.width - d.timelineWidth() - 1 }
 
 // SetSize sets the area the detail view may draw in.
 func (d *detailModel) SetSize(w, h int) {
@@ -116,7 +137,8 @@ const (
 
 func (d *detailModel) render() {
 	d.lines, d.plain, d.lineEvent, d.starts = d.lines[:0], d.plain[:0], d.lineEvent[:0], d.starts[:0]
-	if d.width <= 0 {
+	w := d.timelineWidth()
+	if w <= 0 {
 		return
 	}
 	indent := 2 + stampW + 1 + kindW + 1
@@ -137,12 +159,12 @@ func (d *detailModel) render() {
 		if d.starred[e.ID] {
 			mark = "★ "
 		}
-		for j, part := range wrap(text, max(d.width-indent, 10)) {
+		for j, part := range wrap(text, max(w-indent, 10)) {
 			prefix := strings.Repeat(" ", indent)
 			if j == 0 {
 				prefix = mark + stamp(e.At, d.loc) + " " + kind + " "
 			}
-			plain := fit(prefix+part, d.width)
+			plain := fit(prefix+part, w)
 			line := plain
 			switch {
 			case e.Origin == incident.Local && e.State == incident.Failed:
@@ -168,9 +190,8 @@ func (d *detailModel) Move(delta int) {
 		d.rb.Move(delta)
 		return
 	}
-	if d.focus != paneTimeline {
-		d.scroll += delta
-		d.scroll = max(d.scroll, 0)
+	if d.focus == paneAlerts {
+		d.alertScroll = max(d.alertScroll+delta, 0)
 		return
 	}
 	d.sel += delta
@@ -204,11 +225,10 @@ func (d *detailModel) ScrollTo(bottom bool) {
 // NextPane moves focus to the next pane.
 func (d *detailModel) NextPane() {
 	d.focus = (d.focus + 1) % paneCount
-	if d.focus == paneTimeline {
-		d.clamp()
-	} else {
-		d.scroll = 0
+	if d.focus != paneTimeline {
+		d.side = d.focus
 	}
+	d.clamp()
 }
 
 func (d *detailModel) maxScroll() int { return max(len(d.lines)-d.height, 0) }
@@ -288,26 +308,58 @@ func (d *detailModel) View() string {
 	}
 	b.WriteString("\n" + fit(strings.Join(tabs, " "), d.width))
 
+	if d.wide() {
+		// The timeline stays in view; the other pane is the one last
+		// focused (the runbook, to begin with).
+		side := d.side
+		if d.focus != paneTimeline {
+			side = d.focus
+		}
+		var right string
+		if side == paneAlerts {
+			right = d.alertsView(d.sideWidth())
+		} else {
+			right = d.rb.view(d.st, d.sideWidth(), d.height+1)
+		}
+		left := d.timelineView(d.timelineWidth())
+		sep := strings.TrimSuffix(strings.Repeat(d.st.Faint.Render("│")+"\n", d.height+1), "\n")
+		b.WriteString("\n" + lipgloss.JoinHorizontal(lipgloss.Top, padLines(left, d.timelineWidth(), d.height+1), sep, right))
+		return b.String()
+	}
 	switch d.focus {
 	case paneAlerts:
-		b.WriteString("\n" + d.alertsView())
+		b.WriteString("\n" + d.alertsView(d.width))
 	case paneRunbook:
 		b.WriteString("\n" + d.rb.view(d.st, d.width, d.height+1))
 	default:
-		b.WriteString("\n" + d.timelineView())
+		b.WriteString("\n" + d.timelineView(d.width))
 	}
 	return b.String()
 }
 
-func (d *detailModel) timelineView() string {
+// padLines makes s exactly h lines of width w, so panes join cleanly.
+func padLines(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i := range lines {
+		if lipgloss.Width(lines[i]) < w {
+			lines[i] = fit(lines[i], w)
+		}
+	}
+	return strings.Join(lines[:h], "\n")
+}
+
+func (d *detailModel) timelineView(width int) string {
 	st := d.st
 	head := fmt.Sprintf("%s time, UTC offset shown · s stars the selected event", zoneName(d.loc))
 	if !d.follow {
 		head = "scrolled back · G follows new events · " + head
 	}
-	out := []string{st.Header.Render(fit(head, d.width))}
+	out := []string{st.Header.Render(fit(head, width))}
 	if !d.loaded && len(d.timeline) == 0 {
-		return strings.Join(append(out, st.Faint.Render(fit("Loading timeline…", d.width))), "\n")
+		return strings.Join(append(out, st.Faint.Render(fit("Loading timeline…", width))), "\n")
 	}
 	end := min(d.scroll+d.height, len(d.lines))
 	for i := d.scroll; i < end; i++ {
@@ -321,7 +373,7 @@ func (d *detailModel) timelineView() string {
 }
 
 // alertsView lists the alerts with their body details, scrollable.
-func (d *detailModel) alertsView() string {
+func (d *detailModel) alertsView(width int) string {
 	st := d.st
 	var lines []string
 	if len(d.alerts) == 0 {
@@ -329,13 +381,13 @@ func (d *detailModel) alertsView() string {
 	}
 	for _, a := range d.alerts {
 		head := fmt.Sprintf("%s  %s  %s", stamp(a.CreatedAt, d.loc), fit(incident.Clean(a.Severity), 8), incident.Clean(a.Status))
-		lines = append(lines, st.Header.Render(fit(head, d.width)))
-		for _, part := range wrap(incident.Clean(a.Summary), max(d.width-2, 10)) {
+		lines = append(lines, st.Header.Render(fit(head, width)))
+		for _, part := range wrap(incident.Clean(a.Summary), max(width-2, 10)) {
 			lines = append(lines, "  "+part)
 		}
 		for _, k := range slices.Sorted(maps.Keys(a.Details)) {
 			v := incident.Clean(fmt.Sprint(a.Details[k]))
-			for j, part := range wrap(incident.Clean(k)+": "+v, max(d.width-4, 10)) {
+			for j, part := range wrap(incident.Clean(k)+": "+v, max(width-4, 10)) {
 				if j == 0 {
 					lines = append(lines, "    "+st.Faint.Render(part))
 				} else {
@@ -345,10 +397,10 @@ func (d *detailModel) alertsView() string {
 		}
 		lines = append(lines, "")
 	}
-	scroll := min(d.scroll, max(len(lines)-d.height, 0))
-	out := []string{st.Header.Render(fit("Alerts, newest last, with their details", d.width))}
+	scroll := min(d.alertScroll, max(len(lines)-d.height, 0))
+	out := []string{st.Header.Render(fit("Alerts, newest last, with their details", width))}
 	for i := scroll; i < min(scroll+d.height, len(lines)); i++ {
-		out = append(out, fit(lines[i], d.width))
+		out = append(out, fit(lines[i], width))
 	}
 	return strings.Join(out, "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
@@ -177,15 +178,31 @@ func TestSmallTerminalsDoNotPanic(t *testing.T) {
 }
 
 func TestGoldenViews(t *testing.T) {
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
 		name := fmt.Sprintf("%dx%d", size[0], size[1])
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, size[0], size[1])
+			h := newHarness(t, size[0], size[1], withShippedRunbooks(t))
 			golden(t, "list-"+name, h.screen())
-			h.keys("enter")
+			h.keys("/")
+			h.typeText("checkout")
+			golden(t, "search-"+name, h.screen())
+			h.keys("esc", "enter")
 			golden(t, "detail-"+name, h.screen())
 			h.keys("?")
 			golden(t, "help-"+name, h.screen())
+			h.keys("?", "R")
+			golden(t, "confirm-"+name, h.screen())
+			h.keys("n", "n")
+			h.typeText("pool is at 98%")
+			golden(t, "note-"+name, h.screen())
+			h.keys("esc", "d")
+			h.typeText("roll back")
+			golden(t, "decision-"+name, h.screen())
+			h.keys("esc", "A")
+			h.typeText("pri")
+			golden(t, "picker-"+name, h.screen())
+			h.keys("esc", "tab", "tab")
+			golden(t, "runbook-"+name, h.screen())
 		})
 	}
 }
@@ -301,5 +318,67 @@ func TestRateLimitShowsAWaitNotACrash(t *testing.T) {
 	h.wantScreen("rate limited, retrying in 1s")
 	if len(h.model().list.all) == 0 {
 		t.Fatal("no incidents after the retry")
+	}
+}
+
+// TestHostileTitleRendersSafely: escape sequences, a right-to-left
+// override and 10,000 characters in a title stay inert and within width.
+func TestHostileTitleRendersSafely(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	hostile := "\x1b]0;pwned\x07\x1b[2J\u202eevil\u202c db down " + strings.Repeat("界", 5000) + strings.Repeat("x", 5000)
+	if _, err := h.sim.AddIncident(pdsim.IncidentSpec{Title: hostile, Service: pdsim.ServiceSearch, Priority: "P1"}); err != nil {
+		t.Fatal(err)
+	}
+	h.keys("r")
+	check := func(where string) {
+		t.Helper()
+		screen := h.screen()
+		if strings.ContainsAny(screen, "\x1b\u202e\u202c\x07") {
+			t.Fatalf("%s: a control or bidi character reached the screen", where)
+		}
+		for i, line := range strings.Split(screen, "\n") {
+			if w := ansi.StringWidth(line); w > 80 {
+				t.Fatalf("%s: line %d is %d cells wide", where, i, w)
+			}
+		}
+		if strings.Contains(h.m.View().Content, "\x1b]0;") || strings.Contains(h.m.View().Content, "\x1b[2J") {
+			t.Fatalf("%s: the title's escape sequences are in the view", where)
+		}
+	}
+	check("list")
+	if !strings.Contains(h.screen(), "evil db down 界") {
+		t.Fatalf("the hostile incident is not listed:\n%s", h.screen())
+	}
+	for i, in := range h.model().list.incidents {
+		if strings.Contains(in.Title, "pwned") {
+			h.list(i)
+		}
+	}
+	h.keys("enter")
+	check("detail")
+}
+
+// TestRefreshKeepsTheCursor: new incidents arriving above the cursor do
+// not move it off the incident the responder is on.
+func TestRefreshKeepsTheCursor(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("j", "j", "j")
+	sel, _ := h.model().list.Selected()
+	before := len(h.model().list.all)
+	for _, p := range []string{"P1", "P1", "P2"} {
+		if _, err := h.sim.AddIncident(pdsim.IncidentSpec{Title: "new one", Service: pdsim.ServiceAuth, Priority: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock.t = h.clock.t.Add(time.Second)
+	h.send(listTickMsg{gen: h.model().tickGen})
+	if n := len(h.model().list.all); n != before+3 {
+		t.Fatalf("after refresh %d incidents, want %d", n, before+3)
+	}
+	if now, _ := h.model().list.Selected(); now.ID != sel.ID {
+		t.Fatalf("cursor moved from #%d to #%d", sel.Number, now.Number)
+	}
+	if n := strings.Count(h.screen(), "\n *"); n != 3 {
+		t.Errorf("%d rows marked new, want 3:\n%s", n, h.screen())
 	}
 }

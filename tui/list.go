@@ -64,7 +64,7 @@ func (l *listModel) SetIncidents(list []incident.Incident, now time.Time) {
 }
 
 // IsNew reports an incident that appeared within newFor of now.
-func (l *listModel) IsNew(id string, now time.Time) bool {
+func (l listModel) IsNew(id string, now time.Time) bool {
 	t := l.firstSeen[id]
 	return !t.IsZero() && now.Sub(t) < newFor
 }
@@ -150,7 +150,7 @@ func priorityRank(p string) int {
 }
 
 // Selected is the incident under the cursor.
-func (l *listModel) Selected() (incident.Incident, bool) {
+func (l listModel) Selected() (incident.Incident, bool) {
 	if l.cursor < 0 || l.cursor >= len(l.incidents) {
 		return incident.Incident{}, false
 	}

@@ -70,6 +70,14 @@ type Options struct {
 	Dark     bool
 	// ReadOnly disables and hides every action that changes something.
 	ReadOnly bool
+	// Keys replaces the default keys of actions: action name (a KeyMap
+	// field in snake_case, e.g. "copy_url") -> keys as Bubble Tea names
+	// them. cmd/oncall validates it (names, keys, clashes) before it gets
+	// here; nil keeps DefaultKeyMap.
+	Keys map[string][]string
+	// Theme is "auto" (follow the terminal's background), "dark" or
+	// "light"; "" means auto.
+	Theme string
 	// UpdateEvery is how often the IC owes a status update on a
 	// high-urgency incident (20 minutes when zero).
 	UpdateEvery time.Duration

@@ -14,7 +14,7 @@ import (
 // mitigation mark through their forms, and checks each is journaled with
 // its fields, mirrored to the simulator once, and shown once.
 func TestIncidentCommanderActions(t *testing.T) {
-	h := newHarness(t, 200, 50)
+	h := newHarness(t, 140, 50)
 	h.keys("enter")
 	id := h.model().detail.inc.ID
 
