@@ -38,7 +38,8 @@ const (
 	KindActionItem    Kind = "action_item"       // Fields: title, owner, due, type
 	KindMitigated     Kind = "mitigated"
 	KindStar          Kind = "star"         // Fields: event_id
-	KindRunbookStep   Kind = "runbook_step" // Fields: runbook, step, command
+	KindRunbookStep   Kind = "runbook_step" // Fields: runbook, step, command, step_key, action
+	KindTask          Kind = "task"         // Fields: person, what, due (RFC 3339)
 )
 
 // Origin says where an event was recorded.

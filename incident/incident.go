@@ -63,6 +63,8 @@ type Incident struct {
 	EscalationLevel  int         `json:"escalation_level,omitempty"`
 	Assignees        []Responder `json:"assignees,omitempty"`
 	URL              string      `json:"url,omitempty"`
+	// Bridge is the conference bridge: a URL or a phone number.
+	Bridge string `json:"bridge,omitempty"`
 	CreatedAt        time.Time   `json:"created_at"`
 	ResolvedAt       time.Time   `json:"resolved_at,omitzero"`
 	// AlertCount is how many alerts the provider has grouped into the

@@ -19,6 +19,7 @@ import (
 var localOnly = map[incident.Kind]bool{
 	incident.KindStar:        true,
 	incident.KindRunbookStep: true,
+	incident.KindTask:        true, // an IC's reminder, not the team's record
 }
 
 // Outbound reports whether events of kind k must reach PagerDuty, and so

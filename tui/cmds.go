@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -67,6 +72,7 @@ type (
 	cacheSavedMsg struct{ err error }
 	clipboardMsg  string
 	listTickMsg   struct{ gen int }
+	clockTickMsg  struct{ gen int }
 	detailTickMsg struct {
 		id  string
 		gen int
@@ -129,6 +135,99 @@ func saveCache(j Journal, list []incident.Incident, at time.Time) tea.Cmd {
 // SSH where no local clipboard exists.
 func copyToClipboard(s string) tea.Cmd {
 	return tea.Batch(tea.SetClipboard(s), func() tea.Msg { return clipboardMsg("copied " + incident.Clean(s)) })
+}
+
+// openBrowser opens an incident's page with the desktop's opener. Only
+// http(s) URLs are opened: the URL came from outside.
+func openBrowser(raw string) tea.Cmd {
+	return func() tea.Msg {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return clipboardMsg("this incident has no web address to open")
+		}
+		opener := "xdg-open"
+		if runtime.GOOS == "darwin" {
+			opener = "open"
+		}
+		if _, err := exec.LookPath(opener); err != nil {
+			return clipboardMsg("no browser opener (" + opener + ") here; y copies the URL instead")
+		}
+		cmd := exec.Command(opener, u.String())
+		if err := cmd.Start(); err != nil {
+			return clipboardMsg("could not open a browser: " + incident.Clean(err.Error()))
+		}
+		go cmd.Wait() // reap it; the browser outlives us
+		return clipboardMsg("opened " + incident.Clean(u.String()))
+	}
+}
+
+type (
+	// editorReadyMsg: a temp file waits for $EDITOR.
+	editorReadyMsg struct {
+		incidentID string
+		path       string
+		err        error
+	}
+	// editorDoneMsg: the editor exited; the note is in the file.
+	editorDoneMsg struct {
+		incidentID string
+		path       string
+		err        error
+	}
+	// editorNoteMsg: the note's text, read back.
+	editorNoteMsg struct {
+		incidentID string
+		text       string
+		err        error
+	}
+)
+
+// startEditor makes the temp file a long note is written in.
+func startEditor(incidentID string) tea.Cmd {
+	return func() tea.Msg {
+		f, err := os.CreateTemp("", "oncall-note-*.md")
+		if err != nil {
+			return editorReadyMsg{incidentID: incidentID, err: err}
+		}
+		f.WriteString("\n# Write the note above. Lines starting with # are dropped; an empty note is not added.\n")
+		f.Close()
+		return editorReadyMsg{incidentID: incidentID, path: f.Name()}
+	}
+}
+
+// editor runs $VISUAL or $EDITOR (vi when neither is set) on path,
+// handing it the terminal.
+func editor(incidentID, path string) tea.Cmd {
+	name := os.Getenv("VISUAL")
+	if name == "" {
+		name = os.Getenv("EDITOR")
+	}
+	if name == "" {
+		name = "vi"
+	}
+	args := strings.Fields(name)
+	c := exec.Command(args[0], append(args[1:], path)...)
+	return tea.ExecProcess(c, func(err error) tea.Msg {
+		return editorDoneMsg{incidentID: incidentID, path: path, err: err}
+	})
+}
+
+// readNote reads the edited note back and removes the temp file.
+func readNote(incidentID, path string) tea.Cmd {
+	return func() tea.Msg {
+		defer os.Remove(path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return editorNoteMsg{incidentID: incidentID, err: err}
+		}
+		var keep []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				keep = append(keep, line)
+			}
+		}
+		return editorNoteMsg{incidentID: incidentID, text: strings.TrimSpace(strings.Join(keep, "\n"))}
+	}
 }
 
 // journal records an action before anything is sent.

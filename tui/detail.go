@@ -259,8 +259,38 @@ func (d *detailModel) clamp() {
 	d.scroll = min(max(d.scroll, 0), d.maxScroll())
 }
 
+// taskShownFor is how long a task stays on screen after it fell due.
+const taskShownFor = 10 * time.Minute
+
+// tasks renders the IC's time-boxed tasks still worth showing: due ones
+// count down; overdue ones flash (they alternate style every second).
+func (d *detailModel) tasks(now time.Time) string {
+	var out []string
+	for _, e := range d.timeline {
+		if e.Kind != incident.KindTask {
+			continue
+		}
+		due, err := time.Parse(time.RFC3339, e.Fields["due"])
+		if err != nil || now.Sub(due) > taskShownFor {
+			continue
+		}
+		who, what := incident.Clean(e.Fields["person"]), incident.Clean(e.Fields["what"])
+		if left := due.Sub(now); left > 0 {
+			out = append(out, d.st.Info.Render(fmt.Sprintf("⏱ %s: %s in %s", who, what, age(left))))
+			continue
+		}
+		s := fmt.Sprintf("⏰ %s: %s DUE %s ago", who, what, age(now.Sub(due)))
+		if now.Unix()%2 == 0 {
+			out = append(out, d.st.Selected.Render(s))
+		} else {
+			out = append(out, d.st.Error.Render(s))
+		}
+	}
+	return strings.Join(out, "  ")
+}
+
 // View draws the facts block, the pane tabs and the focused pane.
-func (d *detailModel) View() string {
+func (d *detailModel) View(now time.Time) string {
 	st := d.st
 	in := d.inc
 	var b strings.Builder
@@ -287,7 +317,14 @@ func (d *detailModel) View() string {
 	if in.EscalationPolicy.Name != "" {
 		people += " · policy " + incident.Clean(in.EscalationPolicy.Name)
 	}
-	b.WriteString("\n" + st.Faint.Render(fit(people, d.width)))
+	if in.Bridge != "" {
+		people += " · bridge " + incident.Clean(in.Bridge)
+	}
+	people = st.Faint.Render(people)
+	if t := d.tasks(now); t != "" {
+		people = t + st.Faint.Render(" · ") + people // a due task matters more
+	}
+	b.WriteString("\n" + fit(people, d.width))
 
 	var tabs []string
 	for p := range paneCount {

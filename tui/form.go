@@ -72,6 +72,13 @@ func formFor(kind incident.Kind, now time.Time) form {
 	case incident.KindSnooze:
 		f.title = "Snooze (the incident triggers again after)"
 		f.fields = []field{newField("duration", "For", "30m, 1h, 4h (up to 7 days)", true, snoozeCheck)}
+	case incident.KindTask:
+		f.title = "Time-box a task (\"back to you in 10 minutes\")"
+		f.fields = []field{
+			newField("person", "Who", "Priya", true, nil),
+			newField("what", "Task", "check replica lag on db-inv-2", true, nil),
+			newField("minutes", "Minutes", "10", true, minutesCheck),
+		}
 	case incident.KindStatusUpdate:
 		f.title = "Post a status update"
 		f.fields = []field{newField("message", "Update", "what is known, what is being done, next update at", true, nil)}
@@ -98,6 +105,14 @@ var roles = map[string]string{
 	"deputy": "deputy", "scribe": "scribe",
 	"sme": "subject-matter expert", "subject-matter expert": "subject-matter expert", "expert": "subject-matter expert",
 	"liaison": "liaison", "comms": "liaison",
+}
+
+func minutesCheck(s string) (string, error) {
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 1 || n > 24*60 {
+		return "", fmt.Errorf("whole minutes, 1 to 1440")
+	}
+	return fmt.Sprint(n), nil
 }
 
 func levelCheck(s string) (string, error) {
@@ -276,6 +291,8 @@ func summary(kind incident.Kind, v map[string]string) string {
 		return "Mitigated: customer impact has stopped"
 	case incident.KindEscalate:
 		return "Escalated to level " + v["level"]
+	case incident.KindTask:
+		return fmt.Sprintf("Task for %s: %s (back in %s min)", v["person"], v["what"], v["minutes"])
 	case incident.KindSnooze:
 		return "Snoozed for " + v["duration"]
 	case incident.KindReassign:

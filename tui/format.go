@@ -83,6 +83,8 @@ func kindLabel(k incident.Kind) string {
 		return "reassign"
 	case incident.KindRespondersReq:
 		return "responders"
+	case incident.KindTask:
+		return "task"
 	default:
 		return "event"
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -249,7 +250,8 @@ func (m Model) open(in incident.Incident) (tea.Model, tea.Cmd) {
 	m.rematch()
 	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen),
 		fetchAlerts(m.opts.Source, in.ID, m.detailGen),
-		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}))
+		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}),
+		m.opts.every(time.Second, clockTickMsg{gen: m.detailGen}))
 }
 
 // startAction begins an action on an incident from a key, if the key is
@@ -302,6 +304,12 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 			return m, nil
 		}
 		m.openForm(incident.KindSnooze)
+	case key.Matches(msg, k.Task):
+		m.openForm(incident.KindTask)
+	case key.Matches(msg, k.Browser):
+		return m, openBrowser(in.URL)
+	case key.Matches(msg, k.EditorNote):
+		return m, startEditor(in.ID)
 	case key.Matches(msg, k.Decision):
 		m.openForm(incident.KindDecision)
 	case key.Matches(msg, k.ActionItem):
@@ -352,6 +360,11 @@ func (m Model) act(in incident.Incident, kind incident.Kind, fields map[string]s
 	case incident.KindStar:
 		e.Summary = "starred " + fields["text"]
 		e.State = incident.LocalOnly
+	case incident.KindTask:
+		var mins int
+		fmt.Sscanf(fields["minutes"], "%d", &mins)
+		fields["due"] = m.opts.Now().UTC().Add(time.Duration(mins) * time.Minute).Format(time.RFC3339)
+		e.Summary = summary(kind, fields)
 	case incident.KindRunbookStep:
 		// The journal keeps runbook steps to this machine (store.Outbound):
 		// they feed the timeline and the postmortem, not PagerDuty.

@@ -22,6 +22,9 @@ type KeyMap struct {
 	ActionItem  key.Binding
 	Role        key.Binding
 	Update      key.Binding
+	Task        key.Binding
+	Browser     key.Binding
+	EditorNote  key.Binding
 	Mitigated   key.Binding
 	Star        key.Binding
 	Pane        key.Binding
@@ -61,6 +64,9 @@ func DefaultKeyMap() KeyMap {
 		ActionItem:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "record a follow-up action item")),
 		Role:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "assign a role")),
 		Update:      key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "post a status update")),
+		Task:        key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "time-box a task for someone")),
+		Browser:     key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "open the incident in a browser")),
+		EditorNote:  key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "write a long note in $EDITOR")),
 		Mitigated:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mark mitigated (asks first)")),
 		Star:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star the selected event")),
 		Pane:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
@@ -92,10 +98,10 @@ type helpGroup struct {
 func (k KeyMap) groups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
-		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Scope, k.Urgency, k.Status, k.Pane, k.CopyURL, k.Refresh}},
-		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.Star, k.Reassign, k.Escalate, k.Snooze, k.Responders}},
+		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Scope, k.Urgency, k.Status, k.Pane, k.CopyURL, k.Browser, k.Refresh}},
+		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.EditorNote, k.Star, k.Reassign, k.Escalate, k.Snooze, k.Responders}},
 		{"Runbook", []key.Binding{k.Tick, k.Document, k.NextRunbook, k.PrevRunbook}},
-		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Mitigated}},
+		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Task, k.Mitigated}},
 		{"Program", []key.Binding{k.Help, k.Quit}},
 		{"Prompts", []key.Binding{k.Confirm, k.Cancel}},
 	}
@@ -126,7 +132,7 @@ func enabled(bs ...key.Binding) []key.Binding {
 // writes are the bindings that change something; read-only mode disables
 // them, which also hides them from help.
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Reassign, &k.Escalate, &k.Snooze, &k.Responders, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star, &k.Tick}
+	return []*key.Binding{&k.Acknowledge, &k.Resolve, &k.Note, &k.Reassign, &k.Escalate, &k.Snooze, &k.Responders, &k.EditorNote, &k.Task, &k.Decision, &k.ActionItem, &k.Role, &k.Update, &k.Mitigated, &k.Star, &k.Tick}
 }
 
 // ReadOnly disables every write binding.

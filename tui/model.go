@@ -14,6 +14,7 @@ package tui
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -270,6 +271,35 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus("could not cache the incident list: "+oneLine(msg.err), true)
 		}
 		return m, nil
+	case editorReadyMsg:
+		if msg.err != nil {
+			m.setStatus("could not start the editor: "+oneLine(msg.err), true)
+			return m, nil
+		}
+		return m, editor(msg.incidentID, msg.path)
+	case editorDoneMsg:
+		if msg.err != nil {
+			m.setStatus("the editor failed ("+oneLine(msg.err)+"); no note added. Set $EDITOR, or use n for a one-line note", true)
+			path := msg.path
+			return m, func() tea.Msg { os.Remove(path); return nil }
+		}
+		return m, readNote(msg.incidentID, msg.path)
+	case editorNoteMsg:
+		switch {
+		case msg.err != nil:
+			m.setStatus("could not read the note back: "+oneLine(msg.err), true)
+			return m, nil
+		case msg.text == "":
+			m.setStatus("empty note not added", false)
+			return m, nil
+		}
+		return m, m.act(incident.Incident{ID: msg.incidentID}, incident.KindNote, map[string]string{"text": msg.text})
+	case clockTickMsg:
+		if msg.gen != m.detailGen || m.screen != screenDetail {
+			return m, nil
+		}
+		// Nothing to do but draw again: timers and "due in" count down.
+		return m, m.opts.every(time.Second, clockTickMsg{gen: m.detailGen})
 	case choicesMsg:
 		if m.prompt == promptPicker && msg.kind == m.picker.kind {
 			if msg.err != nil {
@@ -525,7 +555,7 @@ func (m Model) render() string {
 	case m.prompt == promptPicker:
 		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.picker.view(m.st, m.width, bodyH))
 	case m.screen == screenDetail:
-		body = m.detail.View()
+		body = m.detail.View(now)
 	default:
 		body = m.list.View(m.st, now)
 	}

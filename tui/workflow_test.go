@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -263,5 +265,60 @@ func TestResponderWrites(t *testing.T) {
 	want := "acknowledge:sent,reassign:sent,escalate:sent,acknowledge:sent,snooze:sent,responder_request:sent"
 	if got := strings.Join(kinds, ","); got != want {
 		t.Errorf("journal %s\nwant    %s", got, want)
+	}
+}
+
+func TestTimeBoxedTaskCountsDownThenFlashes(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter", "T")
+	h.typeText("Priya")
+	h.keys("tab")
+	h.typeText("check replica lag")
+	h.keys("tab")
+	h.typeText("10")
+	h.keys("enter")
+	h.wantScreen("⏱ Priya: check replica lag in 10m")
+	ev, _ := h.journal.Events(h.model().detail.inc.ID)
+	if len(ev) != 1 || ev[0].Kind != incident.KindTask || ev[0].State != incident.LocalOnly ||
+		ev[0].Fields["due"] != epoch.Add(10*time.Minute).Format(time.RFC3339) {
+		t.Fatalf("journal %+v", ev)
+	}
+	h.clock.t = epoch.Add(11 * time.Minute)
+	h.send(clockTickMsg{gen: h.model().detailGen})
+	h.wantScreen("⏰ Priya: check replica lag DUE 1m ago")
+	h.clock.t = epoch.Add(30 * time.Minute)
+	h.send(clockTickMsg{gen: h.model().detailGen})
+	if strings.Contains(h.screen(), "replica lag DUE") {
+		t.Error("a task long past due still shows")
+	}
+}
+
+func TestEditorNoteRoundTrip(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	id := h.model().detail.inc.ID
+	ready := startEditor(id)().(editorReadyMsg)
+	if ready.err != nil {
+		t.Fatal(ready.err)
+	}
+	body := "Timeline of the DB failover:\n- 03:01 primary lost\n- 03:04 replica promoted\n"
+	if err := os.WriteFile(ready.path, []byte(body+"# a comment line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	note := readNote(id, ready.path)().(editorNoteMsg)
+	if note.err != nil || note.text != strings.TrimSpace(body) {
+		t.Fatalf("read back %q, %v", note.text, note.err)
+	}
+	if _, err := os.Stat(ready.path); !os.IsNotExist(err) {
+		t.Error("the temp file was left behind")
+	}
+	h.send(note)
+	found := false
+	for _, n := range h.sim.Notes(id) {
+		text, _ := incident.SplitNoteTag(n.Content)
+		found = found || text == strings.TrimSpace(body)
+	}
+	if !found {
+		t.Fatal("the multi-line note did not reach the simulator intact")
 	}
 }

@@ -31,6 +31,12 @@ func convertIncident(in pd.Incident) incident.Incident {
 		ResolvedAt:       parseTime(in.ResolvedAt),
 		AlertCount:       int(in.AlertCounts.All),
 	}
+	if b := in.ConferenceBridge; b != nil {
+		out.Bridge = b.ConferenceURL
+		if out.Bridge == "" {
+			out.Bridge = b.ConferenceNumber
+		}
+	}
 	if in.Priority != nil {
 		out.Priority = in.Priority.Summary
 		if out.Priority == "" {
