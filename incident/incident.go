@@ -64,9 +64,9 @@ type Incident struct {
 	Assignees        []Responder `json:"assignees,omitempty"`
 	URL              string      `json:"url,omitempty"`
 	// Bridge is the conference bridge: a URL or a phone number.
-	Bridge string `json:"bridge,omitempty"`
-	CreatedAt        time.Time   `json:"created_at"`
-	ResolvedAt       time.Time   `json:"resolved_at,omitzero"`
+	Bridge     string    `json:"bridge,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 	// AlertCount is how many alerts the provider has grouped into the
 	// incident. A poller compares it with the alerts it holds to learn,
 	// from the list it reads anyway, when Alerts is worth calling again.
