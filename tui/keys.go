@@ -1,6 +1,13 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // KeyMap is every key binding of the program. Help, the short help line
 // and the README's key table are all generated from it.
@@ -151,4 +158,62 @@ func (k KeyMap) Markdown() string {
 		}
 	}
 	return s
+}
+
+// actions names every binding for configuration (snake_case of the field).
+func (k *KeyMap) actions() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
+		"open": &k.Open, "back": &k.Back, "acknowledge": &k.Acknowledge, "resolve": &k.Resolve,
+		"note": &k.Note, "editor_note": &k.EditorNote, "reassign": &k.Reassign, "escalate": &k.Escalate,
+		"snooze": &k.Snooze, "responders": &k.Responders, "decision": &k.Decision,
+		"action_item": &k.ActionItem, "role": &k.Role, "update": &k.Update, "task": &k.Task,
+		"mitigated": &k.Mitigated, "star": &k.Star, "pane": &k.Pane, "tick": &k.Tick,
+		"next_runbook": &k.NextRunbook, "prev_runbook": &k.PrevRunbook, "document": &k.Document,
+		"search": &k.Search, "scope": &k.Scope, "urgency": &k.Urgency, "status": &k.Status,
+		"copy_url": &k.CopyURL, "browser": &k.Browser, "refresh": &k.Refresh, "help": &k.Help,
+		"quit": &k.Quit, "confirm": &k.Confirm, "cancel": &k.Cancel,
+	}
+}
+
+// ActionNames lists the names keys may be rebound by, sorted.
+func ActionNames() []string {
+	k := DefaultKeyMap()
+	names := slices.Collect(maps.Keys(k.actions()))
+	slices.Sort(names)
+	return names
+}
+
+// Rebind replaces the keys of the named actions. It refuses unknown
+// names, empty key lists, and a key given to two actions that can be
+// pressed on the same screen (prompt keys y/n/esc are apart: they act only
+// while a prompt is open), so a config mistake is found at start, not
+// mid-incident.
+func (k *KeyMap) Rebind(keys map[string][]string) error {
+	acts := k.actions()
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		b, ok := acts[name]
+		if !ok {
+			return fmt.Errorf("keys: unknown action %q (known: %s)", name, strings.Join(ActionNames(), ", "))
+		}
+		if len(keys[name]) == 0 {
+			return fmt.Errorf("keys: %s has no keys", name)
+		}
+		help := strings.Join(keys[name], "/")
+		b.SetKeys(keys[name]...)
+		b.SetHelp(help, b.Help().Desc)
+	}
+	owner := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(acts)) {
+		if name == "confirm" || name == "cancel" {
+			continue
+		}
+		for _, kk := range acts[name].Keys() {
+			if other, dup := owner[kk]; dup {
+				return fmt.Errorf("keys: %q is bound to both %s and %s", kk, other, name)
+			}
+			owner[kk] = name
+		}
+	}
+	return nil
 }

@@ -130,6 +130,7 @@ type Model struct {
 
 	status    string
 	statusErr bool
+	sticky    bool // a start-up warning: refreshes do not clear it
 	// actionAt is when the status line last reported an action's fate;
 	// for a while after, background refresh errors do not overwrite it
 	// (the title bar's "stale" says the refresh failed).
@@ -171,14 +172,30 @@ func New(opts Options) Model {
 	search.CharLimit = 200
 	search.SetVirtualCursor(false)
 	keys := DefaultKeyMap()
+	var keysErr error
+	if len(opts.Keys) > 0 {
+		custom := DefaultKeyMap()
+		if keysErr = custom.Rebind(opts.Keys); keysErr == nil {
+			keys = custom
+		}
+	}
 	if opts.ReadOnly {
 		keys.ReadOnly()
 	}
+	switch opts.Theme {
+	case "dark":
+		opts.Dark = true
+	case "light":
+		opts.Dark = false
+	}
 	m := Model{opts: opts, keys: keys, filter: opts.Filter, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
 		status: "Loading incidents…", width: 80, height: 24}
+	if keysErr != nil {
+		m.status, m.statusErr, m.sticky = "default keys in use: "+keysErr.Error(), true, true
+	}
 	if n := len(opts.RunbookProblems); n > 0 {
 		m.status = fmt.Sprintf("%d runbook problem(s), broken files skipped: %s (oncall runbook lint lists all)", n, incident.Clean(opts.RunbookProblems[0]))
-		m.statusErr = true
+		m.statusErr, m.sticky = true, true
 	}
 	if len(opts.Cached) > 0 {
 		m.list.SetIncidents(opts.Cached, time.Time{})
@@ -202,6 +219,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, m.ensureRendered()
 	case tea.BackgroundColorMsg:
+		if m.opts.Theme == "dark" || m.opts.Theme == "light" {
+			return m, nil // the configured theme wins over the terminal's answer
+		}
 		m.dark = msg.IsDark()
 		m.st = DefaultStyles(m.dark)
 		m.detail.st = m.st
@@ -340,7 +360,7 @@ func (m *Model) layout() {
 }
 
 func (m *Model) setStatus(s string, isErr bool) {
-	m.status, m.statusErr = s, isErr
+	m.status, m.statusErr, m.sticky = s, isErr, false
 }
 
 // actionStickiness is how long an action's outcome holds the status line
@@ -350,6 +370,9 @@ const actionStickiness = 10 * time.Second
 // refreshFailed reports a failed background fetch, unless an action's
 // outcome was just shown.
 func (m *Model) refreshFailed(err error) {
+	if m.sticky {
+		return
+	}
 	if !m.actionAt.IsZero() && m.opts.Now().Sub(m.actionAt) < actionStickiness {
 		return
 	}
@@ -373,7 +396,7 @@ func (m Model) handleIncidents(msg incidentsMsg) Model {
 		m.setStatus(oneLine(msg.warn), true)
 		return m
 	}
-	if strings.HasPrefix(m.status, "Loading") || strings.HasPrefix(m.status, "Showing the cached") || m.statusErr || m.waiting {
+	if !m.sticky && (strings.HasPrefix(m.status, "Loading") || strings.HasPrefix(m.status, "Showing the cached") || m.statusErr || m.waiting) {
 		m.waiting = false
 		m.setStatus("", false)
 	}

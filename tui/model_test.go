@@ -114,6 +114,8 @@ func (h *harness) typeText(s string) {
 	}
 }
 
+func keyPressCtrl(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Mod: tea.ModCtrl} }
+
 func keyPress(k string) tea.KeyPressMsg {
 	switch k {
 	case "enter":
