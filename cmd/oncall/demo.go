@@ -67,8 +67,8 @@ func runDemo(ctx context.Context, g *globalOptions, db string, readOnly bool) er
 	if err != nil {
 		return err
 	}
-	return runTUI(ctx, tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)", runbookFS: runbooks.FS,
-		actor: pdsim.DemoUserEmail, readOnly: readOnly, waits: &g.waits})
+	return runTUI(ctx, g.withSettings(tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)", runbookFS: runbooks.FS,
+		actor: pdsim.DemoUserEmail, readOnly: readOnly, waits: &g.waits}))
 }
 
 func newSimulateCmd() *cobra.Command {

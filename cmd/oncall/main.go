@@ -33,18 +33,31 @@ func main() {
 // run executes one command line and returns its exit code. Errors are one
 // line on stderr, never a stack trace.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := newRootCmd()
+	return runWith(args, nil, stdout, stderr)
+}
+
+// runWith is run with a standard input (nil: the process's).
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd, g := newRoot()
+	defer g.close()
 	cmd.SetArgs(args)
+	if stdin != nil {
+		cmd.SetIn(stdin)
+	}
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
+	addHelpExamples(cmd) // after SetOut: the completion command keeps the writer it finds
 	err := cmd.Execute()
 	if err == nil {
+		g.log.Info("done", "exit", exitOK)
 		return exitOK
 	}
 	if !errors.As(err, new(usageError)) && isCobraUsage(err) {
 		err = usageError{err}
 	}
-	fmt.Fprintln(stderr, "oncall: "+incident.Clean(err.Error()))
+	msg := incident.Clean(err.Error())
+	g.log.Info("done", "exit", exitCode(err), "err", msg)
+	fmt.Fprintln(stderr, "oncall: "+msg)
 	return exitCode(err)
 }
 

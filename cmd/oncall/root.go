@@ -1,11 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,10 +23,26 @@ type globalOptions struct {
 	// waits carries the adapter's "rate limited, retrying" notices to the
 	// TUI once it runs.
 	waits waitRelay
+
+	configPath string // --config
+	debug      bool   // --debug
+	// set is what flags, environment, configuration file and defaults
+	// come to (see prepare); log is the debug log (discarded without
+	// --debug), logCloser its file.
+	set       settings
+	log       *slog.Logger
+	logCloser io.Closer
 }
 
 func newRootCmd() *cobra.Command {
-	g := &globalOptions{}
+	root, _ := newRoot()
+	addHelpExamples(root)
+	return root
+}
+
+// newRoot builds the command tree; run closes g's debug log after it ran.
+func newRoot() (*cobra.Command, *globalOptions) {
+	g := &globalOptions{log: slog.New(slog.DiscardHandler)}
 	root := &cobra.Command{
 		Use:   "oncall",
 		Short: "The terminal on-call companion for PagerDuty incidents",
@@ -33,22 +50,29 @@ func newRootCmd() *cobra.Command {
 journals every action locally before sending it, and writes postmortem drafts.
 
 Without a subcommand it opens the interactive view against PagerDuty,
-using the token in PAGERDUTY_TOKEN. Try it first with: oncall demo`,
+using the token in PAGERDUTY_TOKEN or the configuration file that
+oncall init writes. Try it first with: oncall demo`,
 		Example: `  oncall demo                        # the built-in simulator, no account needed
+  oncall init && oncall doctor        # set up for your account, then check
   PAGERDUTY_TOKEN=... oncall          # your PagerDuty account
   oncall --api-url https://api.eu.pagerduty.com   # the EU service region`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Version:           versionString(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Args:              cobra.NoArgs,
+		PersistentPreRunE: g.prepare,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			src, err := g.source()
 			if err != nil {
 				return err
 			}
-			return runTUI(cmd.Context(), tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
-				actor: os.Getenv("PAGERDUTY_FROM"), readOnly: g.readOnly, runbooksDir: defaultRunbooksDir(), waits: &g.waits})
+			return runTUI(cmd.Context(), g.withSettings(tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
+				actor: g.set.from, readOnly: g.readOnly, runbooksDir: g.set.runbooksDir, waits: &g.waits}))
 		},
 	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (env ONCALL_CONFIG; default $XDG_CONFIG_HOME/oncall/config.yaml)")
+	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "write a debug log to $XDG_STATE_HOME/oncall/debug.log (never to the terminal; never the token)")
 	root.PersistentFlags().StringVar(&g.apiURL, "api-url", "", "PagerDuty API base URL (env PAGERDUTY_API_URL; default "+pagerduty.DefaultAPIURL+")")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "journal file (env ONCALL_DB; default in the XDG state directory)")
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", "", "read the API token from this file (mode 0600) instead of PAGERDUTY_TOKEN")
@@ -57,11 +81,14 @@ using the token in PAGERDUTY_TOKEN. Try it first with: oncall demo`,
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
 	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd())
-	return root
+	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
+	return root, g
 }
 
 func (g *globalOptions) resolvedAPIURL() string {
 	switch {
+	case g.set.apiURL != "":
+		return g.set.apiURL
 	case g.apiURL != "":
 		return g.apiURL
 	case os.Getenv("PAGERDUTY_API_URL") != "":
@@ -71,26 +98,37 @@ func (g *globalOptions) resolvedAPIURL() string {
 	}
 }
 
-// source builds the PagerDuty adapter from flags and environment.
+// source builds the PagerDuty adapter from the settings (flags >
+// environment > configuration file > defaults).
 func (g *globalOptions) source() (*pagerduty.Client, error) {
-	token, tokenSource := strings.TrimSpace(os.Getenv("PAGERDUTY_TOKEN")), "env PAGERDUTY_TOKEN"
-	if g.tokenFile != "" {
-		t, err := pagerduty.ReadTokenFile(g.tokenFile)
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	if g.set.tokenEnv == "" { // not prepared (a test calling in directly)
+		set, err := resolve(g.flagValues(nil), os.Getenv, nil)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, err
 		}
-		token, tokenSource = t, "token file "+g.tokenFile
+		g.set = set
 	}
-	if token == "" {
-		return nil, usageError{errors.New("no PagerDuty token: set PAGERDUTY_TOKEN to a REST API token (or run `oncall demo` to try the built-in simulator)")}
+	if err := g.set.loadToken(); err != nil {
+		return nil, err
 	}
+	if g.set.token == "" {
+		return nil, g.set.noTokenError()
+	}
+	g.log.Debug("pagerduty", "api_url", g.set.apiURL, "api_url_from", g.set.apiURLFrom, "token_from", g.set.tokenFrom, "from_set", g.set.from != "")
 	return pagerduty.New(pagerduty.Config{
-		Token:       token,
-		APIURL:      g.resolvedAPIURL(),
-		From:        os.Getenv("PAGERDUTY_FROM"),
-		FromSetting: "PAGERDUTY_FROM",
-		TokenSource: tokenSource,
-		OnWait:      g.waits.notify,
+		Token:       g.set.token,
+		APIURL:      g.set.apiURL,
+		From:        g.set.from,
+		FromSetting: g.set.fromFrom,
+		TokenSource: g.set.tokenFrom,
+		HTTPClient:  g.httpClient(),
+		OnWait: func(d time.Duration, reason string) {
+			g.log.Debug("wait", "for", d, "reason", reason)
+			g.waits.notify(d, reason)
+		},
 	})
 }
 

@@ -22,6 +22,8 @@ func newRunbookCmd() *cobra.Command {
 		Short: "Work with runbooks",
 		Long: `Runbooks are Markdown files with YAML front matter that oncall matches to
 the incident on screen. See runbooks/README.md for the format.`,
+		Example: `  oncall runbook lint              # ./runbooks, else $XDG_CONFIG_HOME/oncall/runbooks
+  oncall runbook lint ops/runbooks`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newRunbookLintCmd())

@@ -27,6 +27,11 @@ type tuiOptions struct {
 	runbookFS   fs.FS
 	runbooksDir string
 	waits       *waitRelay
+	// From the configuration file: the list's poll interval, key bindings
+	// (action -> keys, validated by package config) and theme.
+	refresh time.Duration
+	keys    map[string][]string
+	theme   string
 }
 
 // waitRelay passes the adapter's retry notices to the program. The
@@ -93,6 +98,7 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	drainer := outbox.New(j, o.source, outbox.Options{})
 	m := tui.New(tui.Options{
 		Source: o.source, Journal: j, Outbox: drainer, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
+		ListEvery: o.refresh, Keys: o.keys, Theme: o.theme,
 		Cached: cached, CachedAt: cachedAt, Filter: filter,
 		Runbooks: runbooks, RunbookProblems: problems,
 		Dark: true, // until the terminal answers the background colour query

@@ -37,6 +37,12 @@
 //   - Inject scripts faults for the requests to come: a 429 with or without
 //     ratelimit-reset/Retry-After, a 5xx, a slow answer, a dropped
 //     connection. FailFor makes every request fail for a while.
+//   - One test control sits outside PagerDuty's API, for tests that reach
+//     the simulator only over HTTP (`oncall simulate`): POST
+//     /_pdsim/fail?status=503&for=30s calls FailFor (status defaults to
+//     503; for=0 ends a failure early). It needs the API token, answers
+//     even while the API fails, takes no scripted fault and is not
+//     counted by Requests. It is not part of PagerDuty's API.
 //   - Time comes only from Options.Now. Scenario steps are applied lazily,
 //     in order, when a request (or a hook) arrives at or after their time,
 //     and each change is stamped with its step's time, so a fake clock

@@ -208,6 +208,7 @@ func (s *Server) routes() {
 	} {
 		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(rt, w, r) })
 	}
+	s.mountControl() // test controls under /_pdsim/ (control.go), not PagerDuty's API
 }
 
 // maxBody bounds request bodies.

@@ -1,28 +1,37 @@
-// Package postmortem writes the first draft of an incident's postmortem as
-// Markdown: a header, a summary skeleton, the responders, the timeline as a
-// table, and the blameless review prompts that only people can answer.
+// Package postmortem writes the first draft of an incident's postmortem, as
+// Markdown for people and as JSON for tools, from the incident and its
+// merged timeline: the header with the review's due date, a summary
+// skeleton, the impact (duration, time at each priority, error budget),
+// detection and response metrics, responders and roles, the timeline with
+// its key moments, decisions, actions and runbook steps, the blameless
+// prompts, the action items, messaging skeletons, and review hints from a
+// blameless lint of the human text (see Lint). WriteDraft saves a draft
+// beside, never over, earlier ones.
 //
 // Invariants:
 //   - Blameless: the draft describes systems, code and process. Where facts
 //     are missing it leaves prompts about the system (what failed, what
 //     helped), never about who is at fault. People appear only as the record
-//     of who did what and when.
+//     of who did what and when; the lint flags blame in what people wrote.
 //   - All outside text (titles, notes, alert and log summaries, names,
-//     statuses, errors, links) is untrusted. It goes through incident.Clean
-//     and is then escaped, so it reads literally: it cannot add Markdown
-//     structure, raw HTML or links, and it never breaks a table row.
+//     statuses, errors, links, commands) is untrusted. In Markdown it goes
+//     through incident.Clean and is then escaped (or put in a code span
+//     sized to it), so it reads literally: it cannot add Markdown structure,
+//     raw HTML or links, and it never breaks a table row.
 //   - The output depends only on Input: times are written in UTC, ordering is
-//     deterministic, and the clock is never read (Input.Now says when).
+//     deterministic, and neither the clock nor the machine's zone is read
+//     (Input.Now says when; Input.Location is the working-hours zone).
+//   - Markdown and JSON are rendered from one Report, so they carry the
+//     same facts.
 //   - Placeholders for the writer have the form _<word: prompt text>_, which
 //     CommonMark renders literally (neither an HTML tag nor an autolink).
 package postmortem
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -34,43 +43,70 @@ type Input struct {
 	Incident incident.Incident
 	Timeline incident.Timeline // merged, oldest first
 	Now      time.Time         // when the draft is written
+	// SLOs are the configured service level objectives by service ID or
+	// name. The incident's service's SLO, if any, prices the error budget.
+	SLOs map[string]SLO
+	// Location is the zone of working hours (09:00-18:00, Monday to
+	// Friday) and of business days for the review's due date; nil is UTC.
+	// The draft's times are UTC whatever it is.
+	Location *time.Location
 }
-
-const (
-	timeLayout = "2006-01-02 15:04:05"
-	noOne      = "—" // the Who cell of an event without an actor
-)
 
 // Markdown writes the draft for in to w. The draft is built in memory and
 // written with one Write; the only error is the writer's.
 func Markdown(w io.Writer, in Input) error {
-	var b bytes.Buffer
-	d := draft{in: in, b: &b}
-	// Defensive: keep the documented order even if a caller did not merge.
-	// The sort is stable, so Merge's tie order survives.
-	d.events = slices.Clone(in.Timeline)
-	slices.SortStableFunc(d.events, func(x, y incident.Event) int { return x.At.Compare(y.At) })
-
-	d.header()
-	d.summary()
-	d.responders()
-	d.timeline()
-	d.prompts()
-
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(render(Build(in)))
 	return err
 }
 
-type draft struct {
-	in     Input
-	events []incident.Event
-	b      *bytes.Buffer
+// JSON writes the draft for in to w as one JSON object, a Report (see its
+// documentation for the schema), indented, with a final newline.
+func JSON(w io.Writer, in Input) error {
+	b, err := marshal(Build(in))
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }
 
-func (d *draft) printf(format string, args ...any) { fmt.Fprintf(d.b, format, args...) }
+func marshal(r Report) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // text for tools, not for a browser
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode postmortem: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+type draft struct {
+	r Report
+	b bytes.Buffer
+}
+
+func (d *draft) printf(format string, args ...any) { fmt.Fprintf(&d.b, format, args...) }
+
+func render(r Report) []byte {
+	d := &draft{r: r}
+	d.header()
+	d.summary()
+	d.impact()
+	d.detection()
+	d.responders()
+	d.timeline()
+	d.decisions()
+	d.actions()
+	d.prompts()
+	d.actionItems()
+	d.messaging()
+	d.hints()
+	return d.b.Bytes()
+}
 
 func (d *draft) header() {
-	inc := d.in.Incident
+	inc := d.r.Incident
 	title := cell(inc.Title)
 	if title == "" {
 		title = "Untitled incident"
@@ -79,35 +115,52 @@ func (d *draft) header() {
 	d.printf("# Postmortem: %s\n\n", strings.ReplaceAll(title, "#", `\#`))
 
 	ref := incidentRef(inc)
-	if link := safeURL(inc.URL); link != "" {
-		ref += " (<" + link + ">)"
+	if inc.URL != "" {
+		ref += " (<" + inc.URL + ">)"
 	}
 	d.printf("- **Incident:** %s\n", ref)
-	d.printf("- **Service:** %s\n", orPlaceholder(cell(inc.Service.Name), "service: which system was affected"))
-	d.printf("- **Priority / urgency:** %s / %s\n", orText(cell(inc.Priority), "none"), orText(cell(string(inc.Urgency)), "unknown"))
+	d.printf("- **Service:** %s\n", orPlaceholder(cell(inc.Service), "service: which system was affected"))
+	d.printf("- **Priority / urgency:** %s / %s\n", orText(cell(inc.Priority), "none"), orText(cell(inc.Urgency), "unknown"))
 	d.printf("- **Status:** Draft\n")
-	if !inc.Active() && inc.Status != incident.Resolved {
-		d.printf("- **Incident state:** %s\n", orText(cell(string(inc.Status)), "unknown"))
+	if !inc.Open && inc.State != string(incident.Resolved) {
+		d.printf("- **Incident state:** %s\n", orText(cell(inc.State), "unknown"))
 	}
 	d.printf("- **Owner:** _<owner: who drives this postmortem and its follow-ups>_\n")
-	d.printf("- **Written:** %s\n", stamp(d.in.Now, "date: when this draft was written"))
-	if inc.Active() {
+	switch rv := d.r.Review; {
+	case rv.Due != "":
+		d.printf("- **Review meeting due:** %s (%s)\n", rv.Due, rv.Rule)
+	case rv.Severity == 1 || rv.Severity == 2:
+		d.printf("- **Review meeting due:** once resolved (%s)\n", rv.Rule)
+	default:
+		d.printf("- **Review meeting due:** _<review: %s>_\n", rv.Rule)
+	}
+	d.printf("- **Written:** %s\n", stamp(d.r.GeneratedAt, "date: when this draft was written"))
+	wh := d.r.WorkingHours
+	zone := cell(wh.Zone)
+	if wh.UTCOffset != "+00:00" || wh.Zone != "UTC" {
+		zone += fmt.Sprintf(" (UTC%s when the incident started)", wh.UTCOffset)
+	}
+	d.printf("- **Times:** UTC. Working hours are taken to be %s-%s, Monday to Friday, in %s.\n", wh.Start, wh.End, zone)
+	if inc.Open {
 		d.printf("\n> **Still open:** this incident was still open (%s, not resolved) when this draft was written at %s.\n"+
-			"> The timeline and the duration are incomplete; update this draft once it is resolved.\n",
-			cell(string(inc.Status)), stamp(d.in.Now, "date: when this draft was written"))
+			"> The timeline, the metrics and the duration are incomplete; update this draft once it is resolved.\n",
+			cell(inc.State), stamp(d.r.GeneratedAt, "date: when this draft was written"))
 	}
 }
 
-func (d *draft) summary() {
-	inc := d.in.Incident
-	d.printf("\n## Summary\n\n")
-
-	start := inc.CreatedAt
-	if start.IsZero() && len(d.events) > 0 {
-		start = d.events[0].At
+// incidentRef is "#1234", or the provider id when there is no number.
+func incidentRef(inc IncidentInfo) string {
+	if inc.Number > 0 {
+		return fmt.Sprintf("#%d", inc.Number)
 	}
+	return orText(cell(inc.ID), "unknown")
+}
+
+func (d *draft) summary() {
+	inc, m := d.r.Incident, d.r.Metrics
+	d.printf("\n## Summary\n\n")
 	var kind string
-	switch u, p := cell(string(inc.Urgency)), cell(inc.Priority); {
+	switch u, p := cell(inc.Urgency), cell(inc.Priority); {
 	case u != "" && p != "":
 		kind = fmt.Sprintf("a %s-urgency (%s) incident", u, p)
 	case u != "":
@@ -118,126 +171,173 @@ func (d *draft) summary() {
 		kind = "an incident"
 	}
 	service := "_<service: which system was affected>_"
-	if name := cell(inc.Service.Name); name != "" {
+	if name := cell(inc.Service); name != "" {
 		service = "**" + name + "**"
 	}
 	title := orText(cell(inc.Title), "untitled")
-	d.printf("On %s, %s had %s: \"%s\".", stamp(start, "start: when it began"), service, kind, title)
-
+	d.printf("On %s, %s had %s: \"%s\".", stamp(m.StartedAt, "start: when it began"), service, kind, title)
 	switch {
-	case inc.Active():
-		if !start.IsZero() && !d.in.Now.IsZero() && d.in.Now.After(start) {
-			d.printf(" It was still %s at the time of writing, %s after it began.", cell(string(inc.Status)), duration(d.in.Now.Sub(start)))
+	case inc.Open:
+		if s := span(m.StartedAt, d.r.GeneratedAt); s != nil {
+			d.printf(" It was still %s at the time of writing, %s after it began.", cell(inc.State), secs(*s))
 		} else {
-			d.printf(" It was still %s at the time of writing.", cell(string(inc.Status)))
+			d.printf(" It was still %s at the time of writing.", cell(inc.State))
 		}
-	case inc.Status == incident.Resolved:
-		end := d.resolvedAt()
-		if !end.IsZero() && !start.IsZero() && !end.Before(start) {
-			d.printf(" It was resolved at %s, after %s.", stamp(end, ""), duration(end.Sub(start)))
+	case inc.State == string(incident.Resolved):
+		if m.TimeToResolve != nil {
+			d.printf(" It was resolved at %s, after %s.", stamp(m.ResolvedAt, ""), secs(*m.TimeToResolve))
 		} else {
 			d.printf(" It was resolved after _<duration: how long the impact lasted>_.")
 		}
+	}
+	if m.TimeToMitigate != nil {
+		d.printf(" The impact was mitigated %s after it began.", secs(*m.TimeToMitigate))
 	}
 	d.printf("\n\nThe failure was _<cause: what in the system failed, and what triggered it>_; " +
 		"the impact was _<impact: what users or dependent systems experienced>_. " +
 		"It was mitigated by _<mitigation: which change to the system stopped the impact>_.\n")
 }
 
-// resolvedAt is when the incident was resolved: the provider's time, else
-// the last resolve event that took effect.
-func (d *draft) resolvedAt() time.Time {
-	if t := d.in.Incident.ResolvedAt; !t.IsZero() {
-		return t
+// secs formats a *_seconds value for people.
+func secs(s int64) string { return duration(time.Duration(s) * time.Second) }
+
+func (d *draft) impact() {
+	im := d.r.Impact
+	d.printf("\n## Impact\n\n")
+	switch {
+	case im.DurationSeconds == nil:
+		d.printf("- **Duration:** _<duration: when the impact began and ended>_\n")
+	case im.EndedBy == "ongoing":
+		d.printf("- **Duration:** %s so far, from the first alert at %s; still ongoing when this draft was written\n",
+			secs(*im.DurationSeconds), stamp(im.Start, ""))
+	default:
+		d.printf("- **Duration:** %s, from the first alert at %s until it was %s at %s\n",
+			secs(*im.DurationSeconds), stamp(im.Start, ""), im.EndedBy, stamp(im.End, ""))
 	}
-	for _, e := range slices.Backward(d.events) {
-		if e.Kind == incident.KindResolve && e.State != incident.Failed {
-			return e.At
+	d.printf("- **Time at each priority:** %s\n", periodText(im.Priorities))
+	d.printf("- **Time at each urgency:** %s\n", periodText(im.Urgencies))
+	d.printf("- **Users affected:** _<users: how many, which ones, and how we know>_\n")
+	d.printf("- **Accounts affected:** _<accounts: which customers or tenants>_\n")
+	d.printf("- **Support tickets:** _<tickets: how many were opened, with links>_\n")
+	eb := im.ErrorBudget
+	if eb == nil {
+		service := orText(cell(d.r.Incident.Service), "this service")
+		d.printf("- **Error budget:** no SLO is configured for %s, so the budget consumed is not computed\n", service)
+		return
+	}
+	d.printf("- **Error budget:** SLO %s over %s: the window's budget is %s (%s s); "+
+		"counting the whole impact as fully bad, this incident consumed %s (%d s), **%s%%** of it\n",
+		percent(eb.Target*100), days(eb.WindowSeconds), secs(int64(eb.BudgetSeconds+0.5)), decimal(eb.BudgetSeconds),
+		secs(eb.ConsumedSeconds), eb.ConsumedSeconds, decimal(eb.ConsumedPercent))
+}
+
+// percent prints an SLO target like 99.9 without float noise.
+func percent(p float64) string { return decimal(float64(int64(p*1e6+0.5))/1e6) + "%" }
+
+// decimal prints f with as many decimals as it needs (at most 6).
+func decimal(f float64) string {
+	s := fmt.Sprintf("%.6f", f)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// days prints a window: "28 days", or hours when it is not whole days.
+func days(sec int64) string {
+	switch {
+	case sec%86400 == 0 && sec == 86400:
+		return "1 day"
+	case sec%86400 == 0:
+		return fmt.Sprintf("%d days", sec/86400)
+	default:
+		return secs(sec)
+	}
+}
+
+func periodText(ps []Period) string {
+	if len(ps) == 0 {
+		return "unknown"
+	}
+	parts := make([]string, 0, len(ps))
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprintf("%s for %s (from %s)", cell(p.Value), secs(p.Seconds), clock(p.From)))
+	}
+	return strings.Join(parts, ", then ")
+}
+
+func (d *draft) detection() {
+	m := d.r.Metrics
+	d.printf("\n## Detection and response\n\n")
+	d.printf("| Milestone | Time (UTC) | Measured as |\n|---|---|---|\n")
+	row := func(name string, t time.Time, how string) {
+		d.printf("| %s | %s | %s |\n", name, orText(clockOrEmpty(t), "not recorded"), how)
+	}
+	row("Started", m.StartedAt, "first alert")
+	row("Detected", m.DetectedAt, "incident created in PagerDuty")
+	row("Acknowledged", m.AcknowledgedAt, "first acknowledgement")
+	row("Mitigated", m.MitigatedAt, "marked mitigated by the incident commander")
+	row("Resolved", m.ResolvedAt, "incident resolved")
+	d.printf("\n")
+	metric := func(name string, s *int64, how string) {
+		if s == nil {
+			d.printf("- **%s:** not known (%s)\n", name, how)
+			return
 		}
+		d.printf("- **%s:** %s (%d s; %s)\n", name, secs(*s), *s, how)
 	}
-	return time.Time{}
+	metric("Time to detect", m.TimeToDetect, "started to detected")
+	metric("Time to acknowledge", m.TimeToAcknowledge, "detected to acknowledged")
+	metric("Time to mitigate", m.TimeToMitigate, "started to mitigated")
+	metric("Time to resolve", m.TimeToResolve, "started to resolved")
+	d.printf("- **Escalations:** %d\n", m.Escalations)
+	names := make([]string, len(m.PeoplePaged))
+	for i, n := range m.PeoplePaged {
+		names[i] = cell(n)
+	}
+	if len(names) == 0 {
+		d.printf("- **People paged:** 0\n")
+	} else {
+		d.printf("- **People paged:** %d (%s)\n", len(names), strings.Join(names, ", "))
+	}
+	wh := d.r.WorkingHours
+	d.printf("- **Pages:** %d, of which %d outside working hours (%s-%s, Monday to Friday, %s)\n",
+		m.Pages, m.PagesOutsideWorkingHours, wh.Start, wh.End, cell(wh.Zone))
 }
 
-// kindOrder is the order in which a responder's actions are listed, with
-// the singular and plural phrase for each.
-var kindOrder = []struct {
-	kind        incident.Kind
-	one, plural string // plural is a format with the count
-}{
-	{incident.KindTrigger, "triggered", "triggered %d times"},
-	{incident.KindAcknowledge, "acknowledged", "acknowledged %d times"},
-	{incident.KindAssign, "assigned", "assigned %d times"},
-	{incident.KindEscalate, "escalated", "escalated %d times"},
-	{incident.KindSnooze, "snoozed", "snoozed %d times"},
-	{incident.KindNotify, "1 notification", "%d notifications"},
-	{incident.KindNote, "1 note", "%d notes"},
-	{incident.KindAlert, "1 alert", "%d alerts"},
-	{incident.KindResolve, "resolved", "resolved %d times"},
-	{incident.KindOther, "1 other event", "%d other events"},
-}
-
-// failedKind counts a person's local actions the provider refused; they
-// did not take effect, so they are not counted as what the person did.
-const failedKind incident.Kind = "\x00failed"
-
-type responder struct {
-	name     string
-	assignee bool
-	counts   map[incident.Kind]int
+func clockOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return clock(t)
 }
 
 func (d *draft) responders() {
-	d.printf("\n## Responders\n\n")
-	byName := make(map[string]*responder)
-	get := func(name string) *responder {
-		r := byName[name]
-		if r == nil {
-			r = &responder{name: name, counts: make(map[incident.Kind]int)}
-			byName[name] = r
-		}
-		return r
+	d.printf("\n## Responders and roles\n\n### Roles\n\n")
+	if len(d.r.Roles) == 0 {
+		d.printf("_<roles: none recorded; who was incident commander, scribe, liaison?>_\n")
 	}
-	for _, a := range d.in.Incident.Assignees {
-		if name := cell(a.Name); name != "" {
-			get(name).assignee = true
+	for _, r := range d.r.Roles {
+		by := ""
+		if r.AssignedBy != "" && r.AssignedBy != r.Person {
+			by = ", assigned by " + cell(r.AssignedBy)
 		}
+		d.printf("- %s: **%s** (from %s%s)\n", cell(r.Role), cell(r.Person), stamp(r.At, ""), by)
 	}
-	for _, e := range d.events {
-		name := cell(e.Actor)
-		if name == "" {
-			continue
-		}
-		k := knownKind(e.Kind)
-		if e.State == incident.Failed {
-			k = failedKind
-		}
-		get(name).counts[k]++
-	}
-	if len(byName) == 0 {
+	d.printf("\n### Responders\n\n")
+	if len(d.r.Responders) == 0 {
 		d.printf("_<responders: none recorded; list the people and teams who worked on the incident>_\n")
 		return
 	}
-	list := make([]*responder, 0, len(byName))
-	for _, r := range byName {
-		list = append(list, r)
-	}
-	slices.SortFunc(list, func(x, y *responder) int {
-		if c := strings.Compare(strings.ToLower(x.name), strings.ToLower(y.name)); c != 0 {
-			return c
-		}
-		return strings.Compare(x.name, y.name)
-	})
-	for _, r := range list {
+	for _, r := range d.r.Responders {
 		var did []string
 		for _, k := range kindOrder {
-			switch n := r.counts[k.kind]; {
+			switch n := r.Actions[string(k.kind)]; {
 			case n == 1:
 				did = append(did, k.one)
 			case n > 1:
 				did = append(did, fmt.Sprintf(k.plural, n))
 			}
 		}
-		switch n := r.counts[failedKind]; {
+		switch n := r.Actions[failedKind]; {
 		case n == 1:
 			did = append(did, "1 action that failed to sync")
 		case n > 1:
@@ -248,88 +348,93 @@ func (d *draft) responders() {
 			what = "no recorded actions"
 		}
 		role := ""
-		if r.assignee {
+		if r.Assignee {
 			role = " (assignee)"
 		}
-		d.printf("- **%s**%s: %s\n", r.name, role, what)
+		d.printf("- **%s**%s: %s\n", cell(r.Name), role, what)
 	}
 }
 
-// knownKind maps kinds this package does not know to KindOther.
-func knownKind(k incident.Kind) incident.Kind {
-	for _, o := range kindOrder {
-		if o.kind == k {
-			return k
-		}
-	}
-	return incident.KindOther
-}
+const star = "★"
 
 func (d *draft) timeline() {
 	d.printf("\n## Timeline\n\n")
-	if len(d.events) == 0 {
+	if len(d.r.Timeline) == 0 {
 		d.printf("_<timeline: no events were recorded; add them from chat, dashboards and deploy logs>_\n")
 		return
 	}
-	d.printf("| Time (UTC) | Who | Event |\n|---|---|---|\n")
-	for _, e := range d.events {
-		when := "unknown"
-		if !e.At.IsZero() {
-			when = e.At.UTC().Format(timeLayout)
+	d.printf("### Key moments\n\n")
+	if len(d.r.KeyMoments) == 0 {
+		d.printf("_<moments: none were starred; pick the events that changed the course of the incident>_\n")
+	}
+	for _, e := range d.r.Timeline {
+		if e.Starred {
+			d.printf("- %s %s, %s: %s\n", star, stamp(e.At, ""), orText(cell(e.Actor), noOne), cell(e.Text))
 		}
-		d.printf("| %s | %s | %s |\n", when, orText(cell(e.Actor), noOne), eventText(e))
 	}
-}
-
-// eventText is the Event cell: a kind-aware description of e, with a mark
-// for local actions that have not reached the provider.
-func eventText(e incident.Event) string {
-	s := cell(e.Summary)
-	var text string
-	switch e.Kind {
-	case incident.KindNote:
-		text = labelled("Note", s)
-	case incident.KindAlert:
-		text = labelled("Alert", s)
-	case incident.KindAcknowledge:
-		text = "Acknowledged"
-	case incident.KindResolve:
-		text = "Resolved"
-	case incident.KindTrigger, incident.KindAssign, incident.KindEscalate, incident.KindNotify, incident.KindSnooze:
-		// The provider's summary already starts with the verb
-		// ("Escalated to level 2"); fall back to the verb alone.
-		text = orText(s, verbs[e.Kind])
-	default:
-		text = orText(s, "Other event")
-	}
-	if e.Origin == incident.Local {
-		switch e.State {
-		case incident.Queued:
-			text += " _(queued locally, not yet sent to PagerDuty)_"
-		case incident.Failed:
-			if msg := cell(e.Error); msg != "" {
-				text += " _(failed to send to PagerDuty: " + msg + ")_"
-			} else {
-				text += " _(failed to send to PagerDuty)_"
+	d.printf("\n### All events\n\n| Time (UTC) | Who | Event | Link |\n|---|---|---|---|\n")
+	for _, e := range d.r.Timeline {
+		text := cell(e.Text)
+		if e.Starred {
+			text = star + " " + text
+		}
+		if e.Source == "local" {
+			switch incident.SyncState(e.State) {
+			case incident.Queued:
+				text += " _(queued locally, not yet sent to PagerDuty)_"
+			case incident.Failed:
+				if e.Error != "" {
+					text += " _(failed to send to PagerDuty: " + cell(e.Error) + ")_"
+				} else {
+					text += " _(failed to send to PagerDuty)_"
+				}
 			}
 		}
+		d.printf("| %s | %s | %s | %s |\n", clock(e.At), orText(cell(e.Actor), noOne), text, autolink(e.Link))
 	}
-	return text
 }
 
-func labelled(label, s string) string {
-	if s == "" {
-		return label
+func (d *draft) decisions() {
+	d.printf("\n## Decisions\n\n")
+	if len(d.r.Decisions) == 0 {
+		d.printf("_<decisions: none were logged; which choices changed the course of the response, and why?>_\n")
+		return
 	}
-	return label + ": " + s
+	d.printf("| Time (UTC) | Decision | Why | Executed by | Logged by |\n|---|---|---|---|---|\n")
+	for _, x := range d.r.Decisions {
+		d.printf("| %s | %s | %s | %s | %s |\n", clock(x.At), cell(x.What), orText(cell(x.Why), noOne),
+			orText(cell(x.ExecutedBy), noOne), orText(cell(x.LoggedBy), noOne))
+	}
 }
 
-var verbs = map[incident.Kind]string{
-	incident.KindTrigger:  "Triggered",
-	incident.KindAssign:   "Assigned",
-	incident.KindEscalate: "Escalated",
-	incident.KindNotify:   "Notified",
-	incident.KindSnooze:   "Snoozed",
+func (d *draft) actions() {
+	d.printf("\n## Actions taken\n\n")
+	if len(d.r.Actions) == 0 {
+		d.printf("_<actions: none were recorded; what was done to diagnose and mitigate?>_\n")
+	}
+	for _, a := range d.r.Actions {
+		d.printf("- %s, %s: %s\n", stamp(a.At, ""), orText(cell(a.Actor), noOne), cell(a.Text))
+	}
+	d.printf("\n### Runbook steps used\n\n")
+	if len(d.r.RunbookSteps) == 0 {
+		d.printf("_<runbooks: no runbook steps were recorded; which runbook helped, and which one was missing?>_\n")
+	}
+	for _, s := range d.r.RunbookSteps {
+		verb := "done"
+		if s.Action == "copied" {
+			verb = "command copied"
+		} else if s.Action != "" {
+			verb = cell(s.Action)
+		}
+		d.printf("- %s, %s, runbook **%s** (%s): %s\n", stamp(s.At, ""), orText(cell(s.Actor), noOne), cell(s.Runbook), verb, cell(s.Step))
+		switch {
+		case s.Command == "":
+		case strings.Contains(s.Command, "\n"):
+			d.b.WriteString("\n" + codeBlock(s.Command, "  "))
+		default:
+			d.printf("  - command: %s\n", code(s.Command, false))
+		}
+	}
 }
 
 func (d *draft) prompts() {
@@ -345,103 +450,89 @@ func (d *draft) prompts() {
 		"_<lucky: what limited the impact by chance rather than by design, and could fail us next time?>_\n")
 }
 
-// incidentRef is "#1234", or the provider id when there is no number.
-func incidentRef(inc incident.Incident) string {
-	if inc.Number > 0 {
-		return fmt.Sprintf("#%d", inc.Number)
+const ticketPlaceholder = "_<ticket: link>_"
+
+func (d *draft) actionItems() {
+	d.printf("\n## Action items\n\n")
+	d.printf("| Item | Type | Owner | Due | Ticket |\n|---|---|---|---|---|\n")
+	for _, a := range d.r.ActionItems {
+		d.printf("| %s | %s | %s | %s | %s |\n", cell(a.Title),
+			orPlaceholder(cell(a.Type), "type: mitigate, prevent, detect or process"),
+			orPlaceholder(cell(a.Owner), "owner: a person or team"),
+			orPlaceholder(cell(a.Due), "due: a date"), ticketPlaceholder)
 	}
-	return orText(cell(inc.ID), "unknown")
+	d.printf("| _<item: a change that makes this failure less likely or less harmful>_ | " +
+		"_<type: mitigate, prevent, detect or process>_ | _<owner: a person or team>_ | _<due: a date>_ | " + ticketPlaceholder + " |\n")
 }
 
-// safeURL returns raw as it may appear in an autolink, or "" when it is not
-// a plain http(s) address: other schemes, credentials, spaces, non-ASCII and
-// characters that could end the autolink are refused, not repaired.
-func safeURL(raw string) string {
-	s := incident.Clean(raw)
-	if s == "" || len(s) > 2048 {
-		return ""
+func (d *draft) messaging() {
+	inc, m, im := d.r.Incident, d.r.Metrics, d.r.Impact
+	d.printf("\n## Messaging\n\n### Status updates posted\n\n")
+	if len(d.r.Updates) == 0 {
+		d.printf("None were posted from oncall.\n")
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("<>\"`\\|", c) >= 0 {
-			return ""
-		}
+	for _, u := range d.r.Updates {
+		d.printf("- %s, %s: %s\n", stamp(u.At, ""), orText(cell(u.Actor), noOne), cell(u.Message))
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" {
-		return ""
-	}
-	if !strings.EqualFold(u.Scheme, "https") && !strings.EqualFold(u.Scheme, "http") {
-		return ""
-	}
-	return s
-}
 
-// mdPunct are the characters escaped in outside text so that it reads
-// literally in any inline position: emphasis, code spans, links, raw HTML,
-// strikethrough, math, table pipes and the escape character itself.
-const mdPunct = "\\`*_[]<>|~$"
-
-// cell turns untrusted text into one line of inline Markdown that renders as
-// the text itself and is safe in a table cell: it is cleaned with
-// incident.Clean, runs of white space (line breaks included) become one
-// space, and every Markdown metacharacter, '|' among them, is
-// backslash-escaped. Backticks are escaped too, so no code span can open and
-// swallow the rest of the row. The result has no line break and no pipe
-// without a backslash before it.
-func cell(s string) string {
-	s = strings.Join(strings.Fields(incident.Clean(s)), " ")
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r': // Clean removes them; never rely on it here
-			b.WriteByte(' ')
-		case r < 0x80 && strings.ContainsRune(mdPunct, r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
+	service := orPlaceholder(cell(inc.Service), "service: which system was affected")
+	state := "was resolved"
+	if inc.Open {
+		state = "is still " + cell(inc.State)
 	}
-	return b.String()
-}
-
-// stamp formats t in UTC, or writes a placeholder for an unknown time.
-func stamp(t time.Time, placeholder string) string {
-	if t.IsZero() {
-		if placeholder == "" {
-			return "an unknown time"
-		}
-		return "_<" + placeholder + ">_"
-	}
-	return t.UTC().Format(timeLayout) + " UTC"
-}
-
-// duration formats d for people: "45s", "12m 5s", "1h 02m", "27h 15m".
-func duration(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm %ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	d.printf("\n### Internal update (skeleton)\n\n")
+	d.printf("> **[%s] %s %s %s**\n>\n", orText(cell(inc.Priority), "incident"), incidentRef(inc), orText(cell(inc.Title), "untitled"), state)
+	d.printf("> Impact on %s began at %s", service, stamp(m.StartedAt, "start: when it began"))
+	switch im.EndedBy {
+	case "ongoing":
+		d.printf(" and is ongoing.")
 	default:
-		d = d.Round(time.Minute)
-		return fmt.Sprintf("%dh %02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+		d.printf(" and was %s at %s.", im.EndedBy, stamp(im.End, ""))
 	}
+	d.printf(" Cause: _<cause: what in the system failed>_. Impact: _<impact: who was affected, how much>_.\n")
+	if n := len(d.r.Updates); n > 0 {
+		d.printf(">\n> %d status update(s) went out; the last, at %s: \"%s\"\n", n, stamp(d.r.Updates[n-1].At, ""), cell(d.r.Updates[n-1].Message))
+	}
+	if len(d.r.Decisions) > 0 {
+		d.printf(">\n> Key decision: %s.\n", cell(d.r.Decisions[len(d.r.Decisions)-1].What))
+	}
+	d.printf(">\n> Postmortem owner: _<owner: who drives the review>_; review by %s. Action items: %d recorded so far.\n",
+		orText(d.r.Review.Due, "_<review: a date>_"), len(d.r.ActionItems))
+
+	d.printf("\n### External update (skeleton)\n\n")
+	d.printf("> **%s:** ", map[bool]string{true: "Investigating", false: "Resolved"}[inc.Open])
+	d.printf("Between %s and ", stamp(m.StartedAt, "start: when it began"))
+	if im.EndedBy == "ongoing" {
+		d.printf("now")
+	} else {
+		d.printf("%s", stamp(im.End, ""))
+	}
+	d.printf(", some users of _<product: the customer-facing name of the affected service>_ experienced _<impact: what customers saw, in their words>_. ")
+	if inc.Open {
+		d.printf("We are working on a fix and will post another update by _<next: a time>_.\n")
+	} else {
+		d.printf("The issue is resolved. _<prevention: one sentence on what we are changing so it does not happen again>_\n")
+	}
+	d.printf(">\n> _<check: keep internal names, hosts and people out of this message>_\n")
 }
 
-func orText(s, alt string) string {
-	if s == "" {
-		return alt
+func (d *draft) hints() {
+	d.printf("\n## Review hints\n\n")
+	if len(d.r.Hints) == 0 {
+		d.printf("The blameless lint found nothing to review in the notes, decisions, action items and updates. " +
+			"Run `oncall postmortem lint FILE` after editing.\n")
+		return
 	}
-	return s
-}
-
-func orPlaceholder(s, placeholder string) string {
-	if s == "" {
-		return "_<" + placeholder + ">_"
+	d.printf("Found by the blameless lint in the notes, decisions, action items and updates. " +
+		"Run `oncall postmortem lint FILE` after editing.\n\n")
+	for _, h := range d.r.Hints {
+		d.printf("- **%s** (%s): %s", cell(h.Where), h.Rule, cell(h.Message))
+		if h.Excerpt != "" {
+			d.printf(" In: \"%s\".", cell(h.Excerpt))
+		}
+		if h.Suggestion != "" {
+			d.printf(" Try: %s", cell(h.Suggestion))
+		}
+		d.printf("\n")
 	}
-	return s
 }

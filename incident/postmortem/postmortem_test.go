@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -73,7 +74,7 @@ func activeInput() Input {
 	return in
 }
 
-func render(t *testing.T, in Input) string {
+func renderMD(t *testing.T, in Input) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Markdown(&b, in); err != nil {
@@ -103,7 +104,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestMarkdownResolvedGolden(t *testing.T) {
-	got := render(t, resolvedInput())
+	got := renderMD(t, resolvedInput())
 	golden(t, "resolved", got)
 	checkStructure(t, got)
 
@@ -111,12 +112,12 @@ func TestMarkdownResolvedGolden(t *testing.T) {
 		"# Postmortem: Checkout latency above SLO\n",
 		"- **Incident:** #1234 (<https://acme.pagerduty.com/incidents/Q1ABCDEF>)\n",
 		"- **Status:** Draft\n",
-		"| Time (UTC) | Who | Event |\n|---|---|---|\n",
+		"| Time (UTC) | Who | Event | Link |\n|---|---|---|---|\n",
 		// 12:05 in +02:00 is 10:05 UTC.
-		"| 2026-03-04 10:05:00 | Jane Doe | Note: db pool \\| saturated see grafana |\n",
-		"| 2026-03-04 10:02:10 | Jane Doe | Acknowledged |\n",
-		"| 2026-03-04 09:58:00 | — | Alert: p99 latency \\> 2s on checkout-api |\n",
-		"| 2026-03-04 10:20:00 | Ravi Kumar | Note: Rolled back deploy \\`4.12\\` of checkout-api |\n",
+		"| 2026-03-04 10:05:00 | Jane Doe | Note: db pool \\| saturated see grafana |  |\n",
+		"| 2026-03-04 10:02:10 | Jane Doe | Acknowledged |  |\n",
+		"| 2026-03-04 09:58:00 | — | Alert: p99 latency \\> 2s on checkout-api | <https://acme.pagerduty.com/alerts/A1> |\n",
+		"| 2026-03-04 10:20:00 | Ravi Kumar | Note: Rolled back deploy \\`4.12\\` of checkout-api |  |\n",
 		"- **Jane Doe** (assignee): acknowledged, escalated, 2 notes, resolved\n",
 		"It was resolved at 2026-03-04 11:00:30 UTC, after 1h 03m.",
 	} {
@@ -130,15 +131,15 @@ func TestMarkdownResolvedGolden(t *testing.T) {
 }
 
 func TestMarkdownActive(t *testing.T) {
-	got := render(t, activeInput())
+	got := renderMD(t, activeInput())
 	golden(t, "active", got)
 	checkStructure(t, got)
 
 	for _, want := range []string{
 		"> **Still open:** this incident was still open (acknowledged, not resolved) when this draft was written at 2026-03-04 11:10:00 UTC.\n",
 		"It was still acknowledged at the time of writing, 1h 12m after it began.",
-		"| 2026-03-04 10:50:00 | Ravi Kumar | Note: Cache hit rate recovering _(queued locally, not yet sent to PagerDuty)_ |\n",
-		"| 2026-03-04 10:55:00 | Ravi Kumar | Resolved _(failed to send to PagerDuty: 403 Forbidden: not allowed)_ |\n",
+		"| 2026-03-04 10:50:00 | Ravi Kumar | Note: Cache hit rate recovering _(queued locally, not yet sent to PagerDuty)_ |  |\n",
+		"| 2026-03-04 10:55:00 | Ravi Kumar | Resolved _(failed to send to PagerDuty: 403 Forbidden: not allowed)_ |  |\n",
 		// The failed resolve did not take effect.
 		"- **Ravi Kumar**: 2 notes, 1 action that failed to sync\n",
 	} {
@@ -165,7 +166,7 @@ func TestHostileText(t *testing.T) {
 			Origin:  incident.Remote},
 		incident.Event{ID: "X2", Kind: "made_up_kind", At: at("13:06:00"), Summary: "*bold* _it_ ~~s~~ $x$", Origin: incident.Remote},
 	)
-	got := render(t, in)
+	got := renderMD(t, in)
 	checkStructure(t, got)
 
 	for _, bad := range []string{"\x1b", "\r", "\u202e", "\n# injected", "\n- list", "(<javascript"} {
@@ -184,8 +185,8 @@ func TestHostileText(t *testing.T) {
 		"- **Incident:** #1234\n",
 		"- **Service:** svc # injected heading\n",
 		"- **Priority / urgency:** P1 \\| x / high\n",
-		"| 2026-03-04 11:05:00 | Mallory \\| Bob | Note: line1 \\| --- \\| --- \\| evil \\`\\`code \\| span\\`\\` \\\\\\| trailing\\\\ |\n",
-		"| 2026-03-04 11:06:00 | — | \\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\$x\\$ |\n",
+		"| 2026-03-04 11:05:00 | Mallory \\| Bob | Note: line1 \\| --- \\| --- \\| evil \\`\\`code \\| span\\`\\` \\\\\\| trailing\\\\ |  |\n",
+		"| 2026-03-04 11:06:00 | — | \\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\$x\\$ |  |\n",
 		"- **Mallory \\| Bob**: 1 note\n",
 		"- **- evil - list** (assignee): no recorded actions\n",
 	} {
@@ -199,20 +200,22 @@ func TestHostileText(t *testing.T) {
 // exactly three cells, and placeholders render literally.
 func checkStructure(t *testing.T, md string) {
 	t.Helper()
-	inTable := false
+	borders := 0 // of the current table's header; 0 outside a table
 	for line := range strings.Lines(md) {
 		line = strings.TrimSuffix(line, "\n")
 		if strings.HasPrefix(line, "|") {
-			inTable = true
-			if n := countUnescapedPipes(line); n != 4 {
-				t.Errorf("table row has %d cell borders, want 4: %q", n, line)
+			n := countUnescapedPipes(line)
+			if borders == 0 {
+				borders = n
+			} else if n != borders {
+				t.Errorf("table row has %d cell borders, want %d: %q", n, borders, line)
 			}
 			continue
 		}
-		if inTable && line != "" {
+		if borders != 0 && line != "" {
 			t.Errorf("table not followed by a blank line: %q", line)
 		}
-		inTable = false
+		borders = 0
 	}
 	// A placeholder must be neither raw HTML nor an autolink: a word, a
 	// colon, then text with a space and no angle brackets.
@@ -262,25 +265,25 @@ func TestTimesIndependentOfZone(t *testing.T) {
 	for i := range b.Timeline {
 		b.Timeline[i].At = b.Timeline[i].At.In(tokyo)
 	}
-	if ga, gb := render(t, a), render(t, b); ga != gb {
+	if ga, gb := renderMD(t, a), renderMD(t, b); ga != gb {
 		t.Errorf("draft depends on the zone of its times:\n%s\n---\n%s", ga, gb)
 	}
 }
 
 func TestUnsortedTimelineIsOrdered(t *testing.T) {
 	in := resolvedInput()
-	want := render(t, in)
+	want := renderMD(t, in)
 	// Move the last event (the resolve) to the front; events with equal
 	// times keep their relative order, as Merge left it.
 	tl := in.Timeline
 	in.Timeline = append(incident.Timeline{tl[len(tl)-1]}, tl[:len(tl)-1]...)
-	if got := render(t, in); got != want {
+	if got := renderMD(t, in); got != want {
 		t.Errorf("unsorted timeline gives a different draft:\n%s", got)
 	}
 }
 
 func TestEmptyInput(t *testing.T) {
-	got := render(t, Input{})
+	got := renderMD(t, Input{})
 	checkStructure(t, got)
 	for _, want := range []string{
 		"# Postmortem: Untitled incident\n",
@@ -402,6 +405,135 @@ func FuzzCell(f *testing.F) {
 		}
 		if want := strings.Join(strings.Fields(incident.Clean(s)), " "); un.String() != want {
 			t.Fatalf("cell(%q) = %q, unescapes to %q, want %q", s, got, un.String(), want)
+		}
+	})
+}
+
+func TestCode(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		inTable bool
+		want    string
+	}{
+		{"kubectl get pods", false, "`kubectl get pods`"},
+		{"echo `date`", false, "`` echo `date` ``"},
+		{"a ``b`` c", false, "```a ``b`` c```"},
+		{"`x`", false, "`` `x` ``"},
+		{"grep a|b", false, "`grep a|b`"},
+		{"grep a|b", true, "`grep a\\|b`"},
+		{"two\nlines", false, "`two lines`"},
+		{"\x1b[31mred\x1b[0m", false, "`red`"},
+		{"", false, ""},
+	} {
+		if got := code(tc.in, tc.inTable); got != tc.want {
+			t.Errorf("code(%q, %v) = %q, want %q", tc.in, tc.inTable, got, tc.want)
+		}
+	}
+}
+
+// FuzzCode checks that a code span holds exactly the cleaned text: it
+// opens and closes with the same fence, which appears nowhere inside.
+func FuzzCode(f *testing.F) {
+	for _, s := range []string{"", "`", "``", "a`b", "` `", "|", "\\|", "x\ny", "\x1b]0;t\x07"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, inTable bool) {
+		got := code(s, inTable)
+		want := strings.Join(strings.Fields(incident.Clean(s)), " ")
+		if want == "" {
+			if got != "" {
+				t.Fatalf("code(%q) = %q, want empty", s, got)
+			}
+			return
+		}
+		if strings.ContainsAny(got, "\n\r\x1b") {
+			t.Fatalf("code(%q) = %q has a line break or escape", s, got)
+		}
+		n := longestRun(got[:len(got)-1], '`')
+		fence := strings.Repeat("`", len(got)-len(strings.TrimLeft(got, "`")))
+		if !strings.HasSuffix(got, fence) || len(got) < 2*len(fence) {
+			t.Fatalf("code(%q) = %q: fences differ", s, got)
+		}
+		inner := got[len(fence) : len(got)-len(fence)]
+		if strings.Contains(inner, fence) && longestRun(inner, '`') >= len(fence) {
+			t.Fatalf("code(%q) = %q: the fence appears inside (run %d)", s, got, n)
+		}
+		// CommonMark strips one space from each side when both are spaces
+		// and the content is not all spaces.
+		if strings.HasPrefix(inner, " ") && strings.HasSuffix(inner, " ") && strings.Trim(inner, " ") != "" {
+			inner = inner[1 : len(inner)-1]
+		}
+		if inTable {
+			if countUnescapedPipes(inner) != 0 && strings.Contains(strings.ReplaceAll(inner, `\|`, ""), "|") {
+				t.Fatalf("code(%q) = %q has a pipe a table would split on", s, got)
+			}
+			inner = strings.ReplaceAll(inner, `\|`, "|")
+		}
+		if inner != want {
+			t.Fatalf("code(%q) = %q shows %q, want %q", s, got, inner, want)
+		}
+	})
+}
+
+// FuzzOneLine checks the fast path against the slow one.
+func FuzzOneLine(f *testing.F) {
+	for _, s := range []string{"", " ", "a  b", "a b", " a", "a ", "a\tb", "\x7f", "é", "a\x1b[1mb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := oneLine(s), strings.Join(strings.Fields(incident.Clean(s)), " "); got != want {
+			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// FuzzMarkdownStructure puts hostile text in every structured field and
+// checks the draft's shape: tables keep their columns, placeholders stay
+// literal, no control character survives, and the JSON stays valid.
+func FuzzMarkdownStructure(f *testing.F) {
+	f.Add("t|itle", "what `x`", "owner\n| x |", "cmd ```\n## h", "msg <b>", "P1|")
+	f.Add("\x1b]8;;x\x07", "\u202e", "_<a: b>_", "```", "\\", "")
+	f.Fuzz(func(t *testing.T, title, what, owner, command, message, priority string) {
+		in := resolvedInput()
+		in.Incident.Title, in.Incident.Priority = title, priority
+		at := at("12:30:00")
+		in.Timeline = append(in.Timeline,
+			incident.Event{ID: "D", Kind: incident.KindDecision, At: at, Actor: owner, Origin: incident.Local,
+				Fields: map[string]string{"what": what, "why": message, "who": owner}},
+			incident.Event{ID: "I", Kind: incident.KindActionItem, At: at, Actor: owner, Origin: incident.Local,
+				Fields: map[string]string{"title": what, "owner": owner, "due": message, "type": priority}},
+			incident.Event{ID: "R", Kind: incident.KindRole, At: at, Actor: owner, Origin: incident.Local,
+				Fields: map[string]string{"role": what, "person": owner}},
+			incident.Event{ID: "S", Kind: incident.KindRunbookStep, At: at, Actor: owner, Origin: incident.Local,
+				Fields: map[string]string{"runbook": title, "step": what, "command": command}},
+			incident.Event{ID: "U", Kind: incident.KindStatusUpdate, At: at, Actor: owner, Origin: incident.Local,
+				Fields: map[string]string{"message": message}},
+			incident.Event{ID: "T", Kind: incident.KindStar, At: at, Origin: incident.Local, Fields: map[string]string{"event_id": "D"}},
+		)
+		md := renderMD(t, in)
+		checkStructure(t, md)
+		for _, r := range md {
+			if r == '\x1b' || r == '\r' || (r < ' ' && r != '\n') || r == '\u202e' {
+				t.Fatalf("draft contains %q", r)
+			}
+		}
+		// Outside the code block, no line may start a heading, a fence or
+		// raw HTML that the draft did not write itself.
+		inFence := false
+		for line := range strings.Lines(md) {
+			trimmed := strings.TrimSpace(line)
+			if strings.HasPrefix(trimmed, "```") {
+				inFence = !inFence
+				continue
+			}
+			if !inFence && strings.HasPrefix(line, "<") {
+				t.Fatalf("raw HTML line %q", line)
+			}
+		}
+		var b bytes.Buffer
+		if err := JSON(&b, in); err != nil || !json.Valid(b.Bytes()) {
+			t.Fatalf("JSON: %v", err)
 		}
 	})
 }

@@ -1,0 +1,209 @@
+package postmortem
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// mdPunct are the characters escaped in outside text so that it reads
+// literally in any inline position: emphasis, code spans, links, raw HTML,
+// strikethrough, math, table pipes and the escape character itself.
+const mdPunct = "\\`*_[]<>|~$"
+
+// cell turns untrusted text into one line of inline Markdown that renders as
+// the text itself and is safe in a table cell: it is cleaned with
+// incident.Clean, runs of white space (line breaks included) become one
+// space, and every Markdown metacharacter, '|' among them, is
+// backslash-escaped. Backticks are escaped too, so no code span can open and
+// swallow the rest of the row. The result has no line break and no pipe
+// without a backslash before it.
+func cell(s string) string {
+	s = oneLine(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r': // Clean removes them; never rely on it here
+			b.WriteByte(' ')
+		case r < 0x80 && strings.ContainsRune(mdPunct, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// oneLine is untrusted text cleaned and folded onto one line: what cell
+// escapes, and what the JSON carries for one-line fields.
+func oneLine(s string) string {
+	if plain(s) {
+		return s // the common case, and a hot path in long timelines
+	}
+	return strings.Join(strings.Fields(incident.Clean(s)), " ")
+}
+
+// plain reports printable ASCII with single spaces between words, which
+// cleaning and folding would leave as it is.
+func plain(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || (c == ' ' && s[i-1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// code renders untrusted text, a command say, as an inline code span that
+// shows it verbatim. Inside a code span backslashes are literal, so nothing
+// is escaped; instead the fence is one backtick longer than the longest run
+// of backticks in the text, and a space pads each side when the text starts
+// or ends with a backtick (CommonMark strips one such space). In a table,
+// GFM splits cells on '|' before it parses code spans, and unescapes "\|"
+// inside them: pipes become "\|". The text is cleaned and folded onto one
+// line first.
+func code(s string, inTable bool) string {
+	s = oneLine(s)
+	if s == "" {
+		return ""
+	}
+	if inTable {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	if s[0] == '`' || s[len(s)-1] == '`' {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
+// codeBlock renders untrusted multi-line text as a fenced code block,
+// indented by indent (to sit inside a list item). The fence is longer than
+// any run of backticks in the text, so no line of it can close the block.
+func codeBlock(s, indent string) string {
+	s = incident.CleanLines(s)
+	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
+	var b strings.Builder
+	b.WriteString(indent + fence + "\n")
+	for line := range strings.Lines(s) {
+		b.WriteString(indent + strings.TrimRight(line, "\n") + "\n")
+	}
+	b.WriteString(indent + fence + "\n")
+	return b.String()
+}
+
+func longestRun(s string, c byte) int {
+	best, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}
+
+// safeURL returns raw as it may appear in an autolink, or "" when it is not
+// a plain http(s) address: other schemes, credentials, spaces, non-ASCII and
+// characters that could end the autolink are refused, not repaired.
+func safeURL(raw string) string {
+	s := incident.Clean(raw)
+	if s == "" || len(s) > 2048 {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("<>\"`\\|", c) >= 0 {
+			return ""
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	if !strings.EqualFold(u.Scheme, "https") && !strings.EqualFold(u.Scheme, "http") {
+		return ""
+	}
+	return s
+}
+
+// urlInText finds the first http(s) address in a note ("see https://grafana/...").
+var urlInText = regexp.MustCompile(`https?://[^\s<>"'` + "`" + `|\\]+`)
+
+// firstURL returns the first safe address in s, without the punctuation
+// that usually ends the sentence around it.
+func firstURL(s string) string {
+	m := urlInText.FindString(incident.Clean(s))
+	return safeURL(strings.TrimRight(m, ".,;:!?)]}'"))
+}
+
+// autolink is a link cell: the address between angle brackets, or nothing.
+func autolink(u string) string {
+	if u = safeURL(u); u == "" {
+		return ""
+	}
+	return "<" + u + ">"
+}
+
+const (
+	timeLayout = "2006-01-02 15:04:05"
+	noOne      = "—" // the Who cell of an event without an actor
+)
+
+// stamp formats t in UTC, or writes a placeholder for an unknown time.
+func stamp(t time.Time, placeholder string) string {
+	if t.IsZero() {
+		if placeholder == "" {
+			return "an unknown time"
+		}
+		return "_<" + placeholder + ">_"
+	}
+	return t.UTC().Format(timeLayout) + " UTC"
+}
+
+// clock is a table's time cell: UTC, without the zone the header names.
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// duration formats d for people: "45s", "12m 5s", "1h 02m", "27h 15m".
+func duration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm %ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	default:
+		d = d.Round(time.Minute)
+		return fmt.Sprintf("%dh %02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func orPlaceholder(s, placeholder string) string {
+	if s == "" {
+		return "_<" + placeholder + ">_"
+	}
+	return s
+}

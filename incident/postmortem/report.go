@@ -1,0 +1,603 @@
+package postmortem
+
+import (
+	"cmp"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// SchemaVersion names the JSON schema below. It changes only when a field
+// is removed or changes meaning; new fields may be added within a version.
+const SchemaVersion = "oncall.postmortem/v1"
+
+// Report is the draft as data: what JSON writes, and what Markdown renders.
+// Both formats carry the same facts because both are made from one Report.
+//
+// Conventions of the JSON schema:
+//   - Times are RFC 3339 in UTC; a time that is not known is absent.
+//   - Durations are whole seconds in fields named *_seconds; a duration
+//     that cannot be computed (an end not reached yet) is absent, never 0.
+//   - Text from outside is cleaned of control characters and terminal
+//     escapes, and is plain text (no Markdown escaping). One-line fields are
+//     folded onto one line; messages, notes and commands keep their lines.
+//   - Lists are present (possibly empty) and ordered oldest first.
+type Report struct {
+	Schema      string    `json:"schema"`                // SchemaVersion
+	Status      string    `json:"status"`                // always "draft"
+	GeneratedAt time.Time `json:"generated_at,omitzero"` // Input.Now
+
+	Incident     IncidentInfo   `json:"incident"`
+	Review       Review         `json:"review"`
+	WorkingHours WorkingHours   `json:"working_hours"`
+	Impact       Impact         `json:"impact"`
+	Metrics      Metrics        `json:"metrics"`
+	Roles        []Role         `json:"roles"`
+	Responders   []Responder    `json:"responders"`
+	Timeline     []Event        `json:"timeline"`
+	KeyMoments   []string       `json:"key_moments"` // ids of starred timeline events
+	Decisions    []Decision     `json:"decisions"`
+	Actions      []Action       `json:"actions"`
+	RunbookSteps []RunbookStep  `json:"runbook_steps"`
+	ActionItems  []ActionItem   `json:"action_items"`
+	Updates      []StatusUpdate `json:"status_updates"`
+	Hints        []Hint         `json:"review_hints"`
+}
+
+// IncidentInfo is the incident as the header shows it.
+type IncidentInfo struct {
+	ID         string    `json:"id"`
+	Number     int       `json:"number,omitempty"`
+	Title      string    `json:"title"`
+	URL        string    `json:"url,omitempty"` // only a plain http(s) address
+	Service    string    `json:"service"`
+	ServiceID  string    `json:"service_id,omitempty"`
+	Priority   string    `json:"priority,omitempty"`
+	Urgency    string    `json:"urgency,omitempty"`
+	State      string    `json:"state"` // triggered, acknowledged, resolved
+	Open       bool      `json:"open"`  // still triggered or acknowledged: the draft is incomplete
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+}
+
+// Review is when the postmortem review meeting is due.
+type Review struct {
+	// Severity is 1 for the highest (P1, SEV1), 2 for the next; 0 when the
+	// priority does not say.
+	Severity int `json:"severity,omitempty"`
+	// Due is a date (YYYY-MM-DD, in the working-hours zone): 3 calendar
+	// days after resolution for severity 1, 5 business days for severity
+	// 2. Absent for other severities and for open incidents.
+	Due  string `json:"due,omitempty"`
+	Rule string `json:"rule"` // the rule applied, in words
+}
+
+// WorkingHours states the assumption behind pages_outside_working_hours and
+// business days: 09:00 to 18:00, Monday to Friday, in Zone.
+type WorkingHours struct {
+	Zone      string `json:"zone"`       // IANA name, or "UTC"
+	UTCOffset string `json:"utc_offset"` // the zone's offset when the incident started, e.g. "+01:00"
+	Days      string `json:"days"`       // "Monday-Friday"
+	Start     string `json:"start"`      // "09:00"
+	End       string `json:"end"`        // "18:00"
+}
+
+// Impact is how long the impact lasted and what it cost.
+type Impact struct {
+	Start time.Time `json:"start,omitzero"` // metrics.started_at
+	End   time.Time `json:"end,omitzero"`   // mitigated, else resolved; absent while ongoing
+	// EndedBy says what ended the impact: "mitigated", "resolved", or
+	// "ongoing" (the incident is open and not marked mitigated; the
+	// duration and budget run to generated_at).
+	EndedBy         string       `json:"ended_by"`
+	DurationSeconds *int64       `json:"duration_seconds,omitempty"`
+	Priorities      []Period     `json:"priority_periods"` // time in each priority while open
+	Urgencies       []Period     `json:"urgency_periods"`  // time in each urgency while open
+	ErrorBudget     *ErrorBudget `json:"error_budget,omitempty"`
+}
+
+// Period is a stretch of time an incident spent at one priority or urgency.
+type Period struct {
+	Value   string    `json:"value"` // "P1", "high", or "unknown"
+	From    time.Time `json:"from"`
+	Seconds int64     `json:"seconds"`
+}
+
+// ErrorBudget is the share of an SLO's error budget the incident consumed,
+// counting the whole impact as fully bad.
+type ErrorBudget struct {
+	Target          float64 `json:"target"`           // e.g. 0.999
+	WindowSeconds   int64   `json:"window_seconds"`   // e.g. 2419200 for 28 days
+	BudgetSeconds   float64 `json:"budget_seconds"`   // (1-target)*window, to the millisecond
+	ConsumedSeconds int64   `json:"consumed_seconds"` // = impact.duration_seconds
+	ConsumedPercent float64 `json:"consumed_percent"` // of the window's budget, to 0.01
+}
+
+// Metrics are the detection and response milestones and times.
+type Metrics struct {
+	StartedAt      time.Time `json:"started_at,omitzero"`      // first alert (or creation, if earlier)
+	DetectedAt     time.Time `json:"detected_at,omitzero"`     // incident created / triggered
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"` // first acknowledgement that took effect
+	MitigatedAt    time.Time `json:"mitigated_at,omitzero"`    // the incident commander's mark
+	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
+
+	TimeToDetect      *int64 `json:"time_to_detect_seconds,omitempty"`      // detected - started
+	TimeToAcknowledge *int64 `json:"time_to_acknowledge_seconds,omitempty"` // acknowledged - detected
+	TimeToMitigate    *int64 `json:"time_to_mitigate_seconds,omitempty"`    // mitigated - started
+	TimeToResolve     *int64 `json:"time_to_resolve_seconds,omitempty"`     // resolved - started
+
+	Escalations int `json:"escalations"`
+	// PeoplePaged are the distinct people notified or assigned.
+	PeoplePaged []string `json:"people_paged"`
+	Pages       int      `json:"pages"` // notifications sent
+	// PagesOutsideWorkingHours counts notifications sent outside
+	// working_hours.
+	PagesOutsideWorkingHours int `json:"pages_outside_working_hours"`
+}
+
+// Role is a role given to a person during the incident.
+type Role struct {
+	At         time.Time `json:"at"`
+	Role       string    `json:"role"`
+	Person     string    `json:"person"`
+	AssignedBy string    `json:"assigned_by,omitempty"`
+}
+
+// Responder is a person (or integration) who appears in the timeline.
+type Responder struct {
+	Name     string `json:"name"`
+	Assignee bool   `json:"assignee"`
+	// Actions counts the events by kind that took effect; "failed" counts
+	// local actions PagerDuty refused.
+	Actions map[string]int `json:"actions"`
+}
+
+// Event is one timeline row.
+type Event struct {
+	ID      string            `json:"id"`
+	At      time.Time         `json:"at,omitzero"`
+	Kind    string            `json:"kind"` // an incident.Kind
+	Actor   string            `json:"actor,omitempty"`
+	Source  string            `json:"source"`          // "pagerduty" or "local" (this machine's journal)
+	State   string            `json:"state,omitempty"` // local events: queued, sent, failed, local
+	Error   string            `json:"error,omitempty"` // why PagerDuty refused a failed local event
+	Text    string            `json:"text"`            // one line, as the Event column shows it
+	Link    string            `json:"link,omitempty"`  // a plain http(s) address
+	Starred bool              `json:"starred,omitempty"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// Decision is a decision the incident commander logged.
+type Decision struct {
+	EventID    string    `json:"event_id"`
+	At         time.Time `json:"at"`
+	What       string    `json:"what"`
+	Why        string    `json:"why,omitempty"`
+	ExecutedBy string    `json:"executed_by,omitempty"`
+	LoggedBy   string    `json:"logged_by,omitempty"`
+}
+
+// Action is a responder's action on the incident: acknowledging,
+// escalating, reassigning, asking for help, snoozing, marking it mitigated,
+// resolving. Local actions PagerDuty refused are left out.
+type Action struct {
+	EventID string    `json:"event_id"`
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Actor   string    `json:"actor,omitempty"`
+	Text    string    `json:"text"`
+}
+
+// RunbookStep is a runbook step ticked done, or a command copied to run.
+type RunbookStep struct {
+	EventID string    `json:"event_id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor,omitempty"`
+	Runbook string    `json:"runbook"`
+	Step    string    `json:"step"`
+	StepKey string    `json:"step_key,omitempty"`
+	Command string    `json:"command,omitempty"`
+	Action  string    `json:"action,omitempty"` // "done" or "copied"
+}
+
+// ActionItem is a follow-up recorded during the incident.
+type ActionItem struct {
+	EventID  string    `json:"event_id"`
+	At       time.Time `json:"at"`
+	Title    string    `json:"title"`
+	Type     string    `json:"type,omitempty"` // mitigate, prevent, detect, process
+	Owner    string    `json:"owner,omitempty"`
+	Due      string    `json:"due,omitempty"`
+	Ticket   string    `json:"ticket,omitempty"` // never known yet: the writer files it
+	LoggedBy string    `json:"logged_by,omitempty"`
+}
+
+// StatusUpdate is a status update posted to the incident's subscribers.
+type StatusUpdate struct {
+	EventID string    `json:"event_id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor,omitempty"`
+	Message string    `json:"message"`
+}
+
+// Build computes the report for in. It reads no clock and no zone but
+// in.Now and in.Location.
+func Build(in Input) Report {
+	events := prepare(in.Timeline)
+	loc := in.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	inc := in.Incident
+	r := Report{
+		Schema:      SchemaVersion,
+		Status:      "draft",
+		GeneratedAt: utc(in.Now),
+		Incident: IncidentInfo{
+			ID: oneLine(inc.ID), Number: inc.Number, Title: oneLine(inc.Title),
+			URL: safeURL(inc.URL), Service: oneLine(inc.Service.Name), ServiceID: oneLine(inc.Service.ID),
+			Priority: oneLine(inc.Priority), Urgency: oneLine(string(inc.Urgency)),
+			State: oneLine(string(inc.Status)), Open: inc.Active(),
+			CreatedAt: utc(inc.CreatedAt),
+		},
+		Roles: []Role{}, Responders: []Responder{}, Timeline: []Event{}, KeyMoments: []string{},
+		Decisions: []Decision{}, Actions: []Action{}, RunbookSteps: []RunbookStep{},
+		ActionItems: []ActionItem{}, Updates: []StatusUpdate{},
+	}
+	if inc.Status == incident.Resolved {
+		r.Incident.ResolvedAt = resolvedAt(inc, events)
+	}
+
+	r.Metrics = metrics(in, events, loc)
+	r.Impact = impact(in, events, r.Metrics)
+	r.WorkingHours = WorkingHours{Zone: loc.String(), UTCOffset: offset(r.Metrics.StartedAt, in.Now, loc),
+		Days: "Monday-Friday", Start: "09:00", End: "18:00"}
+	r.Review = review(inc.Priority, r.Incident.ResolvedAt, loc)
+	r.Responders = responders(inc, events)
+
+	starred := make(map[string]bool)
+	for _, e := range events {
+		if e.Kind == incident.KindStar && e.Fields["event_id"] != "" {
+			starred[e.Fields["event_id"]] = true
+		}
+	}
+	for _, e := range events {
+		if e.Kind == incident.KindStar {
+			continue // a mark on another row, shown as ★ there
+		}
+		row := Event{
+			ID: oneLine(e.ID), At: utc(e.At), Kind: oneLine(string(e.Kind)), Actor: oneLine(e.Actor),
+			Source: source(e.Origin), Text: describe(e), Link: link(e, inc), Starred: e.ID != "" && starred[e.ID],
+			Fields: cleanFields(e.Fields),
+		}
+		if e.Origin == incident.Local {
+			row.State = oneLine(string(e.State))
+			if e.State == incident.Failed {
+				row.Error = oneLine(e.Error)
+			}
+		}
+		r.Timeline = append(r.Timeline, row)
+		if row.Starred {
+			r.KeyMoments = append(r.KeyMoments, row.ID)
+		}
+		r.collect(e)
+	}
+	r.Hints = lintReport(r, in)
+	return r
+}
+
+// collect files a structured event under its section.
+func (r *Report) collect(e incident.Event) {
+	f := func(k string) string { return oneLine(e.Fields[k]) }
+	id, at, actor := oneLine(e.ID), utc(e.At), oneLine(e.Actor)
+	switch e.Kind {
+	case incident.KindRole:
+		if f("role") != "" || f("person") != "" {
+			r.Roles = append(r.Roles, Role{At: at, Role: orText(f("role"), "unnamed role"), Person: orText(f("person"), "unnamed"), AssignedBy: actor})
+		}
+	case incident.KindDecision:
+		what := f("what")
+		if what == "" {
+			what = strings.TrimPrefix(oneLine(e.Summary), "Decision: ")
+		}
+		r.Decisions = append(r.Decisions, Decision{EventID: id, At: at, What: what, Why: f("why"), ExecutedBy: f("who"), LoggedBy: actor})
+	case incident.KindActionItem:
+		title := f("title")
+		if title == "" {
+			title = oneLine(e.Summary)
+		}
+		r.ActionItems = append(r.ActionItems, ActionItem{EventID: id, At: at, Title: title, Type: strings.ToLower(f("type")),
+			Owner: f("owner"), Due: f("due"), LoggedBy: actor})
+	case incident.KindStatusUpdate:
+		msg := incident.CleanLines(e.Fields["message"])
+		if msg == "" {
+			msg = strings.TrimPrefix(incident.CleanLines(e.Summary), "Status update: ")
+		}
+		r.Updates = append(r.Updates, StatusUpdate{EventID: id, At: at, Actor: actor, Message: msg})
+	case incident.KindRunbookStep:
+		r.RunbookSteps = append(r.RunbookSteps, RunbookStep{EventID: id, At: at, Actor: actor,
+			Runbook: orText(f("runbook"), "unnamed runbook"), Step: orText(f("step"), oneLine(e.Summary)), StepKey: f("step_key"),
+			Command: incident.CleanLines(e.Fields["command"]), Action: f("action")})
+	case incident.KindAcknowledge, incident.KindEscalate, incident.KindReassign, incident.KindRespondersReq,
+		incident.KindSnooze, incident.KindMitigated, incident.KindResolve:
+		if e.State != incident.Failed {
+			r.Actions = append(r.Actions, Action{EventID: id, At: at, Kind: string(e.Kind), Actor: actor, Text: describe(e)})
+		}
+	}
+}
+
+// prepare orders the timeline (stably, so Merge's tie order survives) and
+// drops repeats: the same event id from the same origin (a poll that
+// overlapped the last), and identical copies under different ids.
+func prepare(tl incident.Timeline) []incident.Event {
+	events := slices.Clone(tl)
+	slices.SortStableFunc(events, func(x, y incident.Event) int { return x.At.Compare(y.At) })
+	type content struct {
+		kind          incident.Kind
+		at            int64
+		actor, text   string
+		origin        incident.Origin
+		fields, state string
+	}
+	seenID := make(map[string]bool)
+	seen := make(map[content]bool)
+	out := events[:0]
+	for _, e := range events {
+		if e.ID != "" {
+			key := string(e.Origin) + "\x00" + e.ID
+			if seenID[key] {
+				continue
+			}
+			seenID[key] = true
+		}
+		var fields strings.Builder
+		for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
+			fields.WriteString(k + "\x00" + e.Fields[k] + "\x00")
+		}
+		c := content{e.Kind, e.At.UnixNano(), e.Actor, e.Summary, e.Origin, fields.String(), string(e.State)}
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		out = append(out, e)
+	}
+	return out
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func source(o incident.Origin) string {
+	if o == incident.Local {
+		return "local"
+	}
+	return "pagerduty"
+}
+
+func cleanFields(f map[string]string) map[string]string {
+	if len(f) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(f))
+	for k, v := range f {
+		out[oneLine(k)] = incident.CleanLines(v)
+	}
+	return out
+}
+
+// resolvedAt is when the incident was resolved: the provider's time, else
+// the last resolve event that took effect.
+func resolvedAt(inc incident.Incident, events []incident.Event) time.Time {
+	if t := inc.ResolvedAt; !t.IsZero() {
+		return t.UTC()
+	}
+	for _, e := range slices.Backward(events) {
+		if e.Kind == incident.KindResolve && e.State != incident.Failed {
+			return e.At.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// describe is the Event column's text for e: plain, one line, without
+// Markdown (the renderer escapes it).
+func describe(e incident.Event) string {
+	s := oneLine(e.Summary)
+	f := func(k string) string { return oneLine(e.Fields[k]) }
+	switch e.Kind {
+	case incident.KindNote:
+		return labelled("Note", s)
+	case incident.KindAlert:
+		return labelled("Alert", s)
+	case incident.KindAcknowledge:
+		return "Acknowledged"
+	case incident.KindResolve:
+		return "Resolved"
+	case incident.KindMitigated:
+		return "Marked mitigated: customer impact has stopped"
+	case incident.KindDecision:
+		if f("what") == "" {
+			return orText(s, "Decision")
+		}
+		t := "Decision: " + f("what")
+		if f("why") != "" {
+			t += " (why: " + f("why") + ")"
+		}
+		if f("who") != "" {
+			t += "; executes: " + f("who")
+		}
+		return t
+	case incident.KindActionItem:
+		if f("title") == "" {
+			return orText(s, "Action item")
+		}
+		t := "Action item"
+		if f("type") != "" {
+			t += " (" + f("type") + ")"
+		}
+		t += ": " + f("title")
+		if f("owner") != "" {
+			t += "; owner: " + f("owner")
+		}
+		if f("due") != "" {
+			t += "; due " + f("due")
+		}
+		return t
+	case incident.KindRole:
+		if f("role") == "" && f("person") == "" {
+			return orText(s, "Role assigned")
+		}
+		return "Role: " + orText(f("person"), "unnamed") + " is " + orText(f("role"), "unnamed role")
+	case incident.KindStatusUpdate:
+		if f("message") == "" {
+			return orText(s, "Status update")
+		}
+		return "Status update: " + f("message")
+	case incident.KindRunbookStep:
+		if f("runbook") == "" && f("step") == "" {
+			return orText(s, "Runbook step")
+		}
+		verb := "done"
+		if f("action") != "" {
+			verb = f("action")
+		}
+		return "Runbook " + orText(f("runbook"), "unnamed") + ": " + verb + " " + orText(f("step"), "a step")
+	case incident.KindTrigger, incident.KindAssign, incident.KindEscalate, incident.KindNotify, incident.KindSnooze,
+		incident.KindReassign, incident.KindRespondersReq:
+		// The provider's summary already starts with the verb
+		// ("Escalated to level 2"); fall back to the verb alone.
+		return orText(s, verbs[e.Kind])
+	default:
+		return orText(s, "Other event")
+	}
+}
+
+var verbs = map[incident.Kind]string{
+	incident.KindTrigger:       "Triggered",
+	incident.KindAssign:        "Assigned",
+	incident.KindEscalate:      "Escalated",
+	incident.KindNotify:        "Notified",
+	incident.KindSnooze:        "Snoozed",
+	incident.KindReassign:      "Reassigned",
+	incident.KindRespondersReq: "Asked for responders",
+}
+
+func labelled(label, s string) string {
+	if s == "" {
+		return label
+	}
+	return label + ": " + s
+}
+
+// link is an event's Link cell: the alert's page for an alert, an address
+// the event carries (Fields["url"]), or the first address in its text (a
+// note pointing at a dashboard). Only plain http(s) addresses pass.
+func link(e incident.Event, inc incident.Incident) string {
+	if e.Kind == incident.KindAlert && e.ID != "" {
+		if u, err := url.Parse(safeURL(inc.URL)); err == nil && u.Host != "" && strings.HasPrefix(u.Path, "/incidents/") {
+			return safeURL(u.Scheme + "://" + u.Host + "/alerts/" + url.PathEscape(e.ID))
+		}
+	}
+	if u := safeURL(e.Fields["url"]); u != "" {
+		return u
+	}
+	return firstURL(e.Summary)
+}
+
+// kindOrder is the order in which a responder's actions are listed, with
+// the singular and plural phrase for each.
+var kindOrder = []struct {
+	kind        incident.Kind
+	one, plural string // plural is a format with the count
+}{
+	{incident.KindTrigger, "triggered", "triggered %d times"},
+	{incident.KindAcknowledge, "acknowledged", "acknowledged %d times"},
+	{incident.KindAssign, "assigned", "assigned %d times"},
+	{incident.KindEscalate, "escalated", "escalated %d times"},
+	{incident.KindReassign, "reassigned", "reassigned %d times"},
+	{incident.KindRespondersReq, "asked for responders", "asked for responders %d times"},
+	{incident.KindSnooze, "snoozed", "snoozed %d times"},
+	{incident.KindNotify, "1 notification", "%d notifications"},
+	{incident.KindNote, "1 note", "%d notes"},
+	{incident.KindAlert, "1 alert", "%d alerts"},
+	{incident.KindRole, "1 role assigned", "%d roles assigned"},
+	{incident.KindDecision, "1 decision", "%d decisions"},
+	{incident.KindActionItem, "1 action item", "%d action items"},
+	{incident.KindRunbookStep, "1 runbook step", "%d runbook steps"},
+	{incident.KindStatusUpdate, "1 status update", "%d status updates"},
+	{incident.KindMitigated, "marked mitigated", "marked mitigated %d times"},
+	{incident.KindResolve, "resolved", "resolved %d times"},
+	{incident.KindOther, "1 other event", "%d other events"},
+}
+
+// failedKind counts a person's local actions the provider refused; they
+// did not take effect, so they are not counted as what the person did.
+const failedKind = "failed"
+
+func responders(inc incident.Incident, events []incident.Event) []Responder {
+	byName := make(map[string]*Responder)
+	get := func(name string) *Responder {
+		r := byName[name]
+		if r == nil {
+			r = &Responder{Name: name, Actions: map[string]int{}}
+			byName[name] = r
+		}
+		return r
+	}
+	for _, a := range inc.Assignees {
+		if name := oneLine(a.Name); name != "" {
+			get(name).Assignee = true
+		}
+	}
+	for _, e := range events {
+		name := oneLine(e.Actor)
+		if name == "" || e.Kind == incident.KindStar {
+			continue
+		}
+		k := string(knownKind(e.Kind))
+		if e.State == incident.Failed {
+			k = failedKind
+		}
+		get(name).Actions[k]++
+	}
+	out := make([]Responder, 0, len(byName))
+	for _, r := range byName {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(x, y Responder) int {
+		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Name, y.Name))
+	})
+	return out
+}
+
+// knownKind maps kinds this package does not know to KindOther.
+func knownKind(k incident.Kind) incident.Kind {
+	for _, o := range kindOrder {
+		if o.kind == k {
+			return k
+		}
+	}
+	return incident.KindOther
+}
+
+// severityPattern reads the level from priorities like "P1", "SEV-2",
+// "Sev 1" or "SEV1 - Critical".
+var severityPattern = regexp.MustCompile(`(?i)^\s*(?:p|sev|severity)[\s-]*([0-9])\b`)
+
+// severity is 1 for the highest priority, 2 for the next, 0 if unknown.
+func severity(priority string) int {
+	m := severityPattern.FindStringSubmatch(oneLine(priority))
+	if m == nil {
+		return 0
+	}
+	return int(m[1][0] - '0')
+}
