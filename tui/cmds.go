@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/store/outbox"
 )
 
@@ -135,6 +136,38 @@ func saveCache(j Journal, list []incident.Incident, at time.Time) tea.Cmd {
 // SSH where no local clipboard exists.
 func copyToClipboard(s string) tea.Cmd {
 	return tea.Batch(tea.SetClipboard(s), func() tea.Msg { return clipboardMsg("copied " + incident.Clean(s)) })
+}
+
+// draftMsg: a postmortem draft was written (or not).
+type draftMsg struct {
+	id   string
+	path string
+	err  error
+}
+
+// writeDraft gathers everything known about an incident (PagerDuty's
+// record and the journal) and writes the draft; postmortem.WriteDraft
+// never overwrites a draft a person may have edited.
+func writeDraft(src incident.Source, j Journal, id, dir string, slos map[string]postmortem.SLO, now time.Time, loc *time.Location) tea.Cmd {
+	return func() tea.Msg {
+		ctx := context.Background()
+		inc, err := src.Get(ctx, id)
+		if err != nil {
+			return draftMsg{id: id, err: err}
+		}
+		remote, err := src.Events(ctx, id)
+		if err != nil {
+			return draftMsg{id: id, err: err}
+		}
+		local, err := j.Events(id)
+		if err != nil {
+			return draftMsg{id: id, err: fmt.Errorf("read journal: %w", err)}
+		}
+		path, err := postmortem.WriteDraft(dir, postmortem.Input{
+			Incident: inc, Timeline: incident.Merge(remote, local), Now: now, SLOs: slos, Location: loc,
+		})
+		return draftMsg{id: id, path: path, err: err}
+	}
 }
 
 // openBrowser opens an incident's page with the desktop's opener. Only

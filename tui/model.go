@@ -25,6 +25,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store/outbox"
 )
@@ -86,6 +87,11 @@ type Options struct {
 	// the loader's complaints about files it skipped, shown at start.
 	Runbooks        *runbook.Set
 	RunbookProblems []string
+	// PostmortemsDir receives a postmortem draft when the open incident
+	// (or one resolved from here) turns resolved; "" writes none. SLOs,
+	// by service id or name, let the draft state the error budget spent.
+	PostmortemsDir string
+	SLOs           map[string]postmortem.SLO
 	// Filter is the list's filter at start (the one remembered).
 	Filter incident.Filter
 	// Cached is the last known list, shown (marked stale) until the first
@@ -121,6 +127,8 @@ type Model struct {
 	remote    []incident.Event // provider events of the open incident
 	local     []incident.Event // journal events of the open incident
 
+	drafted     map[string]bool   // incidents whose draft was written (or is being)
+	pending     []tea.Cmd         // commands a value-returning handler asked for
 	target      incident.Incident // what the open prompt acts on
 	confirmKind incident.Kind     // what promptConfirm confirms
 	input       textinput.Model   // the note line
@@ -188,7 +196,7 @@ func New(opts Options) Model {
 	case "light":
 		opts.Dark = false
 	}
-	m := Model{opts: opts, keys: keys, filter: opts.Filter, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
+	m := Model{opts: opts, keys: keys, filter: opts.Filter, drafted: map[string]bool{}, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
 		status: "Loading incidents…", width: 80, height: 24}
 	if keysErr != nil {
 		m.status, m.statusErr, m.sticky = "default keys in use: "+keysErr.Error(), true, true
@@ -270,6 +278,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, msg.id, msg.gen),
 			m.opts.every(m.opts.DetailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
+	case draftMsg:
+		if msg.err != nil {
+			m.drafted[msg.id] = false // a later resolve may try again
+			m.setStatus("postmortem draft not written: "+oneLine(msg.err), true)
+		} else {
+			m.setStatus(fmt.Sprintf("%s resolved: postmortem draft in %s", m.incidentName(msg.id), msg.path), false)
+			m.actionAt = m.opts.Now()
+		}
+		return m, nil
 	case incidentsMsg:
 		m = m.handleIncidents(msg)
 		if msg.err == nil && msg.gen == m.listHad {
@@ -333,7 +350,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setStatus(string(msg), false)
 		return m, nil
 	case detailMsg:
-		return m.handleDetail(msg), nil
+		m = m.handleDetail(msg)
+		cmds := m.pending
+		m.pending = nil
+		return m, tea.Batch(cmds...)
 	case journaledMsg:
 		return m.handleJournaled(msg)
 	case sentMsg:
@@ -344,6 +364,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case outboxMsg:
 		m.applyResult(msg.result)
+		if len(m.pending) > 0 {
+			cmds := m.pending
+			m.pending = nil
+			return m, tea.Batch(cmds...)
+		}
 		if msg.result.Outcome.Final() && m.screen == screenDetail && msg.result.Event.IncidentID == m.detail.inc.ID {
 			return m, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen)
 		}
@@ -416,12 +441,26 @@ func (m Model) handleDetail(msg detailMsg) Model {
 		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
 		return m
 	}
+	wasActive := m.detail.inc.Active()
 	m.detail.inc = msg.inc
 	m.detail.loaded = true
 	m.remote = msg.remote
 	m.detail.SetTimeline(incident.Merge(m.remote, m.local))
 	m.detail.rb.SetTicks(m.local)
+	if wasActive && msg.inc.Status == incident.Resolved {
+		m.pending = append(m.pending, m.draft(msg.inc.ID))
+	}
 	return m
+}
+
+// draft writes the postmortem draft for an incident that just resolved,
+// once per incident per run.
+func (m *Model) draft(id string) tea.Cmd {
+	if m.opts.PostmortemsDir == "" || m.drafted[id] {
+		return nil
+	}
+	m.drafted[id] = true
+	return writeDraft(m.opts.Source, m.opts.Journal, id, m.opts.PostmortemsDir, m.opts.SLOs, m.opts.Now(), m.opts.Location)
 }
 
 // rematch matches runbooks to the open incident and its alerts.
@@ -472,7 +511,8 @@ func (m Model) handleSent(msg sentMsg) (tea.Model, tea.Cmd) {
 		m.applyResult(r)
 	}
 	m.listGen++
-	cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.filter, m.listGen)}
+	cmds := append(m.pending, fetchIncidents(m.opts.Source, m.filter, m.listGen))
+	m.pending = nil
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
 		cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, msg.incidentID, m.detailGen))
 	}
@@ -503,6 +543,9 @@ func (m *Model) applyResult(r outbox.Result) {
 	}
 	what, name := kindLabel(e.Kind), m.incidentName(e.IncidentID)
 	m.actionAt = m.opts.Now()
+	if e.Kind == incident.KindResolve && (r.Outcome == outbox.Sent || r.Outcome == outbox.Landed) {
+		m.pending = append(m.pending, m.draft(e.IncidentID))
+	}
 	switch r.Outcome {
 	case outbox.Sent, outbox.Landed:
 		m.setStatus(fmt.Sprintf("%s sent for %s", what, name), false)

@@ -41,6 +41,7 @@ type harness struct {
 	sim     *pdsim.Server
 	journal *store.Store
 	clock   *clock
+	url     string // the simulator's address
 	quit    bool
 }
 
@@ -67,7 +68,7 @@ func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 		f(&opts)
 	}
 	m := New(opts)
-	hs := &harness{t: t, m: m, sim: sim, journal: j, clock: clk}
+	hs := &harness{t: t, m: m, sim: sim, journal: j, clock: clk, url: srv.URL}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(m.Init())
 	return hs

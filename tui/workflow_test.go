@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
@@ -320,5 +323,51 @@ func TestEditorNoteRoundTrip(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the multi-line note did not reach the simulator intact")
+	}
+}
+
+func TestDraftWrittenWhenTheOpenIncidentResolves(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, 120, 40, func(o *Options) { o.PostmortemsDir = dir })
+	target := h.firstTriggered()
+	h.keys("enter", "n")
+	h.typeText("failover to processor B")
+	h.keys("enter", "d")
+	h.typeText("shift all traffic to processor B")
+	h.keys("enter", "enter", "enter") // through why and who, then save
+	h.keys("R", "y")
+	h.wantScreen("postmortem draft in " + dir)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	if len(files) != 1 || !strings.Contains(filepath.Base(files[0]), fmt.Sprintf("-%d-", target.Number)) {
+		t.Fatalf("drafts %v", files)
+	}
+	body, _ := os.ReadFile(files[0])
+	for _, want := range []string{"failover to processor B", "shift all traffic to processor B"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("draft lacks %q", want)
+		}
+	}
+	// Later polls of the resolved incident write nothing more.
+	h.send(detailTickMsg{id: target.ID, gen: h.model().detailGen})
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
+		t.Fatalf("a second draft appeared: %v", files)
+	}
+}
+
+func TestDraftWrittenWhenSomeoneElseResolves(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, 120, 40, func(o *Options) { o.PostmortemsDir = dir })
+	h.keys("enter")
+	id := h.model().detail.inc.ID
+	other, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Resolve(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
+		t.Fatalf("drafts after another responder resolved: %v", files)
 	}
 }

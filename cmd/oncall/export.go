@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/store"
@@ -58,6 +59,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.incidentID = args[0]
 			o.dbPath = g.db
+			o.slos = postmortemSLOs(g.set.slos)
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
 				return err
 			}
@@ -176,7 +178,12 @@ func newPostmortemCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "postmortem",
 		Short: "Work with postmortem drafts",
-		Args:  cobra.NoArgs,
+		Long: `A postmortem draft is written when an incident resolves (see postmortems_dir)
+or with oncall export. lint reads a draft a person has edited and points at
+blame-shaped wording and action items without an owner, a due date or a verb.`,
+		Example: `  oncall postmortem lint postmortems/2026-11-21-1046-payments-gateway-upstream-timeouts.md
+  oncall postmortem lint --strict draft.md   # exit 1 when there are hints`,
+		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newPostmortemLintCmd())
 	return cmd
@@ -246,4 +253,16 @@ func runPostmortemLint(o *postmortemLintOptions, stdout io.Writer) error {
 		return fmt.Errorf("%s: %d review hint(s): %w", name, len(hints), errHints)
 	}
 	return nil
+}
+
+// postmortemSLOs converts the configured SLOs for the draft.
+func postmortemSLOs(in map[string]config.SLO) map[string]postmortem.SLO {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]postmortem.SLO, len(in))
+	for k, v := range in {
+		out[k] = postmortem.SLO(v)
+	}
+	return out
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -45,7 +44,7 @@ and says whether the note was sent or queued.`,
 			o.incidentID = strings.TrimSpace(args[0])
 			o.text = strings.TrimSpace(strings.Join(args[1:], " "))
 			o.dbPath = g.db
-			o.actor = os.Getenv("PAGERDUTY_FROM")
+			o.actor = g.set.from
 			if o.text == "" {
 				return usageError{errors.New("the note is empty")}
 			}

@@ -20,6 +20,7 @@ type globalOptions struct {
 	db        string
 	readOnly  bool
 	tokenFile string
+	runbooks  string
 	// waits carries the adapter's "rate limited, retrying" notices to the
 	// TUI once it runs.
 	waits waitRelay
@@ -67,7 +68,7 @@ oncall init writes. Try it first with: oncall demo`,
 				return err
 			}
 			return runTUI(cmd.Context(), g.withSettings(tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
-				actor: g.set.from, readOnly: g.readOnly, runbooksDir: g.set.runbooksDir, waits: &g.waits}))
+				actor: g.set.from, readOnly: g.set.readOnly, runbooksDir: g.set.runbooksDir, waits: &g.waits}))
 		},
 	}
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
@@ -76,11 +77,12 @@ oncall init writes. Try it first with: oncall demo`,
 	root.PersistentFlags().StringVar(&g.apiURL, "api-url", "", "PagerDuty API base URL (env PAGERDUTY_API_URL; default "+pagerduty.DefaultAPIURL+")")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "journal file (env ONCALL_DB; default in the XDG state directory)")
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", "", "read the API token from this file (mode 0600) instead of PAGERDUTY_TOKEN")
+	root.PersistentFlags().StringVar(&g.runbooks, "runbooks", "", "runbooks directory (config runbooks_dir; default ./runbooks if present, else $XDG_CONFIG_HOME/oncall/runbooks)")
 	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "look, don't touch: every action that changes an incident is disabled")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
-	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd())
+	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd(g), newPostmortemCmd())
 	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
 	return root, g
 }

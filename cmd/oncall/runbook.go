@@ -16,7 +16,7 @@ import (
 	"github.com/oncallkit/oncall/runbook"
 )
 
-func newRunbookCmd() *cobra.Command {
+func newRunbookCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runbook",
 		Short: "Work with runbooks",
@@ -26,7 +26,7 @@ the incident on screen. See runbooks/README.md for the format.`,
   oncall runbook lint ops/runbooks`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newRunbookLintCmd())
+	cmd.AddCommand(newRunbookLintCmd(g))
 	return cmd
 }
 
@@ -35,7 +35,7 @@ type runbookLintOptions struct {
 	now  func() time.Time
 }
 
-func newRunbookLintCmd() *cobra.Command {
+func newRunbookLintCmd(g *globalOptions) *cobra.Command {
 	o := &runbookLintOptions{now: time.Now}
 	return &cobra.Command{
 		Use:   "lint [DIR]",
@@ -58,8 +58,11 @@ configuration directory ($XDG_CONFIG_HOME/oncall/runbooks).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
+			switch {
+			case len(args) == 1:
 				o.path = args[0]
+			case g != nil:
+				o.path = g.set.runbooksDir // --runbooks, runbooks_dir, or the default
 			}
 			return runRunbookLint(o, cmd.OutOrStdout())
 		},

@@ -61,7 +61,7 @@ func TestRunbookLintShippedRunbooksPass(t *testing.T) {
 }
 
 func TestRunbookLintCommandLine(t *testing.T) {
-	cmd := newRunbookCmd()
+	cmd := newRunbookCmd(nil)
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
@@ -70,7 +70,7 @@ func TestRunbookLintCommandLine(t *testing.T) {
 		t.Errorf("two directories: %v, want a usage error", err)
 	}
 
-	cmd = newRunbookCmd()
+	cmd = newRunbookCmd(nil)
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	cmd.SetArgs([]string{"lint", filepath.Join("..", "..", "runbook", "testdata", "lint")})

@@ -13,8 +13,8 @@ import (
 // flagValues are the global flags as given; a zero value means not given
 // (readOnlySet says whether --read-only was).
 type flagValues struct {
-	apiURL, tokenFile, db string
-	readOnly, readOnlySet bool
+	apiURL, tokenFile, db, runbooks string
+	readOnly, readOnlySet           bool
 }
 
 // settings are the values in force after flags, the environment, the
@@ -106,6 +106,9 @@ func resolve(f flagValues, getenv func(string) string, cfg *config.Config) (sett
 		s.readOnlyFrom = "default"
 	}
 
+	if f.runbooks != "" {
+		s.runbooksDir = f.runbooks
+	}
 	if s.runbooksDir == "" {
 		s.runbooksDir = defaultRunbooksDir()
 	}

@@ -70,7 +70,7 @@ func needsConfig(cmd *cobra.Command) bool {
 // flagValues reads the global flags; cmd tells whether --read-only was
 // given (nil: it was not).
 func (g *globalOptions) flagValues(cmd *cobra.Command) flagValues {
-	f := flagValues{apiURL: g.apiURL, tokenFile: g.tokenFile, db: g.db, readOnly: g.readOnly}
+	f := flagValues{apiURL: g.apiURL, tokenFile: g.tokenFile, db: g.db, runbooks: g.runbooks, readOnly: g.readOnly}
 	if cmd != nil {
 		f.readOnlySet = cmd.Flags().Changed("read-only")
 	}
@@ -82,6 +82,9 @@ func (g *globalOptions) withSettings(o tuiOptions) tuiOptions {
 	o.refresh = g.set.refresh
 	o.keys = g.set.keys
 	o.theme = g.set.theme
+	o.readOnly = o.readOnly || g.set.readOnly
+	o.postmortemsDir = g.set.postmortemsDir
+	o.slos = postmortemSLOs(g.set.slos)
 	return o
 }
 

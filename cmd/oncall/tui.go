@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
@@ -32,6 +33,9 @@ type tuiOptions struct {
 	refresh time.Duration
 	keys    map[string][]string
 	theme   string
+	// postmortemsDir receives a draft when an open incident resolves.
+	postmortemsDir string
+	slos           map[string]postmortem.SLO
 }
 
 // waitRelay passes the adapter's retry notices to the program. The
@@ -101,6 +105,7 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 		ListEvery: o.refresh, Keys: o.keys, Theme: o.theme,
 		Cached: cached, CachedAt: cachedAt, Filter: filter,
 		Runbooks: runbooks, RunbookProblems: problems,
+		PostmortemsDir: o.postmortemsDir, SLOs: o.slos,
 		Dark: true, // until the terminal answers the background colour query
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
