@@ -71,6 +71,10 @@ type (
 		err    error
 	}
 	cacheSavedMsg struct{ err error }
+	whoMsg        struct {
+		name string
+		err  error
+	}
 	clipboardMsg  string
 	listTickMsg   struct{ gen int }
 	clockTickMsg  struct{ gen int }

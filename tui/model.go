@@ -13,6 +13,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -60,8 +61,11 @@ type Options struct {
 	// Label names where incidents come from, shown in the title bar.
 	Label string
 	// Actor names the person at this terminal in journaled events; "you"
-	// when empty.
-	Actor string
+	// when empty. WhoAmI, when set, is asked once at start for a better
+	// name (the token user's, as PagerDuty shows it), so the journal and
+	// PagerDuty name the same person the same way.
+	Actor  string
+	WhoAmI func(context.Context) (string, error)
 	// ListEvery and DetailEvery are the poll intervals (15s and 5s when zero).
 	ListEvery   time.Duration
 	DetailEvery time.Duration
@@ -215,8 +219,15 @@ func New(opts Options) Model {
 
 // Init starts the first fetch and the list poll.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(fetchIncidents(m.opts.Source, m.filter, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}),
-		tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.filter, m.listGen), m.opts.every(m.opts.ListEvery, listTickMsg{gen: m.tickGen}),
+		tea.RequestBackgroundColor}
+	if who := m.opts.WhoAmI; who != nil {
+		cmds = append(cmds, func() tea.Msg {
+			name, err := who(context.Background())
+			return whoMsg{name: name, err: err}
+		})
+	}
+	return tea.Batch(cmds...)
 }
 
 // Update hands each message to a small handler.
@@ -278,6 +289,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, msg.id, msg.gen),
 			m.opts.every(m.opts.DetailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
+	case whoMsg:
+		// Without an answer the configured name stays; the first write
+		// will say what is wrong with the token, if anything.
+		if msg.err == nil && incident.Clean(msg.name) != "" {
+			m.opts.Actor = incident.Clean(msg.name)
+		}
+		return m, nil
 	case draftMsg:
 		if msg.err != nil {
 			m.drafted[msg.id] = false // a later resolve may try again

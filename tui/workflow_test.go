@@ -371,3 +371,16 @@ func TestDraftWrittenWhenSomeoneElseResolves(t *testing.T) {
 		t.Fatalf("drafts after another responder resolved: %v", files)
 	}
 }
+
+// TestJournalNamesThePersonAsPagerDutyDoes: the actor of local events is
+// the token user's name, so the timeline and the draft show one person.
+func TestJournalNamesThePersonAsPagerDutyDoes(t *testing.T) {
+	h := newHarness(t, 120, 40, func(o *Options) { o.WhoAmI = o.Source.(*pagerduty.Client).Me })
+	h.keys("enter", "d")
+	h.typeText("hold deploys")
+	h.keys("enter", "enter", "enter")
+	ev, _ := h.journal.Events(h.model().detail.inc.ID)
+	if len(ev) != 1 || ev[0].Actor != "Alex Rivera" {
+		t.Fatalf("journal %+v", ev)
+	}
+}

@@ -67,7 +67,7 @@ func runDemo(ctx context.Context, g *globalOptions, db string, readOnly bool) er
 	if err != nil {
 		return err
 	}
-	return runTUI(ctx, g.withSettings(tuiOptions{source: src, dbPath: db, label: "demo (simulated PagerDuty)", runbookFS: runbooks.FS,
+	return runTUI(ctx, g.withSettings(tuiOptions{source: src, whoAmI: src.Me, dbPath: db, label: "demo (simulated PagerDuty)", runbookFS: runbooks.FS,
 		actor: pdsim.DemoUserEmail, readOnly: readOnly, waits: &g.waits}))
 }
 

@@ -67,7 +67,7 @@ oncall init writes. Try it first with: oncall demo`,
 			if err != nil {
 				return err
 			}
-			return runTUI(cmd.Context(), g.withSettings(tuiOptions{source: src, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
+			return runTUI(cmd.Context(), g.withSettings(tuiOptions{source: src, whoAmI: src.Me, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
 				actor: g.set.from, readOnly: g.set.readOnly, runbooksDir: g.set.runbooksDir, waits: &g.waits}))
 		},
 	}

@@ -20,6 +20,7 @@ import (
 
 type tuiOptions struct {
 	source   incident.Source
+	whoAmI   func(context.Context) (string, error)
 	dbPath   string
 	label    string
 	actor    string // who this terminal's actions are recorded as
@@ -102,6 +103,7 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	drainer := outbox.New(j, o.source, outbox.Options{})
 	m := tui.New(tui.Options{
 		Source: o.source, Journal: j, Outbox: drainer, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
+		WhoAmI:    o.whoAmI,
 		ListEvery: o.refresh, Keys: o.keys, Theme: o.theme,
 		Cached: cached, CachedAt: cachedAt, Filter: filter,
 		Runbooks: runbooks, RunbookProblems: problems,

@@ -91,6 +91,7 @@ type Client struct {
 type me struct {
 	id, email string
 	teamIDs   []string
+	name      string
 }
 
 var _ incident.Source = (*Client)(nil)
@@ -704,6 +705,22 @@ func (c *Client) fromEmail(ctx context.Context) (string, error) {
 	return u.email, nil
 }
 
+// Me names the person acting through this client, for the journal: the
+// token user's name, or the configured From email (account tokens).
+func (c *Client) Me(ctx context.Context) (string, error) {
+	if c.cfg.From != "" {
+		return c.cfg.From, nil
+	}
+	u, err := c.currentUser(ctx)
+	if err != nil {
+		return "", err
+	}
+	if u.name != "" {
+		return u.name, nil
+	}
+	return u.email, nil
+}
+
 // requesterID is the id of the user acting: the token's user, or for an
 // account token the user whose email is from.
 func (c *Client) requesterID(ctx context.Context, from string) (string, error) {
@@ -762,7 +779,7 @@ func (c *Client) currentUser(ctx context.Context) (me, error) {
 	case err != nil:
 		return me{}, err
 	}
-	out := me{id: u.ID, email: u.Email}
+	out := me{id: u.ID, email: u.Email, name: u.Name}
 	for _, t := range u.Teams {
 		out.teamIDs = append(out.teamIDs, t.ID)
 	}
