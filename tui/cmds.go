@@ -37,12 +37,14 @@ type (
 		warn error // the list is usable but incomplete
 	}
 	detailMsg struct {
-		id     string
-		gen    int
-		inc    incident.Incident
-		remote []incident.Event
-		local  []incident.Event
-		err    error
+		id          string
+		gen         int
+		incremental bool // remote holds only events from the last one seen on
+		inc         incident.Incident
+		haveInc     bool
+		remote      []incident.Event
+		local       []incident.Event
+		err         error
 	}
 	// journaledMsg: an action is on disk and about to be sent.
 	journaledMsg struct {
@@ -102,24 +104,49 @@ func saveFilter(j Journal, f incident.Filter) tea.Cmd {
 
 // fetchDetail reads the incident, its provider events and its local
 // journal. The journal read is disk I/O, so it happens here, not in Update.
-func fetchDetail(src incident.Source, j Journal, id string, gen int) tea.Cmd {
+// With since zero it fetches everything; otherwise only events from since
+// on (one small request while nothing happens), and the incident itself
+// only when those events may have changed it.
+func fetchDetail(src incident.Source, j Journal, id string, gen int, since time.Time) tea.Cmd {
 	return func() tea.Msg {
 		ctx := context.Background()
-		msg := detailMsg{id: id, gen: gen}
+		msg := detailMsg{id: id, gen: gen, incremental: !since.IsZero()}
 		local, jerr := j.Events(id)
 		msg.local = local
-		inc, err := src.Get(ctx, id)
+		var err error
+		if since.IsZero() {
+			msg.remote, err = src.Events(ctx, id)
+		} else {
+			msg.remote, err = src.EventsSince(ctx, id, since)
+		}
 		if err != nil {
 			msg.err = err
 			return msg
 		}
-		msg.inc = inc
-		msg.remote, msg.err = src.Events(ctx, id)
-		if msg.err == nil && jerr != nil {
+		if !msg.incremental || changesIncident(msg.remote) {
+			if msg.inc, msg.err = src.Get(ctx, id); msg.err != nil {
+				return msg
+			}
+			msg.haveInc = true
+		}
+		if jerr != nil {
 			msg.err = fmt.Errorf("read journal: %w", jerr)
 		}
 		return msg
 	}
+}
+
+// changesIncident reports events after which the incident's facts
+// (status, assignees, level, urgency) may differ.
+func changesIncident(events []incident.Event) bool {
+	for _, e := range events {
+		switch e.Kind {
+		case incident.KindNote, incident.KindAlert, incident.KindNotify:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 func fetchAlerts(src incident.Source, id string, gen int) tea.Cmd {

@@ -41,15 +41,19 @@ type detailModel struct {
 	loaded   bool // inc came from the provider, not just the list
 	timeline incident.Timeline
 	starred  map[string]bool // event ids starred in the journal
-	alerts   []incident.Alert
-	rb       runbookPane
-	focus    pane
-	side     pane // on a wide screen, the pane shown beside the timeline
+	// Facts gathered from the timeline when it changes, so a frame does
+	// not scan it: the newest status update, and the IC's tasks.
+	lastUpdate time.Time
+	taskEvents []incident.Event
+	alerts     []incident.Alert
+	rb         runbookPane
+	focus      pane
+	side       pane // on a wide screen, the pane shown beside the timeline
 
 	// The timeline rendered for the current width; rebuilt when the
 	// timeline or the width changes, never per frame.
-	lines     []string // styled
-	plain     []string // unstyled, for the selection highlight
+	plain     []string    // unstyled; styled only when visible
+	lineStyle []lineStyle // how each line is coloured
 	lineEvent []int    // the timeline index each line belongs to
 	starts    []int    // the first line of each timeline event
 
@@ -104,11 +108,19 @@ func (d *detailModel) SetTimeline(tl incident.Timeline) {
 		selID = d.timeline[d.sel].ID
 	}
 	d.starred = map[string]bool{}
+	d.lastUpdate, d.taskEvents = time.Time{}, nil
 	shown := make(incident.Timeline, 0, len(tl))
 	for _, e := range tl {
-		if e.Kind == incident.KindStar {
+		switch e.Kind {
+		case incident.KindStar:
 			d.starred[e.Fields["event_id"]] = true
 			continue
+		case incident.KindStatusUpdate:
+			if e.At.After(d.lastUpdate) {
+				d.lastUpdate = e.At
+			}
+		case incident.KindTask:
+			d.taskEvents = append(d.taskEvents, e)
 		}
 		shown = append(shown, e)
 	}
@@ -136,14 +148,14 @@ const (
 )
 
 func (d *detailModel) render() {
-	d.lines, d.plain, d.lineEvent, d.starts = d.lines[:0], d.plain[:0], d.lineEvent[:0], d.starts[:0]
+	d.plain, d.lineStyle, d.lineEvent, d.starts = d.plain[:0], d.lineStyle[:0], d.lineEvent[:0], d.starts[:0]
 	w := d.timelineWidth()
 	if w <= 0 {
 		return
 	}
 	indent := 2 + stampW + 1 + kindW + 1
 	for i, e := range d.timeline {
-		d.starts = append(d.starts, len(d.lines))
+		d.starts = append(d.starts, len(d.plain))
 		kind := fit(kindLabel(e.Kind), kindW)
 		text := incident.Clean(e.Summary)
 		if actor := incident.Clean(e.Actor); actor != "" {
@@ -164,23 +176,48 @@ func (d *detailModel) render() {
 			if j == 0 {
 				prefix = mark + stamp(e.At, d.loc) + " " + kind + " "
 			}
-			plain := fit(prefix+part, w)
-			line := plain
+			ls := lineNormal
 			switch {
 			case e.Origin == incident.Local && e.State == incident.Failed:
-				line = d.st.Error.Render(plain)
+				ls = lineFailed
 			case e.Origin == incident.Local && e.State == incident.Queued:
-				line = d.st.Queued.Render(plain)
+				ls = lineQueued
 			case e.Origin == incident.Local:
-				line = d.st.Local.Render(plain)
+				ls = lineLocal
 			case e.Kind == incident.KindTrigger || e.Kind == incident.KindEscalate:
-				line = d.st.Triggered.Render(plain)
+				ls = lineAlarm
 			}
-			d.lines = append(d.lines, line)
-			d.plain = append(d.plain, plain)
+			d.plain = append(d.plain, fit(prefix+part, w))
+			d.lineStyle = append(d.lineStyle, ls)
 			d.lineEvent = append(d.lineEvent, i)
 		}
 	}
+}
+
+// lineStyle is how a timeline line is coloured.
+type lineStyle uint8
+
+const (
+	lineNormal lineStyle = iota
+	lineFailed
+	lineQueued
+	lineLocal
+	lineAlarm
+)
+
+// styleLine colours one visible line.
+func (d *detailModel) styleLine(i int) string {
+	switch d.lineStyle[i] {
+	case lineFailed:
+		return d.st.Error.Render(d.plain[i])
+	case lineQueued:
+		return d.st.Queued.Render(d.plain[i])
+	case lineLocal:
+		return d.st.Local.Render(d.plain[i])
+	case lineAlarm:
+		return d.st.Triggered.Render(d.plain[i])
+	}
+	return d.plain[i]
 }
 
 // Move moves the selection by delta events; reaching the last event
@@ -208,10 +245,10 @@ func (d *detailModel) Move(delta int) {
 func (d *detailModel) Scroll(delta int) {
 	d.follow = false
 	d.scroll = min(max(d.scroll+delta, 0), d.maxScroll())
-	if len(d.lines) == 0 {
+	if len(d.plain) == 0 {
 		return
 	}
-	first, last := d.lineEvent[d.scroll], d.lineEvent[min(d.scroll+d.height, len(d.lines))-1]
+	first, last := d.lineEvent[d.scroll], d.lineEvent[min(d.scroll+d.height, len(d.plain))-1]
 	d.sel = min(max(d.sel, first), last)
 }
 
@@ -231,7 +268,7 @@ func (d *detailModel) NextPane() {
 	d.clamp()
 }
 
-func (d *detailModel) maxScroll() int { return max(len(d.lines)-d.height, 0) }
+func (d *detailModel) maxScroll() int { return max(len(d.plain)-d.height, 0) }
 
 // clamp keeps the selection valid and visible.
 func (d *detailModel) clamp() {
@@ -245,7 +282,7 @@ func (d *detailModel) clamp() {
 	d.sel = min(max(d.sel, 0), max(len(d.timeline)-1, 0))
 	if len(d.starts) > 0 {
 		start := d.starts[d.sel]
-		end := len(d.lines)
+		end := len(d.plain)
 		if d.sel+1 < len(d.starts) {
 			end = d.starts[d.sel+1]
 		}
@@ -266,10 +303,7 @@ const taskShownFor = 10 * time.Minute
 // count down; overdue ones flash (they alternate style every second).
 func (d *detailModel) tasks(now time.Time) string {
 	var out []string
-	for _, e := range d.timeline {
-		if e.Kind != incident.KindTask {
-			continue
-		}
+	for _, e := range d.taskEvents {
 		due, err := time.Parse(time.RFC3339, e.Fields["due"])
 		if err != nil || now.Sub(due) > taskShownFor {
 			continue
@@ -398,12 +432,12 @@ func (d *detailModel) timelineView(width int) string {
 	if !d.loaded && len(d.timeline) == 0 {
 		return strings.Join(append(out, st.Faint.Render(fit("Loading timeline…", width))), "\n")
 	}
-	end := min(d.scroll+d.height, len(d.lines))
+	end := min(d.scroll+d.height, len(d.plain))
 	for i := d.scroll; i < end; i++ {
 		if d.lineEvent[i] == d.sel {
 			out = append(out, st.Selected.Render(d.plain[i]))
 		} else {
-			out = append(out, d.lines[i])
+			out = append(out, d.styleLine(i))
 		}
 	}
 	return strings.Join(out, "\n")

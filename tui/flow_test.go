@@ -382,3 +382,34 @@ func TestRefreshKeepsTheCursor(t *testing.T) {
 		t.Errorf("%d rows marked new, want 3:\n%s", n, h.screen())
 	}
 }
+
+// TestQuietPollIsOneRequest: while nothing happens, polling the open
+// incident costs one small request, however long its timeline.
+func TestQuietPollIsOneRequest(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	id := h.model().detail.inc.ID
+	total := func() int {
+		n := 0
+		for _, r := range []string{"GET /incidents/{id}", "GET /incidents/{id}/log_entries", "GET /incidents/{id}/notes", "GET /incidents/{id}/alerts"} {
+			n += h.sim.Requests(r)
+		}
+		return n
+	}
+	before := total()
+	h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	if got := total() - before; got != 1 {
+		t.Fatalf("a quiet poll made %d requests, want 1", got)
+	}
+	// Someone else's note arrives through the same incremental poll.
+	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
+	h.clock.t = h.clock.t.Add(time.Minute)
+	if err := other.AddNote(t.Context(), id, "X1", "replica lag back to 0"); err != nil {
+		t.Fatal(err)
+	}
+	h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	h.wantScreen("replica lag back to 0")
+	if n := strings.Count(h.screen(), "replica lag back to 0"); n != 1 {
+		t.Fatalf("the new note shows %d times", n)
+	}
+}

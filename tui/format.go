@@ -31,6 +31,17 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
+	if plainASCII(s) {
+		// The common case (ids, times, most English text): one byte is one
+		// cell, so no grapheme walk is needed. It runs for every cell.
+		if len(s) > w {
+			if w == 1 {
+				return "…"
+			}
+			return s[:w-1] + "…"
+		}
+		return s + strings.Repeat(" ", w-len(s))
+	}
 	s = ansi.Truncate(s, w, "…")
 	if n := ansi.StringWidth(s); n < w {
 		s += strings.Repeat(" ", w-n)
@@ -103,4 +114,15 @@ func wrap(s string, w int) []string {
 		return nil
 	}
 	return strings.Split(ansi.Wrap(s, w, " "), "\n")
+}
+
+// plainASCII reports printable ASCII only: no escape sequences, no wide or
+// combining characters.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }

@@ -73,7 +73,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.setStatus("refreshing…", false)
 		cmds := []tea.Cmd{fetchIncidents(m.opts.Source, m.filter, m.listGen)}
 		if m.screen == screenDetail {
-			cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen),
+			cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen, m.since()),
 				fetchAlerts(m.opts.Source, m.detail.inc.ID, m.detailGen))
 		}
 		return m, tea.Batch(cmds...)
@@ -245,10 +245,10 @@ func (m Model) open(in incident.Incident) (tea.Model, tea.Cmd) {
 	m.screen = screenDetail
 	m.detailGen++
 	m.detail = newDetail(in, m.st, m.opts.Location)
-	m.remote, m.local = nil, nil
+	m.remote, m.local, m.detailPrint = nil, nil, ""
 	m.layout()
 	m.rematch()
-	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen),
+	return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, in.ID, m.detailGen, time.Time{}),
 		fetchAlerts(m.opts.Source, in.ID, m.detailGen),
 		m.opts.every(m.opts.DetailEvery, detailTickMsg{id: in.ID, gen: m.detailGen}),
 		m.opts.every(time.Second, clockTickMsg{gen: m.detailGen}))

@@ -126,10 +126,11 @@ type Model struct {
 	fetched time.Time // when the list on screen was fetched
 	stale   bool      // the last refresh failed
 
-	detail    detailModel
-	detailGen int
-	remote    []incident.Event // provider events of the open incident
-	local     []incident.Event // journal events of the open incident
+	detail      detailModel
+	detailGen   int
+	detailPrint string           // what the detail's timeline was built from
+	remote      []incident.Event // provider events of the open incident
+	local       []incident.Event // journal events of the open incident
 
 	drafted     map[string]bool   // incidents whose draft was written (or is being)
 	pending     []tea.Cmd         // commands a value-returning handler asked for
@@ -287,7 +288,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.screen != screenDetail || msg.id != m.detail.inc.ID || msg.gen != m.detailGen {
 			return m, nil
 		}
-		return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, msg.id, msg.gen),
+		return m, tea.Batch(fetchDetail(m.opts.Source, m.opts.Journal, msg.id, msg.gen, m.since()),
 			m.opts.every(m.opts.DetailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
 	case whoMsg:
 		// Without an answer the configured name stays; the first write
@@ -377,6 +378,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case sentMsg:
 		return m.handleSent(msg)
 	case waitMsg:
+		if !m.actionAt.IsZero() && m.opts.Now().Sub(m.actionAt) < actionStickiness {
+			return m, nil // what became of the action just taken matters more
+		}
 		m.setStatus(fmt.Sprintf("%s, retrying in %s", incident.Clean(msg.reason), max(msg.d.Round(time.Second), time.Second)), false)
 		m.waiting = true
 		return m, nil
@@ -388,7 +392,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(cmds...)
 		}
 		if msg.result.Outcome.Final() && m.screen == screenDetail && msg.result.Event.IncidentID == m.detail.inc.ID {
-			return m, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen)
+			return m, fetchDetail(m.opts.Source, m.opts.Journal, m.detail.inc.ID, m.detailGen, m.since())
 		}
 		return m, nil
 	}
@@ -456,19 +460,82 @@ func (m Model) handleDetail(msg detailMsg) Model {
 	if msg.err != nil {
 		m.stale = true
 		m.refreshFailed(msg.err)
-		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+		m.setTimeline()
 		return m
 	}
 	wasActive := m.detail.inc.Active()
-	m.detail.inc = msg.inc
+	if msg.haveInc {
+		m.detail.inc = msg.inc
+	}
 	m.detail.loaded = true
-	m.remote = msg.remote
-	m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+	if msg.incremental {
+		m.remote = mergeByID(m.remote, msg.remote)
+	} else {
+		m.remote = msg.remote
+	}
+	m.setTimeline()
 	m.detail.rb.SetTicks(m.local)
-	if wasActive && msg.inc.Status == incident.Resolved {
-		m.pending = append(m.pending, m.draft(msg.inc.ID))
+	if wasActive && m.detail.inc.Status == incident.Resolved {
+		m.pending = append(m.pending, m.draft(m.detail.inc.ID))
 	}
 	return m
+}
+
+// mergeByID adds the events of more that old lacks; an incremental poll
+// repeats the events at its "since" second.
+func mergeByID(old, more []incident.Event) []incident.Event {
+	if len(more) == 0 {
+		return old
+	}
+	seen := make(map[string]bool, len(old))
+	for _, e := range old {
+		seen[e.ID] = true
+	}
+	for _, e := range more {
+		if !seen[e.ID] {
+			old = append(old, e)
+			seen[e.ID] = true
+		}
+	}
+	return old
+}
+
+// since is where the next poll of the open incident starts: the newest
+// provider event seen (zero before the first answer: fetch everything).
+func (m Model) since() time.Time {
+	var newest time.Time
+	for _, e := range m.remote {
+		if e.At.After(newest) {
+			newest = e.At
+		}
+	}
+	return newest
+}
+
+// setTimeline merges and shows the open incident's timeline, unless
+// nothing in it changed since the last time: re-rendering a long timeline
+// on every quiet poll would stall the screen.
+func (m *Model) setTimeline() {
+	print := timelinePrint(m.remote, m.local)
+	if print == m.detailPrint && m.detail.timeline != nil {
+		return
+	}
+	m.detailPrint = print
+	m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+}
+
+// timelinePrint identifies a timeline's content cheaply: the provider's
+// events only ever grow, and the journal's are few.
+func timelinePrint(remote, local []incident.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", len(remote))
+	if n := len(remote); n > 0 {
+		b.WriteString("/" + remote[n-1].ID)
+	}
+	for _, e := range local {
+		b.WriteString("|" + e.ID + ":" + string(e.State) + ":" + e.Error)
+	}
+	return b.String()
 }
 
 // draft writes the postmortem draft for an incident that just resolved,
@@ -506,7 +573,7 @@ func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
 	}
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
 		m.local = append(m.local, msg.event)
-		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+		m.setTimeline()
 		m.detail.rb.SetTicks(m.local)
 	}
 	if msg.event.State == incident.LocalOnly {
@@ -532,7 +599,7 @@ func (m Model) handleSent(msg sentMsg) (tea.Model, tea.Cmd) {
 	cmds := append(m.pending, fetchIncidents(m.opts.Source, m.filter, m.listGen))
 	m.pending = nil
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
-		cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, msg.incidentID, m.detailGen))
+		cmds = append(cmds, fetchDetail(m.opts.Source, m.opts.Journal, msg.incidentID, m.detailGen, m.since()))
 	}
 	return m, tea.Batch(cmds...)
 }
@@ -557,7 +624,7 @@ func (m *Model) applyResult(r outbox.Result) {
 		}
 	}
 	if m.screen == screenDetail && e.IncidentID == m.detail.inc.ID {
-		m.detail.SetTimeline(incident.Merge(m.remote, m.local))
+		m.setTimeline()
 	}
 	what, name := kindLabel(e.Kind), m.incidentName(e.IncidentID)
 	m.actionAt = m.opts.Now()
@@ -703,10 +770,8 @@ func (m Model) updateDue(now time.Time) string {
 		return ""
 	}
 	last := in.CreatedAt
-	for _, e := range m.detail.timeline {
-		if e.Kind == incident.KindStatusUpdate && e.At.After(last) {
-			last = e.At
-		}
+	if m.detail.lastUpdate.After(last) {
+		last = m.detail.lastUpdate
 	}
 	left := last.Add(m.opts.UpdateEvery).Sub(now)
 	if left < 0 {
