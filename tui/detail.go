@@ -54,8 +54,8 @@ type detailModel struct {
 	// timeline or the width changes, never per frame.
 	plain     []string    // unstyled; styled only when visible
 	lineStyle []lineStyle // how each line is coloured
-	lineEvent []int    // the timeline index each line belongs to
-	starts    []int    // the first line of each timeline event
+	lineEvent []int       // the timeline index each line belongs to
+	starts    []int       // the first line of each timeline event
 
 	alertScroll int
 	sel         int // selected timeline event
