@@ -201,6 +201,14 @@ func TestGoldenViews(t *testing.T) {
 			h.keys("esc", "A")
 			h.typeText("pri")
 			golden(t, "picker-"+name, h.screen())
+			// Every other prompt, empty, as it first appears.
+			for _, p := range []struct{ key, name string }{
+				{"f", "action-item"}, {"o", "role"}, {"E", "escalate"}, {"T", "task"},
+				{"u", "status-update"}, {"+", "responders"}, {"M", "mitigated"},
+			} {
+				h.keys("esc", p.key)
+				golden(t, p.name+"-"+name, h.screen())
+			}
 			h.keys("esc", "tab", "tab")
 			golden(t, "runbook-"+name, h.screen())
 		})

@@ -241,7 +241,7 @@ func (f *form) values() map[string]string {
 
 // view draws the form as a box of at most width cells.
 func (f *form) view(st Styles, width int) string {
-	inner := max(min(width-4, 90), 20)
+	inner := max(min(width-6, 90), 20) // border and padding take 4, and a margin
 	labelW := 0
 	for _, fl := range f.fields {
 		labelW = max(labelW, lipgloss.Width(fl.label))

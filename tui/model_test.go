@@ -2,6 +2,7 @@ package tui
 
 import (
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -159,6 +160,14 @@ func (h *harness) wantScreen(substrings ...string) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
+	var w int
+	if _, err := fmt.Sscanf(name[strings.LastIndex(name, "-")+1:], "%dx", &w); err == nil {
+		for i, line := range strings.Split(got, "\n") {
+			if lw := ansi.StringWidth(line); lw > w {
+				t.Errorf("%s: line %d is %d cells wide, more than the terminal's %d", name, i, lw, w)
+			}
+		}
+	}
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {

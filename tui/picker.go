@@ -132,7 +132,7 @@ func (p *picker) update(msg tea.Msg) (cmd tea.Cmd, chosen *choice, cancelled boo
 }
 
 func (p *picker) view(st Styles, width, height int) string {
-	inner := max(min(width-4, 80), 20)
+	inner := max(min(width-6, 80), 20)
 	lines := []string{st.Title.Render(p.title), "", p.input.View() + st.Selected.Render(" "), ""}
 	switch {
 	case p.err != "":

@@ -384,3 +384,21 @@ func TestJournalNamesThePersonAsPagerDutyDoes(t *testing.T) {
 		t.Fatalf("journal %+v", ev)
 	}
 }
+
+func TestStatusUpdateReachesSubscribers(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	in := h.model().detail.inc
+	h.keys("u")
+	h.wantScreen("Post a status update", fmt.Sprintf("#%d", in.Number), "Next update in 20 minutes.")
+	h.keys("enter")
+	ups := h.sim.StatusUpdates(in.ID)
+	if len(ups) != 1 {
+		t.Fatalf("status updates on the simulator: %+v", ups)
+	}
+	h.wantScreen("update sent for #")
+	ev, _ := h.journal.Events(in.ID)
+	if len(ev) != 1 || ev[0].Kind != incident.KindStatusUpdate || ev[0].State != incident.Sent || !strings.HasPrefix(ev[0].Fields["message"], fmt.Sprintf("#%d", in.Number)) {
+		t.Fatalf("journal %+v", ev)
+	}
+}

@@ -170,9 +170,10 @@ func New(j Journal, src incident.Source, opts Options) *Drainer {
 	d.Register(incident.KindResolve, Handler{Send: sendResolve})
 	d.Register(incident.KindNote, Handler{Send: sendNote, Landed: noteLanded})
 	for _, k := range []incident.Kind{incident.KindDecision, incident.KindActionItem, incident.KindRole,
-		incident.KindMitigated, incident.KindStatusUpdate} {
+		incident.KindMitigated} {
 		d.Register(k, Handler{Send: sendNote, Landed: noteLanded})
 	}
+	d.Register(incident.KindStatusUpdate, Handler{Send: sendStatusUpdate})
 	d.Register(incident.KindReassign, Handler{Send: sendReassign})
 	d.Register(incident.KindEscalate, Handler{Send: sendEscalate})
 	d.Register(incident.KindSnooze, Handler{Send: sendSnooze})

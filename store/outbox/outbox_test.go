@@ -541,6 +541,7 @@ func TestDrainSendsTheOtherWrites(t *testing.T) {
 	}
 	for _, ev := range []incident.Event{
 		{Kind: incident.KindSnooze, Fields: map[string]string{"duration": "30m"}},
+		{Kind: incident.KindStatusUpdate, Fields: map[string]string{"message": "Failing over to the secondary acquirer; next update 20 min."}},
 		{Kind: incident.KindRespondersReq, Fields: map[string]string{"user_ids": users[1].ID, "message": "need a DB expert"}},
 		{Kind: incident.KindEscalate, Fields: map[string]string{"level": "2"}},
 		{Kind: incident.KindReassign, Fields: map[string]string{"user_ids": users[0].ID}},
@@ -551,7 +552,7 @@ func TestDrainSendsTheOtherWrites(t *testing.T) {
 		}
 	}
 	rep := e.drain(e.drainer())
-	if got := outcomes(rep); got != "sent sent sent sent skipped" {
+	if got := outcomes(rep); got != "sent sent sent sent sent skipped" {
 		t.Fatalf("outcomes %q (%+v)", got, rep.Results)
 	}
 	snap, _ := e.sim.Incident(a)
@@ -560,6 +561,9 @@ func TestDrainSendsTheOtherWrites(t *testing.T) {
 	}
 	if reqs := e.sim.ResponderRequests(a); len(reqs) != 1 {
 		t.Errorf("responder requests %+v", reqs)
+	}
+	if ups := e.sim.StatusUpdates(a); len(ups) != 1 {
+		t.Errorf("status updates %+v", ups)
 	}
 	if lt := e.logTypes(a); lt["escalate_log_entry"] == 0 || lt["snooze_log_entry"] != 1 {
 		t.Errorf("the log lacks the escalation or the snooze: %v", lt)

@@ -11,6 +11,18 @@ import (
 	"github.com/oncallkit/oncall/store"
 )
 
+// sendStatusUpdate posts to the incident's status updates, which reach its
+// subscribers (stakeholders), not just its timeline. PagerDuty has no way
+// to list status updates, so after an unknown outcome one is sent again:
+// a rare duplicate update is better than a lost one.
+func sendStatusUpdate(ctx context.Context, src incident.Source, a store.Action) error {
+	msg := a.Event.Fields["message"]
+	if strings.TrimSpace(msg) == "" {
+		return malformed(a.Event, "an empty message")
+	}
+	return src.PostStatusUpdate(ctx, a.Event.IncidentID, msg)
+}
+
 // The handlers below send the responder's other writes. Reassign, escalate
 // and snooze set a state, so repeating one after an unknown outcome does
 // no harm and they need no Landed check. A responder request repeated
