@@ -119,3 +119,27 @@ func TestBadInputGetsOneLineAndAnExitCode(t *testing.T) {
 		})
 	}
 }
+
+// TestReadOnlyRefusesWritesFromTheCommandLine: read-only means no command
+// journals or sends anything, not only the TUI.
+func TestReadOnlyRefusesWritesFromTheCommandLine(t *testing.T) {
+	_, url := newSim(t)
+	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
+	db := filepath.Join(t.TempDir(), "j.db")
+	for _, args := range [][]string{
+		{"note", "P1", "hello", "--read-only", "--api-url", url, "--db", db},
+		{"sync", "--read-only", "--api-url", url, "--db", db},
+	} {
+		code, _, stderr := cli(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, "read-only mode is on (--read-only)") {
+			t.Errorf("%v: exit %d, stderr %q", args[0], code, stderr)
+		}
+	}
+	t.Setenv("ONCALL_READ_ONLY", "true")
+	if code, _, stderr := cli(t, "note", "P1", "hello", "--api-url", url, "--db", db); code != exitUsage || !strings.Contains(stderr, "ONCALL_READ_ONLY") {
+		t.Errorf("env read-only: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a journal was created in read-only mode")
+	}
+}

@@ -41,6 +41,9 @@ and says whether the note was sent or queued.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.writable("note"); err != nil {
+				return err
+			}
 			o.incidentID = strings.TrimSpace(args[0])
 			o.text = strings.TrimSpace(strings.Join(args[1:], " "))
 			o.dbPath = g.db

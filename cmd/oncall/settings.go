@@ -33,7 +33,7 @@ type settings struct {
 	readOnly                    bool
 	readOnlyFrom                string
 	runbooksDir, postmortemsDir string
-	refresh                     time.Duration
+	refresh, updateEvery        time.Duration
 	keys                        map[string][]string
 	theme                       string
 	slos                        map[string]config.SLO
@@ -45,7 +45,7 @@ func resolve(f flagValues, getenv func(string) string, cfg *config.Config) (sett
 		cfg = config.Default()
 	}
 	s := settings{
-		runbooksDir: cfg.RunbooksDir, postmortemsDir: cfg.PostmortemsDir, refresh: cfg.RefreshInterval,
+		runbooksDir: cfg.RunbooksDir, postmortemsDir: cfg.PostmortemsDir, refresh: cfg.RefreshInterval, updateEvery: cfg.StatusUpdateEvery,
 		keys: cfg.Keys, theme: cfg.Theme, slos: cfg.SLOs,
 	}
 

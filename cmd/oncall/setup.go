@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -80,6 +81,7 @@ func (g *globalOptions) flagValues(cmd *cobra.Command) flagValues {
 // withSettings adds what the configuration says about the view.
 func (g *globalOptions) withSettings(o tuiOptions) tuiOptions {
 	o.refresh = g.set.refresh
+	o.updateEvery = g.set.updateEvery
 	o.keys = g.set.keys
 	o.theme = g.set.theme
 	o.readOnly = o.readOnly || g.set.readOnly
@@ -129,4 +131,12 @@ func addHelpExamples(root *cobra.Command) {
 		}
 	}
 	walk(root)
+}
+
+// writable refuses a command that changes incidents in read-only mode.
+func (g *globalOptions) writable(command string) error {
+	if !g.set.readOnly {
+		return nil
+	}
+	return usageError{fmt.Errorf("oncall %s changes incidents, and read-only mode is on (%s); nothing was journaled or sent", command, g.set.readOnlyFrom)}
 }

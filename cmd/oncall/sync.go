@@ -41,6 +41,9 @@ sends its outbox itself.`,
   oncall sync --wait 2m      # keep retrying for up to two minutes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.writable("sync"); err != nil {
+				return err
+			}
 			o.dbPath = g.db
 			src, err := g.source()
 			if err != nil {

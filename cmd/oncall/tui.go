@@ -31,9 +31,10 @@ type tuiOptions struct {
 	waits       *waitRelay
 	// From the configuration file: the list's poll interval, key bindings
 	// (action -> keys, validated by package config) and theme.
-	refresh time.Duration
-	keys    map[string][]string
-	theme   string
+	refresh     time.Duration
+	updateEvery time.Duration
+	keys        map[string][]string
+	theme       string
 	// postmortemsDir receives a draft when an open incident resolves.
 	postmortemsDir string
 	slos           map[string]postmortem.SLO
@@ -104,7 +105,7 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	m := tui.New(tui.Options{
 		Source: o.source, Journal: j, Outbox: drainer, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
 		WhoAmI:    o.whoAmI,
-		ListEvery: o.refresh, Keys: o.keys, Theme: o.theme,
+		ListEvery: o.refresh, UpdateEvery: o.updateEvery, Keys: o.keys, Theme: o.theme,
 		Cached: cached, CachedAt: cachedAt, Filter: filter,
 		Runbooks: runbooks, RunbookProblems: problems,
 		PostmortemsDir: o.postmortemsDir, SLOs: o.slos,

@@ -37,17 +37,20 @@ const EnvPath = "ONCALL_CONFIG"
 const (
 	DefaultRefreshInterval = 15 * time.Second
 	MinRefreshInterval     = 5 * time.Second
-	DefaultPostmortemsDir  = "postmortems"
-	DefaultTheme           = "auto"
-	DefaultSLOWindow       = 28 * 24 * time.Hour
-	DefaultTokenEnv        = "PAGERDUTY_TOKEN"
+	// DefaultStatusUpdateEvery is how often an incident commander owes a
+	// status update on a high-urgency incident.
+	DefaultStatusUpdateEvery = 20 * time.Minute
+	DefaultPostmortemsDir    = "postmortems"
+	DefaultTheme             = "auto"
+	DefaultSLOWindow         = 28 * 24 * time.Hour
+	DefaultTokenEnv          = "PAGERDUTY_TOKEN"
 )
 
 // Keys lists every key the file may hold, in the order the README documents
 // them.
 var Keys = []string{
 	"api_url", "token_file", "token_env", "from_email", "refresh_interval",
-	"runbooks_dir", "postmortems_dir", "read_only", "slos", "keys", "theme",
+	"status_update_every", "runbooks_dir", "postmortems_dir", "read_only", "slos", "keys", "theme",
 }
 
 // Themes are the values theme accepts.
@@ -78,10 +81,12 @@ type Config struct {
 	TokenEnv        string
 	FromEmail       string
 	RefreshInterval time.Duration
-	RunbooksDir     string // empty: the command's default
-	PostmortemsDir  string
-	ReadOnly        bool
-	SLOs            map[string]SLO
+	// StatusUpdateEvery drives the "status update due in N min" clock.
+	StatusUpdateEvery time.Duration
+	RunbooksDir       string // empty: the command's default
+	PostmortemsDir    string
+	ReadOnly          bool
+	SLOs              map[string]SLO
 	// Keys maps a TUI action (snake_case field of tui.KeyMap) to the keys
 	// that replace its default ones.
 	Keys  map[string][]string
@@ -93,11 +98,12 @@ type Config struct {
 // Default returns the configuration used when there is no file.
 func Default() *Config {
 	return &Config{
-		TokenEnv:        DefaultTokenEnv,
-		RefreshInterval: DefaultRefreshInterval,
-		PostmortemsDir:  DefaultPostmortemsDir,
-		Theme:           DefaultTheme,
-		set:             map[string]bool{},
+		TokenEnv:          DefaultTokenEnv,
+		RefreshInterval:   DefaultRefreshInterval,
+		StatusUpdateEvery: DefaultStatusUpdateEvery,
+		PostmortemsDir:    DefaultPostmortemsDir,
+		Theme:             DefaultTheme,
+		set:               map[string]bool{},
 	}
 }
 
@@ -244,6 +250,20 @@ func (p *parser) key(k, v *yaml.Node) error {
 			err = p.errf(v, "refresh_interval %s is below the minimum of %s (PagerDuty rate-limits each token)", d, MinRefreshInterval)
 		default:
 			c.RefreshInterval = d
+		}
+	case "status_update_every":
+		var s string
+		if s, err = p.str(name, v); err != nil {
+			break
+		}
+		d, perr := time.ParseDuration(s)
+		switch {
+		case perr != nil:
+			err = p.errf(v, "status_update_every %q is not a duration (for example 20m or 30m)", s)
+		case d < time.Minute || d > 24*time.Hour:
+			err = p.errf(v, "status_update_every %s is outside 1m to 24h", d)
+		default:
+			c.StatusUpdateEvery = d
 		}
 	case "runbooks_dir":
 		c.RunbooksDir, err = p.str(name, v)

@@ -18,6 +18,7 @@ from_email: alex@example.com
 refresh_interval: 30s
 runbooks_dir: ops/runbooks
 postmortems_dir: docs/postmortems
+status_update_every: 30m
 read_only: true
 slos:
   checkout-api: {target: 99.9, window: 28d}
@@ -38,6 +39,7 @@ func TestParseEveryKey(t *testing.T) {
 	want := SLO{Target: 99.9, Window: 28 * 24 * time.Hour}
 	if c.APIURL != "https://api.eu.pagerduty.com" || c.TokenFile != "/secrets/pd-token" || c.TokenEnv != "MY_PD_TOKEN" ||
 		c.FromEmail != "alex@example.com" || c.RefreshInterval != 30*time.Second || c.RunbooksDir != "ops/runbooks" ||
+		c.StatusUpdateEvery != 30*time.Minute ||
 		c.PostmortemsDir != "docs/postmortems" || !c.ReadOnly || c.Theme != "light" ||
 		c.SLOs["checkout-api"] != want || c.SLOs["search"] != (SLO{99.5, DefaultSLOWindow}) ||
 		!slices.Equal(c.Keys["quit"], []string{"Q", "ctrl+c"}) || !slices.Equal(c.Keys["copy_url"], []string{"ctrl+y"}) {
@@ -56,7 +58,7 @@ func TestDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", src, err)
 		}
-		if c.RefreshInterval != 15*time.Second || c.PostmortemsDir != "postmortems" || c.Theme != "auto" ||
+		if c.RefreshInterval != 15*time.Second || c.StatusUpdateEvery != 20*time.Minute || c.PostmortemsDir != "postmortems" || c.Theme != "auto" ||
 			c.TokenEnv != "PAGERDUTY_TOKEN" || c.ReadOnly || c.IsSet("api_url") {
 			t.Errorf("%q: defaults %+v", src, c)
 		}
