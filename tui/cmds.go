@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
 )
 
@@ -25,6 +27,10 @@ type Journal interface {
 	Events(incidentID string) ([]incident.Event, error)
 	SaveIncidents(list []incident.Incident, fetchedAt time.Time) error
 	SaveFilter(f incident.Filter) error
+	// The last known state of one incident, for when PagerDuty cannot
+	// be reached.
+	Snapshot(incidentID string) (store.Snapshot, bool, error)
+	SaveSnapshot(snap store.Snapshot) error
 }
 
 // Messages. Each names the request it answers (incident id, generation) so
@@ -39,7 +45,8 @@ type (
 	detailMsg struct {
 		id          string
 		gen         int
-		incremental bool // remote holds only events from the last one seen on
+		incremental bool      // remote holds only events from the last one seen on
+		cachedAt    time.Time // set when err is set and remote comes from the cache
 		inc         incident.Incident
 		haveInc     bool
 		remote      []incident.Event
@@ -121,6 +128,14 @@ func fetchDetail(src incident.Source, j Journal, id string, gen int, since time.
 		}
 		if err != nil {
 			msg.err = err
+			if since.IsZero() {
+				// Show the last known timeline, marked with its age.
+				if snap, ok, serr := j.Snapshot(id); serr == nil && ok {
+					msg.inc, msg.haveInc, msg.remote, msg.cachedAt = snap.Incident, true, snap.Events, snap.FetchedAt
+				} else {
+					msg.remote = nil
+				}
+			}
 			return msg
 		}
 		if !msg.incremental || changesIncident(msg.remote) {
@@ -153,6 +168,14 @@ func fetchAlerts(src incident.Source, id string, gen int) tea.Cmd {
 	return func() tea.Msg {
 		alerts, err := src.Alerts(context.Background(), id)
 		return alertsMsg{id: id, gen: gen, alerts: alerts, err: err}
+	}
+}
+
+// saveSnapshot keeps the open incident's last known state on disk.
+func saveSnapshot(j Journal, inc incident.Incident, remote []incident.Event, at time.Time) tea.Cmd {
+	events := slices.Clone(remote) // the model goes on appending to its own
+	return func() tea.Msg {
+		return cacheSavedMsg{err: j.SaveSnapshot(store.Snapshot{Incident: inc, Events: events, FetchedAt: at})}
 	}
 }
 

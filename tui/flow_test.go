@@ -421,3 +421,47 @@ func TestQuietPollIsOneRequest(t *testing.T) {
 		t.Fatalf("the new note shows %d times", n)
 	}
 }
+
+// TestOfflineShowsTheLastKnownState: with PagerDuty down, the list comes
+// from the cache and an incident's timeline from its snapshot, both
+// marked with their age.
+func TestOfflineShowsTheLastKnownState(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	in := h.model().detail.inc
+	events := len(h.model().detail.timeline)
+	h.keys("esc")
+
+	h.sim.FailFor(503, time.Hour)
+	h.clock.t = h.clock.t.Add(3 * time.Minute)
+	h.keys("enter")
+	h.wantScreen("PagerDuty cannot be reached: the timeline as of 3m ago", in.Title)
+	if got := len(h.model().detail.timeline); got != events {
+		t.Fatalf("offline timeline has %d events, the cached one %d", got, events)
+	}
+
+	// A new start on the same journal draws the cached list before any
+	// answer, marked stale with its age.
+	list, at, err := h.journal.Incidents()
+	if err != nil || len(list) == 0 {
+		t.Fatalf("cache: %d incidents, %v", len(list), err)
+	}
+	m := New(Options{Source: h.model().opts.Source, Journal: h.journal, Outbox: h.model().opts.Outbox,
+		Cached: list, CachedAt: at, Now: h.clock.Now, Location: zone})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	screen := ansi.Strip(next.View().Content)
+	for _, want := range []string{"stale: updated 3m ago", "Showing the cached list", in.Title} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("cached start lacks %q:\n%s", want, screen)
+		}
+	}
+}
+
+// TestBrokenRunbooksAreNamedAtStart: the loader's complaints stay on the
+// status line (not wiped by the first refresh) so the runbook gets fixed.
+func TestBrokenRunbooksAreNamedAtStart(t *testing.T) {
+	h := newHarness(t, 160, 40, func(o *Options) {
+		o.RunbookProblems = []string{"runbooks/db.md:3: unknown key \"servces\""}
+	})
+	h.wantScreen(`1 runbook problem(s), broken files skipped: runbooks/db.md:3: unknown key "servces"`)
+}

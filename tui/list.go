@@ -76,6 +76,31 @@ func (l *listModel) SetFilter(q string) {
 	l.apply()
 }
 
+// fuzzyContains reports whether w is in hay, or its letters appear in
+// order within one word of hay ("chk" finds "checkout", "pgw" finds
+// "payments-gateway").
+func fuzzyContains(hay, w string) bool {
+	if strings.Contains(hay, w) {
+		return true
+	}
+	for _, word := range strings.Fields(hay) {
+		if subsequence(w, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func subsequence(needle, hay string) bool {
+	i := 0
+	for _, r := range hay {
+		if i < len(needle) && rune(needle[i]) == r {
+			i++
+		}
+	}
+	return i == len(needle)
+}
+
 func (l *listModel) apply() {
 	var keep string
 	if sel, ok := l.Selected(); ok {
@@ -90,7 +115,7 @@ func (l *listModel) apply() {
 			hay := strings.ToLower(fmt.Sprintf("#%d %s %s %s %s", in.Number, in.Title, in.Service.Name, in.Status, in.Priority))
 			ok := true
 			for _, w := range words {
-				if !strings.Contains(hay, w) {
+				if !fuzzyContains(hay, w) {
 					ok = false
 					break
 				}

@@ -133,6 +133,7 @@ type Model struct {
 	local       []incident.Event // journal events of the open incident
 
 	drafted     map[string]bool   // incidents whose draft was written (or is being)
+	draftFailed map[string]bool   // incidents whose draft failed, to try again
 	pending     []tea.Cmd         // commands a value-returning handler asked for
 	target      incident.Incident // what the open prompt acts on
 	confirmKind incident.Kind     // what promptConfirm confirms
@@ -168,6 +169,9 @@ func New(opts Options) Model {
 	if opts.Actor == "" {
 		opts.Actor = "you"
 	}
+	if opts.Label == "" {
+		opts.Label = "PagerDuty"
+	}
 	if opts.every == nil {
 		opts.every = realEvery
 	}
@@ -201,7 +205,7 @@ func New(opts Options) Model {
 	case "light":
 		opts.Dark = false
 	}
-	m := Model{opts: opts, keys: keys, filter: opts.Filter, drafted: map[string]bool{}, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
+	m := Model{opts: opts, keys: keys, filter: opts.Filter, drafted: map[string]bool{}, draftFailed: map[string]bool{}, st: DefaultStyles(opts.Dark), dark: opts.Dark, input: ti, search: search,
 		status: "Loading incidents…", width: 80, height: 24}
 	if keysErr != nil {
 		m.status, m.statusErr, m.sticky = "default keys in use: "+keysErr.Error(), true, true
@@ -299,9 +303,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case draftMsg:
 		if msg.err != nil {
-			m.drafted[msg.id] = false // a later resolve may try again
-			m.setStatus("postmortem draft not written: "+oneLine(msg.err), true)
+			m.drafted[msg.id], m.draftFailed[msg.id] = false, true
+			m.setStatus("postmortem draft not written yet (tried again on the next refresh): "+oneLine(msg.err), true)
 		} else {
+			delete(m.draftFailed, msg.id)
 			m.setStatus(fmt.Sprintf("%s resolved: postmortem draft in %s", m.incidentName(msg.id), msg.path), false)
 			m.actionAt = m.opts.Now()
 		}
@@ -460,10 +465,17 @@ func (m Model) handleDetail(msg detailMsg) Model {
 	if msg.err != nil {
 		m.stale = true
 		m.refreshFailed(msg.err)
+		if !msg.cachedAt.IsZero() && len(m.remote) == 0 {
+			m.detail.inc, m.remote, m.detail.loaded = msg.inc, msg.remote, true
+			m.setStatus(fmt.Sprintf("PagerDuty cannot be reached: the timeline as of %s ago (%s)",
+				age(m.opts.Now().Sub(msg.cachedAt)), oneLine(msg.err)), true)
+			m.actionAt = m.opts.Now() // this says more than the refresh errors that follow
+		}
 		m.setTimeline()
 		return m
 	}
 	wasActive := m.detail.inc.Active()
+	before := m.detailPrint
 	if msg.haveInc {
 		m.detail.inc = msg.inc
 	}
@@ -475,8 +487,11 @@ func (m Model) handleDetail(msg detailMsg) Model {
 	}
 	m.setTimeline()
 	m.detail.rb.SetTicks(m.local)
-	if wasActive && m.detail.inc.Status == incident.Resolved {
-		m.pending = append(m.pending, m.draft(m.detail.inc.ID))
+	if m.detailPrint != before || msg.haveInc {
+		m.pending = append(m.pending, saveSnapshot(m.opts.Journal, m.detail.inc, m.remote, m.opts.Now()))
+	}
+	if (wasActive || m.draftFailed[m.detail.inc.ID]) && m.detail.inc.Status == incident.Resolved {
+		m.pending = append(m.pending, m.draft(m.detail.inc.ID)) // a failed draft is tried again on the next poll
 	}
 	return m
 }

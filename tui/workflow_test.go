@@ -154,7 +154,12 @@ func TestSearchNarrowsTheList(t *testing.T) {
 	if got := len(h.model().list.incidents); got != all {
 		t.Fatalf("after clearing: %d, want %d", got, all)
 	}
-	h.keys("/")
+	h.keys("esc", "/")
+	h.typeText("pgw tmout") // fuzzy: letters in order within a word
+	if m := h.model(); len(m.list.incidents) != 1 || !strings.Contains(m.list.incidents[0].Title, "payments-gateway") {
+		t.Fatalf("fuzzy filter left %d incidents", len(m.list.incidents))
+	}
+	h.keys("esc", "/")
 	h.typeText("zzzz-no-match")
 	h.wantScreen(`Nothing matches "zzzz-no-match"`)
 }
@@ -400,5 +405,26 @@ func TestStatusUpdateReachesSubscribers(t *testing.T) {
 	ev, _ := h.journal.Events(in.ID)
 	if len(ev) != 1 || ev[0].Kind != incident.KindStatusUpdate || ev[0].State != incident.Sent || !strings.HasPrefix(ev[0].Fields["message"], fmt.Sprintf("#%d", in.Number)) {
 		t.Fatalf("journal %+v", ev)
+	}
+}
+
+// TestFailedDraftIsTriedAgain: a draft that could not be written when the
+// incident resolved is written on a later refresh.
+func TestFailedDraftIsTriedAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drafts")
+	if err := os.WriteFile(dir, []byte("a file where the directory should be"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, 120, 40, func(o *Options) { o.PostmortemsDir = dir })
+	target := h.firstTriggered()
+	h.keys("enter", "R", "y")
+	h.wantScreen("postmortem draft not written yet")
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	h.send(detailTickMsg{id: target.ID, gen: h.model().detailGen})
+	h.wantScreen("postmortem draft in " + dir)
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
+		t.Fatalf("drafts %v", files)
 	}
 }
