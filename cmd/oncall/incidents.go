@@ -19,6 +19,7 @@ type incidentsOptions struct {
 	json      bool
 	mine      bool
 	statuses  []string
+	services  []string
 	urgencies []string
 	now       func() time.Time
 }
@@ -51,6 +52,7 @@ PagerDuty is sanitized); --json writes one JSON object per line for scripts.`,
 	cmd.Flags().BoolVar(&o.mine, "mine", false, "only incidents assigned to the token's user")
 	cmd.Flags().StringSliceVar(&o.statuses, "status", nil, "triggered, acknowledged or resolved (repeat or comma-separate; default: triggered,acknowledged)")
 	cmd.Flags().StringSliceVar(&o.urgencies, "urgency", nil, "high or low (repeat or comma-separate)")
+	cmd.Flags().StringSliceVar(&o.services, "service", nil, "PagerDuty service ids (repeat or comma-separate)")
 	return cmd
 }
 
@@ -63,6 +65,11 @@ func (o *incidentsOptions) filter() (incident.Filter, error) {
 	}
 	for _, u := range o.urgencies {
 		f.Urgencies = append(f.Urgencies, incident.Urgency(strings.ToLower(strings.TrimSpace(u))))
+	}
+	for _, s := range o.services {
+		if s = strings.TrimSpace(s); s != "" {
+			f.ServiceIDs = append(f.ServiceIDs, s)
+		}
 	}
 	if err := f.Validate(); err != nil {
 		return f, usageError{err}

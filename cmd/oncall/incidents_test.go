@@ -54,6 +54,8 @@ func TestIncidentsJSONLinesAndFilters(t *testing.T) {
 			func(s pdsim.IncidentSnapshot) bool { return s.Status == "triggered" && s.Urgency == "high" }},
 		{"comma-separated statuses", []string{"--status", "Acknowledged,resolved"},
 			func(s pdsim.IncidentSnapshot) bool { return s.Status != "triggered" }},
+		{"one service", []string{"--service", serviceID(sim, pdsim.ServicePayments)},
+			func(s pdsim.IncidentSnapshot) bool { return s.Status != "resolved" && s.Service == pdsim.ServicePayments }},
 		{"mine", []string{"--mine"}, func(s pdsim.IncidentSnapshot) bool {
 			return s.Status != "resolved" && len(s.Assignees) > 0 && s.Assignees[0] == pdsim.DemoUserEmail
 		}},
@@ -187,4 +189,14 @@ func deadURL(t *testing.T) string {
 	dead := httptest.NewServer(nil)
 	dead.Close()
 	return dead.URL
+}
+
+// serviceID finds a demo service's id by name.
+func serviceID(sim *pdsim.Server, name string) string {
+	for _, s := range sim.Incidents() {
+		if s.Service == name {
+			return s.ServiceID
+		}
+	}
+	return "unknown-" + name
 }
