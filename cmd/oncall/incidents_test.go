@@ -55,7 +55,9 @@ func TestIncidentsJSONLinesAndFilters(t *testing.T) {
 		{"comma-separated statuses", []string{"--status", "Acknowledged,resolved"},
 			func(s pdsim.IncidentSnapshot) bool { return s.Status != "triggered" }},
 		{"one service", []string{"--service", serviceID(sim, pdsim.ServicePayments)},
-			func(s pdsim.IncidentSnapshot) bool { return s.Status != "resolved" && s.Service == pdsim.ServicePayments }},
+			func(s pdsim.IncidentSnapshot) bool {
+				return s.Status != "resolved" && s.Service == pdsim.ServicePayments
+			}},
 		{"mine", []string{"--mine"}, func(s pdsim.IncidentSnapshot) bool {
 			return s.Status != "resolved" && len(s.Assignees) > 0 && s.Assignees[0] == pdsim.DemoUserEmail
 		}},
