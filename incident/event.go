@@ -171,8 +171,12 @@ func absorbed(e Event, remote []Event) bool {
 // survives any provider-side formatting.
 var noteTag = regexp.MustCompile(`\s*\[oncall:([0-9A-Za-z_-]{1,64})\]\s*$`)
 
-// NoteTag returns text with localID appended as a trailing tag.
+// NoteTag returns text with localID appended as a trailing tag; with no
+// local id there is nothing to tag.
 func NoteTag(text, localID string) string {
+	if localID == "" {
+		return text
+	}
 	return fmt.Sprintf("%s [oncall:%s]", text, localID)
 }
 

@@ -138,7 +138,7 @@ func TestTimelineFollowsNewEvents(t *testing.T) {
 		h.send(listTickMsg{gen: h.model().tickGen})
 	}
 	if after := len(h.model().detail.timeline); after <= before {
-		t.Skipf("scenario added no events to %s in ten minutes (%d events); nothing to follow", id, before)
+		t.Fatalf("the scenario added no events to %s in ten minutes (%d events)", id, before)
 	}
 	tl := h.model().detail.timeline
 	for i := 1; i < len(tl); i++ {
@@ -464,4 +464,35 @@ func TestBrokenRunbooksAreNamedAtStart(t *testing.T) {
 		o.RunbookProblems = []string{"runbooks/db.md:3: unknown key \"servces\""}
 	})
 	h.wantScreen(`1 runbook problem(s), broken files skipped: runbooks/db.md:3: unknown key "servces"`)
+}
+
+// TestTimelineFollowsUnlessScrolledUp: new events move the selection to
+// the newest while following; after the responder moves up, they do not.
+func TestTimelineFollowsUnlessScrolledUp(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("enter")
+	id := h.model().detail.inc.ID
+	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
+	note := func(text string) {
+		h.clock.t = h.clock.t.Add(time.Minute)
+		if err := other.AddNote(t.Context(), id, "", text); err != nil {
+			t.Fatal(err)
+		}
+		h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	}
+	note("first new note")
+	if sel, _ := h.model().detail.Selected(); sel.Summary != "first new note" {
+		t.Fatalf("following: selected %q, want the new note", sel.Summary)
+	}
+	h.keys("k")
+	held, _ := h.model().detail.Selected()
+	note("second new note")
+	if sel, _ := h.model().detail.Selected(); sel.ID != held.ID {
+		t.Fatalf("scrolled up: the selection moved from %q to %q", held.Summary, sel.Summary)
+	}
+	h.wantScreen("scrolled back · G follows new events")
+	h.keys("G")
+	if sel, _ := h.model().detail.Selected(); sel.Summary != "second new note" {
+		t.Fatalf("after G: selected %q", sel.Summary)
+	}
 }
