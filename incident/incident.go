@@ -111,6 +111,10 @@ type Filter struct {
 	// user's teams to TeamIDs. Both need a user token.
 	AssignedToMe bool `json:"assigned_to_me,omitempty"`
 	MyTeams      bool `json:"my_teams,omitempty"`
+	// Since and Until bound when incidents were created; zero is open.
+	// They are how a list past PagerDuty's 10,000-result cap is narrowed.
+	Since time.Time `json:"since,omitzero"`
+	Until time.Time `json:"until,omitzero"`
 }
 
 // Validate reports a status or urgency the provider would not know, so a
@@ -125,6 +129,9 @@ func (f Filter) Validate() error {
 		if u != High && u != Low {
 			return fmt.Errorf("urgency %q: use high or low", u)
 		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return fmt.Errorf("until (%s) must be after since (%s)", f.Until.Format(time.RFC3339), f.Since.Format(time.RFC3339))
 	}
 	return nil
 }

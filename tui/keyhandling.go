@@ -147,10 +147,10 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Search):
 		m.prompt = promptSearch
 		m.search.Focus()
-	case key.Matches(msg, k.Scope, k.Urgency, k.Status):
-		m.filter = nextFilter(m.filter, msg, k)
+	case key.Matches(msg, k.Scope, k.Urgency, k.Status, k.Service):
+		m.filter = nextFilter(m.filter, msg, k, m.list.services)
 		m.listGen++
-		m.setStatus("list: "+orAll(filterLabel(m.filter)), false)
+		m.setStatus("list: "+orAll(filterLabel(m.filter, m.list.services)), false)
 		return m, tea.Batch(fetchIncidents(m.opts.Source, m.filter, m.listGen), saveFilter(m.opts.Journal, m.filter))
 	case key.Matches(msg, k.Back):
 		if m.list.filter != "" {
@@ -395,8 +395,24 @@ func firstLine(s string) string {
 }
 
 // nextFilter cycles one dimension of the list filter.
-func nextFilter(f incident.Filter, msg tea.KeyPressMsg, k KeyMap) incident.Filter {
+func nextFilter(f incident.Filter, msg tea.KeyPressMsg, k KeyMap, services []incident.Ref) incident.Filter {
 	switch {
+	case key.Matches(msg, k.Service):
+		// Each service seen so far in turn, then all of them again.
+		next := 0
+		if len(f.ServiceIDs) == 1 {
+			next = len(services) // past the end: back to all
+			for i, s := range services {
+				if s.ID == f.ServiceIDs[0] {
+					next = i + 1
+				}
+			}
+		}
+		if next < len(services) {
+			f.ServiceIDs = []string{services[next].ID}
+		} else {
+			f.ServiceIDs = nil
+		}
 	case key.Matches(msg, k.Scope):
 		switch {
 		case !f.AssignedToMe && !f.MyTeams:
@@ -429,7 +445,8 @@ func nextFilter(f incident.Filter, msg tea.KeyPressMsg, k KeyMap) incident.Filte
 }
 
 // filterLabel says what the filter narrows to; "" for everything active.
-func filterLabel(f incident.Filter) string {
+// Services are named when they have been seen.
+func filterLabel(f incident.Filter, services []incident.Ref) string {
 	var parts []string
 	switch {
 	case f.AssignedToMe:
@@ -443,8 +460,14 @@ func filterLabel(f incident.Filter) string {
 	for _, s := range f.Statuses {
 		parts = append(parts, string(s))
 	}
-	if len(f.ServiceIDs) > 0 {
-		parts = append(parts, fmt.Sprintf("%d services", len(f.ServiceIDs)))
+	for _, id := range f.ServiceIDs {
+		name := id
+		for _, s := range services {
+			if s.ID == id {
+				name = s.Name
+			}
+		}
+		parts = append(parts, "service "+incident.Clean(name))
 	}
 	return strings.Join(parts, ", ")
 }

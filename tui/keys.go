@@ -43,6 +43,7 @@ type KeyMap struct {
 	Scope       key.Binding
 	Urgency     key.Binding
 	Status      key.Binding
+	Service     key.Binding
 	CopyURL     key.Binding
 	Refresh     key.Binding
 	Help        key.Binding
@@ -81,6 +82,7 @@ func DefaultKeyMap() KeyMap {
 		Scope:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "list: all, mine, my teams")),
 		Urgency:     key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "list: any, high, low urgency")),
 		Status:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "list: active, triggered, acknowledged")),
+		Service:     key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "list: each service in turn, then all")),
 		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the incident URL, or the selected runbook command")),
 		Tick:        key.NewBinding(key.WithKeys("x", "space"), key.WithHelp("x/space", "tick the selected runbook step")),
 		NextRunbook: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next matching runbook")),
@@ -105,7 +107,7 @@ type helpGroup struct {
 func (k KeyMap) groups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom}},
-		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Scope, k.Urgency, k.Status, k.Pane, k.CopyURL, k.Browser, k.Refresh}},
+		{"Incidents", []key.Binding{k.Open, k.Back, k.Search, k.Scope, k.Urgency, k.Status, k.Service, k.Pane, k.CopyURL, k.Browser, k.Refresh}},
 		{"Respond", []key.Binding{k.Acknowledge, k.Resolve, k.Note, k.EditorNote, k.Star, k.Reassign, k.Escalate, k.Snooze, k.Responders}},
 		{"Runbook", []key.Binding{k.Tick, k.Document, k.NextRunbook, k.PrevRunbook}},
 		{"Command", []key.Binding{k.Role, k.Decision, k.ActionItem, k.Update, k.Task, k.Mitigated}},
@@ -170,7 +172,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"action_item": &k.ActionItem, "role": &k.Role, "update": &k.Update, "task": &k.Task,
 		"mitigated": &k.Mitigated, "star": &k.Star, "pane": &k.Pane, "tick": &k.Tick,
 		"next_runbook": &k.NextRunbook, "prev_runbook": &k.PrevRunbook, "document": &k.Document,
-		"search": &k.Search, "scope": &k.Scope, "urgency": &k.Urgency, "status": &k.Status,
+		"search": &k.Search, "scope": &k.Scope, "urgency": &k.Urgency, "status": &k.Status, "service": &k.Service,
 		"copy_url": &k.CopyURL, "browser": &k.Browser, "refresh": &k.Refresh, "help": &k.Help,
 		"quit": &k.Quit, "confirm": &k.Confirm, "cancel": &k.Cancel,
 	}

@@ -21,6 +21,7 @@ type listModel struct {
 	filter    string
 	firstSeen map[string]time.Time // when each incident first appeared
 	loadedAt  time.Time            // the first load; incidents then are not "new"
+	services  []incident.Ref       // every service seen, by name, for the service filter
 	cursor    int
 	offset    int // first visible row
 	width     int
@@ -60,6 +61,12 @@ func (l *listModel) SetIncidents(list []incident.Incident, now time.Time) {
 		}
 	}
 	l.all = sorted
+	for _, in := range sorted {
+		if in.Service.ID != "" && !slices.ContainsFunc(l.services, func(r incident.Ref) bool { return r.ID == in.Service.ID }) {
+			l.services = append(l.services, in.Service)
+		}
+	}
+	slices.SortFunc(l.services, func(a, b incident.Ref) int { return cmp.Compare(a.Name, b.Name) })
 	l.apply()
 }
 

@@ -749,7 +749,7 @@ func (m Model) titleBar(now time.Time) string {
 	if m.opts.ReadOnly {
 		left += m.st.Acked.Render(" · read-only")
 	}
-	if f := filterLabel(m.filter); f != "" {
+	if f := filterLabel(m.filter, m.list.services); f != "" {
 		left += m.st.Info.Render(" · " + f)
 	}
 	left += fmt.Sprintf(" · %d active: ", trig+ack) + m.st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +

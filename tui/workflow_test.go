@@ -220,6 +220,22 @@ func TestListFiltersAreRemembered(t *testing.T) {
 	if err != nil || !ok || len(f.Urgencies) != 1 || f.Urgencies[0] != incident.High || f.AssignedToMe {
 		t.Fatalf("remembered filter %+v ok=%v err=%v", f, ok, err)
 	}
+
+	h.keys("U", "U") // any urgency again
+	services := h.model().list.services
+	for _, want := range services {
+		h.keys("V")
+		h.wantScreen("service " + want.Name)
+		for _, in := range h.model().list.all {
+			if in.Service.ID != want.ID {
+				t.Fatalf("#%d (%s) listed under the %s filter", in.Number, in.Service.Name, want.Name)
+			}
+		}
+	}
+	h.keys("V")
+	if f := h.model().filter; len(f.ServiceIDs) != 0 || len(h.model().list.all) != all {
+		t.Fatalf("after every service, the filter is %+v with %d incidents", f, len(h.model().list.all))
+	}
 }
 
 func TestResponderWrites(t *testing.T) {

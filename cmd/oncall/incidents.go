@@ -20,6 +20,8 @@ type incidentsOptions struct {
 	mine      bool
 	statuses  []string
 	services  []string
+	since     string
+	until     string
 	urgencies []string
 	now       func() time.Time
 }
@@ -53,6 +55,8 @@ PagerDuty is sanitized); --json writes one JSON object per line for scripts.`,
 	cmd.Flags().StringSliceVar(&o.statuses, "status", nil, "triggered, acknowledged or resolved (repeat or comma-separate; default: triggered,acknowledged)")
 	cmd.Flags().StringSliceVar(&o.urgencies, "urgency", nil, "high or low (repeat or comma-separate)")
 	cmd.Flags().StringSliceVar(&o.services, "service", nil, "PagerDuty service ids (repeat or comma-separate)")
+	cmd.Flags().StringVar(&o.since, "since", "", "only incidents created at or after this time (RFC 3339, a date, or a duration ago like 72h)")
+	cmd.Flags().StringVar(&o.until, "until", "", "only incidents created before this time (same forms as --since)")
 	return cmd
 }
 
@@ -65,6 +69,13 @@ func (o *incidentsOptions) filter() (incident.Filter, error) {
 	}
 	for _, u := range o.urgencies {
 		f.Urgencies = append(f.Urgencies, incident.Urgency(strings.ToLower(strings.TrimSpace(u))))
+	}
+	var err error
+	if f.Since, err = parseWhen(o.since, o.now()); err != nil {
+		return incident.Filter{}, usageError{fmt.Errorf("--since: %w", err)}
+	}
+	if f.Until, err = parseWhen(o.until, o.now()); err != nil {
+		return incident.Filter{}, usageError{fmt.Errorf("--until: %w", err)}
 	}
 	for _, s := range o.services {
 		if s = strings.TrimSpace(s); s != "" {
@@ -154,4 +165,23 @@ func age(d time.Duration) string {
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// parseWhen reads a point in time: RFC 3339, a date (midnight UTC), or a
+// duration before now ("72h"). Empty is the zero time.
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time: use 2026-11-20T03:00:00Z, 2026-11-20, or a duration ago like 72h", s)
 }

@@ -98,6 +98,7 @@ func TestBadInputGetsOneLineAndAnExitCode(t *testing.T) {
 		{"no incident id", pdsim.DemoToken, []string{"export"}, exitUsage, "exactly one incident id"},
 		{"unknown flag", pdsim.DemoToken, []string{"--bogus"}, exitUsage, "unknown flag"},
 		{"unknown command", pdsim.DemoToken, []string{"bogus"}, exitUsage, "unknown command"},
+		{"bad --since", pdsim.DemoToken, []string{"incidents", "--since", "yesterday", "--api-url", url}, exitUsage, `"yesterday" is not a time`},
 		{"bad api url", pdsim.DemoToken, []string{"export", "P1", "--api-url", "ftp://x"}, exitError, "must start with https://"},
 	}
 	for _, c := range cases {

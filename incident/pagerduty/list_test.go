@@ -119,6 +119,16 @@ func TestListStopsAtPagerDutysOffsetCap(t *testing.T) {
 	if n := sim.Requests("GET /incidents"); n != 100 {
 		t.Errorf("made %d list requests, want 100 (never one PagerDuty would refuse)", n)
 	}
+	// The advice works: two date ranges cover what one list could not.
+	cut := epoch.Add(-5000 * time.Second)
+	newer, err := c.List(context.Background(), incident.Filter{Since: cut})
+	if err != nil || len(newer) != 5000 {
+		t.Fatalf("since the cut: %d incidents, %v; want 5000", len(newer), err)
+	}
+	older, err := c.List(context.Background(), incident.Filter{Until: cut})
+	if err != nil || len(older) != 5050 {
+		t.Fatalf("until the cut: %d incidents, %v; want 5050", len(older), err)
+	}
 }
 
 func TestFilters(t *testing.T) {

@@ -224,7 +224,15 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 	if len(opts.Statuses) == 0 {
 		opts.Statuses = []string{string(incident.Triggered), string(incident.Acknowledged)}
 	}
-	if !slices.Contains(opts.Statuses, string(incident.Resolved)) {
+	switch {
+	case !f.Since.IsZero() || !f.Until.IsZero():
+		if !f.Since.IsZero() {
+			opts.Since = f.Since.UTC().Format(time.RFC3339)
+		}
+		if !f.Until.IsZero() {
+			opts.Until = f.Until.UTC().Format(time.RFC3339)
+		}
+	case !slices.Contains(opts.Statuses, string(incident.Resolved)):
 		// PagerDuty lists the last month unless told otherwise; an incident
 		// still open after that is still someone's problem.
 		opts.DateRange = "all"
@@ -247,8 +255,8 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 	var out []incident.Incident
 	for offset := uint(0); ; offset += pageSize {
 		if offset+pageSize > offsetCap {
-			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; narrow the list by service, team, urgency or status: %w",
-				offsetCap, incident.ErrTruncated)
+			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
+				offsetCap, len(out), incident.ErrTruncated)
 		}
 		opts.Offset = offset
 		var resp *pd.ListIncidentsResponse
