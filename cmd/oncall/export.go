@@ -255,14 +255,15 @@ func runPostmortemLint(o *postmortemLintOptions, stdout io.Writer) error {
 	return nil
 }
 
-// postmortemSLOs converts the configured SLOs for the draft.
+// postmortemSLOs converts the configured SLOs for the draft: the file
+// says 99.9 (a percentage), the draft computes with 0.999.
 func postmortemSLOs(in map[string]config.SLO) map[string]postmortem.SLO {
 	if len(in) == 0 {
 		return nil
 	}
 	out := make(map[string]postmortem.SLO, len(in))
 	for k, v := range in {
-		out[k] = postmortem.SLO(v)
+		out[k] = postmortem.SLO{Target: v.Target / 100, Window: v.Window}
 	}
 	return out
 }
