@@ -354,6 +354,9 @@ func (d *detailModel) View(now time.Time) string {
 	if in.Bridge != "" {
 		people += " · bridge " + incident.Clean(in.Bridge)
 	}
+	if in.URL != "" {
+		people += " · " + incident.Clean(in.URL)
+	}
 	people = st.Faint.Render(people)
 	if t := d.tasks(now); t != "" {
 		people = t + st.Faint.Render(" · ") + people // a due task matters more

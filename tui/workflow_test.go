@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oncallkit/oncall/incident"
@@ -443,4 +444,31 @@ func TestFailedDraftIsTriedAgain(t *testing.T) {
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
 		t.Fatalf("drafts %v", files)
 	}
+}
+
+func TestAlertsPaneCopyURLAndMouse(t *testing.T) {
+	h := newHarness(t, 160, 48)
+	h.keys("enter")
+	in := h.model().detail.inc
+	h.wantScreen(in.URL)
+	h.keys("tab") // the alerts pane
+	alerts := h.model().detail.alerts
+	if len(alerts) == 0 || len(alerts[0].Details) == 0 {
+		t.Fatalf("the demo incident's alerts carry no details: %+v", alerts)
+	}
+	for k, v := range alerts[0].Details {
+		h.wantScreen(k + ": " + fmt.Sprint(v))
+	}
+	h.keys("tab", "tab", "y") // back on the timeline: y copies the URL
+	h.wantScreen("copied " + in.URL)
+
+	// The wheel scrolls the timeline like the keys do: up stops following.
+	if !h.model().detail.follow {
+		t.Fatal("not following at the start")
+	}
+	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if h.model().detail.follow {
+		t.Error("the wheel up did not stop following")
+	}
+	h.wantScreen("scrolled back")
 }
