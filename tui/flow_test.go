@@ -114,15 +114,25 @@ func TestResolveAsksFirst(t *testing.T) {
 }
 
 func TestHelpComesFromTheKeyMap(t *testing.T) {
-	h := newHarness(t, 120, 40)
-	h.keys("?")
-	for _, g := range DefaultKeyMap().groups() {
-		for _, b := range g.Bindings {
-			h.wantScreen(b.Help().Key, b.Help().Desc)
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {40, 12}} {
+		h := newHarness(t, size[0], size[1])
+		h.keys("?")
+		// Page through: every binding is on some page, whole.
+		seen := h.screen()
+		for range h.model().helpPages() {
+			h.keys("j")
+			seen += h.screen()
 		}
+		for _, g := range DefaultKeyMap().groups() {
+			for _, b := range g.Bindings {
+				if !strings.Contains(seen, b.Help().Key) || !strings.Contains(seen, b.Help().Desc) && size[0] >= 80 {
+					t.Errorf("%dx%d: help never shows %q %q", size[0], size[1], b.Help().Key, b.Help().Desc)
+				}
+			}
+		}
+		h.keys("?")
+		h.wantScreen("STATUS")
 	}
-	h.keys("?")
-	h.wantScreen("STATUS")
 }
 
 // TestTimelineFollowsNewEvents advances the simulator's scenario while an

@@ -20,10 +20,15 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch m.prompt {
 	case promptHelp:
-		if key.Matches(msg, m.keys.Help, m.keys.Back, m.keys.Cancel) {
+		switch {
+		case key.Matches(msg, m.keys.Help, m.keys.Back, m.keys.Cancel):
 			m.prompt = promptNone
-		} else if key.Matches(msg, m.keys.Quit) {
+		case key.Matches(msg, m.keys.Quit):
 			return m, tea.Quit
+		case key.Matches(msg, m.keys.Down):
+			m.helpPage = min(m.helpPage+1, m.helpPages()-1)
+		case key.Matches(msg, m.keys.Up):
+			m.helpPage = max(m.helpPage-1, 0)
 		}
 		return m, nil
 	case promptConfirm:
@@ -66,7 +71,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
-		m.prompt = promptHelp
+		m.prompt, m.helpPage = promptHelp, 0
 		return m, nil
 	case key.Matches(msg, k.Refresh):
 		m.listGen++

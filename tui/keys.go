@@ -83,7 +83,7 @@ func DefaultKeyMap() KeyMap {
 		Urgency:     key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "list: any, high, low urgency")),
 		Status:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "list: active, triggered, acknowledged")),
 		Service:     key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "list: each service in turn, then all")),
-		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the incident URL, or the selected runbook command")),
+		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the URL (runbook: the command)")),
 		Tick:        key.NewBinding(key.WithKeys("x", "space"), key.WithHelp("x/space", "tick the selected runbook step")),
 		NextRunbook: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next matching runbook")),
 		PrevRunbook: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous matching runbook")),
