@@ -143,7 +143,7 @@ func TestTimelineFollowsNewEvents(t *testing.T) {
 	m := h.model()
 	id, before := m.detail.inc.ID, len(m.detail.timeline)
 	for range 40 { // ten minutes of scenario, in 15 s steps
-		h.clock.t = h.clock.t.Add(15 * time.Second)
+		h.clock.Advance(15 * time.Second)
 		h.send(detailTickMsg{id: id, gen: h.model().detailGen})
 		h.send(listTickMsg{gen: h.model().tickGen})
 	}
@@ -251,7 +251,7 @@ func TestErrorsReachTheStatusLine(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			h := &harness{t: t, clock: &clock{t: epoch}}
+			h := &harness{t: t, clock: pdsim.NewClock(epoch)}
 			h.m = New(Options{Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Now: h.clock.Now, Location: zone,
 				every: func(time.Duration, tea.Msg) tea.Cmd { return nil }})
 			h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
@@ -322,7 +322,7 @@ func TestRateLimitShowsAWaitNotACrash(t *testing.T) {
 	}
 	defer j.Close()
 	sim.Inject(pdsim.Fault{Route: "GET /incidents", Status: 429, Reset: time.Second})
-	h := &harness{t: t, clock: &clock{t: epoch}}
+	h := &harness{t: t, clock: pdsim.NewClock(epoch)}
 	h.m = New(Options{Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Now: h.clock.Now, Location: zone,
 		every: func(time.Duration, tea.Msg) tea.Cmd { return nil }})
 	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
@@ -388,7 +388,7 @@ func TestRefreshKeepsTheCursor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.clock.t = h.clock.t.Add(time.Second)
+	h.clock.Advance(time.Second)
 	h.send(listTickMsg{gen: h.model().tickGen})
 	if n := len(h.model().list.all); n != before+3 {
 		t.Fatalf("after refresh %d incidents, want %d", n, before+3)
@@ -421,7 +421,7 @@ func TestQuietPollIsOneRequest(t *testing.T) {
 	}
 	// Someone else's note arrives through the same incremental poll.
 	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
-	h.clock.t = h.clock.t.Add(time.Minute)
+	h.clock.Advance(time.Minute)
 	if err := other.AddNote(t.Context(), id, "X1", "replica lag back to 0"); err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +443,7 @@ func TestOfflineShowsTheLastKnownState(t *testing.T) {
 	h.keys("esc")
 
 	h.sim.FailFor(503, time.Hour)
-	h.clock.t = h.clock.t.Add(3 * time.Minute)
+	h.clock.Advance(3 * time.Minute)
 	h.keys("enter")
 	h.wantScreen("PagerDuty cannot be reached: the timeline as of 3m ago", in.Title)
 	if got := len(h.model().detail.timeline); got != events {
@@ -484,7 +484,7 @@ func TestTimelineFollowsUnlessScrolledUp(t *testing.T) {
 	id := h.model().detail.inc.ID
 	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
 	note := func(text string) {
-		h.clock.t = h.clock.t.Add(time.Minute)
+		h.clock.Advance(time.Minute)
 		if err := other.AddNote(t.Context(), id, "", text); err != nil {
 			t.Fatal(err)
 		}

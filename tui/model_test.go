@@ -29,11 +29,6 @@ var (
 	zone  = time.FixedZone("UTC-5", -5*3600)
 )
 
-// clock is a settable clock shared by the simulator and the model.
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time { return c.t }
-
 // harness runs the real model against the real adapter, over real HTTP,
 // against the simulator, with a real journal file.
 type harness struct {
@@ -41,14 +36,14 @@ type harness struct {
 	m       tea.Model
 	sim     *pdsim.Server
 	journal *store.Store
-	clock   *clock
+	clock   *pdsim.Clock
 	url     string // the simulator's address
 	quit    bool
 }
 
 func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 	t.Helper()
-	clk := &clock{t: epoch}
+	clk := pdsim.NewClock(epoch)
 	sim := pdsim.New(pdsim.Options{Now: clk.Now})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

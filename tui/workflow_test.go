@@ -308,10 +308,10 @@ func TestTimeBoxedTaskCountsDownThenFlashes(t *testing.T) {
 		ev[0].Fields["due"] != epoch.Add(10*time.Minute).Format(time.RFC3339) {
 		t.Fatalf("journal %+v", ev)
 	}
-	h.clock.t = epoch.Add(11 * time.Minute)
+	h.clock.Set(epoch.Add(11 * time.Minute))
 	h.send(clockTickMsg{gen: h.model().detailGen})
 	h.wantScreen("⏰ Priya: check replica lag DUE 1m ago")
-	h.clock.t = epoch.Add(30 * time.Minute)
+	h.clock.Set(epoch.Add(30 * time.Minute))
 	h.send(clockTickMsg{gen: h.model().detailGen})
 	if strings.Contains(h.screen(), "replica lag DUE") {
 		t.Error("a task long past due still shows")

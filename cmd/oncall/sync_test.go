@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,37 +17,19 @@ import (
 	"github.com/oncallkit/oncall/store"
 )
 
-// simClock is a settable clock for the simulator and the command alike.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // journalEnv is a simulator with one incident, the real adapter pointed at
 // it, and a journal file.
 type journalEnv struct {
 	sim   *pdsim.Server
 	url   string
-	clock *simClock
+	clock *pdsim.Clock
 	inc   string
 	db    string
 }
 
 func newJournalEnv(t *testing.T) *journalEnv {
 	t.Helper()
-	c := &simClock{now: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)}
+	c := pdsim.NewClock(time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
 	sim := pdsim.New(pdsim.Options{Now: c.Now, Scenario: pdsim.Scenario{}})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +14,10 @@ import (
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
-// clock is a settable clock for the simulator, safe for concurrent use.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newEmpty starts a simulator with no incidents and an adapter on it.
-func newEmpty(t testing.TB, opts pdsim.Options, cfg Config) (*pdsim.Server, *Client, *clock) {
+func newEmpty(t testing.TB, opts pdsim.Options, cfg Config) (*pdsim.Server, *Client, *pdsim.Clock) {
 	t.Helper()
-	clk := &clock{now: epoch}
+	clk := pdsim.NewClock(epoch)
 	opts.Now = clk.Now
 	if opts.Scenario == nil {
 		opts.Scenario = pdsim.Scenario{}

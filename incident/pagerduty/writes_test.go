@@ -126,7 +126,7 @@ func TestWritesPagerDutyRefuses(t *testing.T) {
 // timeline; notes and alerts are fetched only when the log shows new ones.
 func TestEventsSincePollsWithOneRequest(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{now: epoch}
+	clk := pdsim.NewClock(epoch)
 	var steps pdsim.Scenario
 	steps = append(steps, pdsim.Step{At: -2 * time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "long", Title: "long incident", Service: pdsim.ServiceCheckout})})
 	for i := range 150 { // a long timeline: 150 notes, 300 log entries

@@ -12,7 +12,7 @@ import (
 // FailFor does, and can end the failure early; the control itself keeps
 // answering while the API fails, needs the token, and is not counted.
 func TestControlFail(t *testing.T) {
-	clock := &fakeClock{now: t0}
+	clock := pdsim.NewClock(t0)
 	srv := pdsim.New(pdsim.Options{Now: clock.Now})
 	auth := "Token token=" + pdsim.DemoToken
 	list := func() int { return serve(srv, newRequest(t, "GET", "/incidents", auth)).Code }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,35 +18,17 @@ import (
 // t0 is the fake clock's start: the scenario's offset zero.
 var t0 = time.Date(2026, 3, 7, 14, 0, 0, 0, time.UTC)
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is a simulator behind a real HTTP server and a real client.
 type env struct {
 	srv    *pdsim.Server
 	url    string
-	clock  *fakeClock
+	clock  *pdsim.Clock
 	client *pd.Client
 }
 
 func newEnv(t *testing.T, sc pdsim.Scenario) *env {
 	t.Helper()
-	clock := &fakeClock{now: t0}
+	clock := pdsim.NewClock(t0)
 	srv := pdsim.New(pdsim.Options{Now: clock.Now, Scenario: sc})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

@@ -278,7 +278,7 @@ func TestFailFor(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	clock := &fakeClock{now: t0}
+	clock := pdsim.NewClock(t0)
 	srv := pdsim.New(pdsim.Options{Now: clock.Now, Scenario: pdsim.Scenario{}, RateLimit: 3})
 	auth := "Token token=" + pdsim.DemoToken
 	for i, want := range []string{"2", "1", "0"} {

@@ -20,24 +20,6 @@ import (
 
 var t0 = time.Date(2026, 3, 7, 14, 0, 0, 0, time.UTC)
 
-// clock is a settable clock shared by the simulator and the drainer.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // hook may take over a request before the simulator sees it; it returns
 // false to let the simulator answer as usual.
 type hook func(w http.ResponseWriter, r *http.Request, sim http.Handler) bool
@@ -48,7 +30,7 @@ type hook func(w http.ResponseWriter, r *http.Request, sim http.Handler) bool
 type env struct {
 	t     *testing.T
 	sim   *pdsim.Server
-	clock *clock
+	clock *pdsim.Clock
 	src   *pagerduty.Client
 	j     *store.Store
 	addr  string
@@ -64,7 +46,7 @@ const adapterTimeout = time.Second
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c := &clock{now: t0}
+	c := pdsim.NewClock(t0)
 	e := &env{t: t, clock: c, sim: pdsim.New(pdsim.Options{Now: c.Now, Scenario: pdsim.Scenario{}})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
