@@ -22,10 +22,12 @@ type listModel struct {
 	firstSeen map[string]time.Time // when each incident first appeared
 	loadedAt  time.Time            // the first load; incidents then are not "new"
 	services  []incident.Ref       // every service seen, by name, for the service filter
-	cursor    int
-	offset    int // first visible row
-	width     int
-	height    int // rows available for incidents
+	// Counts for the title bar, kept here so a frame need not count.
+	triggered, acknowledged int
+	cursor                  int
+	offset                  int // first visible row
+	width                   int
+	height                  int // rows available for incidents
 }
 
 // SetSize sets the area the list may draw in.
@@ -61,7 +63,14 @@ func (l *listModel) SetIncidents(list []incident.Incident, now time.Time) {
 		}
 	}
 	l.all = sorted
+	l.triggered, l.acknowledged = 0, 0
 	for _, in := range sorted {
+		switch in.Status {
+		case incident.Triggered:
+			l.triggered++
+		case incident.Acknowledged:
+			l.acknowledged++
+		}
 		if in.Service.ID != "" && !slices.ContainsFunc(l.services, func(r incident.Ref) bool { return r.ID == in.Service.ID }) {
 			l.services = append(l.services, in.Service)
 		}

@@ -737,15 +737,7 @@ func (m Model) render() string {
 }
 
 func (m Model) titleBar(now time.Time) string {
-	var trig, ack int
-	for _, in := range m.list.all {
-		switch in.Status {
-		case incident.Triggered:
-			trig++
-		case incident.Acknowledged:
-			ack++
-		}
-	}
+	trig, ack := m.list.triggered, m.list.acknowledged
 	left := m.st.Title.Render("oncall") + m.st.Faint.Render(" · "+m.opts.Label)
 	if m.opts.ReadOnly {
 		left += m.st.Acked.Render(" · read-only")
