@@ -1,0 +1,102 @@
+// Package regularfile reads files that oncall takes from outside (the
+// configuration, the token file, runbooks, postmortem drafts) without
+// trusting what the path names.
+//
+// Invariants:
+//   - Opening never blocks: the file is opened non-blocking, so a named
+//     pipe without a writer cannot hang the caller, and the open file (not
+//     the path, which may change meanwhile) is checked to be a regular file
+//     before anything is read. Devices (/dev/zero, /dev/urandom), pipes,
+//     sockets and directories are refused.
+//   - Reading is bounded: at most the caller's limit is read, whatever the
+//     file claims its size is or grows to, and a larger file is refused
+//     rather than cut short, so a caller never acts on part of a file.
+//   - Errors are *fs.PathError values naming the file, wrapping
+//     ErrNotRegular or ErrTooLarge when the file was refused, so callers
+//     that name the file themselves can print only the reason.
+package regularfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// Sentinels for the two reasons a file is refused.
+var (
+	ErrNotRegular = errors.New("not a regular file")
+	ErrTooLarge   = errors.New("file too large")
+)
+
+// Read returns the content of the regular file at path, refusing anything
+// else and any file of more than limit bytes.
+func Read(path string, limit int64) ([]byte, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (it is %s)", ErrNotRegular, describe(fi.Mode()))}
+	}
+	if err := setBlocking(f); err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	tooLarge := &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: more than %s", ErrTooLarge, size(limit))}
+	if fi.Size() > limit {
+		return nil, tooLarge
+	}
+	// The size from Stat is a hint only: the file may grow while it is
+	// read, so the read itself is bounded too.
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: bare(err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge
+	}
+	return data, nil
+}
+
+// describe names a file type for a person.
+func describe(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	default:
+		return "not a plain file"
+	}
+}
+
+// size writes a limit the way people read it.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
