@@ -6,7 +6,11 @@
 //     first problem stops the load: a half-read configuration is never
 //     used.
 //   - Unknown keys are errors, never ignored: a misspelt key would
-//     otherwise silently keep its default.
+//     otherwise silently keep its default. A key given twice in one
+//     mapping is an error naming both lines, not "the last one wins".
+//   - Only a regular file of at most MaxFileSize bytes is read: a pipe or
+//     a device named by --config is refused, never waited on or read
+//     without end.
 //   - Key bindings are checked against the TUI's key map: action names are
 //     its field names in snake_case, key names are the ones Bubble Tea
 //     reports, and no key may do two things on the same screen.
@@ -28,10 +32,16 @@ import (
 
 	"github.com/adrg/xdg"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oncallkit/oncall/internal/regularfile"
 )
 
 // EnvPath names the environment variable that points at the file.
 const EnvPath = "ONCALL_CONFIG"
+
+// MaxFileSize bounds the configuration file; a real one is a few hundred
+// bytes.
+const MaxFileSize = 1 << 20
 
 // Defaults of the values the file may set.
 const (
@@ -153,7 +163,7 @@ func Locate(flag string) (path string, explicit bool, err error) {
 // Load reads the file at path. A missing file gives the defaults, unless
 // mustExist.
 func Load(path string, mustExist bool) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := regularfile.Read(path, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) && !mustExist {
 		return Default(), nil
 	}
@@ -187,6 +197,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if top.Kind != yaml.MappingNode {
 		return nil, &Error{File: name, Line: top.Line, Msg: "the file must be a mapping of keys to values (key: value)"}
+	}
+	if err := duplicates(name, top, ""); err != nil {
+		return nil, err
 	}
 	p := parser{file: name, c: c}
 	for i := 0; i+1 < len(top.Content); i += 2 {
@@ -402,6 +415,39 @@ func (p *parser) keys(v *yaml.Node) (map[string][]string, error) {
 		out[a.Value] = ks
 	}
 	return out, nil
+}
+
+// duplicates refuses a key given twice in any mapping of the document.
+// YAML says keys are unique, but the node API accepts repeats; letting the
+// later one win would silently drop what the first line says.
+func duplicates(name string, n *yaml.Node, path string) error {
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.ScalarNode {
+				full := k.Value
+				if path != "" {
+					full = path + "." + k.Value
+				}
+				if first, dup := seen[k.Value]; dup {
+					return &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("%s is set twice, on lines %d and %d; keep one", full, first, k.Line)}
+				}
+				seen[k.Value] = k.Line
+				if err := duplicates(name, v, full); err != nil {
+					return err
+				}
+			}
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := duplicates(name, c, path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }

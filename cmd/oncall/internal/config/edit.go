@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oncallkit/oncall/internal/regularfile"
 )
 
 // Setting is one top-level key to write; an empty Value removes the key.
@@ -26,7 +28,7 @@ func Update(path string, settings []Setting) error {
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
 	}
-	old, err := os.ReadFile(path)
+	old, err := regularfile.Read(path, MaxFileSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return &Error{File: path, Msg: bare(err).Error()}
 	}
