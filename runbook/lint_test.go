@@ -134,7 +134,7 @@ func TestLoadUnreadableAndHugeFiles(t *testing.T) {
 	}
 	want := []string{
 		filepath.Join(dir, "dangling.md") + ": cannot read: no such file or directory",
-		huge + ":1: file is 1048577 bytes; a runbook may be at most 1048576 bytes (1 MiB)",
+		huge + ":1: file is over 1048576 bytes (1 MiB), the most a runbook may be",
 	}
 	if got := lines(diags); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/oncallkit/oncall/internal/regularfile"
 )
 
 // Set is a loaded collection of runbooks, indexed for matching. It is
@@ -80,17 +82,23 @@ func (s *Set) Get(id string) (*Runbook, bool) {
 // or has errors is left out with a diagnostic; diagnostics name files by
 // their path joined to dir. The error is about dir itself, such as
 // fs.ErrNotExist when it does not exist.
+//
+// Only regular files are read (a symbolic link to one is fine): a named
+// pipe, a device or a socket named *.md is reported and skipped, never
+// opened in a way that could wait for a writer or read without end.
 func Load(dir string) (*Set, []Diagnostic, error) {
-	return load(os.DirFS(dir), func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
+	name := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
+	return load(os.DirFS(dir), name, func(p string) ([]byte, *Diagnostic) { return readRegular(name(p)) })
 }
 
 // LoadFS is Load over a file system, such as an embedded one. Diagnostics
 // name files by their path in fsys.
 func LoadFS(fsys fs.FS) (*Set, []Diagnostic, error) {
-	return load(fsys, func(p string) string { return p })
+	name := func(p string) string { return p }
+	return load(fsys, name, func(p string) ([]byte, *Diagnostic) { return readFile(fsys, p, p) })
 }
 
-func load(fsys fs.FS, name func(string) string) (*Set, []Diagnostic, error) {
+func load(fsys fs.FS, name func(string) string, read func(string) ([]byte, *Diagnostic)) (*Set, []Diagnostic, error) {
 	var (
 		paths    []string
 		walkErrs = make(map[string]Diagnostic) // by path, to keep file order
@@ -112,6 +120,23 @@ func load(fsys fs.FS, name func(string) string) (*Set, []Diagnostic, error) {
 			return nil
 		}
 		if !e.IsDir() && strings.EqualFold(path.Ext(base), ".md") && !strings.EqualFold(base, "README.md") {
+			// Anything that is not a plain file (or a link to one) is
+			// refused here, before an Open that could block on it.
+			// Load checks the open file again, as what a path names
+			// may change; a file system given to LoadFS is trusted
+			// that far.
+			t := e.Type()
+			if t&fs.ModeSymlink != 0 {
+				if fi, err := fs.Stat(fsys, p); err == nil {
+					t = fi.Mode().Type()
+				} else {
+					t = 0 // dangling: the read reports it
+				}
+			}
+			if !t.IsRegular() {
+				walkErrs[p] = Diagnostic{File: name(p), Severity: Error,
+					Message: fmt.Sprintf("cannot read: %v (it is %s)", regularfile.ErrNotRegular, kind(t))}
+			}
 			paths = append(paths, p)
 		}
 		return nil
@@ -143,7 +168,7 @@ func load(fsys fs.FS, name func(string) string) (*Set, []Diagnostic, error) {
 					results[i].diags = []Diagnostic{d}
 					continue
 				}
-				data, d := readFile(fsys, p, name(p))
+				data, d := read(p)
 				if d != nil {
 					results[i].diags = []Diagnostic{*d}
 					continue
@@ -170,8 +195,7 @@ func load(fsys fs.FS, name func(string) string) (*Set, []Diagnostic, error) {
 
 // loadFile loads a single file as a set.
 func loadFile(p string) (*Set, []Diagnostic, error) {
-	dir, base := filepath.Split(p)
-	data, d := readFile(os.DirFS(cmp.Or(dir, ".")), base, p)
+	data, d := readRegular(p)
 	if d != nil {
 		set, _ := NewSet()
 		return set, []Diagnostic{*d}, nil
@@ -179,6 +203,35 @@ func loadFile(p string) (*Set, []Diagnostic, error) {
 	rb, diags := Parse(p, data)
 	set, _ := NewSet(rb)
 	return set, diags, nil
+}
+
+// readRegular reads the regular file at p, of at most MaxSize bytes.
+// Problems come back as a diagnostic for p.
+func readRegular(p string) ([]byte, *Diagnostic) {
+	data, err := regularfile.Read(p, MaxSize)
+	switch {
+	case errors.Is(err, regularfile.ErrTooLarge):
+		return nil, &Diagnostic{File: p, Line: 1, Severity: Error, Message: fmt.Sprintf("file is over %d bytes (%d MiB), the most a runbook may be", MaxSize, MaxSize>>20)}
+	case err != nil:
+		return nil, &Diagnostic{File: p, Severity: Error, Message: "cannot read: " + unwrapPath(err)}
+	}
+	return data, nil
+}
+
+// kind names a file type that is not a regular file, for a diagnostic.
+func kind(t fs.FileMode) string {
+	switch {
+	case t.IsDir():
+		return "a directory"
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "not a plain file"
+	}
 }
 
 // readFile reads a file of at most MaxSize bytes, refusing bigger ones
@@ -195,6 +248,9 @@ func readFile(fsys fs.FS, p, file string) ([]byte, *Diagnostic) {
 	fi, err := f.Stat()
 	if err != nil {
 		return fail(0, "cannot read: %s", unwrapPath(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return fail(0, "cannot read: %v (it is %s)", regularfile.ErrNotRegular, kind(fi.Mode().Type()))
 	}
 	if fi.Size() > MaxSize {
 		return fail(1, "file is %d bytes; a runbook may be at most %d bytes (%d MiB)", fi.Size(), MaxSize, MaxSize>>20)
