@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // Sentinels for the two reasons a file is refused.
@@ -32,21 +33,11 @@ var (
 // Read returns the content of the regular file at path, refusing anything
 // else and any file of more than limit bytes.
 func Read(path string, limit int64) ([]byte, error) {
-	f, err := open(path)
+	f, fi, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (it is %s)", ErrNotRegular, describe(fi.Mode()))}
-	}
-	if err := setBlocking(f); err != nil {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-	}
 	tooLarge := &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: more than %s", ErrTooLarge, size(limit))}
 	if fi.Size() > limit {
 		return nil, tooLarge
@@ -61,6 +52,30 @@ func Read(path string, limit int64) ([]byte, error) {
 		return nil, tooLarge
 	}
 	return data, nil
+}
+
+// Open opens the regular file at path for reading, with the file's
+// information (for callers that check its permissions), refusing anything
+// else without blocking on it. The caller bounds what it reads.
+func Open(path string) (*os.File, fs.FileInfo, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (it is %s)", ErrNotRegular, describe(fi.Mode()))}
+	}
+	if err := setBlocking(f); err != nil {
+		f.Close()
+		return nil, nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	return f, fi, nil
 }
 
 // describe names a file type for a person.
