@@ -40,6 +40,9 @@ const (
 	KindStar          Kind = "star"         // Fields: event_id
 	KindRunbookStep   Kind = "runbook_step" // Fields: runbook, step, command, step_key, action
 	KindTask          Kind = "task"         // Fields: person, what, due (RFC 3339)
+	// KindReopen reopens a resolved incident on purpose: PagerDuty reopens
+	// one that is set to acknowledged, and pages again.
+	KindReopen Kind = "reopen"
 )
 
 // Origin says where an event was recorded.

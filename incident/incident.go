@@ -67,6 +67,10 @@ type Incident struct {
 	Bridge     string    `json:"bridge,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	// ResolvedBy names who or what resolved the incident (a user, or a
+	// service that resolved it on its own), as the provider says; empty
+	// when it is not resolved or the provider does not say.
+	ResolvedBy string `json:"resolved_by,omitempty"`
 	// AlertCount is how many alerts the provider has grouped into the
 	// incident. A poller compares it with the alerts it holds to learn,
 	// from the list it reads anyway, when Alerts is worth calling again.

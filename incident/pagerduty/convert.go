@@ -46,6 +46,10 @@ func convertIncident(in pd.Incident) incident.Incident {
 	for _, a := range in.Assignments {
 		out.Assignees = append(out.Assignees, incident.Responder{ID: a.Assignee.ID, Name: a.Assignee.Summary})
 	}
+	if out.Status == incident.Resolved {
+		// A resolved incident's last status change is its resolution.
+		out.ResolvedBy = in.LastStatusChangeBy.Summary
+	}
 	return out
 }
 

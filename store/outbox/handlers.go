@@ -41,41 +41,58 @@ func noteLanded(ctx context.Context, src incident.Source, a store.Action) (bool,
 	return false, nil
 }
 
-// sendAcknowledge acknowledges. PagerDuty refuses (400) to acknowledge a
-// resolved incident; that makes the action moot, not a failure to retry.
+// sendAcknowledge acknowledges; its Guard has made sure the incident is
+// not resolved (see guard.go).
 func sendAcknowledge(ctx context.Context, src incident.Source, a store.Action) error {
-	id := a.Event.IncidentID
-	err := src.Acknowledge(ctx, id)
-	if err == nil || classify(ctx, err) != classRefused || errors.Is(err, incident.ErrForbidden) {
-		return err
-	}
-	if inc, gerr := src.Get(ctx, id); gerr == nil && inc.Status == incident.Resolved {
-		return &Moot{Reason: fmt.Sprintf("not acknowledged: incident %s was already resolved on PagerDuty, which refuses to acknowledge a resolved incident; nothing left to do", id)}
-	}
-	return err
+	return src.Acknowledge(ctx, a.Event.IncidentID)
 }
 
 // acknowledgeLanded reports whether the incident is acknowledged: PagerDuty
 // records a second acknowledge as a second acknowledger, so an uncertain
 // one is not repeated once the incident shows acknowledged, whoever did
-// it.
+// it. A resolved incident makes the acknowledge moot, whether or not it
+// landed before the resolve.
 func acknowledgeLanded(ctx context.Context, src incident.Source, a store.Action) (bool, error) {
-	id := a.Event.IncidentID
-	inc, err := src.Get(ctx, id)
+	inc, err := current(ctx, src, a, "for an earlier acknowledge")
 	if err != nil {
-		return false, fmt.Errorf("checking whether the acknowledge of %s already reached PagerDuty: %w", id, err)
+		return false, err
 	}
 	switch inc.Status {
 	case incident.Acknowledged:
 		return true, nil
 	case incident.Resolved:
-		return false, &Moot{Reason: fmt.Sprintf("not confirmed: incident %s was resolved on PagerDuty before this acknowledge was confirmed; nothing left to do", id)}
+		return false, resolvedMoot(ctx, src, inc, "the acknowledge was not sent again (that would reopen it and page again)")
 	}
 	return false, nil
 }
 
-// sendResolve resolves. Resolving a resolved incident changes nothing on
-// PagerDuty, so a retry needs no check.
+// sendResolve resolves. Its Guard found the incident open; should it be
+// resolved in the moment between (PagerDuty refuses with "Incident Already
+// Resolved"), the resolve is moot, not refused.
 func sendResolve(ctx context.Context, src incident.Source, a store.Action) error {
-	return src.Resolve(ctx, a.Event.IncidentID)
+	err := src.Resolve(ctx, a.Event.IncidentID)
+	if err == nil || classify(ctx, err) != classRefused || errors.Is(err, incident.ErrForbidden) || errors.Is(err, incident.ErrNotFound) {
+		return err
+	}
+	if inc, gerr := src.Get(ctx, a.Event.IncidentID); gerr == nil && inc.Status == incident.Resolved {
+		return resolvedMoot(ctx, src, inc, "there was nothing left to resolve")
+	}
+	return err
+}
+
+// sendReopen reopens a resolved incident on purpose, the way PagerDuty
+// does it: setting it to acknowledged, which also assigns it to the
+// responder. Its Guard found it still resolved.
+func sendReopen(ctx context.Context, src incident.Source, a store.Action) error {
+	return src.Acknowledge(ctx, a.Event.IncidentID)
+}
+
+// reopenLanded reports whether the incident is open again, by an earlier
+// attempt or by anyone: either way there is nothing left to reopen.
+func reopenLanded(ctx context.Context, src incident.Source, a store.Action) (bool, error) {
+	inc, err := current(ctx, src, a, "for an earlier reopen")
+	if err != nil {
+		return false, err
+	}
+	return inc.Status != incident.Resolved, nil
 }

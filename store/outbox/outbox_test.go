@@ -218,7 +218,8 @@ func hangUp(w http.ResponseWriter, _ *http.Request) {
 }
 
 // A crash between sending and recording the answer: the next oncall finds
-// the action uncertain and checks before sending.
+// the action uncertain, lets the settle period pass, and checks before
+// sending.
 func TestDrainAfterCrashMidSend(t *testing.T) {
 	e := newEnv(t)
 	a := e.incident("checkout 5xx")
@@ -230,7 +231,12 @@ func TestDrainAfterCrashMidSend(t *testing.T) {
 	if err := e.src.AddNote(context.Background(), a, ev.ID, ev.Summary); err != nil {
 		t.Fatal(err)
 	}
-	rep := e.drain(e.drainer())
+	d := e.drainer()
+	if got := outcomes(e.drain(d)); got != "waiting" || e.sim.Requests("GET /incidents/{id}/notes") != 0 {
+		t.Fatalf("within the settle period: %q", got)
+	}
+	e.clock.Advance(time.Minute)
+	rep := e.drain(d)
 	if got := outcomes(rep); got != "landed" {
 		t.Fatalf("outcomes %q", got)
 	}
@@ -331,7 +337,7 @@ func TestDrainPermanentRefusals(t *testing.T) {
 	if ack.Outcome != outbox.Skipped || !errors.As(ack.Err, &moot) || !strings.Contains(ack.Err.Error(), "already resolved") {
 		t.Fatalf("acknowledge of a resolved incident: %+v", ack)
 	}
-	if r := byKind[resolved.ID+" resolve "]; r.Outcome != outbox.Sent {
+	if r := byKind[resolved.ID+" resolve "]; r.Outcome != outbox.Skipped || !strings.Contains(r.Err.Error(), "nothing left to resolve") {
 		t.Fatalf("re-resolve: %+v", r)
 	}
 	if !rep.Done() || e.pending() != 0 {
@@ -370,9 +376,10 @@ func TestDrainRefusedTokenKeepsEverything(t *testing.T) {
 	}
 }
 
-// A kind with no Handler waits (held) without holding up the rest;
-// registering one sends it. Registering also replaces a default: here a
-// decision is written from its fields rather than its summary.
+// A kind with no Handler waits (held), and its incident's later actions
+// wait behind it; registering one sends it, then them. Registering also
+// replaces a default: here a decision is written from its fields rather
+// than its summary.
 func TestDrainHeldUntilRegistered(t *testing.T) {
 	e := newEnv(t)
 	a := e.incident("checkout 5xx")
@@ -394,13 +401,10 @@ func TestDrainHeldUntilRegistered(t *testing.T) {
 		return "Decision: " + ev.Fields["what"] + " (why: " + ev.Fields["why"] + ")"
 	}))
 	rep := e.drain(d)
-	if got := outcomes(rep); got != "held sent sent" || rep.Done() {
+	if got := outcomes(rep); got != "held waiting waiting" || rep.Done() {
 		t.Fatalf("without a snooze handler: %q", got)
 	}
-	e.wantNotes(a, "Decision: roll back 4.12 (why: errors since deploy)", "after the decision")
-	if _, tags := e.notes(a); tags[0] != dec.ID {
-		t.Fatalf("tags %v", tags)
-	}
+	e.wantNotes(a)
 	d.Register(future, outbox.Handler{Send: func(ctx context.Context, src incident.Source, a store.Action) error {
 		d, err := time.ParseDuration(a.Event.Fields["duration"])
 		if err != nil {
@@ -413,8 +417,12 @@ func TestDrainHeldUntilRegistered(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep = e.drain(d)
-	if got := outcomes(rep); got != "sent" || !rep.Done() || rep.Results[0].Event.ID != snooze.ID {
+	if got := outcomes(rep); got != "sent sent sent" || !rep.Done() || rep.Results[0].Event.ID != snooze.ID {
 		t.Fatalf("with a handler: %q", got)
+	}
+	e.wantNotes(a, "Decision: roll back 4.12 (why: errors since deploy)", "after the decision")
+	if _, tags := e.notes(a); tags[0] != dec.ID {
+		t.Fatalf("tags %v", tags)
 	}
 	if snap, _ := e.sim.Incident(a); snap.SnoozedUntil.IsZero() {
 		t.Fatal("not snoozed")
@@ -449,7 +457,10 @@ func TestRun(t *testing.T) {
 	a := e.incident("checkout 5xx")
 	e.append(a, incident.KindNote, "queued while down")
 	e.down()
-	d := outbox.New(e.j, e.src, outbox.Options{Backoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Idle: time.Hour})
+	// Connection refused leaves a note uncertain: a short settle period
+	// keeps the test short.
+	d := outbox.New(e.j, e.src, outbox.Options{Backoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Idle: time.Hour,
+		AttemptTimeout: 200 * time.Millisecond, Settle: 200 * time.Millisecond})
 	var mu sync.Mutex
 	var heard []outbox.Result
 	ctx, cancel := context.WithCancel(context.Background())
