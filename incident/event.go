@@ -27,8 +27,9 @@ const (
 )
 
 // Kinds recorded by oncall itself: the incident commander's decisions and
-// the responder's work, journaled locally and mirrored to the provider as
-// notes with a clear prefix.
+// the responder's work, journaled locally. The kinds in MirroredKinds reach
+// the provider as notes that carry them typed (see Mirror); the others are
+// sent as the provider's own actions. Field keys are in vocab.go.
 const (
 	KindStatusUpdate  Kind = "status_update"     // Fields: message
 	KindReassign      Kind = "reassign"          // Fields: user_ids or policy_id
@@ -62,7 +63,8 @@ const (
 	Queued SyncState = "queued" // journaled, not yet confirmed by the provider
 	Sent   SyncState = "sent"   // the provider confirmed it
 	Failed SyncState = "failed" // the provider refused it; Error says why
-	// LocalOnly events are journaled but never sent (a star on an event).
+	// LocalOnly events are journaled but never sent (a copied runbook
+	// command: a mark a responder keeps for themself).
 	LocalOnly SyncState = "local"
 )
 
@@ -77,8 +79,8 @@ type Event struct {
 	Origin     Origin    `json:"origin"`
 	State      SyncState `json:"state,omitempty"`
 	Error      string    `json:"error,omitempty"`
-	// LocalID, on a remote note, is the local id found in its tag, so the
-	// timeline can show the note once.
+	// LocalID, on a provider event read from a note, is the local id its
+	// trailer or tag carries, so the timeline shows the event once.
 	LocalID string `json:"local_id,omitempty"`
 	// Fields carries a kind's structured details (see the kind constants).
 	Fields map[string]string `json:"fields,omitempty"`
@@ -87,29 +89,50 @@ type Event struct {
 // Timeline is an incident's events, oldest first.
 type Timeline []Event
 
-// Merge combines provider events with local ones, oldest first. A local
-// event that the provider already shows appears once, as the provider's
-// copy, since that is the shared record: a note whose tag carries the local
-// id, or a sent acknowledge or resolve matched by the provider's log entry
-// of the same kind within absorbWindow (clocks differ a little). The
-// exception is a structured local event (a decision, say) mirrored as a
-// note: the local event is kept and the provider's plain copy dropped.
-// Events at the same second are told in causal order (an alert, then the
-// trigger, then who was paged), provider before local, and otherwise keep
-// the order they came in.
+// Merge combines provider events with local ones, oldest first. Every
+// event a responder recorded shows once, found by its local id:
+//
+//   - A provider note read back as a typed event (see ParseNote) stands for
+//     the local event of that id. It is the team's shared record, with
+//     PagerDuty's time and author, which every responder sees alike; the
+//     local copy only adds its sync state, and the provider's copy proves
+//     it was sent.
+//   - A note from an older version, which carried the local id but not the
+//     structure, is dropped for a structured local event (a decision, say):
+//     the local event keeps what the plain copy lost.
+//   - Several provider copies of one local id (one sent twice) show once:
+//     a typed copy before a plain one, then the earliest.
+//
+// A sent acknowledge or resolve is absorbed by the provider's log entry of
+// the same kind within absorbWindow (clocks differ a little). Events at the
+// same second are told in causal order (an alert, then the trigger, then
+// who was paged), provider before local, and otherwise keep the order they
+// came in.
 func Merge(remote, local []Event) Timeline {
 	localKind := make(map[string]Kind, len(local))
 	for _, e := range local {
 		localKind[e.ID] = e.Kind
 	}
+	// stands maps a local id to the index of the provider copy shown for it.
+	stands := make(map[string]int)
+	for i, e := range remote {
+		if e.LocalID == "" {
+			continue
+		}
+		j, seen := stands[e.LocalID]
+		if !seen || better(e, remote[j]) {
+			stands[e.LocalID] = i
+		}
+	}
 	landed := make(map[string]bool)
 	out := make(Timeline, 0, len(remote)+len(local))
-	for _, e := range remote {
+	for i, e := range remote {
 		if e.LocalID != "" {
-			if k, ok := localKind[e.LocalID]; ok && k != KindNote {
-				// A decision, role or action item mirrored as a note: the
-				// local event carries its structure, so it stands for both.
+			if stands[e.LocalID] != i {
 				continue
+			}
+			if k, ok := localKind[e.LocalID]; ok && k != KindNote && e.Kind == KindNote {
+				continue // the older plain copy of a structured local event
 			}
 			landed[e.LocalID] = true
 		}
@@ -136,6 +159,15 @@ func Merge(remote, local []Event) Timeline {
 		return 0
 	})
 	return out
+}
+
+// better reports whether provider copy a of a local event should be shown
+// rather than copy b: typed before plain, then earlier.
+func better(a, b Event) bool {
+	if (a.Kind == KindNote) != (b.Kind == KindNote) {
+		return b.Kind == KindNote
+	}
+	return a.At.Before(b.At)
 }
 
 // kindRank orders events that share a timestamp.
@@ -170,21 +202,35 @@ func absorbed(e Event, remote []Event) bool {
 	return false
 }
 
-// noteTag is appended to notes sent to the provider. It is plain text so it
-// survives any provider-side formatting.
+// noteTag is the tag older versions appended to notes: the local id alone.
+// It still parses, and NoteTag still writes it for a text that carries no
+// trailer, since any note must carry its local id for a retry to find it.
 var noteTag = regexp.MustCompile(`\s*\[oncall:([0-9A-Za-z_-]{1,64})\]\s*$`)
 
-// NoteTag returns text with localID appended as a trailing tag; with no
-// local id there is nothing to tag.
+// NoteTag returns the content of a note for PagerDuty that carries localID:
+// text unchanged when it already ends in a trailer (see Mirror) for that
+// id, else text with the local id appended as a tag. With no local id
+// there is nothing to tag.
 func NoteTag(text, localID string) string {
 	if localID == "" {
+		return text
+	}
+	if _, t, ok := DecodeTrailer(text); ok && t.LocalID == localID {
 		return text
 	}
 	return fmt.Sprintf("%s [oncall:%s]", text, localID)
 }
 
-// SplitNoteTag separates a note's text from its trailing tag, if any.
+// SplitNoteTag separates a note's readable text from its trailer or its
+// older tag, if any, and returns the local id either carries.
 func SplitNoteTag(content string) (text, localID string) {
+	if text, t, ok := DecodeTrailer(content); ok {
+		return text, t.LocalID
+	}
+	return splitLegacyTag(content)
+}
+
+func splitLegacyTag(content string) (text, localID string) {
 	m := noteTag.FindStringSubmatchIndex(content)
 	if m == nil {
 		return content, ""

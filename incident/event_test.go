@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,5 +64,44 @@ func TestMergeKeepsStructuredLocalEvents(t *testing.T) {
 	got := Merge(remote, local)
 	if len(got) != 1 || got[0].ID != "D1" || got[0].Kind != KindDecision {
 		t.Fatalf("Merge = %+v, want the local decision only", got)
+	}
+}
+
+// TestMergeTypedCopyStands: the author's journal copy and PagerDuty's typed
+// copy of one event show once, as PagerDuty's (the record everyone shares);
+// a second copy sent by a retry shows not at all, and a typed copy beats
+// an older version's plain one.
+func TestMergeTypedCopyStands(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	what := map[string]string{FieldWhat: "roll back"}
+	remote := []Event{
+		{ID: "D1", LocalID: "D1", Kind: KindDecision, At: t0.Add(2 * time.Second), Origin: Remote, Actor: "Alex Rivera", Fields: what},
+		{ID: "D1", LocalID: "D1", Kind: KindDecision, At: t0.Add(40 * time.Second), Origin: Remote, Actor: "Alex Rivera", Fields: what},
+		{ID: "PN7", LocalID: "R1", Kind: KindNote, At: t0.Add(time.Second), Origin: Remote, Summary: "Role: Yuki is scribe"},
+		{ID: "R1", LocalID: "R1", Kind: KindRole, At: t0.Add(3 * time.Second), Origin: Remote, Fields: map[string]string{FieldRole: RoleScribe, FieldPerson: "Yuki"}},
+		{ID: "PN8", Kind: KindNote, At: t0.Add(time.Minute), Origin: Remote, Summary: "typed by a person"},
+	}
+	local := []Event{
+		{ID: "D1", Kind: KindDecision, At: t0, Origin: Local, State: Sent, Actor: "Alex Rivera", Fields: what},
+		{ID: "M1", Kind: KindMitigated, At: t0.Add(2 * time.Minute), Origin: Local, State: Queued},
+	}
+	got := Merge(remote, local)
+	var rows []string
+	for _, e := range got {
+		rows = append(rows, e.ID+" "+string(e.Kind)+" "+string(e.Origin)+" "+e.At.Format("04:05"))
+	}
+	want := []string{
+		"D1 decision pagerduty 00:02",
+		"R1 role pagerduty 00:03",
+		"PN8 note pagerduty 01:00",
+		"M1 mitigated local 02:00", // not yet on PagerDuty: the journal's copy
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Merge =\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	// Another responder, with no journal copy, sees the same rows but M1.
+	got = Merge(remote, nil)
+	if len(got) != 3 || got[0].ID != "D1" || got[1].ID != "R1" || got[2].ID != "PN8" {
+		t.Fatalf("Merge without a journal = %+v", got)
 	}
 }

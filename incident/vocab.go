@@ -348,6 +348,11 @@ func build(kind Kind, kv ...any) (Event, error) {
 		}
 		fields[key] = v
 	}
+	// The trailer carries every field in half a note (see Mirror): text
+	// outside ASCII takes more room there than it shows.
+	if _, err := EncodeTrailer(Trailer{LocalID: strings.Repeat("L", 64), Kind: kind, Fields: fields}); err != nil {
+		return Event{}, invalid("%s: the text is too long to send to PagerDuty as a note; shorten it", kindName(kind))
+	}
 	e := Event{Kind: kind, Fields: fields}
 	if len(fields) == 0 {
 		e.Fields = nil
