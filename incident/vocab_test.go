@@ -169,8 +169,10 @@ func TestConstructorsRefuse(t *testing.T) {
 		"snooze long":         func() (Event, error) { return NewSnooze(SnoozeMax + time.Minute) },
 		"escalate zero":       func() (Event, error) { return NewEscalate(0) },
 		"reassign nobody":     func() (Event, error) { return NewReassign(Reassignment{}) },
-		"reassign both":       func() (Event, error) { return NewReassign(Reassignment{UserIDs: []string{"PU1"}, EscalationPolicyID: "P"}) },
-		"reassign comma id":   func() (Event, error) { return NewReassign(Reassignment{UserIDs: []string{"PU1,PU2"}}) },
+		"reassign both": func() (Event, error) {
+			return NewReassign(Reassignment{UserIDs: []string{"PU1"}, EscalationPolicyID: "P"})
+		},
+		"reassign comma id": func() (Event, error) { return NewReassign(Reassignment{UserIDs: []string{"PU1,PU2"}}) },
 	}
 	for name, f := range cases {
 		e, err := f()
