@@ -61,3 +61,33 @@ func BenchmarkMatch(b *testing.B) {
 		}
 	}
 }
+
+// nearMaxSize is a runbook just under MaxSize: about 24,000 checklist
+// steps, the most Parse accepts.
+func nearMaxSize() []byte {
+	data := append([]byte("---\nid: huge\ntitle: Huge\n---\n"), strings.Repeat("- [ ] a step that is repeated far too often\n", runbook.MaxSize/40)...)
+	data = data[:runbook.MaxSize]
+	return data[:strings.LastIndexByte(string(data), '\n')+1]
+}
+
+func BenchmarkParseNearMaxSize(b *testing.B) {
+	data := nearMaxSize()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if rb, diags := runbook.Parse("big.md", data); rb == nil {
+			b.Fatal(diags)
+		}
+	}
+}
+
+// Refusing a file over MaxSize must not cost a parse.
+func BenchmarkParseOverMaxSize(b *testing.B) {
+	data := append(nearMaxSize(), strings.Repeat("- [ ] one step too many\n", 100)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if rb, _ := runbook.Parse("huge.md", data); rb != nil {
+			b.Fatal("parsed a file over MaxSize")
+		}
+	}
+}

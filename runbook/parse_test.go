@@ -231,7 +231,6 @@ func TestParseNoFrontMatter(t *testing.T) {
 func TestParseHugeFile(t *testing.T) {
 	data := bytes.Repeat([]byte("- [ ] a step that is repeated far too often\n"), MaxSize/40)
 	data = append([]byte("---\nid: huge\ntitle: Huge\n---\n"), data...)
-	start := time.Now()
 	rb, diags := Parse("huge.md", data)
 	if rb != nil {
 		t.Fatal("a file over MaxSize parsed")
@@ -240,22 +239,16 @@ func TestParseHugeFile(t *testing.T) {
 	if got := joinDiags(diags); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if d := time.Since(start); d > 50*time.Millisecond {
-		t.Errorf("refusing a huge file took %v", d)
-	}
-	// Just under the limit parses, and in reasonable time.
+	// Just under the limit parses (how long it takes is
+	// BenchmarkParseNearMaxSize's to say).
 	data = data[:MaxSize]
 	data = data[:bytes.LastIndexByte(data, '\n')+1]
-	start = time.Now()
 	rb, diags = Parse("big.md", data)
 	if rb == nil {
 		t.Fatal(diags)
 	}
 	if len(rb.Steps) < 20000 || rb.Steps[1].Key != rb.Steps[0].Key+"-2" {
 		t.Errorf("%d steps, keys %q %q", len(rb.Steps), rb.Steps[0].Key, rb.Steps[1].Key)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("parsing 1 MiB took %v", d)
 	}
 }
 

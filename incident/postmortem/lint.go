@@ -3,6 +3,9 @@ package postmortem
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -306,6 +309,68 @@ func peopleOf(r Report, in Input) []string {
 	return slices.DeleteFunc(names, func(n string) bool {
 		return slices.ContainsFunc(systems, func(s string) bool { return s != "" && strings.EqualFold(s, n) })
 	})
+}
+
+// MaxDraftSize bounds a draft given to LintMarkdown by a command: a draft
+// of a long incident is tens of kilobytes; megabytes are something else.
+const MaxDraftSize = 4 << 20
+
+// ErrNotMarkdown is returned by CheckMarkdown for input that is not a
+// Markdown draft.
+var ErrNotMarkdown = errors.New("not a Markdown draft")
+
+// CheckMarkdown says whether src can be a Markdown draft worth linting:
+// text (valid UTF-8, no NUL bytes), not a JSON document, with at least one
+// heading, as every draft export writes has. Linting anything else would
+// find no hints and so report it clean, which it is not.
+func CheckMarkdown(src []byte) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrNotMarkdown, fmt.Sprintf(format, args...))
+	}
+	if len(bytes.TrimSpace(src)) == 0 {
+		return bad("the file is empty")
+	}
+	if i := bytes.IndexByte(src, 0); i >= 0 {
+		return bad("line %d holds a NUL byte (a binary file?)", 1+bytes.Count(src[:i], []byte("\n")))
+	}
+	if !utf8.Valid(src) {
+		line := 1
+		for rest := src; len(rest) > 0; {
+			r, size := utf8.DecodeRune(rest)
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			if r == '\n' {
+				line++
+			}
+			rest = rest[size:]
+		}
+		return bad("line %d is not valid UTF-8 text", line)
+	}
+	if t := bytes.TrimSpace(src); (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+		return bad("it is a JSON document (lint reads the Markdown draft, not the JSON export)")
+	}
+	for l := range bytes.Lines(src) {
+		if isHeading(l) {
+			return nil
+		}
+	}
+	return bad("it has no Markdown heading (a draft starts with a line such as \"# Postmortem: ...\")")
+}
+
+// isHeading reports an ATX heading: up to three spaces, one to six '#',
+// then a space or the end of the line.
+func isHeading(l []byte) bool {
+	l = bytes.TrimRight(l, "\r\n")
+	t := bytes.TrimLeft(l, " ")
+	if len(l)-len(t) > 3 {
+		return false
+	}
+	n := 0
+	for n < len(t) && t[n] == '#' {
+		n++
+	}
+	return n >= 1 && n <= 6 && (n == len(t) || t[n] == ' ' || t[n] == '\t')
 }
 
 // LintMarkdown runs the blameless lint over a draft a person has edited:

@@ -1,5 +1,0 @@
-//go:build !race
-
-package postmortem
-
-const raceEnabled = false
