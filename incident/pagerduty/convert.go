@@ -86,6 +86,21 @@ func convertLogEntry(incidentID string, le pd.LogEntry) (incident.Event, bool) {
 	}, true
 }
 
+// convertNote turns a note into an event. A note that ends in an oncall
+// trailer becomes the event it mirrors (a decision, a role, a status
+// update...), with the author PagerDuty names and PagerDuty's time; its ID
+// is the local id the author's journal gave it, so that every responder,
+// the author included, names the event alike (stars point at it, drafts
+// list it under one id). Any other note is a note with PagerDuty's id.
+func convertNote(incidentID string, n pd.IncidentNote) incident.Event {
+	e := incident.ParseNote(n.Content)
+	e.ID, e.IncidentID, e.At, e.Actor, e.Origin = n.ID, incidentID, parseTime(n.CreatedAt), n.User.Summary, incident.Remote
+	if _, _, typed := incident.DecodeTrailer(n.Content); typed {
+		e.ID = e.LocalID
+	}
+	return e
+}
+
 func convertAlert(a pd.IncidentAlert) incident.Alert {
 	out := incident.Alert{
 		ID:        a.ID,

@@ -357,11 +357,7 @@ func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([
 			if at.Before(since) {
 				continue
 			}
-			text, localID := incident.SplitNoteTag(n.Content)
-			out = append(out, incident.Event{
-				ID: n.ID, IncidentID: id, Kind: incident.KindNote, At: at,
-				Actor: n.User.Summary, Summary: text, Origin: incident.Remote, LocalID: localID,
-			})
+			out = append(out, convertNote(id, n))
 		}
 	}
 	if needAlerts {
