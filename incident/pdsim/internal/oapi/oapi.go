@@ -157,6 +157,24 @@ func (d *Document) Set(pointer, value string) error {
 	return nil
 }
 
+// Move renames the member at from to to (for instance a oneOf that the
+// document means as anyOf); from must exist.
+func (d *Document) Move(from, to string) error {
+	v, err := d.Resolve(from)
+	if err != nil {
+		return fmt.Errorf("move %s: %w", from, err)
+	}
+	parent, last, err := d.parent(to)
+	if err != nil {
+		return fmt.Errorf("move to %s: %w", to, err)
+	}
+	if err := d.Delete(from); err != nil {
+		return err
+	}
+	parent[last] = v
+	return nil
+}
+
 // Delete removes the member at pointer, which must exist.
 func (d *Document) Delete(pointer string) error {
 	parent, last, err := d.parent(pointer)
@@ -561,11 +579,12 @@ func (d *Document) checkOneOf(errs *Errors, fail func(string, ...any), s map[str
 	}
 }
 
-// summarize shortens the errors of failed branches to the first of each.
+// summarize shortens the errors of failed branches to the first of each,
+// once each: branches built on one base schema often fail alike.
 func summarize(branches []Errors) string {
 	parts := make([]string, 0, len(branches))
 	for _, e := range branches {
-		if len(e) > 0 {
+		if len(e) > 0 && !slices.Contains(parts, "["+e[0].String()+"]") {
 			parts = append(parts, "["+e[0].String()+"]")
 		}
 	}

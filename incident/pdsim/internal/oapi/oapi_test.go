@@ -2,6 +2,7 @@ package oapi
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -223,10 +224,7 @@ func TestSetAndDelete(t *testing.T) {
 	}
 	// The correction PagerDuty's Channel schema needs: oneOf meant as anyOf.
 	p := "#/components/schemas/Thing/allOf/1/properties/loose"
-	if err := d.Set(p+"/anyOf", `[{"type":"object"},{"type":"object"}]`); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Delete(p + "/oneOf"); err != nil {
+	if err := d.Move(p+"/oneOf", p+"/anyOf"); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Validate(thing, []byte(loose)); err != nil {
@@ -234,6 +232,15 @@ func TestSetAndDelete(t *testing.T) {
 	}
 	if err := d.Delete(p + "/oneOf"); err == nil {
 		t.Error("deleting a missing member succeeded")
+	}
+	if err := d.Move(p+"/oneOf", p+"/allOf"); err == nil {
+		t.Error("moving a missing member succeeded")
+	}
+	if err := d.Set(p+"/maxLength", `1`); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := d.Resolve(p + "/maxLength"); err != nil || fmt.Sprint(v) != "1" {
+		t.Errorf("after Set, Resolve = %v, %v; want 1", v, err)
 	}
 	if err := d.Set("#/components/nothing/here", `1`); err == nil {
 		t.Error("setting under a missing parent succeeded")
