@@ -513,7 +513,7 @@ func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res R
 		cancel()
 		switch {
 		case lerr != nil:
-			return d.finish(ctx, h, a, res, lerr, true, false)
+			return d.finish(ctx, h, a, res, lerr, true, true)
 		case landed:
 			if err := d.j.SetState(e.IncidentID, e.ID, incident.Sent, ""); err != nil {
 				return d.journalFailed(res, unrecorded(e, err))
