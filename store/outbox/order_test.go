@@ -26,7 +26,9 @@ type flakyJournal struct {
 	read     chan struct{} // if set, hears of every outbox read
 }
 
-func newFlaky(j *store.Store) *flakyJournal { return &flakyJournal{Store: j, fail: map[string]string{}} }
+func newFlaky(j *store.Store) *flakyJournal {
+	return &flakyJournal{Store: j, fail: map[string]string{}}
+}
 
 func (f *flakyJournal) failOn(method, eventID, text string) {
 	f.mu.Lock()
