@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -21,12 +22,12 @@ func (s *Store) SaveIncidents(list []incident.Incident, fetchedAt time.Time) err
 	if err != nil {
 		return fmt.Errorf("journal %s: caching incidents: %w", s.path, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCache)
-		if err := b.Put(keyIncidents, data); err != nil {
+		if err := b.Put(keyIncidents, seal(keyIncidents, data)); err != nil {
 			return err
 		}
-		return b.Put(keyFetchedAt, at)
+		return b.Put(keyFetchedAt, seal(keyFetchedAt, at))
 	})
 	if err != nil {
 		return fmt.Errorf("journal %s: caching incidents: %w", s.path, err)
@@ -35,26 +36,54 @@ func (s *Store) SaveIncidents(list []incident.Incident, fetchedAt time.Time) err
 }
 
 // Incidents returns the cached incident list and when it was fetched (UTC);
-// nil and the zero time when nothing has been cached yet.
+// nil and the zero time when nothing has been cached yet. A damaged list
+// counts as none (it is only a cache) and is set aside.
 func (s *Store) Incidents() (list []incident.Incident, fetchedAt time.Time, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCache)
-		data, at := b.Get(keyIncidents), b.Get(keyFetchedAt)
-		if data == nil {
-			return nil
-		}
-		if err := json.Unmarshal(data, &list); err != nil {
-			return err
-		}
-		if at != nil {
-			return fetchedAt.UnmarshalText(at)
+	var flawed []flaw
+	err = s.view(func(tx *bolt.Tx, sealed bool) error {
+		list, fetchedAt, flawed = nil, time.Time{}, nil
+		var ok bool
+		list, fetchedAt, ok, flawed = cachedList(tx.Bucket(bucketCache), sealed)
+		if !ok {
+			list = nil
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("journal %s: reading cached incidents: %w", s.path, err)
 	}
+	s.isolate(flawed)
 	return list, fetchedAt, nil
+}
+
+// cachedList reads the cached list and its fetch time; ok is false when
+// there is none, or when either is damaged (then reported in flawed).
+func cachedList(b *bolt.Bucket, sealed bool) (list []incident.Incident, at time.Time, ok bool, flawed []flaw) {
+	data, rawAt := b.Get(keyIncidents), b.Get(keyFetchedAt)
+	if data == nil {
+		return nil, time.Time{}, false, nil
+	}
+	body, err := unseal(sealed, keyIncidents, data)
+	if err == nil {
+		if jerr := json.Unmarshal(body, &list); jerr != nil {
+			err = fmt.Errorf("%w: %w", ErrDamaged, jerr)
+		}
+	}
+	if err != nil {
+		return nil, time.Time{}, false, []flaw{{bucket: "cache", key: bytes.Clone(keyIncidents), problem: err.Error()}}
+	}
+	if rawAt != nil {
+		body, err := unseal(sealed, keyFetchedAt, rawAt)
+		if err == nil {
+			if terr := at.UnmarshalText(body); terr != nil {
+				err = fmt.Errorf("%w: %w", ErrDamaged, terr)
+			}
+		}
+		if err != nil {
+			return nil, time.Time{}, false, []flaw{{bucket: "cache", key: bytes.Clone(keyFetchedAt), problem: err.Error()}}
+		}
+	}
+	return list, at.UTC(), true, nil
 }
 
 // Snapshot is the last known state of one incident: the incident and
@@ -91,8 +120,8 @@ func (s *Store) SaveSnapshot(snap Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("journal %s: caching incident %s: %w", s.path, id, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCache).Bucket(bucketDetail).Put([]byte(id), data)
+	err = s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCache).Bucket(bucketDetail).Put([]byte(id), seal([]byte(id), data))
 	})
 	if err != nil {
 		return fmt.Errorf("journal %s: caching incident %s: %w", s.path, id, err)
@@ -103,28 +132,37 @@ func (s *Store) SaveSnapshot(snap Snapshot) error {
 // Snapshot returns the cached snapshot of an incident. Without one, it
 // falls back to the incident's entry in the cached list (with no events
 // and the list's fetch time); ok is false when the cache knows nothing of
-// the incident.
+// the incident. A damaged snapshot counts as none and is set aside.
 func (s *Store) Snapshot(incidentID string) (snap Snapshot, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	var flawed []flaw
+	err = s.view(func(tx *bolt.Tx, sealed bool) error {
+		snap, ok, flawed = Snapshot{}, false, nil
 		b := tx.Bucket(bucketCache)
-		if data := b.Bucket(bucketDetail).Get([]byte(incidentID)); data != nil {
-			ok = true
-			return json.Unmarshal(data, &snap)
+		key := []byte(incidentID)
+		if detail := b.Bucket(bucketDetail); detail != nil {
+			if data := detail.Get(key); data != nil {
+				body, err := unseal(sealed, key, data)
+				if err == nil {
+					if jerr := json.Unmarshal(body, &snap); jerr != nil {
+						err = fmt.Errorf("%w: %w", ErrDamaged, jerr)
+					}
+				}
+				if err == nil {
+					ok = true
+					return nil
+				}
+				snap = Snapshot{}
+				flawed = append(flawed, flaw{bucket: "cache/detail", key: bytes.Clone(key), problem: err.Error()})
+			}
 		}
-		data := b.Get(keyIncidents)
-		if data == nil {
+		list, at, found, bad := cachedList(b, sealed)
+		flawed = append(flawed, bad...)
+		if !found {
 			return nil
-		}
-		var list []incident.Incident
-		if err := json.Unmarshal(data, &list); err != nil {
-			return err
 		}
 		for _, in := range list {
 			if in.ID == incidentID {
-				snap.Incident, ok = in, true
-				if at := b.Get(keyFetchedAt); at != nil {
-					return snap.FetchedAt.UnmarshalText(at)
-				}
+				snap.Incident, snap.FetchedAt, ok = in, at, true
 				return nil
 			}
 		}
@@ -133,6 +171,7 @@ func (s *Store) Snapshot(incidentID string) (snap Snapshot, ok bool, err error) 
 	if err != nil {
 		return Snapshot{}, false, fmt.Errorf("journal %s: reading cached incident %s: %w", s.path, incidentID, err)
 	}
+	s.isolate(flawed)
 	snap.FetchedAt = snap.FetchedAt.UTC()
 	return snap, ok, nil
 }

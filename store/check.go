@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,22 +48,23 @@ type meta struct {
 // errBusy is inspect's way of saying another process holds the file.
 var errBusy = errors.New("busy")
 
-// inspect reads a non-empty file with plain reads, under a shared lock, and
-// reports a problem if bbolt could not open it safely: no valid meta, a page
-// size out of range, pointers past the high-water mark, a file shorter than
-// the pages its meta claims (a truncated copy), or a damaged page structure.
-// err is for I/O trouble, or errBusy.
-func inspect(path string) (problem string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if ok, err := sharedLock(f, lockTimeout); err != nil {
+// inspect reads a non-empty file with plain reads, under a shared lock that
+// it lets go of before returning (f stays open), and reports a problem if
+// bbolt could not open it safely: no valid meta, a page size out of range,
+// pointers past the high-water mark, a file shorter than the pages its meta
+// claims (a truncated copy), or a damaged page structure. err is for I/O
+// trouble, or errBusy.
+func inspect(f *os.File, wait time.Duration) (problem string, err error) {
+	if ok, err := sharedLock(f, wait); err != nil {
 		return "", err
 	} else if !ok {
 		return "", errBusy
 	}
+	defer func() {
+		if uerr := unlock(f); uerr != nil && err == nil {
+			err = uerr
+		}
+	}()
 	fi, err := f.Stat()
 	if err != nil {
 		return "", err
@@ -309,4 +311,150 @@ func consistency(tx *bolt.Tx) string {
 		}
 	}
 	return first
+}
+
+// maxProblems bounds what Check lists: a badly damaged journal would
+// otherwise give one line per value.
+const maxProblems = 100
+
+// Check reads every stored value of the journal, as oncall doctor asks:
+// each must pass its checksum and decode, and the events, the index and
+// the outbox must agree with each other. It returns one line per problem
+// (none for a sound journal; at most maxProblems, the last saying how many
+// more there were) and changes nothing: the readers set damaged values
+// aside when they meet them. Values already set aside are listed by
+// Quarantined, not here. The page structure is checked again too, since
+// other processes may have written the file since Open.
+func (s *Store) Check() ([]string, error) {
+	var problems []string
+	more := 0
+	add := func(format string, args ...any) {
+		if len(problems) < maxProblems-1 {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		} else {
+			more++
+		}
+	}
+	err := s.view(func(tx *bolt.Tx, sealed bool) error {
+		problems, more = nil, 0
+		if p := consistency(tx); p != "" {
+			add("%s", p)
+			return nil
+		}
+		type at struct {
+			inc string
+			seq uint64
+		}
+		ids := map[at]string{} // every event that decodes
+		var pendings []at
+		events := tx.Bucket(bucketEvents)
+		_ = events.ForEach(func(inc, v []byte) error {
+			if v != nil {
+				add("events: %q is a value, not an incident bucket", inc)
+				return nil
+			}
+			return events.Bucket(inc).ForEach(func(k, v []byte) error {
+				if len(k) != 8 {
+					add("events/%s: key %x is not 8 bytes", inc, k)
+					return nil
+				}
+				e, err := decodeStored(sealed, string(inc), k, v)
+				if err != nil {
+					add("events/%s/%d: %v", inc, beUint64(k), err)
+					return nil
+				}
+				ids[at{string(inc), beUint64(k)}] = e.ID
+				if pending(e) {
+					pendings = append(pendings, at{string(inc), beUint64(k)})
+				}
+				return nil
+			})
+		})
+		indexed := map[at]bool{}
+		_ = tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
+			seq, owner, err := parseIndexEntry(sealed, k, v)
+			switch {
+			case err != nil:
+				add("event_index: %v", err)
+			case ids[at{owner, seq}] != string(k):
+				add("event_index: event %s points at events/%s/%d, which is not that event", k, owner, seq)
+			default:
+				indexed[at{owner, seq}] = true
+			}
+			return nil
+		})
+		for a, id := range ids {
+			if !indexed[a] {
+				add("event_index: event %s (events/%s/%d) has no index entry", id, a.inc, a.seq)
+			}
+		}
+		queued := map[at]bool{}
+		if ob := tx.Bucket(bucketOutbox); ob != nil {
+			_ = ob.ForEachBucket(func(inc []byte) error {
+				n := 0
+				_ = ob.Bucket(inc).ForEach(func(k, v []byte) error {
+					n++
+					en, err := decodeEntry(sealed, k, v)
+					if err != nil {
+						add("outbox/%s/%x: %v", inc, k, err)
+						return nil
+					}
+					a := at{string(inc), beUint64(k)}
+					if ids[a] != en.EventID {
+						add("outbox/%s/%d: its event %s is not there", inc, a.seq, en.EventID)
+					}
+					queued[a] = true
+					return nil
+				})
+				if n == 0 {
+					add("outbox/%s: an empty bucket", inc)
+				}
+				return nil
+			})
+			for _, a := range pendings {
+				if !queued[a] {
+					add("outbox: event %s (events/%s/%d) is queued but has no outbox entry", ids[a], a.inc, a.seq)
+				}
+			}
+		}
+		cache := tx.Bucket(bucketCache)
+		for _, where := range []string{"cache", "cache/detail"} {
+			b := cache
+			if where == "cache/detail" {
+				b = cache.Bucket(bucketDetail)
+			}
+			if b == nil {
+				continue
+			}
+			_ = b.ForEach(func(k, v []byte) error {
+				if v == nil {
+					return nil // cache/detail itself
+				}
+				body, err := unseal(sealed, k, v)
+				if err == nil && !cacheValueOK(where, k, body) {
+					err = fmt.Errorf("%w: it does not decode", ErrDamaged)
+				}
+				if err != nil {
+					add("%s/%s: %v", where, k, err)
+				}
+				return nil
+			})
+		}
+		if q := tx.Bucket(bucketQuarantine); q != nil {
+			_ = q.ForEach(func(k, v []byte) error {
+				if _, err := decodeDamage(sealed, k, v); err != nil {
+					add("quarantine/%x: %v", k, err)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: checking it: %w", s.path, err)
+	}
+	if more > 0 {
+		problems = append(problems, fmt.Sprintf("and %d more", more))
+	}
+	return problems, nil
 }

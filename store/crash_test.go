@@ -144,17 +144,21 @@ func TestCrash(t *testing.T) {
 			}
 		}
 		// Every other round dies soon after starting, perhaps still in
-		// Open; the rest after appending for a while.
+		// Open; the rest after a random number of appends returned (so the
+		// test does not hang on how fast this machine is), and a little
+		// more, so the kill lands inside a later one.
 		if round%2 == 0 {
 			time.Sleep(time.Duration(r.IntN(30)) * time.Millisecond)
 		} else {
-			select {
-			case line := <-lines:
-				handle(line)
-			case <-time.After(10 * time.Second):
-				t.Fatalf("round %d: the child wrote nothing; stderr: %s", round, stderr.String())
+			for want := 1 + r.IntN(8); n < want; {
+				select {
+				case line := <-lines:
+					handle(line)
+				case <-time.After(time.Minute):
+					t.Fatalf("round %d: the child wrote %d lines in a minute; stderr: %s", round, n, stderr.String())
+				}
 			}
-			time.Sleep(time.Duration(r.IntN(40)) * time.Millisecond)
+			time.Sleep(time.Duration(r.IntN(10)) * time.Millisecond)
 		}
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -220,55 +224,4 @@ func hasDup(s []string) bool {
 	c := slices.Clone(s)
 	slices.Sort(c)
 	return len(slices.Compact(c)) != len(s)
-}
-
-// TestLockChild is not a test of its own: run by TestLockedByAnotherProcess,
-// it tries to open the journal and reports how that went.
-func TestLockChild(t *testing.T) {
-	path := os.Getenv(childEnv)
-	if path == "" {
-		t.Skip("run by TestLockedByAnotherProcess")
-	}
-	start := time.Now()
-	s, err := Open(path)
-	if err == nil {
-		s.Close()
-		fmt.Println("OPENED")
-		os.Exit(0)
-	}
-	fmt.Printf("%v %d %s\n", errors.Is(err, ErrLocked), time.Since(start).Milliseconds(), err)
-	os.Exit(0)
-}
-
-func TestLockedByAnotherProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns a process")
-	}
-	s, path := openTemp(t)
-	defer mustClose(t, s)
-	start := time.Now()
-	out, err := child(t, "TestLockChild", path, "").Output()
-	if err != nil {
-		t.Fatalf("child: %v", err)
-	}
-	line := strings.TrimSpace(string(out))
-	t.Logf("child said %q after %v", line, time.Since(start))
-	var locked bool
-	var ms int
-	if _, err := fmt.Sscanf(line, "%t %d", &locked, &ms); err != nil {
-		t.Fatalf("child said %q", line)
-	}
-	if !locked {
-		t.Fatalf("second process: %q, want ErrLocked", line)
-	}
-	if ms > 2000 {
-		t.Errorf("second process took %d ms to give up; the issue allows 2 s", ms)
-	}
-	if !strings.Contains(line, path) || !strings.Contains(line, "another oncall process") || !strings.Contains(line, "--db") {
-		t.Errorf("message %q should name the file, the other process, and --db", line)
-	}
-	// The holder is unaffected.
-	if _, err := s.Append("P1", incident.Event{Kind: incident.KindNote}); err != nil {
-		t.Fatal(err)
-	}
 }
