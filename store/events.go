@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ func (s *Store) AppendAll(incidentID string, events []incident.Event) ([]inciden
 		out[i], values[i] = e, encodeEvent(e)
 	}
 
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		index := tx.Bucket(bucketIndex)
 		b, err := tx.Bucket(bucketEvents).CreateBucketIfNotExists([]byte(incidentID))
 		if err != nil {
@@ -87,10 +88,11 @@ func (s *Store) AppendAll(incidentID string, events []incident.Event) ([]inciden
 			if err != nil {
 				return err
 			}
-			if err := b.Put(be64(seq), values[i]); err != nil {
+			key := be64(seq)
+			if err := b.Put(key, seal(key, values[i])); err != nil {
 				return err
 			}
-			if err := index.Put([]byte(e.ID), indexEntry(seq, incidentID)); err != nil {
+			if err := index.Put([]byte(e.ID), storedIndexEntry(e.ID, seq, incidentID)); err != nil {
 				return err
 			}
 			if pending(e) {
@@ -123,14 +125,15 @@ func (s *Store) SetState(incidentID, eventID string, state incident.SyncState, e
 	if state != incident.Failed {
 		errText = ""
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		seq, e, err := lookup(tx, incidentID, eventID)
 		if err != nil {
 			return err
 		}
 		if e.State != state || e.Error != errText {
 			e.State, e.Error = state, errText
-			if err := tx.Bucket(bucketEvents).Bucket([]byte(incidentID)).Put(be64(seq), encodeEvent(e)); err != nil {
+			key := be64(seq)
+			if err := tx.Bucket(bucketEvents).Bucket([]byte(incidentID)).Put(key, storedEvent(key, e)); err != nil {
 				return err
 			}
 		}
@@ -148,13 +151,14 @@ func (s *Store) SetState(incidentID, eventID string, state incident.SyncState, e
 	return nil
 }
 
-// lookup finds a journaled event by id, inside tx.
+// lookup finds a journaled event by id, inside a write transaction (so of
+// a sealed journal).
 func lookup(tx *bolt.Tx, incidentID, eventID string) (uint64, incident.Event, error) {
 	v := tx.Bucket(bucketIndex).Get([]byte(eventID))
 	if v == nil {
 		return 0, incident.Event{}, incident.ErrNotFound
 	}
-	seq, owner, err := parseIndexEntry(v)
+	seq, owner, err := parseIndexEntry(true, []byte(eventID), v)
 	if err != nil {
 		return 0, incident.Event{}, err
 	}
@@ -165,29 +169,43 @@ func lookup(tx *bolt.Tx, incidentID, eventID string) (uint64, incident.Event, er
 	if b == nil {
 		return 0, incident.Event{}, errors.New("the index names a missing incident bucket")
 	}
-	e, err := decodeEvent(b.Get(be64(seq)))
+	key := be64(seq)
+	v = b.Get(key)
+	if v == nil {
+		return 0, incident.Event{}, fmt.Errorf("the index names event %d, which is missing", seq)
+	}
+	e, err := decodeStored(true, incidentID, key, v)
 	if err != nil {
 		return 0, incident.Event{}, fmt.Errorf("decoding it: %w", err)
+	}
+	if e.ID != eventID {
+		return 0, incident.Event{}, fmt.Errorf("%w: the index names event %d, which is %s", ErrDamaged, seq, e.ID)
 	}
 	return seq, e, nil
 }
 
 // Events returns an incident's local events in append order; none (and no
-// error) for an incident the journal has not seen.
+// error) for an incident the journal has not seen. A damaged event is left
+// out and set aside (see Quarantined), so one bad value never hides the
+// rest of the timeline.
 func (s *Store) Events(incidentID string) ([]incident.Event, error) {
-	var out []incident.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	var (
+		out    []incident.Event
+		flawed []flaw
+	)
+	err := s.view(func(tx *bolt.Tx, sealed bool) error {
+		out, flawed = nil, nil
 		b := tx.Bucket(bucketEvents).Bucket([]byte(incidentID))
 		if b == nil {
 			return nil
 		}
-		var err error
-		out, err = decodeEvents(b)
-		return err
+		out, flawed = decodeEvents(b, sealed, incidentID)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: events of incident %s: %w", s.path, incidentID, err)
 	}
+	s.isolate(flawed)
 	return out, nil
 }
 
@@ -198,14 +216,22 @@ func validState(s incident.SyncState) bool {
 // indexEntry is the event_index value: the sequence first, since it has a
 // fixed width, then the incident id, which may hold any byte.
 func indexEntry(seq uint64, incidentID string) []byte {
-	v := make([]byte, 8, 8+len(incidentID))
+	v := make([]byte, 8, 8+len(incidentID)+sealSize)
 	binary.BigEndian.PutUint64(v, seq)
 	return append(v, incidentID...)
 }
 
-func parseIndexEntry(v []byte) (seq uint64, incidentID string, err error) {
+func storedIndexEntry(eventID string, seq uint64, incidentID string) []byte {
+	return seal([]byte(eventID), indexEntry(seq, incidentID))
+}
+
+func parseIndexEntry(sealed bool, key, v []byte) (seq uint64, incidentID string, err error) {
+	v, err = unseal(sealed, key, v)
+	if err != nil {
+		return 0, "", fmt.Errorf("index entry of event %s: %w", key, err)
+	}
 	if len(v) < 9 {
-		return 0, "", fmt.Errorf("index entry of %d bytes is too short", len(v))
+		return 0, "", fmt.Errorf("index entry of event %s: %w: %d bytes is too short", key, ErrDamaged, len(v))
 	}
 	return binary.BigEndian.Uint64(v), string(v[8:]), nil
 }
@@ -214,16 +240,22 @@ func be64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 func beUint64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
-// decodeEvents decodes an incident bucket's events in key order.
-func decodeEvents(b *bolt.Bucket) ([]incident.Event, error) {
+// decodeEvents decodes an incident bucket's events in key order, leaving
+// out (and reporting) the damaged ones.
+func decodeEvents(b *bolt.Bucket, sealed bool, inc string) ([]incident.Event, []flaw) {
 	out := make([]incident.Event, 0, min(b.Sequence(), 1<<20)) // one event per sequence number
-	err := b.ForEach(func(k, v []byte) error {
-		e, err := decodeEvent(v) // copies: nothing in out points into the mapping
-		if err != nil {
-			return fmt.Errorf("event %x: %w", k, err)
+	var flawed []flaw
+	_ = b.ForEach(func(k, v []byte) error {
+		e, err := decodeStored(sealed, inc, k, v) // copies: nothing in out points into the mapping
+		if err != nil || len(k) != 8 {
+			if err == nil {
+				err = fmt.Errorf("%w: its key is %d bytes, not 8", ErrDamaged, len(k))
+			}
+			flawed = append(flawed, flaw{bucket: "events/" + inc, inc: inc, key: bytes.Clone(k), problem: err.Error()})
+			return nil
 		}
 		out = append(out, e)
 		return nil
 	})
-	return out, err
+	return out, flawed
 }

@@ -39,34 +39,80 @@ type entry struct {
 
 // Outbox returns every pending action: incidents in id order, each
 // incident's actions in append order. Actions of one incident must reach
-// PagerDuty in this order.
+// PagerDuty in this order. A damaged entry or event does not stop the
+// rest: it is set aside (see Quarantined) and left out, and an action
+// whose event is intact is queued again as uncertain, so that PagerDuty is
+// checked before it is sent.
 func (s *Store) Outbox() ([]Action, error) {
-	var out []Action
-	err := s.db.View(func(tx *bolt.Tx) error {
+	for round := 0; ; round++ {
+		out, flawed, err := s.readOutbox()
+		if err != nil {
+			return nil, fmt.Errorf("journal %s: reading the outbox: %w", s.path, err)
+		}
+		if len(flawed) == 0 || s.readOnly || round > 0 {
+			return out, nil
+		}
+		// Read again: an action whose entry alone was damaged is back.
+		s.isolate(flawed)
+	}
+}
+
+func (s *Store) readOutbox() (out []Action, flawed []flaw, err error) {
+	err = s.view(func(tx *bolt.Tx, sealed bool) error {
+		out, flawed = nil, nil
+		ob := tx.Bucket(bucketOutbox)
+		if ob == nil { // schema version 1, read-only
+			return nil
+		}
 		events := tx.Bucket(bucketEvents)
-		return tx.Bucket(bucketOutbox).ForEachBucket(func(inc []byte) error {
+		return ob.ForEachBucket(func(inc []byte) error {
 			eb := events.Bucket(inc)
-			if eb == nil {
-				return fmt.Errorf("outbox names incident %q, which has no events", inc)
-			}
-			return tx.Bucket(bucketOutbox).Bucket(inc).ForEach(func(k, v []byte) error {
-				var en entry
-				if err := json.Unmarshal(v, &en); err != nil {
-					return fmt.Errorf("outbox entry %s/%x: %w", inc, k, err)
-				}
-				e, err := decodeEvent(eb.Get(k))
+			return ob.Bucket(inc).ForEach(func(k, v []byte) error {
+				where := "outbox/" + string(inc)
+				en, err := decodeEntry(sealed, k, v)
 				if err != nil {
-					return fmt.Errorf("event %s/%x of outbox entry: %w", inc, k, err)
+					flawed = append(flawed, flaw{bucket: where, inc: string(inc), key: bytes.Clone(k), problem: err.Error()})
+					return nil
+				}
+				var ev []byte
+				if eb != nil {
+					ev = eb.Get(k)
+				}
+				if ev == nil {
+					flawed = append(flawed, flaw{bucket: where, inc: string(inc), key: bytes.Clone(k),
+						problem: fmt.Sprintf("its event %s is missing", en.EventID)})
+					return nil
+				}
+				e, err := decodeStored(sealed, string(inc), k, ev)
+				if err == nil && e.ID != en.EventID {
+					err = fmt.Errorf("%w: the entry is for event %s, the event is %s", ErrDamaged, en.EventID, e.ID)
+				}
+				if err != nil {
+					flawed = append(flawed, flaw{bucket: "events/" + string(inc), inc: string(inc), key: bytes.Clone(k), problem: err.Error()})
+					return nil
 				}
 				out = append(out, en.action(e))
 				return nil
 			})
 		})
 	})
+	return out, flawed, err
+}
+
+// decodeEntry decodes the outbox entry stored under key.
+func decodeEntry(sealed bool, key, v []byte) (entry, error) {
+	body, err := unseal(sealed, key, v)
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: reading the outbox: %w", s.path, err)
+		return entry{}, err
 	}
-	return out, nil
+	var en entry
+	if err := json.Unmarshal(body, &en); err != nil {
+		return entry{}, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	if en.EventID == "" || len(key) != 8 {
+		return entry{}, fmt.Errorf("%w: an entry without an event id or with a %d-byte key", ErrDamaged, len(key))
+	}
+	return en, nil
 }
 
 func (en entry) action(e incident.Event) Action {
@@ -104,7 +150,7 @@ func (s *Store) Postpone(incidentID, eventID string, next time.Time, errText str
 // not journaled, or not pending, gives an error wrapping
 // incident.ErrNotFound.
 func (s *Store) updateEntry(incidentID, eventID string, change func(incident.Event, *entry)) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		seq, e, err := lookup(tx, incidentID, eventID)
 		if err != nil {
 			return err
@@ -130,12 +176,13 @@ func getEntry(tx *bolt.Tx, incidentID string, seq uint64) (entry, bool, error) {
 	if b == nil {
 		return entry{}, false, nil
 	}
-	v := b.Get(be64(seq))
+	key := be64(seq)
+	v := b.Get(key)
 	if v == nil {
 		return entry{}, false, nil
 	}
-	var en entry
-	if err := json.Unmarshal(v, &en); err != nil {
+	en, err := decodeEntry(true, key, v)
+	if err != nil {
 		return entry{}, false, fmt.Errorf("outbox entry %s/%d: %w", incidentID, seq, err)
 	}
 	return en, true, nil
@@ -150,7 +197,8 @@ func putEntry(tx *bolt.Tx, incidentID string, seq uint64, en entry) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(be64(seq), v)
+	key := be64(seq)
+	return b.Put(key, seal(key, v))
 }
 
 // deleteEntry removes an entry, if there is one, and the incident's outbox

@@ -19,12 +19,12 @@ import (
 // seq, and the outbox holds no empty incident bucket.
 func checkOutbox(t *testing.T, s *Store) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := rawView(s, func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOutbox)
 		err := tx.Bucket(bucketEvents).ForEachBucket(func(inc []byte) error {
 			ib := ob.Bucket(inc)
 			return tx.Bucket(bucketEvents).Bucket(inc).ForEach(func(k, v []byte) error {
-				e, err := decodeEvent(v)
+				e, err := decodeStored(true, string(inc), k, v)
 				if err != nil {
 					return err
 				}
@@ -272,11 +272,11 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	var version uint64
-	s.db.View(func(tx *bolt.Tx) error {
+	rawView(s, func(tx *bolt.Tx) error {
 		version = beUint64(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})
-	if version != schemaVersion || schemaVersion != 2 {
+	if version != schemaVersion || schemaVersion != 3 {
 		t.Fatalf("schema version %d after migrating", version)
 	}
 	checkOutbox(t, s)
@@ -329,7 +329,10 @@ func TestMigrateFromV1(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != "PV1AAAA" || !at.Equal(base.Add(6*time.Minute)) {
 		t.Fatalf("cache: %v %v %v", list, at, err)
 	}
-	// The migrated journal works as a new one does, and stays at v2.
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("check after migrating: %q %v", problems, err)
+	}
+	// The migrated journal works as a new one does.
 	if _, err := s.Append("PV1AAAA", incident.Event{Kind: incident.KindNote}); err != nil {
 		t.Fatal(err)
 	}

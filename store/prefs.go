@@ -18,8 +18,8 @@ func (s *Store) SaveFilter(f incident.Filter) error {
 	if err != nil {
 		return fmt.Errorf("journal %s: saving the list filter: %w", s.path, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCache).Put(keyListFilter, data)
+	err = s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCache).Put(keyListFilter, seal(keyListFilter, data))
 	})
 	if err != nil {
 		return fmt.Errorf("journal %s: saving the list filter: %w", s.path, err)
@@ -29,14 +29,17 @@ func (s *Store) SaveFilter(f incident.Filter) error {
 
 // Filter returns the remembered list filter; ok is false when none was
 // saved. A saved filter that no longer validates is ignored, not an error:
-// the list then shows everything active.
+// the list then shows everything active. So is a damaged one, which Check
+// reports.
 func (s *Store) Filter() (f incident.Filter, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx, sealed bool) error {
+		f, ok = incident.Filter{}, false
 		v := tx.Bucket(bucketCache).Get(keyListFilter)
 		if v == nil {
 			return nil
 		}
-		if json.Unmarshal(v, &f) == nil && f.Validate() == nil {
+		body, err := unseal(sealed, keyListFilter, v)
+		if err == nil && json.Unmarshal(body, &f) == nil && f.Validate() == nil {
 			ok = true
 		} else {
 			f = incident.Filter{}

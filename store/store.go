@@ -5,10 +5,11 @@
 // last said (the incident list, and each incident seen in detail), so the
 // program starts instantly and works offline. It sits on a single bbolt file.
 //
-// Bucket tree (schema version 2):
+// Bucket tree (schema version 3):
 //
 //	meta/
-//	    schema_version -> uint64, big-endian (2)
+//	    schema_version -> uint64, big-endian (3); the one value not sealed,
+//	                      so that an older oncall can read it and refuse
 //	events/
 //	    <incident id>/                 one bucket per incident
 //	        <seq> -> incident.Event        seq: big-endian uint64 from NextSequence;
@@ -26,10 +27,34 @@
 //	    list_filter -> JSON incident.Filter   the list's last filter
 //	    detail/                        (since version 2)
 //	        <incident id> -> JSON Snapshot  the incident, PagerDuty's events, fetched_at
+//	quarantine/                        (since version 3)
+//	    <seq> -> JSON Damage               a damaged value set aside, raw bytes kept
+//
+// Since version 3 every value but schema_version is sealed: it ends in the
+// CRC-32C of its key and its bytes (seal in codec.go). A value whose
+// checksum does not match is damaged: it is never decoded into something
+// else, and the readers set it aside (Damage) instead of failing whole.
+//
+// Several processes, one file. The TUI, the command-line verbs and a second
+// TUI may all use one journal at the same time. A Store holds no lock
+// between operations: each operation opens the file with bbolt (waiting up
+// to lockWait for another process's operation to end), runs one short
+// transaction, and closes it again; operations of one process that overlap
+// share one opening. bbolt's flock serialises the processes, and the
+// kernel drops a dead process's flock with its last descriptor, so a
+// process killed mid-operation blocks nobody. Sending is serialised apart,
+// by LockSender (a flock on <journal>.send), so that one process at a time
+// drains the outbox.
 //
 // Invariants:
 //   - A method returns only after its transaction has committed and bbolt has
 //     fsynced the file; a returned event is on disk.
+//   - A write lands in the file this Store checked, or nowhere: every
+//     operation opens the file at the path and compares it with the one
+//     Open checked (and the Store holds open, so its identity cannot be
+//     reused), and looks again after committing. A journal deleted or
+//     replaced meanwhile gives ErrReplaced, never a silent write to a file
+//     nobody will read; Reopen accepts whatever is at the path now.
 //   - Keys under an incident bucket are append order; event ids are unique
 //     across the journal and every id has exactly one event_index entry.
 //   - An event has an outbox entry exactly when its State is incident.Queued
@@ -49,9 +74,19 @@
 //     as it was. Before bbolt sees a file, Open reads its meta pages and
 //     follows every reachable page itself (plain reads, bounded), so that
 //     bbolt never meets an offset that would make it fault or run away;
-//     then it runs bbolt's consistency check.
-//   - One process at a time: bbolt's file lock, with a one-second timeout,
-//     turns a second oncall on the same file into ErrLocked.
+//     then it runs bbolt's consistency check. This costs a walk of the whole
+//     file, so it runs once per Store (and again on Reopen), not per
+//     operation: between operations the file is written only by oncall
+//     processes, in bbolt transactions.
+//   - One damaged value never blocks the rest. A damaged event is moved to
+//     quarantine/ with its outbox and index entries; a damaged outbox entry
+//     is moved there too, and its action (whose event is intact) is queued
+//     again as uncertain, so it is checked with PagerDuty before it is
+//     sent. Quarantined lists what was set aside; Check finds every damaged
+//     value, set aside or not.
+//   - A read-only Store (OpenReadOnly) opens the file O_RDONLY under a shared
+//     lock, never creates, migrates or writes anything, and refuses writes
+//     with ErrReadOnly.
 //
 // Changing the schema means raising schemaVersion and adding one migration
 // to migrations; a journal from a newer oncall is refused, never rewritten.
@@ -59,6 +94,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,6 +102,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -73,52 +110,77 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// Errors callers branch on. Every error from Open that wraps one of these
-// names the file and says what to do.
+// Errors callers branch on. Every error that wraps one of these names the
+// file and says what to do.
 var (
-	// ErrLocked means another process holds the journal open.
+	// ErrLocked means another process kept the journal busy for longer than
+	// an operation waits (lockWait): an oncall stuck mid-operation, or an
+	// older oncall that holds the file for its whole life.
 	ErrLocked = errors.New("in use by another oncall process")
 	// ErrCorrupt means the file is not a valid journal. It was not changed.
 	ErrCorrupt = errors.New("not a valid oncall journal")
 	// ErrNewerSchema means the journal was written by a newer oncall.
 	ErrNewerSchema = errors.New("newer than this oncall understands")
+	// ErrReadOnly means a write was asked of a Store opened read-only.
+	ErrReadOnly = errors.New("opened read-only")
+	// ErrReplaced means the file at the journal's path is gone, or is not
+	// the one this Store checked: nothing was written. Reopen accepts what
+	// is there now.
+	ErrReplaced = errors.New("journal deleted or replaced while oncall was running")
+	// ErrDamaged means a stored value failed its checksum or did not
+	// decode. Readers set such values aside; see Quarantined.
+	ErrDamaged = errors.New("damaged value")
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion uint64 = 2
+const schemaVersion uint64 = 3
 
 // migrations[i] upgrades a journal from version i+1 to i+2, inside the same
 // transaction that records the new version.
 var migrations = []func(*bolt.Tx) error{
 	migrateOutbox, // 1 -> 2
+	migrateSeal,   // 2 -> 3
 }
 
 var (
-	bucketMeta   = []byte("meta")
-	bucketEvents = []byte("events")
-	bucketIndex  = []byte("event_index")
-	bucketCache  = []byte("cache")
-	bucketOutbox = []byte("outbox")
-	bucketDetail = []byte("detail") // under cache
+	bucketMeta       = []byte("meta")
+	bucketEvents     = []byte("events")
+	bucketIndex      = []byte("event_index")
+	bucketCache      = []byte("cache")
+	bucketOutbox     = []byte("outbox")
+	bucketQuarantine = []byte("quarantine")
+	bucketDetail     = []byte("detail") // under cache
 
 	keySchemaVersion = []byte("schema_version")
 	keyIncidents     = []byte("incidents")
 	keyFetchedAt     = []byte("fetched_at")
 
-	topBuckets = [][]byte{bucketMeta, bucketEvents, bucketIndex, bucketCache, bucketOutbox}
+	topBuckets = [][]byte{bucketMeta, bucketEvents, bucketIndex, bucketCache, bucketOutbox, bucketQuarantine}
 )
 
 // since is the schema version that introduced a top-level bucket; the
 // others have been there from version 1.
-var since = map[string]uint64{string(bucketOutbox): 2}
+var since = map[string]uint64{string(bucketOutbox): 2, string(bucketQuarantine): 3}
 
-// lockTimeout bounds how long Open waits for another process to let go.
-const lockTimeout = time.Second
+// lockWait bounds how long an operation waits for other processes'
+// operations on the file. Theirs last milliseconds; only a process stuck
+// inside one, or an older oncall holding the file for its life, makes an
+// operation wait this long.
+const lockWait = 5 * time.Second
 
-// Store is an open journal. Its methods are safe for concurrent use.
+// Store is a journal. Its methods are safe for concurrent use, by several
+// goroutines and by several processes on one file.
 type Store struct {
-	db   *bolt.DB
-	path string
+	path     string
+	readOnly bool
+	lockWait time.Duration // lockWait; tests shorten it
+
+	mu      sync.Mutex
+	pin     *os.File    // the checked file, held open (unlocked) so its identity stays unique
+	pinInfo os.FileInfo // pin's identity
+	ready   bool        // Open has finished: the file is never legitimately empty again
+	db      *bolt.DB    // open while refs > 0
+	refs    int
 }
 
 // DefaultPath returns where the journal lives by default:
@@ -132,9 +194,22 @@ func DefaultPath() (string, error) {
 
 // Open opens the journal at path, creating it (directory 0700, file 0600)
 // if it does not exist. A zero-length file is taken as a new journal. A file
-// that is not a valid journal is refused with ErrCorrupt and left untouched;
-// a file another process holds gives ErrLocked after about a second.
+// that is not a valid journal is refused with ErrCorrupt and left untouched.
+// Other processes may have the same journal open.
 func Open(path string) (*Store, error) {
+	return open(path, false)
+}
+
+// OpenReadOnly opens an existing journal for reading only, as a process
+// that may not write it (a read-only file or directory, or --read-only):
+// it takes only a shared lock per operation, never creates, migrates or
+// writes anything, and every write returns an error wrapping ErrReadOnly.
+// It reads journals of this schema version and older ones.
+func OpenReadOnly(path string) (*Store, error) {
+	return open(path, true)
+}
+
+func open(path string, readOnly bool) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("journal path is empty")
 	}
@@ -142,62 +217,214 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	dir := filepath.Dir(abs)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("journal %s: cannot create its directory: %w", abs, err)
-	}
-
-	created := false
-	fi, err := os.Stat(abs)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		created = true
-	case err != nil:
-		return nil, fmt.Errorf("journal %s: %w", abs, bare(err))
-	case fi.IsDir():
-		return nil, fmt.Errorf("journal %s is a directory, not a file; point --db or ONCALL_DB at a file", abs)
-	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("journal %s is not a regular file; point --db or ONCALL_DB at a file", abs)
-	case fi.Size() > 0:
-		// bbolt trusts the header it finds and may fault on a truncated file
-		// or write to one it does not recognise; look first, read-only.
-		problem, err := inspect(abs)
-		if errors.Is(err, errBusy) {
-			return nil, lockedError(abs)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("journal %s: cannot read it: %w", abs, bare(err))
-		}
-		if problem != "" {
-			return nil, corrupt(abs, problem)
-		}
-	}
-
-	db, err := openBolt(abs)
-	if err != nil {
+	s := &Store{path: abs, readOnly: readOnly, lockWait: lockWait}
+	if err := s.check(); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: abs}
 	if err := s.prepare(); err != nil {
-		_ = db.Close()
+		s.unpin()
 		return nil, err
 	}
-	if created {
-		syncDir(dir) // so the new file's name survives a crash, too
-	}
+	s.mu.Lock()
+	s.ready = true
+	s.mu.Unlock()
 	return s, nil
 }
 
-// openBolt opens the file with bbolt and maps its errors. bbolt can panic or
-// fault on a damaged file; both become ErrCorrupt.
-func openBolt(path string) (db *bolt.DB, err error) {
+// check finds the file at the path (creating it for a writable Store),
+// pins it, and proves it safe for bbolt (inspect). Called with no
+// operation in flight.
+func (s *Store) check() error {
+	dir := filepath.Dir(s.path)
+	if !s.readOnly {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("journal %s: cannot create its directory: %w", s.path, err)
+		}
+	}
+	fi, err := os.Stat(s.path)
+	created := false
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && s.readOnly:
+		return fmt.Errorf("journal %s does not exist: %w", s.path, fs.ErrNotExist)
+	case errors.Is(err, fs.ErrNotExist):
+		f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			created = true
+			_ = f.Close()
+		case errors.Is(err, fs.ErrExist): // another process made it just now
+		case errors.Is(err, fs.ErrPermission):
+			return fmt.Errorf("journal %s cannot be created: %w", s.path, bare(err))
+		default:
+			return fmt.Errorf("journal %s: cannot create it: %w", s.path, bare(err))
+		}
+	case err != nil:
+		return fmt.Errorf("journal %s: %w", s.path, bare(err))
+	case fi.IsDir():
+		return fmt.Errorf("journal %s is a directory, not a file; point --db or ONCALL_DB at a file", s.path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("journal %s is not a regular file; point --db or ONCALL_DB at a file", s.path)
+	}
+
+	flag := os.O_RDONLY
+	if !s.readOnly {
+		// Proves the file writable now, with the message below, rather
+		// than at the first action.
+		flag = os.O_RDWR
+	}
+	pin, err := os.OpenFile(s.path, flag, 0)
+	switch {
+	case errors.Is(err, fs.ErrPermission) && !s.readOnly:
+		return fmt.Errorf("journal %s cannot be opened for writing: %w; oncall --read-only can still read it", s.path, bare(err))
+	case err != nil:
+		return fmt.Errorf("journal %s: cannot open it: %w", s.path, bare(err))
+	}
+	pinInfo, err := pin.Stat()
+	if err != nil {
+		_ = pin.Close()
+		return fmt.Errorf("journal %s: %w", s.path, bare(err))
+	}
+	if !pinInfo.Mode().IsRegular() {
+		_ = pin.Close()
+		return fmt.Errorf("journal %s is not a regular file; point --db or ONCALL_DB at a file", s.path)
+	}
+	if pinInfo.Size() > 0 {
+		// bbolt trusts the header it finds and may fault on a truncated file
+		// or write to one it does not recognise; look first, read-only.
+		problem, err := inspect(pin, s.lockWait)
+		if err != nil {
+			_ = pin.Close()
+			if errors.Is(err, errBusy) {
+				return lockedError(s.path, s.lockWait)
+			}
+			return fmt.Errorf("journal %s: cannot read it: %w", s.path, bare(err))
+		}
+		if problem != "" {
+			_ = pin.Close()
+			return corrupt(s.path, problem)
+		}
+	} else if s.readOnly {
+		_ = pin.Close()
+		return fmt.Errorf("journal %s is empty: there is nothing to read", s.path)
+	}
+	s.mu.Lock()
+	s.pin, s.pinInfo = pin, pinInfo
+	s.mu.Unlock()
+	if created {
+		syncDir(dir) // so the new file's name survives a crash, too
+	}
+	return nil
+}
+
+// unpin lets go of the checked file.
+func (s *Store) unpin() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pin != nil {
+		_ = s.pin.Close()
+		s.pin, s.pinInfo = nil, nil
+	}
+}
+
+// Reopen accepts the file now at the journal's path, after an operation
+// returned ErrReplaced: it checks that file as Open does, or starts a new,
+// empty journal there when there is none (a read-only Store cannot, and
+// fails). Whatever the old file held, its queued actions included, is not
+// carried over: the caller should say so.
+func (s *Store) Reopen() error {
+	s.mu.Lock()
+	if s.refs > 0 {
+		s.mu.Unlock()
+		return fmt.Errorf("journal %s: cannot reopen it while an operation is running", s.path)
+	}
+	if s.pin != nil {
+		_ = s.pin.Close()
+		s.pin, s.pinInfo = nil, nil
+	}
+	s.ready = false
+	s.mu.Unlock()
+	if err := s.check(); err != nil {
+		return err
+	}
+	if err := s.prepare(); err != nil {
+		s.unpin()
+		return err
+	}
+	s.mu.Lock()
+	s.ready = true
+	s.mu.Unlock()
+	return nil
+}
+
+// acquire opens the file with bbolt, or shares the opening another
+// operation of this process holds, and returns it with the identity of the
+// checked file. Every acquire is paired with release.
+func (s *Store) acquire() (*bolt.DB, os.FileInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pin == nil {
+		return nil, nil, errors.New("the journal is closed")
+	}
+	if s.refs == 0 {
+		db, err := s.openBolt()
+		if err != nil {
+			return nil, nil, err
+		}
+		s.db = db
+	}
+	s.refs++
+	return s.db, s.pinInfo, nil
+}
+
+func (s *Store) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refs--
+	if s.refs == 0 {
+		_ = s.db.Close() // releases the lock; nothing is left to write
+		s.db = nil
+	}
+}
+
+// Errors of openBolt's file check; they read after "journal X: <what>: ".
+var (
+	errGone    = fmt.Errorf("%w: the file is gone, so nothing was written, and whatever it held is gone with it", ErrReplaced)
+	errOther   = fmt.Errorf("%w: another file now sits at its path, so nothing was written, and what the old file held (queued actions too) is not in it", ErrReplaced)
+	errEmptied = fmt.Errorf("%w: the file was emptied, so nothing was written, and whatever it held is gone", ErrReplaced)
+)
+
+// openBolt opens the file with bbolt and maps its errors. It opens the file
+// at the path, never creating it, and refuses a file other than the pinned
+// one. bbolt can panic or fault on a damaged file; both become ErrCorrupt.
+// Called with s.mu held.
+func (s *Store) openBolt() (db *bolt.DB, err error) {
 	var file *os.File
 	opts := &bolt.Options{
-		Timeout: lockTimeout,
+		Timeout:  s.lockWait,
+		ReadOnly: s.readOnly,
 		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, mode)
+			f, err := os.OpenFile(name, flag&^os.O_CREATE, mode)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, errGone
+			}
+			if err != nil {
+				return nil, err
+			}
+			fi, err := f.Stat()
+			switch {
+			case err != nil:
+				_ = f.Close()
+				return nil, err
+			case !os.SameFile(fi, s.pinInfo):
+				_ = f.Close()
+				return nil, errOther
+			case fi.Size() == 0 && s.ready:
+				// bbolt would write a new, empty database into it.
+				_ = f.Close()
+				return nil, errEmptied
+			}
 			file = f
-			return f, err
+			return f, nil
 		},
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -206,31 +433,107 @@ func openBolt(path string) (db *bolt.DB, err error) {
 			if file != nil {
 				_ = file.Close() // releases the lock bbolt took
 			}
-			db, err = nil, corrupt(path, fmt.Sprint(r))
+			db, err = nil, corrupt(s.path, fmt.Sprint(r))
 		}
 	}()
 
-	db, err = bolt.Open(path, 0o600, opts)
+	db, err = bolt.Open(s.path, 0o600, opts)
 	switch {
 	case err == nil:
 		return db, nil
+	case errors.Is(err, ErrReplaced):
+		return nil, err
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, lockedError(path)
+		return nil, lockedError(s.path, s.lockWait)
 	case errors.Is(err, bolterrors.ErrInvalid),
 		errors.Is(err, bolterrors.ErrVersionMismatch),
 		errors.Is(err, bolterrors.ErrChecksum):
-		return nil, corrupt(path, err.Error())
+		return nil, corrupt(s.path, err.Error())
 	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("journal %s cannot be opened for writing: %w", path, bare(err))
+		return nil, fmt.Errorf("journal %s cannot be opened for writing: %w; oncall --read-only can still read it", s.path, bare(err))
 	default:
-		return nil, fmt.Errorf("journal %s: cannot open it: %w", path, bare(err))
+		return nil, fmt.Errorf("journal %s: cannot open it: %w", s.path, bare(err))
 	}
+}
+
+// view runs fn in a read transaction. sealed tells fn whether values carry
+// checksums (schema version 3 on); a read-only Store may read older ones.
+func (s *Store) view(fn func(tx *bolt.Tx, sealed bool) error) error {
+	db, _, err := s.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	return db.View(func(tx *bolt.Tx) error {
+		v, err := s.version(tx)
+		if err != nil {
+			return err
+		}
+		return fn(tx, v >= 3)
+	})
+}
+
+// update runs fn in a write transaction, committed and fsynced, and makes
+// sure the file written is still the journal afterwards.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if s.readOnly {
+		return fmt.Errorf("the journal was %w, so nothing can be written to it", ErrReadOnly)
+	}
+	db, pinned, err := s.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.version(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err != nil {
+		return err
+	}
+	// Committed to the pinned file; if that was unlinked or renamed away
+	// meanwhile, the write is in a file nobody will read.
+	fi, err := os.Stat(s.path)
+	if err != nil || !os.SameFile(fi, pinned) {
+		return fmt.Errorf("%w: the file was removed or replaced while this was written, so it is not in the journal", ErrReplaced)
+	}
+	return nil
+}
+
+// version checks that the journal is still of a schema this Store can use:
+// a newer oncall may have migrated it since Open.
+func (s *Store) version(tx *bolt.Tx) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, errors.New("the meta bucket is missing")
+	}
+	v := meta.Get(keySchemaVersion)
+	if len(v) != 8 {
+		return 0, errors.New("meta/schema_version is missing or not 8 bytes")
+	}
+	n := beUint64(v)
+	switch {
+	case n > schemaVersion:
+		return 0, fmt.Errorf("a newer oncall has moved it to schema version %d, %w (version %d); upgrade oncall", n, ErrNewerSchema, schemaVersion)
+	case n != schemaVersion && !s.readOnly:
+		return 0, fmt.Errorf("schema version %d, but it was version %d when opened", n, schemaVersion)
+	case n == 0:
+		return 0, errors.New("meta/schema_version is 0")
+	}
+	return n, nil
 }
 
 // prepare proves the file readable and ours, then creates the buckets of a
 // new journal or migrates an older one. Nothing is written unless the file
-// passed every check.
+// passed every check, and nothing at all by a read-only Store.
 func (s *Store) prepare() (err error) {
+	db, _, err := s.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.release()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -243,7 +546,7 @@ func (s *Store) prepare() (err error) {
 		fresh   bool
 		problem string
 	)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = db.View(func(tx *bolt.Tx) error {
 		if problem = consistency(tx); problem != "" {
 			return nil
 		}
@@ -258,12 +561,21 @@ func (s *Store) prepare() (err error) {
 	case version > schemaVersion:
 		return fmt.Errorf("journal %s has schema version %d, %w (version %d); upgrade oncall, or point it at another file with --db or ONCALL_DB",
 			s.path, version, ErrNewerSchema, schemaVersion)
-	case !fresh && version == schemaVersion:
+	case s.readOnly && fresh:
+		return fmt.Errorf("journal %s holds nothing yet: there is nothing to read", s.path)
+	case s.readOnly || version == schemaVersion:
 		return nil
 	}
 
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if fresh {
+	err = db.Update(func(tx *bolt.Tx) error {
+		// Another process may have set it up since the look above.
+		version, fresh, problem = readVersion(tx)
+		switch {
+		case problem != "":
+			return errors.New(problem)
+		case version > schemaVersion:
+			return fmt.Errorf("schema version %d, %w", version, ErrNewerSchema)
+		case fresh:
 			for _, name := range topBuckets {
 				if _, err := tx.CreateBucket(name); err != nil {
 					return err
@@ -326,19 +638,37 @@ func readVersion(tx *bolt.Tx) (version uint64, fresh bool, problem string) {
 	return version, false, ""
 }
 
-// Close closes the journal and releases its lock.
+// Close lets go of the journal. Operations still running finish first.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("journal %s: closing: %w", s.path, err)
-	}
+	s.unpin()
 	return nil
 }
 
 // Path returns the absolute path of the journal file.
 func (s *Store) Path() string { return s.path }
 
-func lockedError(path string) error {
-	return fmt.Errorf("journal %s is %w; close it, or point this one at another file with --db or ONCALL_DB", path, ErrLocked)
+// ReadOnly reports whether the Store was opened with OpenReadOnly.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// LockSender makes this the only sender of the journal's outbox, across
+// processes: it blocks until no other holder is left, or ctx ends (then
+// it returns ctx's error). Call release when the pass is over; a process
+// that dies holding it lets go through the kernel. The lock is a flock on
+// a file beside the journal, <journal>.send, created 0600.
+func (s *Store) LockSender(ctx context.Context) (release func(), err error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("journal %s was %w: it sends nothing", s.path, ErrReadOnly)
+	}
+	release, err = lockFile(ctx, s.path+".send")
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: taking the sender lock: %w", s.path, err)
+	}
+	return release, nil
+}
+
+func lockedError(path string, wait time.Duration) error {
+	return fmt.Errorf("journal %s is %w, which kept it busy for over %v; if that oncall is stuck, quit it, or point this one at another file with --db or ONCALL_DB",
+		path, ErrLocked, wait.Round(time.Second))
 }
 
 // corrupt builds the one-line ErrCorrupt message for path.
