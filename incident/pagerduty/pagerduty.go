@@ -317,6 +317,12 @@ func (c *Client) Events(ctx context.Context, id string) ([]incident.Event, error
 // grouped later shows in Incident.AlertCount, which the list carries; call
 // Alerts when it grows.) Events exactly at since may come again: PagerDuty
 // counts time in seconds, so callers keep events by ID.
+//
+// PagerDuty's reference does not say whether since is inclusive, so the
+// request asks from a second earlier (sinceOverlap) and drops what is
+// older than since: an event written in the same second as the caller's
+// newest is found either way. Each log entry is returned once per call,
+// even when new entries shift the pages while they are read.
 func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([]incident.Event, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
@@ -329,7 +335,12 @@ func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([
 	var out []incident.Event
 	needNotes, needAlerts := full, full
 	var markers []string // annotate and trigger entries this call covers
+	seen := make(map[string]bool, len(entries))
 	for _, le := range entries {
+		if seen[le.ID] || !full && parseTime(le.CreatedAt).Before(since) {
+			continue // a repeat from a shifted page, or the overlap second
+		}
+		seen[le.ID] = true
 		switch strings.TrimSuffix(le.Type, "_reference") {
 		case "annotate_log_entry":
 			needNotes = needNotes || c.isNew(id, le, since)
@@ -416,12 +427,17 @@ func (c *Client) cover(id string, entryIDs []string) {
 	}
 }
 
+// sinceOverlap is how far before since the log is asked for: one second,
+// PagerDuty's resolution, so an inclusive and an exclusive since both
+// return the entries at since.
+const sinceOverlap = time.Second
+
 // logEntries walks an incident's log entries at or after since (all of
 // them when since is zero).
 func (c *Client) logEntries(ctx context.Context, id string, since time.Time) ([]pd.LogEntry, error) {
 	opts := pd.ListIncidentLogEntriesOptions{Limit: pageSize}
 	if !since.IsZero() {
-		opts.Since = since.UTC().Format(time.RFC3339)
+		opts.Since = since.Add(-sinceOverlap).UTC().Format(time.RFC3339)
 	}
 	var out []pd.LogEntry
 	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {

@@ -124,7 +124,17 @@ func TestWritesPagerDutyRefuses(t *testing.T) {
 // TestEventsSincePollsWithOneRequest: once an incident's timeline is
 // loaded, polling it costs one log request per interval, however long the
 // timeline; notes and alerts are fetched only when the log shows new ones.
+// TestEventsSincePollsWithOneRequest runs against both readings of since
+// (PagerDuty's reference does not say whether it is inclusive to the
+// second), and proves that an event landing in the very second of the last
+// poll is still found, once.
 func TestEventsSincePollsWithOneRequest(t *testing.T) {
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("since exclusive=%v", exclusive), func(t *testing.T) { testEventsSince(t, exclusive) })
+	}
+}
+
+func testEventsSince(t *testing.T, exclusive bool) {
 	ctx := context.Background()
 	clk := pdsim.NewClock(epoch)
 	var steps pdsim.Scenario
@@ -137,7 +147,7 @@ func TestEventsSincePollsWithOneRequest(t *testing.T) {
 		pdsim.Step{At: 30 * time.Second, Action: pdsim.AddNote("long", pdsim.EmailPriya, "new note")},
 		pdsim.Step{At: 60 * time.Second, Action: pdsim.Acknowledge("long", pdsim.EmailMarcus)},
 	)
-	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: steps})
+	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: steps, SinceExclusive: exclusive})
 	srv := newServer(t, sim)
 	c, err := New(Config{Token: pdsim.DemoToken, APIURL: srv})
 	if err != nil {
@@ -219,7 +229,7 @@ func TestEventsSincePollsWithOneRequest(t *testing.T) {
 	}
 
 	// An acknowledgement: the log alone carries it.
-	clk.Advance(30 * time.Second) // +65s
+	clk.Advance(25 * time.Second) // +60s: the ack's own second
 	before = requests()
 	fresh = poll()
 	if len(fresh) != 1 || fresh[0].Kind != incident.KindAcknowledge {
@@ -227,5 +237,39 @@ func TestEventsSincePollsWithOneRequest(t *testing.T) {
 	}
 	if d := diff(before); d["log"] != 1 || d["notes"] != 0 || d["alerts"] != 0 {
 		t.Errorf("a poll with an ack cost %v, want 1 log request", d)
+	}
+
+	// A note lands in the same second as the newest event already seen:
+	// the next poll (since that second) must still find it, whichever way
+	// PagerDuty reads since, and only once.
+	other, err := New(Config{Token: pdsim.UserToken(pdsim.EmailPriya), APIURL: srv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.AddNote(ctx, id, "", "same second"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.EventsSince(ctx, id, newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int{}
+	found := 0
+	for _, e := range got {
+		ids[e.ID]++
+		if e.Kind == incident.KindNote && e.Summary == "same second" {
+			found++
+		}
+		if e.At.Before(newest) {
+			t.Errorf("event %s at %s is before since %s", e.ID, e.At, newest)
+		}
+	}
+	if found != 1 {
+		t.Errorf("the note in the last poll's second came back %d times: %+v", found, got)
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("event %s returned %d times in one call", id, n)
+		}
 	}
 }

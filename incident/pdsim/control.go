@@ -31,7 +31,7 @@ type controlFailAnswer struct {
 // FailFor(status, for). status defaults to 503; for is a Go duration.
 // status=0 or for=0 ends a failure early. It needs the API token.
 func (s *Server) controlFail(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.authorized(r); !ok {
+	if _, _, ok := s.authorized(r); !ok {
 		writeError(w, errAuth())
 		return
 	}

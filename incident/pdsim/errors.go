@@ -7,17 +7,24 @@ import (
 )
 
 // PagerDuty error codes the simulator answers with. They follow PagerDuty's
-// published table of REST API error codes; the HTTP status travels with each.
+// published table of REST API error codes (developer.pagerduty.com,
+// "Errors"; the OpenAPI document has the error body but not the table);
+// the HTTP status travels with each. docs/pdsim.md lists the codes whose
+// use here is inferred rather than documented per endpoint.
 const (
-	codeInternal       = 2000 // 5xx: an unexpected error
-	codeInvalidInput   = 2001 // 400: Invalid Input Provided
-	codeArgumentsErr   = 2002 // 400: Arguments Caused Error (e.g. offset+limit > 10000)
-	codeAuthFailed     = 2006 // 401: Authentication failed
-	codeAccessDenied   = 2010 // 403: Access Denied
-	codeFromRequired   = 2016 // 400: the From header is required
-	codeRateLimited    = 2020 // 429: Rate Limit Exceeded
-	codeNotFound       = 2100 // 404: Not Found
-	maxOffsetPlusLimit = 10000
+	codeAlreadyResolved = 1001 // 400: Incident Already Resolved
+	codeRequesterGone   = 1008 // 400: Requester User Not Found (the From header names no user)
+	codeNotAcknowledged = 1012 // 400: the incident must be acknowledged (snooze)
+	codeFromMalformed   = 1028 // 400: the From header is not a valid email address
+	codeInternal        = 2000 // 5xx: an unexpected error
+	codeInvalidInput    = 2001 // 400: Invalid Input Provided
+	codeArgumentsErr    = 2002 // 400: Arguments Caused Error (e.g. offset+limit > 10000)
+	codeAuthFailed      = 2006 // 401: Authentication failed
+	codeAccessDenied    = 2010 // 403: Access Denied
+	codeFromRequired    = 2016 // 400: the From header is required
+	codeRateLimited     = 2020 // 429: Rate Limit Exceeded
+	codeNotFound        = 2100 // 404: Not Found
+	maxOffsetPlusLimit  = 10000
 )
 
 // apiError is an error answer: an HTTP status and PagerDuty's error object,
@@ -34,7 +41,15 @@ func (e *apiError) Error() string {
 }
 
 // body is the JSON document PagerDuty sends with an error.
+// The documented 429 (components/responses/TooManyRequests, whose example
+// is {"error":{"message":...,"code":2020}}) has no errors array; every
+// other error carries one, empty when there are no details.
 func (e *apiError) body() any {
+	if e.status == http.StatusTooManyRequests {
+		return struct {
+			Error wireErrorNoDetails `json:"error"`
+		}{wireErrorNoDetails{Message: e.message, Code: e.code}}
+	}
 	errs := e.errors
 	if errs == nil {
 		errs = []string{}
@@ -48,6 +63,11 @@ type wireError struct {
 	Message string   `json:"message"`
 	Code    int      `json:"code"`
 	Errors  []string `json:"errors"`
+}
+
+type wireErrorNoDetails struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
 }
 
 func errInvalid(details ...string) *apiError {
@@ -73,7 +93,24 @@ func errFromMissing() *apiError {
 }
 
 func errFromUnknown() *apiError {
-	return errInvalid("Requester User Not Found")
+	return &apiError{status: http.StatusBadRequest, code: codeRequesterGone, message: "Requester User Not Found",
+		errors: []string{"The From header must be the email address of a user in this account"}}
+}
+
+func errFromMalformed() *apiError {
+	return &apiError{status: http.StatusBadRequest, code: codeFromMalformed, message: "Invalid From Header",
+		errors: []string{"The From header must be an email address"}}
+}
+
+func errNotAcknowledged() *apiError {
+	return &apiError{status: http.StatusBadRequest, code: codeNotAcknowledged, message: "Incident Not Acknowledged",
+		errors: []string{"An incident must be acknowledged before it can be snoozed"}}
+}
+
+// errTooMany is the 413 PUT /incidents answers for more than 250 incidents.
+func errTooMany(n int) *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: codeInvalidInput, message: "Request Entity Too Large",
+		errors: []string{fmt.Sprintf("At most %d incidents can be updated at a time; got %d", maxManage, n)}}
 }
 
 func errOffsetTooLarge() *apiError {
@@ -81,7 +118,8 @@ func errOffsetTooLarge() *apiError {
 }
 
 func errAlreadyResolved() *apiError {
-	return errInvalid("Incident Already Resolved")
+	return &apiError{status: http.StatusBadRequest, code: codeAlreadyResolved, message: "Incident Already Resolved",
+		errors: []string{"The incident is resolved"}}
 }
 
 // errInjected is the answer FailFor forces for status.

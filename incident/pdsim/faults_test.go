@@ -103,7 +103,7 @@ func TestResponderRequestsAndStatusUpdatesHavePagerDutysShapes(t *testing.T) {
 		t.Errorf("log ends %+v, want the two responders notified", log[n-2:])
 	}
 
-	su, err := e.client.CreateIncidentStatusUpdate(ctx, checkout.ID, pdsim.EmailJamal, "Rolled back.")
+	su, err := e.as(pdsim.EmailJamal).CreateIncidentStatusUpdate(ctx, checkout.ID, pdsim.EmailJamal, "Rolled back.")
 	if err != nil {
 		t.Fatal(err)
 	}

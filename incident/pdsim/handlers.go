@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,6 +19,21 @@ func (s *Server) incidentByPath(c *call) (*incident, *apiError) {
 		return nil, errNotFound("Incident Not Found")
 	}
 	return inc, nil
+}
+
+// incidentByNumber finds an incident by its number given as digits; nil
+// when there is none.
+func (s *Server) incidentByNumber(digits string) *incident {
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || strconv.Itoa(n) != digits {
+		return nil
+	}
+	for _, inc := range s.world.incidents {
+		if inc.number == n {
+			return inc
+		}
+	}
+	return nil
 }
 
 func oneOf(values []string, allowed ...string) bool {
@@ -46,10 +63,18 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 	serviceIDs, userIDs, teamIDs := multi(q, "service_ids"), multi(q, "user_ids"), multi(q, "team_ids")
 	key := q.Get("incident_key")
 	var since, until time.Time
-	if q.Get("date_range") != "all" {
-		if since, until, err = parseRange(q); err != nil {
+	switch q.Get("date_range") {
+	case "all":
+	case "":
+		if since, until, err = incidentWindow(q, c.now); err != nil {
 			return 0, nil, err
 		}
+	default:
+		return 0, nil, errInvalid("Date range must be all")
+	}
+	view, err := incidentViewOf(q, nil)
+	if err != nil {
+		return 0, nil, err
 	}
 	less, err := incidentOrder(multi(q, "sort_by"))
 	if err != nil {
@@ -75,7 +100,28 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 	return http.StatusOK, struct {
 		Incidents []wireIncident `json:"incidents"`
 		wireListMeta
-	}{mapSlice(pageItems, toWireIncident), meta}, nil
+	}{mapSlice(pageItems, view.render), meta}, nil
+}
+
+// incidentIncludes are the include[] values GET /incidents and GET
+// /incidents/{id} accept, from PagerDuty's reference. Only
+// conference_bridge changes the answer; docs/pdsim.md lists the others as
+// a difference.
+var incidentIncludes = []string{"acknowledgers", "agents", "assignees", "conference_bridge", "custom_fields",
+	"escalation_policies", "first_trigger_log_entries", "priorities", "services", "teams", "users"}
+
+// incidentViewOf reads include[] and time_zone for an incident answer;
+// incidents render in UTC unless time_zone says otherwise.
+func incidentViewOf(q url.Values, def *time.Location) (incidentView, *apiError) {
+	inc, err := includes(q, incidentIncludes...)
+	if err != nil {
+		return incidentView{}, err
+	}
+	zone, err := timeZone(q, def)
+	if err != nil {
+		return incidentView{}, err
+	}
+	return incidentView{bridge: slices.Contains(inc, "conference_bridge"), zone: zone}, nil
 }
 
 // incidentOrder parses sort_by: up to two of incident_number, created_at,
@@ -139,7 +185,11 @@ func (s *Server) getIncident(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"incident": toWireIncident(inc)}, nil
+	view, err := incidentViewOf(c.r.URL.Query(), nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"incident": view.render(inc)}, nil
 }
 
 // incidentUpdate is one element of PUT /incidents, or the body of
@@ -170,14 +220,17 @@ func (s *Server) checkUpdate(inc *incident, u incidentUpdate) *apiError {
 	if u.Type != "" && u.Type != "incident" && u.Type != "incident_reference" {
 		return errInvalid(fmt.Sprintf("Type %q must be incident or incident_reference", u.Type))
 	}
+	reopen := false
 	switch u.Status {
-	case "", statusResolved:
-	case statusAcknowledged:
+	case "":
+	case statusResolved:
 		if inc.status == statusResolved {
 			return errAlreadyResolved()
 		}
+	case statusAcknowledged, statusTriggered:
+		reopen = inc.status == statusResolved
 	default:
-		return errInvalid(fmt.Sprintf("Status %q must be acknowledged or resolved", u.Status))
+		return errInvalid(fmt.Sprintf("Status %q must be acknowledged, triggered or resolved", u.Status))
 	}
 	if u.Urgency != "" && u.Urgency != urgencyHigh && u.Urgency != urgencyLow {
 		return errInvalid("Urgency must be high or low")
@@ -186,7 +239,9 @@ func (s *Server) checkUpdate(inc *incident, u incidentUpdate) *apiError {
 		return errInvalid("Priority Not Found")
 	}
 	reroute := len(u.Assignments) > 0 || u.EscalationLevel != 0 || u.EscalationPolicy != nil
-	if reroute && inc.status == statusResolved {
+	// Reopening to triggered may name its assignees or policy; anything
+	// else that moves a resolved incident is refused.
+	if reroute && inc.status == statusResolved && !(reopen && u.Status == statusTriggered && u.EscalationLevel == 0) {
 		return errAlreadyResolved()
 	}
 	if len(u.Assignments) > 0 && (u.EscalationLevel != 0 || u.EscalationPolicy != nil) {
@@ -219,6 +274,22 @@ func (s *Server) checkUpdate(inc *incident, u incidentUpdate) *apiError {
 // applyUpdate applies a checked update on behalf of by.
 func (s *Server) applyUpdate(inc *incident, u incidentUpdate, by *user, at time.Time) {
 	w := s.world
+	if inc.status == statusResolved && (u.Status == statusAcknowledged || u.Status == statusTriggered) {
+		// PagerDuty's reference, PUT /incidents: setting a resolved incident
+		// to triggered or acknowledged reopens it; acknowledged assigns it to
+		// the current user, triggered to the assignees or policy given.
+		var users []*user
+		for _, a := range u.Assignments {
+			users = append(users, w.dir.userByID(a.Assignee.ID))
+		}
+		var pol *policy
+		if u.EscalationPolicy != nil {
+			pol = w.dir.policyByID(u.EscalationPolicy.ID)
+		}
+		w.reopen(inc, u.Status, by, users, pol, at)
+		s.reopens = append(s.reopens, Reopen{IncidentID: inc.id, Status: u.Status, ByEmail: by.email, At: at})
+		u.Status, u.Assignments, u.EscalationPolicy = "", nil, nil
+	}
 	if u.Title != "" {
 		inc.title = u.Title
 	}
@@ -251,6 +322,8 @@ func (s *Server) applyUpdate(inc *incident, u incidentUpdate, by *user, at time.
 	switch u.Status {
 	case statusAcknowledged:
 		w.acknowledge(inc, by, chWeb, at)
+	case statusTriggered:
+		w.unacknowledge(inc, by, at)
 	case statusResolved:
 		if inc.status != statusResolved && strings.TrimSpace(u.Resolution) != "" {
 			w.addNote(inc, by, u.Resolution, chWeb, at)
@@ -261,6 +334,10 @@ func (s *Server) applyUpdate(inc *incident, u incidentUpdate, by *user, at time.
 		inc.updatedAt = at
 	}
 }
+
+// maxManage is how many incidents one PUT /incidents may update; more is
+// a 413, as the reference says.
+const maxManage = 250
 
 // PUT /incidents
 func (s *Server) manageIncidents(c *call) (int, any, *apiError) {
@@ -273,8 +350,8 @@ func (s *Server) manageIncidents(c *call) (int, any, *apiError) {
 	if len(body.Incidents) == 0 {
 		return 0, nil, errInvalid("Incidents must not be empty")
 	}
-	if len(body.Incidents) > 250 {
-		return 0, nil, errInvalid("At most 250 incidents can be managed at once")
+	if len(body.Incidents) > maxManage {
+		return 0, nil, errTooMany(len(body.Incidents))
 	}
 	p, err := parsePage(c.r.URL.Query())
 	if err != nil {
@@ -336,9 +413,21 @@ func (s *Server) listLogEntries(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if _, err := includes(q, "incidents", "services", "channels", "teams"); err != nil {
+		return 0, nil, err
+	}
+	// The reference: "Time zone in which results will be rendered. This
+	// will default to the account time zone."
+	zone, err := timeZone(q, s.zone)
+	if err != nil {
+		return 0, nil, err
+	}
 	overview := q.Get("is_overview") == "true"
 	var entries []*logEntry
 	for _, e := range inc.log {
+		if s.sinceExcl && !since.IsZero() && e.at.Equal(since) {
+			continue
+		}
 		if inRange(e.at, since, until) && !(overview && e.typ == logNotify) {
 			entries = append(entries, e)
 		}
@@ -350,7 +439,7 @@ func (s *Server) listLogEntries(c *call) (int, any, *apiError) {
 	return http.StatusOK, struct {
 		LogEntries []wireLogEntry `json:"log_entries"`
 		wireListMeta
-	}{mapSlice(pageItems, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e) }), meta}, nil
+	}{mapSlice(pageItems, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e, zone) }), meta}, nil
 }
 
 // GET /incidents/{id}/alerts: oldest first unless sort_by says otherwise.
@@ -399,11 +488,16 @@ func (s *Server) listNotes(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"notes": mapSlice(inc.notes, toWireNote)}, nil
+	return http.StatusOK, map[string]any{"notes": mapSlice(inc.notes, func(n *note) wireNote { return toWireNote(n, s.zone) })}, nil
 }
 
-// maxNoteLen is PagerDuty's limit on a note's content.
+// maxNoteLen bounds a note's content. PagerDuty's reference documents no
+// limit; this one is the client's (see docs/pdsim.md).
 const maxNoteLen = 25000
+
+// maxNotes is how many notes an incident may have: "A maximum of 2000
+// notes can be added to an incident" (POST /incidents/{id}/notes).
+const maxNotes = 2000
 
 // POST /incidents/{id}/notes
 func (s *Server) createNote(c *call) (int, any, *apiError) {
@@ -426,9 +520,11 @@ func (s *Server) createNote(c *call) (int, any, *apiError) {
 		return 0, nil, errInvalid("Content cannot be empty")
 	case len([]rune(body.Note.Content)) > maxNoteLen:
 		return 0, nil, errInvalid(fmt.Sprintf("Content is too long (maximum is %d characters)", maxNoteLen))
+	case len(inc.notes) >= maxNotes:
+		return 0, nil, errInvalid(fmt.Sprintf("An incident can have at most %d notes", maxNotes))
 	}
 	n := s.world.addNote(inc, c.from, body.Note.Content, chWeb, c.now)
-	return http.StatusOK, map[string]any{"note": toWireNote(n)}, nil
+	return http.StatusOK, map[string]any{"note": toWireNote(n, s.zone)}, nil
 }
 
 // maxSnooze is the longest snooze PagerDuty accepts: a week, in seconds.
@@ -455,13 +551,13 @@ func (s *Server) snoozeIncident(c *call) (int, any, *apiError) {
 	return http.StatusCreated, map[string]any{"incident": toWireIncident(inc)}, nil
 }
 
-// GET /users/me: the token belongs to the demo user. An account token
-// belongs to no user, and PagerDuty answers 400.
+// GET /users/me: the token's user. An account token belongs to no user,
+// and PagerDuty answers 400.
 func (s *Server) currentUser(c *call) (int, any, *apiError) {
-	if c.account {
+	if c.account || c.me == nil {
 		return 0, nil, errInvalid("The /users/me endpoint needs a user-level API token or an OAuth token; an account-level token has no user")
 	}
-	return http.StatusOK, map[string]any{"user": toWireUser(s.world.dir.userByEmail(DemoUserEmail))}, nil
+	return http.StatusOK, map[string]any{"user": toWireUser(c.me)}, nil
 }
 
 // GET /users/{id}

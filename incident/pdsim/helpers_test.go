@@ -105,3 +105,9 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// as returns a client acting with the token of the user with email: the
+// simulator attributes writes to the token's user, as PagerDuty does.
+func (e *env) as(email string) *pd.Client {
+	return pd.NewClient(pdsim.UserToken(email), pd.WithAPIEndpoint(e.url))
+}

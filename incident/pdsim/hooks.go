@@ -1,6 +1,8 @@
 package pdsim
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -218,4 +220,57 @@ func (s *Server) ResponderRequests(incidentID string) []ResponderRequest {
 		}
 		return out
 	})
+}
+
+// Reopen records PUT /incidents (or PUT /incidents/{id}) setting a
+// resolved incident back to acknowledged or triggered.
+type Reopen struct {
+	IncidentID string
+	Status     string // acknowledged or triggered
+	ByEmail    string // the user who reopened it
+	At         time.Time
+}
+
+// Reopens returns every reopen the API has performed, oldest first, so a
+// test can prove that a client did not reopen an incident by accident.
+func (s *Server) Reopens() []Reopen {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Reopen(nil), s.reopens...)
+}
+
+// UserToken is the API token of the simulated user with email: "demo-"
+// and the user's first name in lower case (demo-alex, demo-priya), or ""
+// for an email the account does not have. DemoToken is Alex's as well.
+func UserToken(email string) string {
+	for _, u := range newDirectory(time.Time{}).users {
+		if strings.EqualFold(u.email, email) {
+			return tokenOf(u)
+		}
+	}
+	return ""
+}
+
+func tokenOf(u *user) string {
+	first, _, _ := strings.Cut(u.name, " ")
+	return "demo-" + strings.ToLower(first)
+}
+
+// AddNoteAs adds a note to the incident with id, written by the user with
+// email, now, outside the API and its limits (tests fill an incident up to
+// PagerDuty's note cap with it).
+func (s *Server) AddNoteAs(incidentID, email, content string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := s.sync()
+	inc := s.world.byID[incidentID]
+	if inc == nil {
+		return fmt.Errorf("no incident %q", incidentID)
+	}
+	u := s.world.dir.userByEmail(email)
+	if u == nil {
+		return fmt.Errorf("no user %q", email)
+	}
+	s.world.addNote(inc, u, content, chWeb, at)
+	return nil
 }

@@ -230,7 +230,7 @@ func TestUnauthorized(t *testing.T) {
 	_, err := bad.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{})
 	apiError(t, err, http.StatusUnauthorized, 2006)
 
-	for _, auth := range []string{"", "Bearer " + pdsim.DemoToken, "Token " + pdsim.DemoToken, "Token token=demo-token-x"} {
+	for _, auth := range []string{"", "Bearer", "Bearer wrong-token", "Basic " + pdsim.DemoToken, "Token " + pdsim.DemoToken, "Token token=demo-token-x"} {
 		req, _ := http.NewRequest(http.MethodGet, e.url+"/users/me", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
@@ -272,12 +272,13 @@ func TestManageIncidentsAcknowledgeThenResolve(t *testing.T) {
 	}
 	got, _ := e.srv.Incident(snap.ID)
 	if got.Status != "acknowledged" || !slices.Equal(got.Acknowledgers, []string{pdsim.DemoUserEmail}) ||
+		!slices.Equal(got.Assignees, []string{pdsim.EmailPriya, pdsim.DemoUserEmail}) ||
 		!got.LastStatusChangeAt.Equal(t0.Add(2*time.Minute)) {
 		t.Errorf("after ack: %+v", got)
 	}
 
 	e.clock.Advance(3 * time.Minute)
-	resp, err = e.client.ManageIncidentsWithContext(ctx, pdsim.EmailPriya, []pd.ManageIncidentsOptions{{ID: snap.ID, Status: "resolved"}})
+	resp, err = e.as(pdsim.EmailPriya).ManageIncidentsWithContext(ctx, pdsim.EmailPriya, []pd.ManageIncidentsOptions{{ID: snap.ID, Status: "resolved"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,23 +294,23 @@ func TestManageIncidentsAcknowledgeThenResolve(t *testing.T) {
 		types = append(types, le.Type)
 		agents = append(agents, le.Agent)
 	}
+	// Alex acknowledged Priya's incident and so became an assignee, as on
+	// PagerDuty.
 	wantTypes := []string{"trigger_log_entry", "assign_log_entry", "notify_log_entry", "acknowledge_log_entry", "resolve_log_entry"}
 	wantAgents := []string{"payments-gateway", "payments-gateway", "Priya Natarajan", "Alex Rivera", "Priya Natarajan"}
 	if !slices.Equal(types, wantTypes) || !slices.Equal(agents, wantAgents) {
 		t.Errorf("log = %v by %v\nwant %v by %v", types, agents, wantTypes, wantAgents)
 	}
 
-	// Acknowledging a resolved incident is refused; resolving again is a no-op.
-	_, err = e.client.ManageIncidentsWithContext(ctx, pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: snap.ID, Status: "acknowledged"}})
-	ae := apiError(t, err, http.StatusBadRequest, 2001)
-	if ae.APIError.ErrorObject.Errors[0] != "Incident Already Resolved" {
-		t.Errorf("errors = %v", ae.APIError.ErrorObject.Errors)
-	}
-	if _, err = e.client.ManageIncidentsWithContext(ctx, pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: snap.ID, Status: "resolved"}}); err != nil {
-		t.Errorf("resolving again: %v", err)
-	}
+	// Resolving a resolved incident is refused with code 1001 and changes
+	// nothing.
+	_, err = e.client.ManageIncidentsWithContext(ctx, pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: snap.ID, Status: "resolved"}})
+	apiError(t, err, http.StatusBadRequest, 1001)
 	if n := len(e.srv.LogEntries(snap.ID)); n != 5 {
 		t.Errorf("log has %d entries after a repeated resolve, want 5", n)
+	}
+	if r := e.srv.Reopens(); len(r) != 0 {
+		t.Errorf("reopens = %+v, want none", r)
 	}
 }
 
@@ -324,9 +325,10 @@ func TestManageIncidentsErrors(t *testing.T) {
 		code   int
 	}{
 		{"no From", "", []pd.ManageIncidentsOptions{{ID: a.ID, Status: "acknowledged"}}, 400, 2016},
-		{"unknown From", "nobody@example.com", []pd.ManageIncidentsOptions{{ID: a.ID, Status: "acknowledged"}}, 400, 2001},
+		{"unknown From", "nobody@example.com", []pd.ManageIncidentsOptions{{ID: a.ID, Status: "acknowledged"}}, 400, 1008},
+		{"malformed From", "<alex", []pd.ManageIncidentsOptions{{ID: a.ID, Status: "acknowledged"}}, 400, 1028},
 		{"unknown incident", pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: "QNOPE", Status: "acknowledged"}}, 404, 2100},
-		{"bad status", pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: a.ID, Status: "triggered"}}, 400, 2001},
+		{"bad status", pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: a.ID, Status: "snoozed"}}, 400, 2001},
 		{"bad escalation level", pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: a.ID, EscalationLevel: 3}}, 400, 2001},
 		{"all or nothing", pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: a.ID, Status: "acknowledged"}, {ID: "QNOPE", Status: "resolved"}}, 404, 2100},
 	}
@@ -345,7 +347,7 @@ func TestEscalateAndReassign(t *testing.T) {
 	e := newEnv(t, pdsim.Scenario{})
 	a := e.add(t, pdsim.IncidentSpec{Title: "search slow", Service: pdsim.ServiceSearch, Status: "acknowledged"})
 
-	resp, err := e.client.ManageIncidentsWithContext(ctx, pdsim.EmailMarcus, []pd.ManageIncidentsOptions{{ID: a.ID, EscalationLevel: 2}})
+	resp, err := e.as(pdsim.EmailMarcus).ManageIncidentsWithContext(ctx, pdsim.EmailMarcus, []pd.ManageIncidentsOptions{{ID: a.ID, EscalationLevel: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +363,7 @@ func TestEscalateAndReassign(t *testing.T) {
 		t.Errorf("escalate entry: %+v", esc)
 	}
 
-	_, err = e.client.ManageIncidentsWithContext(ctx, pdsim.EmailHannah, []pd.ManageIncidentsOptions{{ID: a.ID,
+	_, err = e.as(pdsim.EmailHannah).ManageIncidentsWithContext(ctx, pdsim.EmailHannah, []pd.ManageIncidentsOptions{{ID: a.ID,
 		Assignments: []pd.Assignee{{Assignee: pd.APIObject{ID: "PAR1V3A", Type: "user_reference"}}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +377,7 @@ func TestUpdateOneIncident(t *testing.T) {
 	e := newEnv(t, pdsim.Scenario{})
 	a := e.add(t, pdsim.IncidentSpec{Title: "cdn", Service: pdsim.ServiceCDN, Urgency: "low"})
 	body := `{"incident":{"type":"incident_reference","status":"resolved","resolution":"Renewed the certificate.","priority":{"id":"PRI3QZ4","type":"priority_reference"}}}`
-	rec := serve(e.srv, newRequest(t, http.MethodPut, "/incidents/"+a.ID, "Token token="+pdsim.DemoToken, body, "From", pdsim.EmailYuki))
+	rec := serve(e.srv, newRequest(t, http.MethodPut, "/incidents/"+a.ID, "Token token="+pdsim.UserToken(pdsim.EmailYuki), body, "From", pdsim.EmailYuki))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("PUT /incidents/{id}: %d %s", rec.Code, rec.Body)
 	}

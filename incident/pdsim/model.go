@@ -85,6 +85,8 @@ type incident struct {
 	log                []*logEntry
 	statusUpdates      []*statusUpdate
 	responderRequests  []*responderRequest
+	bridgeURL          string // conference_bridge.conference_url
+	bridgeNumber       string // conference_bridge.conference_number
 }
 
 type statusUpdate struct {
@@ -215,6 +217,9 @@ type IncidentSpec struct {
 	Status string
 	// CreatedAt, for AddIncident only: zero means the server's Now.
 	CreatedAt time.Time
+	// BridgeURL and BridgeNumber are the incident's conference bridge,
+	// which the API returns only with include[]=conference_bridge.
+	BridgeURL, BridgeNumber string
 }
 
 // AlertSpec describes one alert.
@@ -290,6 +295,8 @@ func (w *world) trigger(spec IncidentSpec, at time.Time) (*incident, error) {
 		updatedAt:    at,
 		lastChangeAt: at,
 		lastChangeBy: actor{svc: svc},
+		bridgeURL:    spec.BridgeURL,
+		bridgeNumber: spec.BridgeNumber,
 	}
 	w.nextNumber++
 	if inc.key == "" {
@@ -392,13 +399,19 @@ func (w *world) setStatus(inc *incident, status string, by actor, at time.Time) 
 }
 
 // acknowledge acknowledges an incident; acknowledging again only records
-// another acknowledger. A resolved incident cannot be acknowledged.
+// another acknowledger. The acknowledger becomes an assignee, as on
+// PagerDuty, so the incident is theirs ("mine") from then on. A resolved
+// incident is not acknowledged here: the API reopens it (see reopen).
 func (w *world) acknowledge(inc *incident, u *user, ch channel, at time.Time) *apiError {
 	if inc.status == statusResolved {
 		return errAlreadyResolved()
 	}
 	inc.snoozedUntil = time.Time{}
 	inc.acks = append(inc.acks, assignment{user: u, at: at})
+	if !slices.ContainsFunc(inc.assignments, func(a assignment) bool { return a.user == u }) {
+		// No assign log entry: nobody was paged, and PagerDuty documents none.
+		inc.assignments = append(inc.assignments, assignment{user: u, at: at})
+	}
 	w.setStatus(inc, statusAcknowledged, actor{user: u}, at)
 	w.addLog(inc, &logEntry{typ: logAcknowledge, at: at, agent: actor{user: u}, channel: ch,
 		summary: "Acknowledged by " + u.name + "."})
@@ -425,6 +438,45 @@ func (w *world) resolve(inc *incident, by actor, ch channel, at time.Time) {
 		summary = "Resolved through the API."
 	}
 	w.addLog(inc, &logEntry{typ: logResolve, at: at, agent: by, channel: ch, summary: summary})
+}
+
+// reopen sets a resolved incident back to status (acknowledged or
+// triggered), as PUT /incidents does when asked to: acknowledged goes to
+// by, the caller; triggered goes to the users given, else to the first
+// level of pol (the incident's policy when nil), who are paged again.
+func (w *world) reopen(inc *incident, status string, by *user, users []*user, pol *policy, at time.Time) {
+	inc.resolvedAt = time.Time{}
+	inc.acks = nil
+	if pol != nil {
+		inc.policy = pol
+	}
+	inc.level = 1
+	w.setStatus(inc, statusTriggered, actor{user: by}, at)
+	w.addLog(inc, &logEntry{typ: logTrigger, at: at, agent: actor{user: by}, channel: chWeb,
+		summary: "Reopened by " + by.name + ".", details: map[string]string{"description": inc.title}})
+	if status == statusAcknowledged {
+		w.assign(inc, []*user{by}, actor{user: by}, chWeb, at)
+		_ = w.acknowledge(inc, by, chWeb, at) // open now: cannot fail
+		return
+	}
+	if len(users) == 0 {
+		users = inc.policy.levels[0]
+	}
+	w.assign(inc, users, actor{user: by}, chWeb, at)
+}
+
+// unacknowledge sets an acknowledged incident back to triggered and pages
+// its assignees again.
+func (w *world) unacknowledge(inc *incident, by *user, at time.Time) {
+	if inc.status != statusAcknowledged {
+		return
+	}
+	inc.snoozedUntil = time.Time{}
+	inc.acks = nil
+	w.setStatus(inc, statusTriggered, actor{user: by}, at)
+	w.addLog(inc, &logEntry{typ: logUnack, at: at, agent: actor{user: by}, channel: chWeb,
+		summary: "Unacknowledged by " + by.name + "."})
+	w.notify(inc, assignees(inc), at)
 }
 
 // escalate moves an open incident to level (1-based) of its policy,
@@ -506,7 +558,7 @@ func (w *world) snooze(inc *incident, u *user, d time.Duration, at time.Time) *a
 	case statusResolved:
 		return errAlreadyResolved()
 	case statusTriggered:
-		return errInvalid("Incident must be acknowledged before it can be snoozed")
+		return errNotAcknowledged()
 	}
 	inc.snoozedUntil = at.Add(d)
 	w.addLog(inc, &logEntry{typ: logSnooze, at: at, agent: actor{user: u}, channel: chWeb,

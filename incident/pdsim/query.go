@@ -3,6 +3,7 @@ package pdsim
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -111,4 +112,58 @@ func parseRange(q url.Values) (since, until time.Time, err *apiError) {
 
 func inRange(t, since, until time.Time) bool {
 	return (since.IsZero() || !t.Before(since)) && (until.IsZero() || t.Before(until))
+}
+
+// includes reads include[] and refuses a value the endpoint does not list
+// in PagerDuty's reference.
+func includes(q url.Values, allowed ...string) ([]string, *apiError) {
+	vals := multi(q, "include")
+	for _, v := range vals {
+		if !slices.Contains(allowed, v) {
+			return nil, errInvalid(fmt.Sprintf("Include %q is not one of %s", v, strings.Join(allowed, ", ")))
+		}
+	}
+	return vals, nil
+}
+
+// timeZone reads time_zone (an IANA name); empty means def.
+func timeZone(q url.Values, def *time.Location) (*time.Location, *apiError) {
+	name := strings.TrimSpace(q.Get("time_zone"))
+	if name == "" {
+		return def, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, errInvalid(fmt.Sprintf("Time zone %q is not a known time zone", name))
+	}
+	return loc, nil
+}
+
+// Date windows of GET /incidents, from its reference: since and until
+// default to a range of one month, and a range may be at most six months.
+const (
+	defaultWindowMonths = 1
+	maxWindowMonths     = 6
+)
+
+// incidentWindow applies GET /incidents' date rules: no since and until
+// means the month up to now; one alone spans a month from (or to) it; a
+// range longer than six months is refused.
+func incidentWindow(q url.Values, now time.Time) (since, until time.Time, err *apiError) {
+	if since, until, err = parseRange(q); err != nil {
+		return
+	}
+	switch {
+	case since.IsZero() && until.IsZero():
+		since, until = now.AddDate(0, -defaultWindowMonths, 0), now.Add(time.Second)
+	case since.IsZero():
+		since = until.AddDate(0, -defaultWindowMonths, 0)
+	case until.IsZero():
+		until = now.Add(time.Second) // until is exclusive; what happened this second is in
+	}
+	if since.AddDate(0, maxWindowMonths, 0).Before(until) {
+		err = errInvalid(fmt.Sprintf("The date range from %s to %s is longer than %d months: narrow since and until, or use date_range=all",
+			fmtTime(since), fmtTime(until), maxWindowMonths))
+	}
+	return
 }

@@ -78,7 +78,7 @@ func TestDemoScenario(t *testing.T) {
 				t.Fatal(err)
 			}
 			last := notes[len(notes)-1]
-			if len(notes) != 2 || last.User.Summary != "Jamal Okafor" || last.CreatedAt != "2026-03-07T14:00:20Z" {
+			if len(notes) != 2 || last.User.Summary != "Jamal Okafor" || last.CreatedAt != "2026-03-07T09:00:20-05:00" {
 				t.Errorf("notes at +20s: %+v", notes)
 			}
 		}},
@@ -191,8 +191,10 @@ func TestCustomScenario(t *testing.T) {
 		"2m0s assign_log_entry Marcus Chen",
 		"2m0s notify_log_entry Hannah Weber",
 		"2m0s notify_log_entry Alex Rivera",
-		"3m0s escalate_log_entry Search On-Call",
-		"3m0s assign_log_entry Search On-Call",
+		// The timeout acts as the service: the reference's log entry agents
+		// are users, services and integrations, never escalation policies.
+		"3m0s escalate_log_entry search",
+		"3m0s assign_log_entry search",
 		"3m0s notify_log_entry Hannah Weber",
 		"4m0s resolve_log_entry Hannah Weber",
 	}
@@ -367,7 +369,7 @@ func TestConcurrentUse(t *testing.T) {
 				case 0:
 					_, _ = e.client.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{Limit: 100})
 				case 1:
-					_, _ = e.client.CreateIncidentNoteWithContext(ctx, checkout.ID, pd.IncidentNote{Content: "x", User: pd.APIObject{Summary: pdsim.EmailJamal}})
+					_, _ = e.as(pdsim.EmailJamal).CreateIncidentNoteWithContext(ctx, checkout.ID, pd.IncidentNote{Content: "x", User: pd.APIObject{Summary: pdsim.EmailJamal}})
 				case 2:
 					e.clock.Advance(5 * time.Second)
 					_ = e.srv.Notes(checkout.ID)

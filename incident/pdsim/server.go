@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/mail"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // the account's time zone must load on machines without a zoneinfo database
 )
 
 // DemoToken is the API token the server accepts when Options.Token is empty.
+// It is Alex Rivera's (DemoUserEmail). Every simulated user also has a token
+// of their own: see UserToken.
 const DemoToken = "demo-token"
 
 // Options configures a Server.
@@ -36,14 +40,29 @@ type Options struct {
 	// Accept header that asks for another version is always refused
 	// (version 1 is retired).
 	RequireAccept bool
+	// SinceExclusive makes GET /incidents/{id}/log_entries leave out
+	// entries created exactly at since (to the second). PagerDuty's
+	// reference does not say whether since is inclusive, so tests run a
+	// poller against both behaviours; the default is inclusive.
+	SinceExclusive bool
+	// TimeZone is the account's time zone, in which log entries and notes
+	// are rendered unless a request asks for another (time_zone). ""
+	// means AccountTimeZone: an offset other than UTC, so that clients
+	// prove they parse offsets.
+	TimeZone string
 }
+
+// AccountTimeZone is the simulated account's default time zone.
+const AccountTimeZone = "America/New_York"
 
 // Server is a PagerDuty REST API v2 simulator. It is an http.Handler; serve
 // it with httptest.NewServer or http.Server. All methods are safe for
 // concurrent use.
 type Server struct {
-	token     string
+	tokens    map[string]*user // user tokens (Options.Token and UserToken's) to their user
 	account   string
+	sinceExcl bool
+	zone      *time.Location // the account's: log entries and notes
 	strict    bool
 	now       func() time.Time
 	rateLimit int
@@ -60,6 +79,7 @@ type Server struct {
 	window     time.Time // start of the current rate-limit minute
 	windowUsed int
 	faults     []Fault
+	reopens    []Reopen
 }
 
 // New returns a Server whose scenario starts now (by Options.Now). Steps
@@ -68,19 +88,21 @@ type Server struct {
 // is a mistake in the program, not in its input.
 func New(opts Options) *Server {
 	s := &Server{
-		token:     opts.Token,
 		now:       opts.Now,
 		rateLimit: opts.RateLimit,
 		account:   opts.AccountToken,
 		strict:    opts.RequireAccept,
+		sinceExcl: opts.SinceExclusive,
 		requests:  make(map[string]int),
-	}
-	if s.token == "" {
-		s.token = DemoToken
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	zone, err := time.LoadLocation(cmpOr(opts.TimeZone, AccountTimeZone))
+	if err != nil {
+		panic("pdsim: time zone: " + err.Error())
+	}
+	s.zone = zone
 	sc := opts.Scenario
 	if sc == nil {
 		sc = Demo()
@@ -88,6 +110,11 @@ func New(opts Options) *Server {
 	s.start = s.clock()
 	dir := newDirectory(s.start.Add(-400 * 24 * time.Hour))
 	s.world = newWorld(dir)
+	s.tokens = make(map[string]*user)
+	for _, u := range dir.users {
+		s.tokens[tokenOf(u)] = u
+	}
+	s.tokens[cmpOr(opts.Token, DemoToken)] = dir.userByEmail(DemoUserEmail)
 	steps, err := sc.prepare(dir)
 	if err != nil {
 		panic("pdsim: " + err.Error())
@@ -155,7 +182,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 type call struct {
 	r       *http.Request
 	now     time.Time
-	from    *user // the From header's user, on writes
+	from    *user // who acts, on writes: the token's user, or with the account token the From header's
+	me      *user // the token's user; nil for the account token
 	body    []byte
 	account bool // authenticated with the account token
 }
@@ -240,55 +268,58 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	nowExact := s.now().UTC()
 	now := nowExact.Truncate(time.Second)
 
+	// PagerDuty sends its rate-limit headers on every answer, not only on
+	// a 429; an unlimited simulator reports PagerDuty's 960 a minute.
+	limit := s.rateLimit
+	if limit <= 0 {
+		limit = defaultRateLimit
+	}
+	if now.Sub(s.window) >= time.Minute {
+		s.window, s.windowUsed = now, 0
+	}
+	reset := s.window.Add(time.Minute).Sub(nowExact)
+
 	if s.failStatus != 0 && nowExact.Before(s.failUntil) {
 		e, until := errInjected(s.failStatus), s.failUntil
 		s.mu.Unlock()
 		if e.status == http.StatusTooManyRequests {
-			setRateLimitHeaders(w, max(s.rateLimit, 960), 0, until.Sub(nowExact), true)
+			setRateLimitHeaders(w, limit, 0, until.Sub(nowExact), true)
+		} else {
+			setRateLimitHeaders(w, limit, max(limit-s.windowUsed, 0), reset, false)
 		}
 		writeError(w, e)
 		return
 	}
-	account, ok := s.authorized(r)
+	me, account, ok := s.authorized(r)
 	if !ok {
 		s.mu.Unlock()
 		writeError(w, errAuth())
 		return
 	}
+	if s.rateLimit > 0 && s.windowUsed >= s.rateLimit {
+		s.mu.Unlock()
+		setRateLimitHeaders(w, limit, 0, reset, true)
+		writeError(w, errInjected(http.StatusTooManyRequests))
+		return
+	}
+	s.windowUsed++
+	setRateLimitHeaders(w, limit, max(limit-s.windowUsed, 0), reset, false)
 	if e := s.checkAccept(r); e != nil {
 		s.mu.Unlock()
 		writeError(w, e)
 		return
 	}
-	if s.rateLimit > 0 {
-		if now.Sub(s.window) >= time.Minute {
-			s.window, s.windowUsed = now, 0
-		}
-		reset := s.window.Add(time.Minute).Sub(nowExact)
-		if s.windowUsed >= s.rateLimit {
-			s.mu.Unlock()
-			setRateLimitHeaders(w, s.rateLimit, 0, reset, true)
-			writeError(w, errInjected(http.StatusTooManyRequests))
-			return
-		}
-		s.windowUsed++
-		setRateLimitHeaders(w, s.rateLimit, s.rateLimit-s.windowUsed, reset, false)
-	}
 
 	s.advance(now)
-	c := &call{r: r, now: now, body: body, account: account}
+	c := &call{r: r, now: now, body: body, account: account, me: me}
 	if rt.write {
-		from := strings.TrimSpace(r.Header.Get("From"))
-		if from == "" {
+		from, e := s.fromUser(r, me)
+		if e != nil {
 			s.mu.Unlock()
-			writeError(w, errFromMissing())
+			writeError(w, e)
 			return
 		}
-		if c.from = s.world.dir.userByEmail(from); c.from == nil {
-			s.mu.Unlock()
-			writeError(w, errFromUnknown())
-			return
-		}
+		c.from = from
 	}
 	status, doc, apiErr := rt.h(c)
 	var out []byte
@@ -307,24 +338,61 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authorized checks "Authorization: Token token=<token>" and says whether
-// the token is the account token.
-func (s *Server) authorized(r *http.Request) (account, ok bool) {
+// defaultRateLimit is PagerDuty's documented limit per user token, per
+// minute, reported in the headers when Options.RateLimit is zero.
+const defaultRateLimit = 960
+
+// fromUser checks the From header of a write and returns who acts. The
+// header is required whatever the token, as PagerDuty's reference marks
+// it; it must look like an email (else code 1028) and name a user of the
+// account (else code 1008). A user's token acts as that user, whoever From
+// names; the account token acts as the From user.
+func (s *Server) fromUser(r *http.Request, me *user) (*user, *apiError) {
+	from := strings.TrimSpace(r.Header.Get("From"))
+	if from == "" {
+		return nil, errFromMissing()
+	}
+	if addr, err := mail.ParseAddress(from); err != nil || addr.Address != from {
+		return nil, errFromMalformed()
+	}
+	u := s.world.dir.userByEmail(from)
+	if u == nil {
+		return nil, errFromUnknown()
+	}
+	if me != nil {
+		return me, nil
+	}
+	return u, nil
+}
+
+// authorized checks the Authorization header, "Token token=<token>" (an
+// API token) or "Bearer <token>" (an OAuth token, mapped to users the same
+// way), and returns the token's user, or account true for the account
+// token.
+func (s *Server) authorized(r *http.Request) (me *user, account, ok bool) {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	scheme, rest, found := strings.Cut(h, " ")
-	if !found || !strings.EqualFold(scheme, "Token") {
-		return false, false
+	if !found {
+		return nil, false, false
 	}
-	tok, found := strings.CutPrefix(strings.TrimSpace(rest), "token=")
+	var tok string
+	switch {
+	case strings.EqualFold(scheme, "Token"):
+		tok, found = strings.CutPrefix(strings.TrimSpace(rest), "token=")
+	case strings.EqualFold(scheme, "Bearer"):
+		tok = strings.TrimSpace(rest)
+	default:
+		return nil, false, false
+	}
 	switch {
 	case !found || tok == "":
-		return false, false
-	case tok == s.token:
-		return false, true
+		return nil, false, false
+	case s.tokens[tok] != nil:
+		return s.tokens[tok], false, true
 	case s.account != "" && tok == s.account:
-		return true, true
+		return nil, true, true
 	}
-	return false, false
+	return nil, false, false
 }
 
 // acceptV2 is the media type that asks for REST API v2.

@@ -20,7 +20,7 @@ func TestLogEntriesSince(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Advance(5 * time.Minute)
-	if _, err := e.client.CreateIncidentNoteWithContext(ctx, a.ID, pd.IncidentNote{Content: "rolling back", User: pd.APIObject{Summary: pdsim.EmailJamal}}); err != nil {
+	if _, err := e.as(pdsim.EmailJamal).CreateIncidentNoteWithContext(ctx, a.ID, pd.IncidentNote{Content: "rolling back", User: pd.APIObject{Summary: pdsim.EmailJamal}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -31,17 +31,22 @@ func TestLogEntriesSince(t *testing.T) {
 		want []row
 	}{
 		{"since the acknowledgement", pd.ListIncidentLogEntriesOptions{Since: ts(t0.Add(time.Minute))}, []row{
-			{"annotate_log_entry", "2026-03-07T14:10:00Z", "Jamal Okafor", "Note added.", "note"},
-			{"acknowledge_log_entry", "2026-03-07T14:05:00Z", "Alex Rivera", "Acknowledged by Alex Rivera.", "website"},
+			{"annotate_log_entry", "2026-03-07T09:10:00-05:00", "Jamal Okafor", "Note added.", "note"},
+			{"acknowledge_log_entry", "2026-03-07T09:05:00-05:00", "Alex Rivera", "Acknowledged by Alex Rivera.", "website"},
 		}},
 		{"until the acknowledgement", pd.ListIncidentLogEntriesOptions{Until: ts(t0.Add(5 * time.Minute))}, []row{
-			{"notify_log_entry", "2026-03-07T14:00:00Z", "Alex Rivera", "Notified Alex Rivera by push notification.", "push_notification"},
-			{"assign_log_entry", "2026-03-07T14:00:00Z", "checkout-api", "Assigned to Alex Rivera.", "auto"},
-			{"trigger_log_entry", "2026-03-07T14:00:00Z", "checkout-api", "Triggered through the API.", "api"},
+			{"notify_log_entry", "2026-03-07T09:00:00-05:00", "Alex Rivera", "Notified Alex Rivera by push notification.", "push_notification"},
+			{"assign_log_entry", "2026-03-07T09:00:00-05:00", "checkout-api", "Assigned to Alex Rivera.", "auto"},
+			{"trigger_log_entry", "2026-03-07T09:00:00-05:00", "checkout-api", "Triggered through the API.", "api"},
+		}},
+		// Log entries come in the account's time zone unless time_zone
+		// names another, as PagerDuty's reference says.
+		{"in the requested time zone", pd.ListIncidentLogEntriesOptions{TimeZone: "Asia/Tokyo", Since: ts(t0.Add(6 * time.Minute))}, []row{
+			{"annotate_log_entry", "2026-03-07T23:10:00+09:00", "Jamal Okafor", "Note added.", "note"},
 		}},
 		{"overview drops notifications", pd.ListIncidentLogEntriesOptions{IsOverview: true, Until: ts(t0.Add(time.Minute))}, []row{
-			{"assign_log_entry", "2026-03-07T14:00:00Z", "checkout-api", "Assigned to Alex Rivera.", "auto"},
-			{"trigger_log_entry", "2026-03-07T14:00:00Z", "checkout-api", "Triggered through the API.", "api"},
+			{"assign_log_entry", "2026-03-07T09:00:00-05:00", "checkout-api", "Assigned to Alex Rivera.", "auto"},
+			{"trigger_log_entry", "2026-03-07T09:00:00-05:00", "checkout-api", "Triggered through the API.", "api"},
 		}},
 	}
 	for _, tt := range tests {
@@ -122,7 +127,7 @@ func TestAlerts(t *testing.T) {
 		}
 	}
 
-	if _, err := e.client.ManageIncidentsWithContext(ctx, pdsim.EmailYuki, []pd.ManageIncidentsOptions{{ID: a.ID, Status: "resolved"}}); err != nil {
+	if _, err := e.as(pdsim.EmailYuki).ManageIncidentsWithContext(ctx, pdsim.EmailYuki, []pd.ManageIncidentsOptions{{ID: a.ID, Status: "resolved"}}); err != nil {
 		t.Fatal(err)
 	}
 	resp, err = e.client.ListIncidentAlertsWithContext(ctx, a.ID, pd.ListIncidentAlertsOptions{Statuses: []string{"triggered"}})
@@ -145,12 +150,12 @@ func TestNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n.ID == "" || n.Content != "Rolled back token-service 2.3 [oncall:L1]" || n.User.Summary != "Alex Rivera" ||
-		n.User.ID != "PAR1V3A" || n.CreatedAt != "2026-03-07T14:01:30Z" {
+		n.User.ID != "PAR1V3A" || n.CreatedAt != "2026-03-07T09:01:30-05:00" {
 		t.Errorf("created note: %+v", n)
 	}
 
 	e.clock.Advance(30 * time.Second)
-	if _, err := e.client.CreateIncidentNoteWithContext(ctx, a.ID, pd.IncidentNote{
+	if _, err := e.as(pdsim.EmailSofia).CreateIncidentNoteWithContext(ctx, a.ID, pd.IncidentNote{
 		Content: "Confirmed: errors back to baseline.", User: pd.APIObject{Summary: pdsim.EmailSofia}}); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +183,8 @@ func TestNotes(t *testing.T) {
 		code int
 	}{
 		{"no From", "", "x", 2016},
-		{"unknown From", "mallory@example.com", "x", 2001},
+		{"unknown From", "mallory@example.com", "x", 1008},
+		{"malformed From", "Alex Rivera", "x", 1028},
 		{"empty content", pdsim.DemoUserEmail, "  ", 2001},
 	}
 	for _, tt := range tests {
@@ -190,8 +196,8 @@ func TestNotes(t *testing.T) {
 	if got := len(e.srv.Notes(a.ID)); got != 2 {
 		t.Errorf("%d notes after refused writes, want 2", got)
 	}
-	if got := e.srv.Requests("POST /incidents/{id}/notes"); got != 5 {
-		t.Errorf(`Requests("POST /incidents/{id}/notes") = %d, want 5`, got)
+	if got := e.srv.Requests("POST /incidents/{id}/notes"); got != 6 {
+		t.Errorf(`Requests("POST /incidents/{id}/notes") = %d, want 6`, got)
 	}
 	if e.srv.Notes("QNOPE") != nil {
 		t.Error("Notes of an unknown incident is not nil")
@@ -206,12 +212,12 @@ func TestSnooze(t *testing.T) {
 	_, err := e.client.SnoozeIncidentWithContext(ctx, a.ID, 3600)
 	apiError(t, err, http.StatusBadRequest, 2016)
 
-	withFrom := pd.NewClient(pdsim.DemoToken, pd.WithAPIEndpoint(e.url))
+	withFrom := pd.NewClient(pdsim.UserToken(pdsim.EmailYuki), pd.WithAPIEndpoint(e.url))
 	withFrom.HTTPClient = &http.Client{Transport: fromTransport{from: pdsim.EmailYuki}}
 
-	// Only an acknowledged incident can be snoozed.
+	// Only an acknowledged incident can be snoozed: code 1012.
 	_, err = withFrom.SnoozeIncidentWithContext(ctx, a.ID, 3600)
-	apiError(t, err, http.StatusBadRequest, 2001)
+	apiError(t, err, http.StatusBadRequest, 1012)
 
 	if _, err := withFrom.ManageIncidentsWithContext(ctx, pdsim.EmailYuki, []pd.ManageIncidentsOptions{{ID: a.ID, Status: "acknowledged"}}); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,15 @@ const timeFormat = "2006-01-02T15:04:05Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
+// fmtTimeIn writes t in zone, with its offset ("2026-03-07T09:00:00-05:00"),
+// as PagerDuty renders times for a time_zone or the account's zone.
+func fmtTimeIn(t time.Time, zone *time.Location) string {
+	if zone == nil {
+		return fmtTime(t)
+	}
+	return t.In(zone).Format(time.RFC3339)
+}
+
 func fmtTimePtr(t time.Time) *string {
 	if t.IsZero() {
 		return nil
@@ -154,12 +163,35 @@ type wireIncident struct {
 	Priority             *wirePriorityRef    `json:"priority"`
 	Urgency              string              `json:"urgency"`
 	ResolveReason        *struct{}           `json:"resolve_reason"`
+	ConferenceBridge     *wireBridge         `json:"conference_bridge,omitempty"`
 	IncidentType         struct {
 		Name string `json:"name"`
 	} `json:"incident_type"`
 }
 
-func toWireIncident(inc *incident) wireIncident {
+type wireBridge struct {
+	ConferenceNumber string `json:"conference_number,omitempty"`
+	ConferenceURL    string `json:"conference_url,omitempty"`
+}
+
+// incidentView says how an incident is rendered: the include[] details
+// asked for, and the time zone (nil for UTC).
+type incidentView struct {
+	bridge bool // include[]=conference_bridge
+	zone   *time.Location
+}
+
+func toWireIncident(inc *incident) wireIncident { return incidentView{}.render(inc) }
+
+func (v incidentView) render(inc *incident) wireIncident {
+	fmtTime := func(t time.Time) string { return fmtTimeIn(t, v.zone) }
+	fmtTimePtr := func(t time.Time) *string {
+		if t.IsZero() {
+			return nil
+		}
+		s := fmtTime(t)
+		return &s
+	}
 	out := wireIncident{
 		ID:                 inc.id,
 		Type:               "incident",
@@ -215,6 +247,10 @@ func toWireIncident(inc *incident) wireIncident {
 	if p := inc.priority; p != nil {
 		out.Priority = &wirePriorityRef{ID: p.id, Type: "priority_reference", Summary: p.name, Self: apiBase + "/priorities/" + p.id}
 	}
+	// PagerDuty sends conference_bridge only when include[] asks for it.
+	if v.bridge && (inc.bridgeURL != "" || inc.bridgeNumber != "") {
+		out.ConferenceBridge = &wireBridge{ConferenceNumber: inc.bridgeNumber, ConferenceURL: inc.bridgeURL}
+	}
 	return out
 }
 
@@ -241,14 +277,14 @@ type wireLogEntry struct {
 	User         *ref              `json:"user,omitempty"`
 }
 
-func toWireLogEntry(inc *incident, e *logEntry) wireLogEntry {
+func toWireLogEntry(inc *incident, e *logEntry, zone *time.Location) wireLogEntry {
 	out := wireLogEntry{
 		ID:           e.id,
 		Type:         e.typ,
 		Summary:      e.summary,
 		Self:         apiBase + "/log_entries/" + e.id + "?incident_id=" + inc.id,
 		HTMLURL:      htmlBase + "/incidents/" + inc.id + "/log_entries/" + e.id,
-		CreatedAt:    fmtTime(e.at),
+		CreatedAt:    fmtTimeIn(e.at, zone),
 		Agent:        actorRef(e.agent),
 		Channel:      wireChannel{Type: e.channel.typ, Summary: e.channel.summary},
 		Service:      serviceRef(inc.service),
@@ -322,8 +358,8 @@ type wireNote struct {
 	CreatedAt string `json:"created_at"`
 }
 
-func toWireNote(n *note) wireNote {
-	out := wireNote{ID: n.id, User: userRef(n.user), Content: n.content, CreatedAt: fmtTime(n.at)}
+func toWireNote(n *note, zone *time.Location) wireNote {
+	out := wireNote{ID: n.id, User: userRef(n.user), Content: n.content, CreatedAt: fmtTimeIn(n.at, zone)}
 	out.Channel.Summary = chWeb.summary
 	return out
 }
