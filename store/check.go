@@ -346,6 +346,7 @@ func (s *Store) Check() ([]string, error) {
 			seq uint64
 		}
 		ids := map[at]string{} // every event that decodes
+		bad := map[at]bool{}   // and those that do not: what points at them is not a problem of its own
 		var pendings []at
 		events := tx.Bucket(bucketEvents)
 		_ = events.ForEach(func(inc, v []byte) error {
@@ -361,6 +362,7 @@ func (s *Store) Check() ([]string, error) {
 				e, err := decodeStored(sealed, string(inc), k, v)
 				if err != nil {
 					add("events/%s/%d: %v", inc, beUint64(k), err)
+					bad[at{string(inc), beUint64(k)}] = true
 					return nil
 				}
 				ids[at{string(inc), beUint64(k)}] = e.ID
@@ -376,6 +378,7 @@ func (s *Store) Check() ([]string, error) {
 			switch {
 			case err != nil:
 				add("event_index: %v", err)
+			case bad[at{owner, seq}]:
 			case ids[at{owner, seq}] != string(k):
 				add("event_index: event %s points at events/%s/%d, which is not that event", k, owner, seq)
 			default:
@@ -400,7 +403,7 @@ func (s *Store) Check() ([]string, error) {
 						return nil
 					}
 					a := at{string(inc), beUint64(k)}
-					if ids[a] != en.EventID {
+					if ids[a] != en.EventID && !bad[a] {
 						add("outbox/%s/%d: its event %s is not there", inc, a.seq, en.EventID)
 					}
 					queued[a] = true
