@@ -73,21 +73,37 @@ func runDemo(ctx context.Context, g *globalOptions, db string, readOnly bool) er
 
 func newSimulateCmd() *cobra.Command {
 	var addr string
+	var load pdsim.BulkSpec
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Run the PagerDuty simulator as a standalone server",
 		Long: `simulate serves the PagerDuty REST API v2 simulator that backs the demo,
-so that oncall (with --api-url) and other tools can be pointed at it.`,
+so that oncall (with --api-url) and other tools can be pointed at it.
+
+--incidents and --log-entries load it for benchmarks: incidents spread over
+the last 28 days (most resolved), and a long timeline on the oldest one,
+the same for the same --seed. POST /_pdsim/bulk?incidents=N&log_entries=M
+does the same while it runs.`,
 		Example: `  oncall simulate --addr 127.0.0.1:8089 &
-  PAGERDUTY_TOKEN=` + pdsim.DemoToken + ` oncall --api-url http://127.0.0.1:8089`,
+  PAGERDUTY_TOKEN=` + pdsim.DemoToken + ` oncall --api-url http://127.0.0.1:8089
+  oncall simulate --incidents 10000 --log-entries 10000 --seed 7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			sim := pdsim.New(pdsim.Options{})
+			if load.Incidents != 0 || load.LogEntries != 0 {
+				res, err := sim.Bulk(load)
+				if err != nil {
+					return usageError{err}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Loaded %d incidents (#%d to #%d) and %d log entries on incident %s\n",
+					res.Incidents, res.FirstNumber, res.LastNumber, res.LogEntries, res.TimelineIncident)
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return usageError{fmt.Errorf("listen on %s: %w", addr, err)}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "PagerDuty simulator on http://%s (token %q, user %s)\n", ln.Addr(), pdsim.DemoToken, pdsim.DemoUserEmail)
-			srv := &http.Server{Handler: pdsim.New(pdsim.Options{}), ReadHeaderTimeout: 5 * time.Second}
+			srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
@@ -103,5 +119,8 @@ so that oncall (with --api-url) and other tools can be pointed at it.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on")
+	cmd.Flags().IntVar(&load.Incidents, "incidents", 0, fmt.Sprintf("incidents to add before serving (at most %d)", pdsim.MaxBulkIncidents))
+	cmd.Flags().IntVar(&load.LogEntries, "log-entries", 0, fmt.Sprintf("log entries to add to one incident's timeline (at most %d)", pdsim.MaxBulkLogEntries))
+	cmd.Flags().Uint64Var(&load.Seed, "seed", 1, "seed for the added incidents: the same seed gives the same account")
 	return cmd
 }

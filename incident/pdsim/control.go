@@ -19,6 +19,7 @@ const controlFail = "POST /_pdsim/fail"
 // must not take a scripted fault, and is not counted by Requests.
 func (s *Server) mountControl() {
 	s.mux.HandleFunc(controlFail, s.controlFail)
+	s.mux.HandleFunc(controlBulk, s.controlBulk) // bulk.go
 }
 
 // controlFailAnswer is what POST /_pdsim/fail answers.

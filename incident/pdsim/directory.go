@@ -147,7 +147,7 @@ func newDirectory(created time.Time) *directory {
 	priya := u("PPN7T2Q", "Priya Natarajan", EmailPriya, "Europe/London", "user", "Payments Engineer", "purple")
 	marcus := u("PMC4H8N", "Marcus Chen", EmailMarcus, "America/Los_Angeles", "user", "Search Engineer", "orange")
 	sofia := u("PSL2Q9D", "Sofia Lindqvist", EmailSofia, "Europe/Stockholm", "user", "Identity Engineer", "green")
-	jamal := u("PJO6K1F", "Jamal Okafor", EmailJamal, "America/Chicago", "manager", "Engineering Manager, Checkout", "red")
+	jamal := u("PJO6K1F", "Jamal Okafor", EmailJamal, "America/Chicago", "admin", "Engineering Manager, Checkout", "red")
 	hannah := u("PHW3M5C", "Hannah Weber", EmailHannah, "Europe/Berlin", "user", "Search Engineer", "blue")
 	diego := u("PDM8R4X", "Diego Morales", EmailDiego, "America/Mexico_City", "user", "Security Engineer", "brown")
 	yuki := u("PYT5W7J", "Yuki Tanaka", EmailYuki, "Asia/Tokyo", "user", "Platform Engineer", "cayenne")

@@ -17,6 +17,14 @@
 //	POST /incidents/{id}/snooze          POST /incidents/{id}/status_updates
 //	POST /incidents/{id}/responder_requests
 //	GET  /users/me, /users, /users/{id}, /services, /escalation_policies, /priorities, /teams
+//	POST /incidents                      create, as the acting user; no alerts; incident_key dedup
+//	PUT  /incidents/{id}/merge           source_incidents: alerts move, sources resolve (resolve_reason)
+//	GET  /teams/{id}, /teams/{id}/members, /escalation_policies/{id}, /services/{id}
+//	GET  /oncalls                        user_ids[], escalation_policy_ids[], schedule_ids[]; permanent
+//	GET  /log_entries                    every incident's log: since, until, team_ids[], is_overview
+//
+// Server.Routes lists these patterns; a test validates an answer of each
+// against PagerDuty's OpenAPI document (internal/oapi).
 //
 // Invariants:
 //   - Every request needs "Authorization: Token token=<token>"; otherwise
@@ -42,7 +50,11 @@
 //     /_pdsim/fail?status=503&for=30s calls FailFor (status defaults to
 //     503; for=0 ends a failure early). It needs the API token, answers
 //     even while the API fails, takes no scripted fault and is not
-//     counted by Requests. It is not part of PagerDuty's API.
+//     counted by Requests. It is not part of PagerDuty's API. POST
+//     /_pdsim/bulk?incidents=N&log_entries=M&seed=S, under the same rules,
+//     calls Bulk: up to 100,000 incidents over the last 28 days and a
+//     timeline of up to 100,000 entries on one incident (incident_id=ID,
+//     or the oldest incident it creates).
 //   - Time comes only from Options.Now. Scenario steps are applied lazily,
 //     in order, when a request (or a hook) arrives at or after their time,
 //     and each change is stamped with its step's time, so a fake clock

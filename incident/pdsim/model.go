@@ -85,8 +85,9 @@ type incident struct {
 	log                []*logEntry
 	statusUpdates      []*statusUpdate
 	responderRequests  []*responderRequest
-	bridgeURL          string // conference_bridge.conference_url
-	bridgeNumber       string // conference_bridge.conference_number
+	bridgeURL          string    // conference_bridge.conference_url
+	bridgeNumber       string    // conference_bridge.conference_number
+	mergedInto         *incident // the target of the merge that resolved it (resolve_reason)
 }
 
 type statusUpdate struct {
@@ -499,7 +500,7 @@ func (w *world) escalate(inc *incident, level int, by actor, ch channel, at time
 	}
 	w.addLog(inc, &logEntry{typ: logEscalate, at: at, agent: by, channel: ch, summary: summary,
 		assignees: slices.Clone(inc.policy.levels[level-1])})
-	w.assign(inc, inc.policy.levels[level-1], actor{policy: inc.policy}, chAuto, at)
+	w.assign(inc, inc.policy.levels[level-1], actor{svc: inc.service}, chAuto, at) // log entry agents are users, services or integrations
 	return nil
 }
 

@@ -206,7 +206,7 @@ func (a escalateAction) apply(w *world, at time.Time) {
 	}
 	if a.email == "" {
 		if inc.status == statusTriggered {
-			w.escalate(inc, a.level, actor{policy: inc.policy}, chTimeout, at)
+			w.escalate(inc, a.level, actor{svc: inc.service}, chTimeout, at) // the reference: a timeout acts as the service
 		}
 		return
 	}

@@ -67,6 +67,7 @@ type Server struct {
 	now       func() time.Time
 	rateLimit int
 	mux       *http.ServeMux
+	patterns  []string // the API's route patterns, in registration order (Routes)
 
 	mu         sync.Mutex
 	start      time.Time
@@ -230,11 +231,20 @@ func (s *Server) routes() {
 		{"GET /services", false, s.listServices},
 		{"GET /escalation_policies", false, s.listPolicies},
 		{"GET /priorities", false, s.listPriorities},
+		{"GET /teams/{id}", false, s.getTeam}, // routes_account.go, routes_create.go
+		{"GET /teams/{id}/members", false, s.listTeamMembers},
+		{"GET /escalation_policies/{id}", false, s.getPolicy},
+		{"GET /services/{id}", false, s.getService},
+		{"GET /oncalls", false, s.listOncalls},
+		{"GET /log_entries", false, s.listAccountLogEntries},
+		{"POST /incidents", true, s.createIncident},
+		{"PUT /incidents/{id}/merge", true, s.mergeIncidents},
 		{"/", false, func(c *call) (int, any, *apiError) {
 			return 0, nil, errNotFound(fmt.Sprintf("No route for %s %s", c.r.Method, c.r.URL.Path))
 		}},
 	} {
 		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(rt, w, r) })
+		s.patterns = append(s.patterns, rt.pattern)
 	}
 	s.mountControl() // test controls under /_pdsim/ (control.go), not PagerDuty's API
 }

@@ -160,9 +160,9 @@ type wireIncident struct {
 	Teams                []ref               `json:"teams"`
 	PendingActions       []wirePendingAction `json:"pending_actions"`
 	Acknowledgements     []wireAck           `json:"acknowledgements"`
-	Priority             *wirePriorityRef    `json:"priority"`
+	Priority             *wirePriorityRef    `json:"priority,omitempty"` // the reference's Incident.priority is not nullable
 	Urgency              string              `json:"urgency"`
-	ResolveReason        *struct{}           `json:"resolve_reason"`
+	ResolveReason        *wireResolveReason  `json:"resolve_reason"`
 	ConferenceBridge     *wireBridge         `json:"conference_bridge,omitempty"`
 	IncidentType         struct {
 		Name string `json:"name"`
@@ -246,6 +246,9 @@ func (v incidentView) render(inc *incident) wireIncident {
 	}
 	if p := inc.priority; p != nil {
 		out.Priority = &wirePriorityRef{ID: p.id, Type: "priority_reference", Summary: p.name, Self: apiBase + "/priorities/" + p.id}
+	}
+	if inc.mergedInto != nil {
+		out.ResolveReason = &wireResolveReason{Type: "merge_resolve_reason", Incident: incidentRef(inc.mergedInto)}
 	}
 	// PagerDuty sends conference_bridge only when include[] asks for it.
 	if v.bridge && (inc.bridgeURL != "" || inc.bridgeNumber != "") {
