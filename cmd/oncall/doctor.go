@@ -221,9 +221,10 @@ func tokenFileFix(err error, path string) string {
 	return "the file must hold only the token; oncall init can write it"
 }
 
-// checkJournal opens the journal (which proves it is valid, writable and
-// not held by another oncall), or, when there is none yet, checks that it
-// can be created.
+// checkJournal opens the journal (which proves its structure valid and the
+// file writable) and reads every stored value (store's Check), or, when
+// there is none yet, checks that it can be created. Values set aside as
+// damaged are a warning: the rest works, but what they held is not sent.
 func checkJournal(flag string) checkResult {
 	path, err := journalPath(flag)
 	if err != nil {
@@ -238,14 +239,30 @@ func checkJournal(flag string) checkResult {
 	j, err := store.Open(path)
 	switch {
 	case errors.Is(err, store.ErrLocked):
-		return checkResult{"journal", "FAIL", err.Error(), "quit the other oncall using it, or give this one its own with --db", exitError}
+		return checkResult{"journal", "FAIL", err.Error(), "an oncall process is stuck holding it: quit it, or give this one its own with --db", exitError}
 	case errors.Is(err, store.ErrCorrupt):
 		return checkResult{"journal", "FAIL", err.Error(), "move it aside (mv " + path + " " + path + ".broken); a new one is started", exitError}
 	case err != nil:
 		return checkResult{"journal", "FAIL", err.Error(), "make it readable and writable by you, or use --db", exitError}
 	}
-	j.Close()
-	return checkResult{"journal", "ok", path + " (writable, not in use)", "", 0}
+	defer j.Close()
+	problems, err := j.Check()
+	if err != nil {
+		return checkResult{"journal", "FAIL", err.Error(), "make it readable and writable by you, or use --db", exitError}
+	}
+	if len(problems) > 0 {
+		return checkResult{"journal", "FAIL", fmt.Sprintf("%s: %d damaged value(s), first: %s", path, len(problems), problems[0]),
+			"run oncall sync or open the TUI: damaged values are set aside when read; or move the file aside (mv " + path + " " + path + ".broken)", exitError}
+	}
+	set, err := j.Quarantined()
+	if err != nil {
+		return checkResult{"journal", "FAIL", err.Error(), "make it readable and writable by you, or use --db", exitError}
+	}
+	if len(set) > 0 {
+		return checkResult{"journal", "warn", fmt.Sprintf("%s: %d damaged value(s) set aside, latest: %s", path, len(set), set[len(set)-1]),
+			"check PagerDuty for the actions named there: they were not sent from this journal", 0}
+	}
+	return checkResult{"journal", "ok", path + " (writable, every value checked)", "", 0}
 }
 
 // writableDir checks that a file can be made in dir, or in the nearest
