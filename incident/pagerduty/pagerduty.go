@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -68,7 +69,20 @@ type Config struct {
 	// UI can show "rate limited, retrying in 3s". It is called on the
 	// goroutine making the request.
 	OnWait func(d time.Duration, reason string)
+	// TokenType says what Token is: TokenAPI ("" or "token": a REST API
+	// key, sent as "Authorization: Token token=...") or TokenOAuth
+	// ("oauth": an OAuth access token, sent as "Authorization: Bearer ...").
+	TokenType string
+	// Now is the clock that open-ended date ranges end at; nil means
+	// time.Now.
+	Now func() time.Time
 }
+
+// Token types for Config.TokenType.
+const (
+	TokenAPI   = "token"
+	TokenOAuth = "oauth"
+)
 
 // DefaultRequestsPerMinute is the client's own pace: half PagerDuty's limit,
 // which leaves room for other tools using the same token.
@@ -113,6 +127,21 @@ func New(cfg Config) (*Client, error) {
 	if cfg.FromSetting == "" {
 		cfg.FromSetting = "PAGERDUTY_FROM"
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pdOpts := []pd.ClientOptions{pd.WithAPIEndpoint(strings.TrimRight(cfg.APIURL, "/"))}
+	switch strings.ToLower(strings.TrimSpace(cfg.TokenType)) {
+	case "", TokenAPI:
+	case TokenOAuth:
+		pdOpts = append(pdOpts, pd.WithOAuth())
+	default:
+		return nil, fmt.Errorf("token type %q: use %q (a REST API key) or %q (an OAuth access token)", cfg.TokenType, TokenAPI, TokenOAuth)
+	}
+	api, err := url.Parse(cfg.APIURL)
+	if err != nil || api.Host == "" {
+		return nil, fmt.Errorf("API URL %q is not a URL", cfg.APIURL)
+	}
 	perMinute := cfg.RequestsPerMinute
 	if perMinute == 0 {
 		perMinute = DefaultRequestsPerMinute
@@ -131,7 +160,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	tr := newTransport(hc.Transport, perMinute, retries, cfg.OnWait)
 	hc.Transport = tr
-	c := pd.NewClient(cfg.Token, pd.WithAPIEndpoint(strings.TrimRight(cfg.APIURL, "/")))
+	hc.CheckRedirect = sameOrigin(api, hc.CheckRedirect)
+	c := pd.NewClient(cfg.Token, pdOpts...)
 	c.HTTPClient = hc
 	return &Client{pd: c, cfg: cfg, tr: tr, timeout: cfg.Timeout}, nil
 }
@@ -186,6 +216,14 @@ func (c *Client) translate(ctx context.Context, what string, err error) error {
 		}
 		return fmt.Errorf("%s: %w", what, ctx.Err())
 	}
+	if errors.Is(err, errResponseTooLarge) || strings.Contains(err.Error(), errResponseTooLarge.Error()) {
+		return fmt.Errorf("%s: %s sent more than %d MB in one answer; refused, to keep memory bounded: %w",
+			what, c.cfg.APIURL, maxResponseBytes>>20, incident.ErrUnreachable)
+	}
+	if strings.Contains(err.Error(), errRedirectRefused.Error()) {
+		return fmt.Errorf("%s: %s answered with a redirect to another host, scheme or port, which is not followed so that the token stays with the configured API URL; check the API URL: %w",
+			what, c.cfg.APIURL, incident.ErrUnreachable)
+	}
 	if strings.Contains(err.Error(), "error calling the API endpoint") {
 		return fmt.Errorf("%s: cannot reach %s: %w", what, c.cfg.APIURL, incident.ErrUnreachable)
 	}
@@ -215,6 +253,7 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 	opts := pd.ListIncidentsOptions{
 		Limit:      pageSize,
 		SortBy:     "created_at:desc",
+		Includes:   []string{"conference_bridge"}, // PagerDuty sends the bridge only when asked
 		Statuses:   strs(f.Statuses),
 		Urgencies:  strs(f.Urgencies),
 		ServiceIDs: slices.Clone(f.ServiceIDs),
@@ -224,14 +263,14 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 	if len(opts.Statuses) == 0 {
 		opts.Statuses = []string{string(incident.Triggered), string(incident.Acknowledged)}
 	}
+	windows := []window{{}} // none: PagerDuty's default range, or date_range=all
 	switch {
-	case !f.Since.IsZero() || !f.Until.IsZero():
-		if !f.Since.IsZero() {
-			opts.Since = f.Since.UTC().Format(time.RFC3339)
-		}
-		if !f.Until.IsZero() {
-			opts.Until = f.Until.UTC().Format(time.RFC3339)
-		}
+	case !f.Since.IsZero():
+		windows = dateWindows(f.Since, cmpTime(f.Until, c.cfg.Now()))
+	case !f.Until.IsZero():
+		// Without since PagerDuty covers the month before until; ask for
+		// that month explicitly, so the answer does not depend on it.
+		windows = dateWindows(f.Until.AddDate(0, -1, 0), f.Until)
 	case !slices.Contains(opts.Statuses, string(incident.Resolved)):
 		// PagerDuty lists the last month unless told otherwise; an incident
 		// still open after that is still someone's problem.
@@ -253,28 +292,74 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 		}
 	}
 	var out []incident.Incident
-	for offset := uint(0); ; offset += pageSize {
-		if offset+pageSize > offsetCap {
-			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
-				offsetCap, len(out), incident.ErrTruncated)
+	seen := make(map[string]bool)
+	for _, w := range windows {
+		if !w.since.IsZero() {
+			opts.Since, opts.Until = w.since.UTC().Format(time.RFC3339), w.until.UTC().Format(time.RFC3339)
 		}
-		opts.Offset = offset
-		var resp *pd.ListIncidentsResponse
-		err := c.call(ctx, "list incidents", func(ctx context.Context) error {
-			var err error
-			resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, in := range resp.Incidents {
-			out = append(out, convertIncident(in))
-		}
-		if !resp.More || len(resp.Incidents) == 0 {
-			return out, nil
+		for offset := uint(0); ; offset += pageSize {
+			if offset+pageSize > offsetCap {
+				return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
+					offsetCap, len(out), incident.ErrTruncated)
+			}
+			opts.Offset = offset
+			var resp *pd.ListIncidentsResponse
+			err := c.call(ctx, "list incidents", func(ctx context.Context) error {
+				var err error
+				resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			for _, in := range resp.Incidents {
+				if !seen[in.ID] { // windows overlap by a second
+					seen[in.ID] = true
+					out = append(out, convertIncident(in))
+				}
+			}
+			if !resp.More || len(resp.Incidents) == 0 {
+				break
+			}
 		}
 	}
+	return out, nil
+}
+
+// window is one date range of a listing; zero means no dates.
+type window struct{ since, until time.Time }
+
+// maxWindow is the longest range asked of GET /incidents at once:
+// PagerDuty's reference allows six months, and 180 days is shorter than
+// any six calendar months.
+const maxWindow = 180 * 24 * time.Hour
+
+// dateWindows splits [since, until) into ranges of at most maxWindow,
+// newest first, so that a listing sorted newest first stays so when the
+// pages of each are appended. Neighbours overlap by a second: PagerDuty's
+// reference does not say whether since and until are inclusive, and an
+// incident on a boundary must be found (List drops the repeat).
+func dateWindows(since, until time.Time) []window {
+	var out []window
+	for end := until; end.After(since); end = end.Add(-maxWindow) {
+		start := end.Add(-maxWindow)
+		if start.Before(since) {
+			start = since
+		}
+		to := end
+		if len(out) > 0 {
+			to = end.Add(time.Second)
+		}
+		out = append(out, window{since: start, until: to})
+	}
+	return out
+}
+
+func cmpTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t
 }
 
 func strs[T ~string](in []T) []string {
@@ -293,7 +378,9 @@ func (c *Client) Get(ctx context.Context, id string) (incident.Incident, error) 
 	var in *pd.Incident
 	err := c.call(ctx, "get incident "+id, func(ctx context.Context) error {
 		var err error
-		in, err = c.pd.GetIncidentWithContext(ctx, id)
+		// go-pagerduty's GetIncident takes no include[]; the transport adds
+		// it, since PagerDuty sends the bridge only when asked.
+		in, err = c.pd.GetIncidentWithContext(withQuery(ctx, "include[]", "conference_bridge"), id)
 		return err
 	})
 	if err != nil {
@@ -796,6 +883,11 @@ func (c *Client) currentUser(ctx context.Context) (me, error) {
 	case status == http.StatusBadRequest || status == http.StatusNotFound:
 		return me{}, fmt.Errorf("the token from %s is not a user's token (GET /users/me answered %d), so it has no email to act as; set %s to your PagerDuty login email",
 			c.tokenSource(), status, c.cfg.FromSetting)
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		// Not a verdict on whatever the caller meant to send: the token is
+		// the problem, and a caller keeps its action until it is fixed.
+		return me{}, fmt.Errorf("look up the token's user: PagerDuty refused the token from %s on GET /users/me (%d): replace it with a valid user token (or, for an account token, set %s to your PagerDuty login email): %w",
+			c.tokenSource(), status, c.cfg.FromSetting, incident.ErrUnauthorized)
 	case err != nil:
 		return me{}, err
 	}

@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,7 +30,15 @@ import (
 //     and neither is a request that could not connect at all (failing
 //     fast is better there: the next poll comes soon);
 //   - a write without a From header gets the one its context carries
-//     (withFrom), since go-pagerduty sends none on snooze.
+//     (withFrom), since go-pagerduty sends none on snooze; a GET gets the
+//     query parameters its context carries (withQuery), for the include[]
+//     go-pagerduty cannot send;
+//   - no answer is read past maxResponseBytes, so a hostile or broken
+//     server cannot grow the process without bound.
+//
+// Redirects are the client's business (sameOrigin): none is followed off
+// the configured API URL's scheme, host and port, so the token is never
+// sent anywhere else.
 //
 // Every wait is reported through onWait, so a UI can say "rate limited,
 // retrying in 3s" instead of showing an error.
@@ -85,6 +95,83 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 type fromKey struct{}
 
+type queryKey struct{}
+
+// withQuery returns a context whose GET requests carry the query
+// parameter name=value as well as their own.
+func withQuery(ctx context.Context, name, value string) context.Context {
+	return context.WithValue(ctx, queryKey{}, [2]string{name, value})
+}
+
+// maxResponseBytes bounds one answer. PagerDuty's largest page, 100
+// incidents, is well under a megabyte.
+const maxResponseBytes = 4 << 20
+
+// errResponseTooLarge is what reading an answer past maxResponseBytes
+// meets.
+var errResponseTooLarge = errors.New("response larger than the client accepts")
+
+// limitedBody reads at most n bytes of an answer, then fails.
+type limitedBody struct {
+	rc io.ReadCloser
+	n  int64 // bytes still allowed
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, errResponseTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.rc.Read(p)
+	b.n -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// errRedirectRefused is what CheckRedirect answers for a redirect off the
+// API's origin.
+var errRedirectRefused = errors.New("redirect off the API URL refused")
+
+// sameOrigin is a CheckRedirect that follows a redirect only to the API
+// URL's own scheme, host and port (then as next would), and refuses any
+// other: Go's client keeps the Authorization header on a redirect to
+// another port of the same host, and the token must not travel there.
+func sameOrigin(api *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if !strings.EqualFold(req.URL.Scheme, api.Scheme) || !strings.EqualFold(req.URL.Hostname(), api.Hostname()) ||
+			portOf(req.URL) != portOf(api) {
+			return fmt.Errorf("%w: %s to %s://%s", errRedirectRefused, via[len(via)-1].URL.Host, req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// portOf is u's port, or its scheme's default.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		return "80"
+	}
+	return "443"
+}
+
 // withFrom returns a context whose write requests carry From: email
 // unless they already name one.
 func withFrom(ctx context.Context, email string) context.Context {
@@ -104,6 +191,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Header.Set("From", from)
 		}
 	}
+	if kv, ok := ctx.Value(queryKey{}).([2]string); ok && req.Method == http.MethodGet {
+		req = req.Clone(ctx)
+		q := req.URL.Query()
+		q.Add(kv[0], kv[1])
+		req.URL.RawQuery = q.Encode()
+	}
 	limited := false // the last attempt was a 429, whose wait stands for pacing
 	for attempt := 0; ; attempt++ {
 		if !limited {
@@ -121,10 +214,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.base.RoundTrip(try)
 		wait, reason, retry := t.decide(req, resp, err, attempt)
 		if !retry {
-			return resp, err
+			return bounded(resp, err)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return resp, err // no time to wait: the caller gets the answer as it is
+			return bounded(resp, err) // no time to wait: the caller gets the answer as it is
 		}
 		if resp != nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -139,6 +232,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// bounded refuses an answer announced larger than maxResponseBytes and
+// limits the reading of any other to that size.
+func bounded(resp *http.Response, err error) (*http.Response, error) {
+	if resp == nil || err != nil {
+		return resp, err
+	}
+	if resp.ContentLength > maxResponseBytes {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %d bytes announced", errResponseTooLarge, resp.ContentLength)
+	}
+	resp.Body = &limitedBody{rc: resp.Body, n: maxResponseBytes}
+	return resp, nil
 }
 
 // pace takes a token from the bucket, waiting for one when it is empty.
