@@ -22,7 +22,7 @@ func TestPassBackoffDoublesAndResets(t *testing.T) {
 	ids := []string{e.incident("first"), e.incident("second"), e.incident("watched")}
 	slices.Sort(ids) // the outbox goes incident by incident, in id order
 	first, second, watched := ids[0], ids[1], ids[2]
-	d := e.drainer() // Backoff 1s, MaxBackoff 1m, jitter at 0.5
+	d := e.drainer()        // Backoff 1s, MaxBackoff 1m, jitter at 0.5
 	var failAt atomic.Int32 // the write that starts a 429 outage; 0: none
 	var writes atomic.Int32
 	e.setHook(func(w http.ResponseWriter, r *http.Request, sim http.Handler) bool {

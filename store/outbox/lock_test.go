@@ -1,8 +1,13 @@
 package outbox_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,4 +149,76 @@ func TestSenderLockNotTaken(t *testing.T) {
 	if e.pending() != 1 {
 		t.Fatal("the note left the outbox")
 	}
+}
+
+// holdSenderEnv names the journal a child process holds the sender lock
+// of (see TestSenderLockHolder).
+const holdSenderEnv = "OUTBOX_TEST_HOLD_SENDER"
+
+// TestSenderLockHolder is not a test: run as a child process by
+// TestSenderLockAcrossProcesses, it holds a journal's sender lock from
+// "held" on stdout until its stdin closes.
+func TestSenderLockHolder(t *testing.T) {
+	path := os.Getenv(holdSenderEnv)
+	if path == "" {
+		t.Skip("a helper process for TestSenderLockAcrossProcesses")
+	}
+	j, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	release, err := j.LockSender(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("held")
+	io.Copy(io.Discard, os.Stdin)
+	release()
+}
+
+// Two processes never send one outbox at once: while another process
+// holds the journal's sender lock, a pass sends nothing and gives up with
+// its ctx; once that process lets go, the pass sends.
+func TestSenderLockAcrossProcesses(t *testing.T) {
+	e := newEnv(t)
+	a := e.incident("checkout 5xx")
+	e.append(a, incident.KindNote, "one")
+	child := exec.Command(os.Args[0], "-test.run=^TestSenderLockHolder$", "-test.count=1")
+	child.Env = append(os.Environ(), holdSenderEnv+"="+e.j.Path())
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Wait()
+	defer stdin.Close()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "held\n" {
+		t.Fatalf("the child did not take the lock: %q %v", line, err)
+	}
+
+	d := e.drainer()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rep, err := d.Drain(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || len(rep.Results) != 0 {
+		t.Fatalf("while another process holds the lock: %q %v", outcomes(rep), err)
+	}
+	if n := e.sim.Requests(routeNotes); n != 0 {
+		t.Fatalf("%d posts while another process held the sender lock", n)
+	}
+	stdin.Close()
+	rep, err = d.Drain(context.Background())
+	if err != nil || outcomes(rep) != "sent" {
+		t.Fatalf("after the other process let go: %q %v", outcomes(rep), err)
+	}
+	e.wantNotes(a, "one")
 }
