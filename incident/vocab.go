@@ -54,8 +54,16 @@ const (
 // make an event, so nothing is journaled (the command line exits 2).
 var ErrInvalid = errors.New("invalid")
 
+// invalidError is a constructor's refusal: its text says what is wrong
+// with the input, on one line, for a form or a command line to show as it
+// is; it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string      { return string(e) }
+func (invalidError) Is(target error) bool { return target == ErrInvalid }
+
 func invalid(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+	return invalidError(fmt.Sprintf(format, a...))
 }
 
 // Limits.

@@ -12,16 +12,14 @@ import (
 	"github.com/oncallkit/oncall/incident"
 )
 
-// localOnly are the kinds that never go to PagerDuty: marks a responder
-// keeps for themself. An event of any kind journaled as
-// incident.LocalOnly stays out of the outbox too. Every other kind is Outbound, including kinds this
-// version cannot send yet: such an action waits in the outbox for a
-// sender rather than being dropped.
-var localOnly = map[incident.Kind]bool{
-	incident.KindStar:        true,
-	incident.KindRunbookStep: true,
-	incident.KindTask:        true, // an IC's reminder, not the team's record
-}
+// localOnly are the kinds that never go to PagerDuty. There are none now:
+// stars, runbook steps and tasks are the team's record too, mirrored as
+// notes. A mark a responder keeps for themself (a copied command) is
+// journaled as incident.LocalOnly, which keeps any event out of the
+// outbox. Every other kind is Outbound, including kinds this version
+// cannot send yet: such an action waits in the outbox for a sender rather
+// than being dropped.
+var localOnly = map[incident.Kind]bool{}
 
 // Outbound reports whether events of kind k must reach PagerDuty, and so
 // enter the outbox when journaled as incident.Queued.

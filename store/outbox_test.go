@@ -74,7 +74,7 @@ func TestOutboxFollowsState(t *testing.T) {
 	s, path := openTemp(t)
 	ack, _ := s.Append("P2", incident.Event{Kind: incident.KindAcknowledge})
 	note, _ := s.Append("P1", incident.Event{Kind: incident.KindNote, Summary: "checked the pool"})
-	star, err := s.Append("P1", incident.Event{Kind: incident.KindStar, Fields: map[string]string{"event_id": note.ID}})
+	star, err := s.Append("P1", incident.Event{Kind: incident.KindStar, State: incident.LocalOnly, Fields: map[string]string{"event_id": note.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +155,8 @@ func TestOutboxFollowsState(t *testing.T) {
 	if want := []string{"P1/" + note.ID, "P1/" + batch[0].ID, "P1/" + batch[1].ID}; !reflect.DeepEqual(actionIDs(got), want) || got[2].Attempts != 0 || got[0].Attempts != 2 {
 		t.Fatalf("outbox %v, want %v; %+v", actionIDs(got), want, got)
 	}
-	// Queued on a local-only kind puts nothing in the outbox; LocalOnly
-	// takes a pending action out.
+	// Queued puts a local-only event of an outbound kind (a star) in the
+	// outbox; LocalOnly takes a pending action out.
 	if err := s.SetState("P1", star.ID, incident.Queued, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestOutboxFollowsState(t *testing.T) {
 	}
 	checkOutbox(t, s)
 	got, _ = s.Outbox()
-	if want := []string{"P1/" + note.ID, "P1/" + batch[1].ID}; !reflect.DeepEqual(actionIDs(got), want) {
+	if want := []string{"P1/" + note.ID, "P1/" + star.ID, "P1/" + batch[1].ID}; !reflect.DeepEqual(actionIDs(got), want) {
 		t.Fatalf("outbox %v, want %v", actionIDs(got), want)
 	}
 
@@ -176,12 +176,7 @@ func TestOutboxFollowsState(t *testing.T) {
 	if err := s.Postpone("P2", "nope", at, "", false); !errors.Is(err, incident.ErrNotFound) {
 		t.Fatalf("Postpone on an unknown event: %v", err)
 	}
-	for _, k := range []incident.Kind{incident.KindStar, incident.KindRunbookStep} {
-		if Outbound(k) {
-			t.Errorf("%s is outbound", k)
-		}
-	}
-	for _, k := range []incident.Kind{incident.KindNote, incident.KindAcknowledge, incident.KindResolve, incident.KindStatusUpdate, incident.KindDecision, "some_future_kind"} {
+	for _, k := range []incident.Kind{incident.KindStar, incident.KindRunbookStep, incident.KindTask, incident.KindNote, incident.KindAcknowledge, incident.KindResolve, incident.KindStatusUpdate, incident.KindDecision, "some_future_kind"} {
 		if !Outbound(k) {
 			t.Errorf("%s is not outbound", k)
 		}

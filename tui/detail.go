@@ -113,7 +113,7 @@ func (d *detailModel) SetTimeline(tl incident.Timeline) {
 	for _, e := range tl {
 		switch e.Kind {
 		case incident.KindStar:
-			d.starred[e.Fields["event_id"]] = true
+			d.starred[e.Fields[incident.FieldEventID]] = true
 			continue
 		case incident.KindStatusUpdate:
 			if e.At.After(d.lastUpdate) {
@@ -304,11 +304,11 @@ const taskShownFor = 10 * time.Minute
 func (d *detailModel) tasks(now time.Time) string {
 	var out []string
 	for _, e := range d.taskEvents {
-		due, err := time.Parse(time.RFC3339, e.Fields["due"])
+		due, err := time.Parse(time.RFC3339, e.Fields[incident.FieldDue])
 		if err != nil || now.Sub(due) > taskShownFor {
 			continue
 		}
-		who, what := incident.Clean(e.Fields["person"]), incident.Clean(e.Fields["what"])
+		who, what := incident.Clean(e.Fields[incident.FieldPerson]), incident.Clean(e.Fields[incident.FieldWhat])
 		if left := due.Sub(now); left > 0 {
 			out = append(out, d.st.Info.Render(fmt.Sprintf("⏱ %s: %s in %s", who, what, age(left))))
 			continue

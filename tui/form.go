@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,127 +43,109 @@ func newField(key, label, placeholder string, required bool, check func(string) 
 	return field{key: key, label: label, input: ti, required: required, check: check}
 }
 
-// formFor returns the form for an incident-commander action.
+// formFor returns the form for an incident-commander action. Field keys
+// and checks are incident's vocabulary, so a form accepts exactly what the
+// command-line verbs accept.
 func formFor(kind incident.Kind, now time.Time) form {
 	f := form{kind: kind}
 	switch kind {
 	case incident.KindDecision:
 		f.title = "Log a decision"
 		f.fields = []field{
-			newField("what", "Decision", "we roll back checkout-api to 4.11", true, nil),
-			newField("why", "Why", "the 5xx spike started with the 4.12 deploy", false, nil),
-			newField("who", "Who executes", "Priya", false, nil),
+			newField(incident.FieldWhat, "Decision", "we roll back checkout-api to 4.11", true, nil),
+			newField(incident.FieldWhy, "Why", "the 5xx spike started with the 4.12 deploy", false, nil),
+			newField(incident.FieldWho, "Who executes", "Priya", false, nil),
 		}
 	case incident.KindActionItem:
 		f.title = "Record a follow-up action item"
 		f.fields = []field{
-			newField("title", "Action item", "alert on card processor timeouts before customers see them", true, nil),
-			newField("owner", "Owner", "a person or team", true, nil),
-			newField("due", "Due", "YYYY-MM-DD or +Nd", false, dueCheck(now)),
-			newField("type", "Type", "mitigate, prevent, detect or process", true, oneOf("mitigate", "prevent", "detect", "process")),
+			newField(incident.FieldTitle, "Action item", "alert on card processor timeouts before customers see them", true, nil),
+			newField(incident.FieldOwner, "Owner", "a person or team", true, nil),
+			newField(incident.FieldDue, "Due", "YYYY-MM-DD or +Nd", false, dueCheck(now)),
+			newField(incident.FieldType, "Type", typeHint, true, typeCheck),
 		}
 	case incident.KindRole:
 		f.title = "Assign a role"
 		f.fields = []field{
-			newField("role", "Role", "ic, deputy, scribe, sme or liaison", true, roleCheck),
-			newField("person", "Person", "who takes it", true, nil),
+			newField(incident.FieldRole, "Role", incident.RoleHint, true, roleCheck),
+			newField(incident.FieldPerson, "Person", "who takes it", true, nil),
 		}
 	case incident.KindEscalate:
 		f.title = "Escalate to a level of the escalation policy"
-		f.fields = []field{newField("level", "Level", "2", true, levelCheck)}
+		f.fields = []field{newField(incident.FieldLevel, "Level", "2", true, levelCheck)}
 	case incident.KindSnooze:
 		f.title = "Snooze (the incident triggers again after)"
-		f.fields = []field{newField("duration", "For", "30m, 1h, 4h (up to 7 days)", true, snoozeCheck)}
+		f.fields = []field{newField(incident.FieldDuration, "For", "30m, 1h, 4h (up to 7 days)", true, snoozeCheck)}
 	case incident.KindTask:
 		f.title = "Time-box a task (\"back to you in 10 minutes\")"
 		f.fields = []field{
-			newField("person", "Who", "Priya", true, nil),
-			newField("what", "Task", "check replica lag on db-inv-2", true, nil),
-			newField("minutes", "Minutes", "10", true, minutesCheck),
+			newField(incident.FieldPerson, "Who", "Priya", true, nil),
+			newField(incident.FieldWhat, "Task", "check replica lag on db-inv-2", true, nil),
+			newField(incident.FieldMinutes, "Minutes", "10", true, minutesCheck),
 		}
 	case incident.KindStatusUpdate:
 		f.title = "Post a status update"
-		f.fields = []field{newField("message", "Update", "what is known, what is being done, next update at", true, nil)}
+		f.fields = []field{newField(incident.FieldMessage, "Update", "what is known, what is being done, next update at", true, nil)}
 	}
 	f.fields[0].input.Focus()
 	return f
 }
 
-func oneOf(options ...string) func(string) (string, error) {
+// The checks below run incident's parsers; the form names the field, so
+// a short hint of what it takes says the rest.
+
+var typeHint = strings.Join(incident.ActionTypes[:len(incident.ActionTypes)-1], ", ") + " or " + incident.ActionTypes[len(incident.ActionTypes)-1]
+
+func typeCheck(s string) (string, error) {
+	if t, err := incident.ParseActionType(s); err == nil {
+		return t, nil
+	}
+	return "", errors.New("one of " + strings.Join(incident.ActionTypes, ", "))
+}
+
+func roleCheck(s string) (string, error) {
+	if r, err := incident.ParseRole(s); err == nil {
+		return r, nil
+	}
+	return "", errors.New(incident.RoleHint)
+}
+
+// dueCheck accepts a date or "+Nd" relative to now, not before today.
+func dueCheck(now time.Time) func(string) (string, error) {
 	return func(s string) (string, error) {
-		s = strings.ToLower(strings.TrimSpace(s))
-		for _, o := range options {
-			if s == o {
-				return s, nil
-			}
+		d, err := incident.ParseDue(s, now)
+		if err != nil && strings.Contains(err.Error(), "in the past") {
+			return "", fmt.Errorf("in the past: today is %s", now.Format(time.DateOnly))
 		}
-		return "", fmt.Errorf("one of %s", strings.Join(options, ", "))
+		if err != nil {
+			return "", errors.New("a date like 2026-12-01, or +7d")
+		}
+		return d, nil
 	}
 }
 
-// roles maps what a user may type to the role's name.
-var roles = map[string]string{
-	"ic": "incident commander", "incident commander": "incident commander", "commander": "incident commander",
-	"deputy": "deputy", "scribe": "scribe",
-	"sme": "subject-matter expert", "subject-matter expert": "subject-matter expert", "expert": "subject-matter expert",
-	"liaison": "liaison", "comms": "liaison",
-}
-
 func minutesCheck(s string) (string, error) {
-	var n int
-	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 1 || n > 24*60 {
-		return "", fmt.Errorf("whole minutes, 1 to 1440")
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || time.Duration(n)*time.Minute > incident.TaskMax {
+		return "", fmt.Errorf("whole minutes, 1 to %d", int(incident.TaskMax.Minutes()))
 	}
 	return fmt.Sprint(n), nil
 }
 
 func levelCheck(s string) (string, error) {
-	var n int
-	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 1 || n > 20 {
-		return "", fmt.Errorf("a level number, 1 or more")
+	if n, err := incident.ParseLevel(s); err == nil {
+		return fmt.Sprint(n), nil
 	}
-	return fmt.Sprint(n), nil
+	return "", fmt.Errorf("a level number, 1 to %d", incident.LevelMax)
 }
 
-// snoozeCheck accepts Go durations and days ("2d"); PagerDuty snoozes for
-// at most a week.
+// snoozeCheck accepts Go durations and days ("2d"), up to the week
+// PagerDuty allows.
 func snoozeCheck(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	var days int
-	if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && strings.HasSuffix(s, "d") {
-		s = fmt.Sprintf("%dh", days*24)
+	if d, err := incident.ParseSnooze(s); err == nil {
+		return d.String(), nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Minute || d > 7*24*time.Hour {
-		return "", fmt.Errorf("a duration from 1m to 7d, like 30m or 4h")
-	}
-	return d.String(), nil
-}
-
-func roleCheck(s string) (string, error) {
-	if r, ok := roles[strings.ToLower(strings.TrimSpace(s))]; ok {
-		return r, nil
-	}
-	return "", fmt.Errorf("ic, deputy, scribe, sme or liaison")
-}
-
-// dueCheck accepts a date or "+Nd" relative to now.
-func dueCheck(now time.Time) func(string) (string, error) {
-	return func(s string) (string, error) {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return "", nil
-		}
-		var n int
-		if _, err := fmt.Sscanf(s, "+%dd", &n); err == nil && n >= 0 && n < 3650 {
-			return now.AddDate(0, 0, n).Format(time.DateOnly), nil
-		}
-		t, err := time.Parse(time.DateOnly, s)
-		if err != nil {
-			return "", fmt.Errorf("a date like 2026-12-01, or +7d")
-		}
-		return t.Format(time.DateOnly), nil
-	}
+	return "", errors.New("a duration from 1m to 7d, like 30m or 4h")
 }
 
 // update handles a key; done is true when the form was submitted, and
@@ -262,43 +246,4 @@ func (f *form) view(st Styles, width int) string {
 	}
 	lines = append(lines, st.Faint.Render("tab next field · enter on the last field saves · esc cancels"))
 	return st.Box.Width(inner + 4).Render(strings.Join(lines, "\n"))
-}
-
-// summary renders a structured event as one line for the timeline and for
-// the note that mirrors it to the provider.
-func summary(kind incident.Kind, v map[string]string) string {
-	switch kind {
-	case incident.KindDecision:
-		s := "Decision: " + v["what"]
-		if v["why"] != "" {
-			s += " (why: " + v["why"] + ")"
-		}
-		if v["who"] != "" {
-			s += "; executes: " + v["who"]
-		}
-		return s
-	case incident.KindActionItem:
-		s := fmt.Sprintf("Action item [%s]: %s; owner: %s", v["type"], v["title"], v["owner"])
-		if v["due"] != "" {
-			s += "; due " + v["due"]
-		}
-		return s
-	case incident.KindRole:
-		return fmt.Sprintf("Role: %s is %s", v["person"], v["role"])
-	case incident.KindStatusUpdate:
-		return "Status update: " + v["message"]
-	case incident.KindMitigated:
-		return "Mitigated: customer impact has stopped"
-	case incident.KindEscalate:
-		return "Escalated to level " + v["level"]
-	case incident.KindTask:
-		return fmt.Sprintf("Task for %s: %s (back in %s min)", v["person"], v["what"], v["minutes"])
-	case incident.KindSnooze:
-		return "Snoozed for " + v["duration"]
-	case incident.KindReassign:
-		return "Reassigned to " + v["to"]
-	case incident.KindRespondersReq:
-		return "Asked " + v["to"] + " to join"
-	}
-	return ""
 }

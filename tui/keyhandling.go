@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func (m Model) noteKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.prompt = promptNone
 		m.input.Blur()
 		m.input.Reset()
-		return m, m.act(m.target, incident.KindNote, map[string]string{"text": text})
+		return m, m.act(m.target, incident.KindNote, map[string]string{incident.FieldText: text})
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
@@ -217,7 +218,7 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.setStatus("that step is already ticked", false)
 			return m, nil
 		}
-		return m, m.act(m.detail.inc, incident.KindRunbookStep, stepFields(rb, step, "done"))
+		return m, m.act(m.detail.inc, incident.KindRunbookStep, stepFields(rb, step, incident.StepDone))
 	case m.detail.focus == paneRunbook && key.Matches(msg, k.CopyURL):
 		if len(m.detail.rb.matches) > 0 && m.detail.rb.matches[m.detail.rb.cur].Runbook == nil {
 			return m, copyToClipboard(m.detail.rb.matches[m.detail.rb.cur].URL)
@@ -228,7 +229,7 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		// The status line says "copied" once the copy is journaled.
-		return m, tea.Batch(tea.SetClipboard(step.Text), m.act(m.detail.inc, incident.KindRunbookStep, stepFields(rb, step, "copied")))
+		return m, tea.Batch(tea.SetClipboard(step.Text), m.act(m.detail.inc, incident.KindRunbookStep, stepFields(rb, step, incident.StepCopied)))
 	case key.Matches(msg, k.Star):
 		e, ok := m.detail.Selected()
 		if !ok || m.detail.focus != paneTimeline {
@@ -239,7 +240,7 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.setStatus("already starred", false)
 			return m, nil
 		}
-		return m, m.act(m.detail.inc, incident.KindStar, map[string]string{"event_id": e.ID, "text": kindLabel(e.Kind) + ": " + incident.Clean(e.Summary)})
+		return m, m.act(m.detail.inc, incident.KindStar, map[string]string{incident.FieldEventID: e.ID, incident.FieldText: kindLabel(e.Kind) + ": " + incident.Clean(e.Summary)})
 	default:
 		return m.startAction(msg, m.detail.inc)
 	}
@@ -344,7 +345,7 @@ func (m Model) statusDraft(in incident.Incident) string {
 	if m.screen == screenDetail && m.detail.inc.ID == in.ID {
 		for i := len(m.detail.timeline) - 1; i >= 0; i-- {
 			if e := m.detail.timeline[i]; e.Kind == incident.KindDecision {
-				s += "Latest decision: " + incident.Clean(e.Fields["what"]) + ". "
+				s += "Latest decision: " + incident.Clean(e.Fields[incident.FieldWhat]) + ". "
 				break
 			}
 		}
@@ -353,41 +354,76 @@ func (m Model) statusDraft(in incident.Incident) string {
 }
 
 // act journals an action; handleJournaled sends it once it is on disk.
+// Structured kinds are built by incident's constructors, the same checks
+// the command line runs; one they refuse is not journaled.
 func (m Model) act(in incident.Incident, kind incident.Kind, fields map[string]string) tea.Cmd {
-	e := incident.Event{Kind: kind, Actor: m.opts.Actor, At: m.opts.Now().UTC(), Fields: fields}
+	e, err := newEvent(kind, fields, m.opts.Now())
+	if err != nil {
+		return func() tea.Msg { return journaledMsg{incidentID: in.ID, err: err} }
+	}
+	e.Actor, e.At = m.opts.Actor, m.opts.Now().UTC()
+	return journal(m.opts.Journal, in.ID, e)
+}
+
+// newEvent builds the event of kind from a form's or a key's fields.
+func newEvent(kind incident.Kind, f map[string]string, now time.Time) (incident.Event, error) {
 	switch kind {
 	case incident.KindAcknowledge:
-		e.Summary = "acknowledged"
+		return incident.Event{Kind: kind, Summary: "acknowledged"}, nil
 	case incident.KindResolve:
-		e.Summary = "resolved"
+		return incident.Event{Kind: kind, Summary: "resolved"}, nil
 	case incident.KindNote:
-		e.Summary, e.Fields = fields["text"], nil
-	case incident.KindStar:
-		e.Summary = "starred " + fields["text"]
-		e.State = incident.LocalOnly
+		return incident.NewNote(f[incident.FieldText])
+	case incident.KindDecision:
+		return incident.NewDecision(f[incident.FieldWhat], f[incident.FieldWhy], f[incident.FieldWho])
+	case incident.KindActionItem:
+		return incident.NewActionItem(f[incident.FieldTitle], f[incident.FieldOwner], f[incident.FieldDue], f[incident.FieldType], now)
+	case incident.KindRole:
+		return incident.NewRole(f[incident.FieldRole], f[incident.FieldPerson])
+	case incident.KindStatusUpdate:
+		return incident.NewStatusUpdate(f[incident.FieldMessage])
+	case incident.KindMitigated:
+		return incident.NewMitigated()
 	case incident.KindTask:
-		var mins int
-		fmt.Sscanf(fields["minutes"], "%d", &mins)
-		fields["due"] = m.opts.Now().UTC().Add(time.Duration(mins) * time.Minute).Format(time.RFC3339)
-		e.Summary = summary(kind, fields)
+		mins, _ := strconv.Atoi(f[incident.FieldMinutes])
+		return incident.NewTask(f[incident.FieldPerson], f[incident.FieldWhat], time.Duration(mins)*time.Minute, now)
+	case incident.KindStar:
+		return incident.NewStarOn(f[incident.FieldEventID], f[incident.FieldText])
 	case incident.KindRunbookStep:
-		// The journal keeps runbook steps to this machine (store.Outbound):
-		// they feed the timeline and the postmortem, not PagerDuty.
-		e.Summary = fmt.Sprintf("Runbook %s: %s %s", fields["runbook"], fields["action"], fields["step"])
-	default:
-		e.Summary = summary(kind, fields)
+		e, err := incident.NewRunbookStep(f[incident.FieldRunbook], f[incident.FieldStepKey], f[incident.FieldStep], f[incident.FieldCommand], f[incident.FieldAction])
+		if f[incident.FieldAction] == incident.StepCopied {
+			// Copying a command is this responder's own doing, not the
+			// team's record: it stays on this machine.
+			e.State = incident.LocalOnly
+		}
+		return e, err
+	case incident.KindSnooze:
+		d, err := incident.ParseSnooze(f[incident.FieldDuration])
+		if err != nil {
+			return incident.Event{}, err
+		}
+		return incident.NewSnooze(d)
+	case incident.KindEscalate:
+		n, err := incident.ParseLevel(f[incident.FieldLevel])
+		if err != nil {
+			return incident.Event{}, err
+		}
+		return incident.NewEscalate(n)
 	}
-	return journal(m.opts.Journal, in.ID, e)
+	// A reassign or a responder request, from the picker.
+	e := incident.Event{Kind: kind, Fields: f}
+	e.Summary = incident.Summary(e)
+	return e, nil
 }
 
 // stepFields describes a runbook step for the journal.
 func stepFields(rb *runbook.Runbook, s runbook.Step, action string) map[string]string {
-	f := map[string]string{"runbook": rb.ID, "step_key": s.Key, "action": action}
+	f := map[string]string{incident.FieldRunbook: rb.ID, incident.FieldStepKey: s.Key, incident.FieldAction: action}
 	if s.Kind == runbook.Command {
-		f["command"] = s.Text
-		f["step"] = firstLine(s.Text)
+		f[incident.FieldCommand] = s.Text
+		f[incident.FieldStep] = firstLine(s.Text)
 	} else {
-		f["step"] = s.Text
+		f[incident.FieldStep] = s.Text
 	}
 	return f
 }
@@ -486,15 +522,15 @@ func orAll(s string) string {
 
 // pickedFields describes a reassign or responder request for the journal.
 func pickedFields(kind incident.Kind, c choice, in incident.Incident) map[string]string {
-	f := map[string]string{"to": c.label}
+	f := map[string]string{incident.FieldTo: c.label}
 	switch {
 	case kind == incident.KindReassign && c.policy:
-		f["policy_id"] = c.id
+		f[incident.FieldPolicyID] = c.id
 	case kind == incident.KindReassign:
-		f["user_ids"] = c.id
+		f[incident.FieldUserIDs] = c.id
 	default:
-		f["user_ids"] = c.id
-		f["message"] = fmt.Sprintf("Please join incident #%d: %s", in.Number, incident.Clean(in.Title))
+		f[incident.FieldUserIDs] = c.id
+		f[incident.FieldMessage] = fmt.Sprintf("Please join incident #%d: %s", in.Number, incident.Clean(in.Title))
 	}
 	return f
 }

@@ -14,6 +14,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -583,6 +584,10 @@ func (m Model) ensureRendered() tea.Cmd {
 }
 
 func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
+	if errors.Is(msg.err, incident.ErrInvalid) {
+		m.setStatus("not recorded: "+oneLine(msg.err), true)
+		return m, nil
+	}
 	if msg.err != nil {
 		m.setStatus("not sent: could not write the journal: "+oneLine(msg.err), true)
 		return m, nil
@@ -593,8 +598,8 @@ func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
 		m.detail.rb.SetTicks(m.local)
 	}
 	if msg.event.State == incident.LocalOnly {
-		if msg.event.Kind == incident.KindRunbookStep && msg.event.Fields["action"] == "copied" {
-			m.setStatus("copied "+incident.Clean(msg.event.Fields["step"]), false)
+		if msg.event.Kind == incident.KindRunbookStep && msg.event.Fields[incident.FieldAction] == incident.StepCopied {
+			m.setStatus("copied "+incident.Clean(msg.event.Fields[incident.FieldStep]), false)
 			return m, nil
 		}
 		m.setStatus(fmt.Sprintf("%s recorded for %s", kindLabel(msg.event.Kind), m.incidentName(msg.incidentID)), false)

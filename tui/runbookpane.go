@@ -64,8 +64,8 @@ func (p *runbookPane) SetMatches(ms []runbook.Match) {
 func (p *runbookPane) SetTicks(local []incident.Event) {
 	p.ticked = map[string]bool{}
 	for _, e := range local {
-		if e.Kind == incident.KindRunbookStep && e.Fields["action"] != "copied" {
-			p.ticked[e.Fields["step_key"]] = true
+		if e.Kind == incident.KindRunbookStep && e.Fields[incident.FieldAction] != incident.StepCopied {
+			p.ticked[e.Fields[incident.FieldStepKey]] = true
 		}
 	}
 }

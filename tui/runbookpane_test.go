@@ -55,7 +55,7 @@ func TestRunbookStepIsJournaledAndSurvivesARestart(t *testing.T) {
 	h.keys("x")
 	ev, _ := h.journal.Events(in.ID)
 	if len(ev) != 1 || ev[0].Kind != incident.KindRunbookStep || ev[0].Fields["runbook"] != rb.ID ||
-		ev[0].Fields["step_key"] != step.Key || ev[0].Fields["step"] != step.Text || ev[0].State != incident.LocalOnly {
+		ev[0].Fields["step_key"] != step.Key || ev[0].Fields["step"] != step.Text || ev[0].State != incident.Sent {
 		t.Fatalf("journal = %+v", ev)
 	}
 	h.keys("tab") // back to the timeline

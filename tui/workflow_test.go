@@ -133,11 +133,16 @@ func TestStarMarksTheSelectedEvent(t *testing.T) {
 	}
 	h.wantScreen("★ ")
 	ev, _ := h.journal.Events(h.model().detail.inc.ID)
-	if len(ev) != 1 || ev[0].Kind != incident.KindStar || ev[0].Fields["event_id"] != sel.ID || ev[0].State != incident.LocalOnly {
+	if len(ev) != 1 || ev[0].Kind != incident.KindStar || ev[0].Fields[incident.FieldEventID] != sel.ID || ev[0].State != incident.Sent {
 		t.Fatalf("journal %+v", ev)
 	}
-	if n := len(h.sim.Notes(sel.IncidentID)); n != notesBefore {
-		t.Errorf("a star is local only, but %d notes were sent", n-notesBefore)
+	// A star is the team's record: it reaches PagerDuty as one typed note.
+	notes := h.sim.Notes(sel.IncidentID)
+	if n := len(notes); n != notesBefore+1 {
+		t.Fatalf("%d notes sent for a star, want 1", n-notesBefore)
+	}
+	if got := incident.ParseNote(notes[len(notes)-1].Content); got.Kind != incident.KindStar || got.Fields[incident.FieldEventID] != sel.ID {
+		t.Errorf("the star's note reads back as %+v", got)
 	}
 }
 
@@ -304,7 +309,7 @@ func TestTimeBoxedTaskCountsDownThenFlashes(t *testing.T) {
 	h.keys("enter")
 	h.wantScreen("⏱ Priya: check replica lag in 10m")
 	ev, _ := h.journal.Events(h.model().detail.inc.ID)
-	if len(ev) != 1 || ev[0].Kind != incident.KindTask || ev[0].State != incident.LocalOnly ||
+	if len(ev) != 1 || ev[0].Kind != incident.KindTask || ev[0].State != incident.Sent ||
 		ev[0].Fields["due"] != epoch.Add(10*time.Minute).Format(time.RFC3339) {
 		t.Fatalf("journal %+v", ev)
 	}

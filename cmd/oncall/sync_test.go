@@ -104,7 +104,7 @@ func TestSyncSendsWhatWaits(t *testing.T) {
 	}
 
 	e.queue(t, incident.Event{Kind: incident.KindAcknowledge}, incident.Event{Kind: incident.KindNote, Summary: "pool at 98%\x1b]0;pwned\x07"},
-		incident.Event{Kind: incident.KindStar})
+		incident.Event{Kind: incident.KindStar, State: incident.LocalOnly}) // kept to this machine: never sent
 	// PagerDuty unreachable: everything waits, the exit code says so.
 	out, err = e.sync(t, e.source(t, closedURL(t)), 0)
 	if !errors.Is(err, incident.ErrUnreachable) || exitCode(err) != exitUnreachable {

@@ -9,32 +9,53 @@ import (
 	"github.com/oncallkit/oncall/store"
 )
 
-// NoteHandler sends an action as a note whose text is text(event), tagged
-// with the action's local id so that a retry can find it: the Handler for
-// notes, and for any kind mirrored to PagerDuty as a note (a decision, a
-// role, an action item).
+// NoteHandler sends an action as a note that reads text(event) and ends in
+// the event's trailer (see incident.Mirror): the event still reaches every
+// responder typed, and a retry can find it by its local id.
 func NoteHandler(text func(incident.Event) string) Handler {
 	return Handler{
 		Send: func(ctx context.Context, src incident.Source, a store.Action) error {
-			return src.AddNote(ctx, a.Event.IncidentID, a.Event.ID, text(a.Event))
+			e := a.Event
+			tr, err := incident.EncodeTrailer(incident.Trailer{LocalID: e.ID, Kind: e.Kind, Fields: e.Fields})
+			if err != nil {
+				return malformed(e, fmt.Sprintf("nothing a note can carry (%v)", err))
+			}
+			return src.AddNote(ctx, e.IncidentID, e.ID, text(e)+"\n"+tr)
 		},
 		Landed: noteLanded,
 	}
 }
 
+// sendNote sends a note, or any kind mirrored to PagerDuty as a note (a
+// decision, a role, a star...), as its summary and trailer: people read the
+// summary in PagerDuty, and every oncall reads the event back typed.
 func sendNote(ctx context.Context, src incident.Source, a store.Action) error {
-	return src.AddNote(ctx, a.Event.IncidentID, a.Event.ID, a.Event.Summary)
+	content, err := mirror(a.Event)
+	if err != nil {
+		return err
+	}
+	return src.AddNote(ctx, a.Event.IncidentID, a.Event.ID, content)
 }
 
-// noteLanded looks for a note on PagerDuty whose tag carries the action's
-// local id.
+// mirror is the note that carries e; an event no note can carry (no local
+// id, fields too large) is moot: no retry would change it.
+func mirror(e incident.Event) (string, error) {
+	content, err := incident.Mirror(e)
+	if err != nil {
+		return "", malformed(e, fmt.Sprintf("nothing a note can carry (%v)", err))
+	}
+	return content, nil
+}
+
+// noteLanded looks for a note on PagerDuty whose trailer (or older tag)
+// carries the action's local id, whatever kind it reads back as.
 func noteLanded(ctx context.Context, src incident.Source, a store.Action) (bool, error) {
 	events, err := src.Events(ctx, a.Event.IncidentID)
 	if err != nil {
-		return false, fmt.Errorf("checking whether note %s already reached PagerDuty: %w", a.Event.ID, err)
+		return false, fmt.Errorf("checking whether the note for %s %s already reached PagerDuty: %w", a.Event.Kind, a.Event.ID, err)
 	}
 	for _, e := range events {
-		if e.Kind == incident.KindNote && e.LocalID == a.Event.ID {
+		if e.LocalID == a.Event.ID {
 			return true, nil
 		}
 	}

@@ -254,12 +254,12 @@ func New(j Journal, src incident.Source, opts Options) *Drainer {
 	d.Register(incident.KindAcknowledge, Handler{Guard: guardAcknowledge, Send: sendAcknowledge, Landed: acknowledgeLanded})
 	d.Register(incident.KindResolve, Handler{Guard: guardResolve, Send: sendResolve})
 	d.Register(incident.KindReopen, Handler{Guard: guardReopen, Send: sendReopen, Landed: reopenLanded})
-	d.Register(incident.KindNote, Handler{Send: sendNote, Landed: noteLanded})
-	for _, k := range []incident.Kind{incident.KindDecision, incident.KindActionItem, incident.KindRole,
-		incident.KindMitigated} {
+	// Every mirrored kind (a kind added to incident.MirroredKinds included)
+	// goes as a note with its trailer; a status update is posted as well.
+	for _, k := range incident.MirroredKinds {
 		d.Register(k, Handler{Send: sendNote, Landed: noteLanded})
 	}
-	d.Register(incident.KindStatusUpdate, Handler{Send: sendStatusUpdate})
+	d.Register(incident.KindStatusUpdate, Handler{Send: sendStatusUpdate, Landed: noteLanded})
 	d.Register(incident.KindReassign, Handler{Guard: unlessResolved("reassigned"), Send: sendReassign})
 	d.Register(incident.KindEscalate, Handler{Guard: unlessResolved("escalated"), Send: sendEscalate})
 	d.Register(incident.KindSnooze, Handler{Guard: unlessResolved("snoozed"), Send: sendSnooze})

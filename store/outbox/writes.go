@@ -12,15 +12,29 @@ import (
 )
 
 // sendStatusUpdate posts to the incident's status updates, which reach its
-// subscribers (stakeholders), not just its timeline. PagerDuty has no way
-// to list status updates, so after an unknown outcome one is sent again:
-// a rare duplicate update is better than a lost one.
+// subscribers (stakeholders), then mirrors the update as a note. PagerDuty
+// cannot list status updates, so the note is how other responders see the
+// update (and their "update due" clock restarts), and how a retry tells
+// whether it landed: the note goes second, so a note found means both
+// landed (noteLanded is this kind's check). The one case left is a status
+// update that landed while its note did not: the retry posts the update
+// again, and a rare duplicate update is better than a lost one.
 func sendStatusUpdate(ctx context.Context, src incident.Source, a store.Action) error {
-	msg := a.Event.Fields["message"]
+	msg := a.Event.Fields[incident.FieldMessage]
 	if strings.TrimSpace(msg) == "" {
 		return malformed(a.Event, "an empty message")
 	}
-	return src.PostStatusUpdate(ctx, a.Event.IncidentID, msg)
+	content, err := mirror(a.Event) // before anything is sent: a moot note makes a moot update
+	if err != nil {
+		return err
+	}
+	if err := src.PostStatusUpdate(ctx, a.Event.IncidentID, msg); err != nil {
+		return err
+	}
+	if err := src.AddNote(ctx, a.Event.IncidentID, a.Event.ID, content); err != nil {
+		return fmt.Errorf("status update posted, its note for other responders not: %w", err)
+	}
+	return nil
 }
 
 // The handlers below send the responder's other writes. Reassign, escalate
@@ -46,7 +60,7 @@ func malformed(e incident.Event, what string) error {
 }
 
 func sendReassign(ctx context.Context, src incident.Source, a store.Action) error {
-	to := incident.Reassignment{UserIDs: fieldList(a.Event, "user_ids"), EscalationPolicyID: a.Event.Fields["policy_id"]}
+	to := incident.Reassignment{UserIDs: fieldList(a.Event, incident.FieldUserIDs), EscalationPolicyID: a.Event.Fields[incident.FieldPolicyID]}
 	if len(to.UserIDs) == 0 && to.EscalationPolicyID == "" {
 		return malformed(a.Event, "no one to reassign to")
 	}
@@ -54,7 +68,7 @@ func sendReassign(ctx context.Context, src incident.Source, a store.Action) erro
 }
 
 func sendEscalate(ctx context.Context, src incident.Source, a store.Action) error {
-	level, err := strconv.Atoi(a.Event.Fields["level"])
+	level, err := strconv.Atoi(a.Event.Fields[incident.FieldLevel])
 	if err != nil || level < 1 {
 		return malformed(a.Event, "no valid level")
 	}
@@ -62,7 +76,7 @@ func sendEscalate(ctx context.Context, src incident.Source, a store.Action) erro
 }
 
 func sendSnooze(ctx context.Context, src incident.Source, a store.Action) error {
-	d, err := time.ParseDuration(a.Event.Fields["duration"])
+	d, err := time.ParseDuration(a.Event.Fields[incident.FieldDuration])
 	if err != nil || d <= 0 {
 		return malformed(a.Event, "no valid duration")
 	}
@@ -71,9 +85,9 @@ func sendSnooze(ctx context.Context, src incident.Source, a store.Action) error 
 
 func sendResponders(ctx context.Context, src incident.Source, a store.Action) error {
 	r := incident.ResponderRequest{
-		UserIDs:             fieldList(a.Event, "user_ids"),
-		EscalationPolicyIDs: fieldList(a.Event, "policy_ids"),
-		Message:             a.Event.Fields["message"],
+		UserIDs:             fieldList(a.Event, incident.FieldUserIDs),
+		EscalationPolicyIDs: fieldList(a.Event, incident.FieldPolicies),
+		Message:             a.Event.Fields[incident.FieldMessage],
 	}
 	if len(r.UserIDs) == 0 && len(r.EscalationPolicyIDs) == 0 {
 		return malformed(a.Event, "no one to ask")
