@@ -1,0 +1,202 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A journal's file laid open, for tests that damage one structure at a
+// time: each case below breaks what exactly one guard of inspect protects,
+// and expects that guard's words, so removing the guard fails the test.
+type layout struct {
+	data []byte
+	ps   int // page size
+}
+
+var ne = binary.NativeEndian
+
+func (l layout) meta(i int) []byte { return l.data[i*l.ps+pageHeaderSize:][:metaSize] }
+
+// newest is the index of the meta bbolt (and inspect) uses.
+func (l layout) newest() int {
+	if ne.Uint64(l.meta(1)[48:]) > ne.Uint64(l.meta(0)[48:]) {
+		return 1
+	}
+	return 0
+}
+
+// setMeta sets a field of meta i and fixes its checksum.
+func (l layout) setMeta(i, off int, v uint64, size int) {
+	m := l.meta(i)
+	if size == 4 {
+		ne.PutUint32(m[off:], uint32(v))
+	} else {
+		ne.PutUint64(m[off:], v)
+	}
+	h := fnv.New64a()
+	h.Write(m[:metaSumOffset])
+	ne.PutUint64(m[metaSumOffset:], h.Sum64())
+}
+
+func (l layout) field(off int) uint64 { return ne.Uint64(l.meta(l.newest())[off:]) }
+func (l layout) root() int            { return int(l.field(16)) }
+func (l layout) freelist() int        { return int(l.field(32)) }
+func (l layout) pgid() uint64         { return l.field(40) }
+func (l layout) page(id int) []byte   { return l.data[id*l.ps:][:l.ps] }
+
+// element returns the leaf element of page p whose key is key, as its
+// 16 bytes (flags, pos, ksize, vsize).
+func (l layout) element(t *testing.T, p []byte, key string) []byte {
+	t.Helper()
+	for i := range int(ne.Uint16(p[10:])) {
+		e := p[pageHeaderSize+i*elementSize:][:elementSize]
+		pos, ks := int(ne.Uint32(e[4:])), int(ne.Uint32(e[8:]))
+		start := pageHeaderSize + i*elementSize + pos
+		if string(p[start:start+ks]) == key {
+			return e
+		}
+	}
+	t.Fatalf("no element %q", key)
+	return nil
+}
+
+func goodLayout(t *testing.T) layout {
+	return layout{data: journalBytes(t), ps: 4096}
+}
+
+func TestInspectGuards(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, l layout)
+		want   string
+	}{
+		{"no magic", func(t *testing.T, l layout) { l.setMeta(0, 0, 1, 4); l.setMeta(1, 0, 1, 4) }, "no valid bbolt header"},
+		{"bbolt version", func(t *testing.T, l layout) { l.setMeta(0, 4, 3, 4); l.setMeta(1, 4, 3, 4) }, "no valid bbolt header"},
+		{"checksums", func(t *testing.T, l layout) { l.meta(0)[20]++; l.meta(1)[20]++ }, "no valid bbolt header"},
+		{"page size not a power of two", func(t *testing.T, l layout) { l.setMeta(0, 8, 3000, 4); l.setMeta(1, 8, 3000, 4) }, "page size 3000 is invalid"},
+		{"page size too small", func(t *testing.T, l layout) { l.setMeta(0, 8, 512, 4); l.setMeta(1, 8, 512, 4) }, "page size 512 is invalid"},
+		{"page size too large", func(t *testing.T, l layout) { l.setMeta(0, 8, 1<<25, 4); l.setMeta(1, 8, 1<<25, 4) }, "page size 33554432 is invalid"},
+		{"metas disagree", func(t *testing.T, l layout) { l.setMeta(1, 8, 8192, 4) }, "disagree on the page size"},
+		{"root past high water", func(t *testing.T, l layout) { l.setMeta(l.newest(), 16, l.pgid(), 8) }, "past the high-water mark"},
+		{"high water below 2", func(t *testing.T, l layout) { l.setMeta(l.newest(), 40, 1, 8) }, "past the high-water mark 1"},
+		{"no freelist", func(t *testing.T, l layout) { l.setMeta(l.newest(), 32, noFreelist, 8) }, "no stored freelist"},
+		{"freelist past high water", func(t *testing.T, l layout) { l.setMeta(l.newest(), 32, l.pgid()+3, 8) }, "freelist page"},
+		{"truncated by its meta", func(t *testing.T, l layout) {
+			n := uint64(len(l.data)/l.ps) + 1
+			l.setMeta(0, 40, n, 8)
+			l.setMeta(1, 40, n, 8)
+		}, "the file is truncated"},
+		{"page id wrong", func(t *testing.T, l layout) { ne.PutUint64(l.page(l.root()), uint64(l.root()+1)) }, fmt.Sprintf("says it is page")},
+		{"overflow past high water", func(t *testing.T, l layout) { ne.PutUint32(l.page(l.root())[12:], uint32(l.pgid())) }, "overflow pages"},
+		{"page reached twice", func(t *testing.T, l layout) { l.setMeta(l.newest(), 16, uint64(l.freelist()), 8) }, "reached twice"},
+		{"freelist not a freelist", func(t *testing.T, l layout) {
+			l.setMeta(l.newest(), 32, uint64(l.root()), 8)
+		}, "is not a freelist page"},
+		{"freelist too long", func(t *testing.T, l layout) { ne.PutUint16(l.page(l.freelist())[10:], 0xFFFE) }, "does not fit its page"},
+		{"freelist page out of bounds", func(t *testing.T, l layout) {
+			p := l.page(l.freelist())
+			if ne.Uint16(p[10:]) == 0 {
+				t.Skip("the freelist is empty")
+			}
+			ne.PutUint64(p[pageHeaderSize:], l.pgid()+7)
+		}, "out of bounds"},
+		{"elements do not fit", func(t *testing.T, l layout) { ne.PutUint16(l.page(l.root())[10:], 0xFFFF) }, "elements do not fit"},
+		{"neither branch nor leaf", func(t *testing.T, l layout) { ne.PutUint16(l.page(l.root())[8:], 0x04) }, "neither a branch nor a leaf"},
+		{"empty page of no kind", func(t *testing.T, l layout) {
+			p := l.page(l.root())
+			ne.PutUint16(p[8:], 0)
+			ne.PutUint16(p[10:], 0)
+		}, "neither a branch nor a leaf"},
+		{"element outside the page", func(t *testing.T, l layout) {
+			ne.PutUint32(l.element(t, l.page(l.root()), "meta")[4:], uint32(l.ps))
+		}, "lies outside the page"},
+		{"bucket header short", func(t *testing.T, l layout) {
+			ne.PutUint32(l.element(t, l.page(l.root()), "meta")[12:], 8)
+		}, "short header"},
+		{"inline page short", func(t *testing.T, l layout) {
+			ne.PutUint32(l.element(t, l.page(l.root()), "meta")[12:], bucketHeaderSize+4)
+		}, "too short for a page header"},
+		{"inline page damaged", func(t *testing.T, l layout) {
+			p := l.page(l.root())
+			e := l.element(t, p, "meta")
+			i := bytes.Index(p, e)
+			pos, ks := int(ne.Uint32(e[4:])), int(ne.Uint32(e[8:]))
+			inline := p[i+pos+ks+bucketHeaderSize:]
+			ne.PutUint16(inline[10:], 0x0FFF)
+		}, "inline bucket in page"},
+		{"bucket root out of bounds", func(t *testing.T, l layout) {
+			p := l.page(l.root())
+			e := l.element(t, p, "events")
+			i := bytes.Index(p, e)
+			pos, ks := int(ne.Uint32(e[4:])), int(ne.Uint32(e[8:]))
+			ne.PutUint64(p[i+pos+ks:], l.pgid()+9)
+		}, "out of bounds"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := goodLayout(t)
+			c.damage(t, l)
+			path := filepath.Join(t.TempDir(), "journal.db")
+			if err := os.WriteFile(path, l.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Open(path)
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want ErrCorrupt saying %q", err, c.want)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(after, l.data) {
+				t.Fatal("the file changed")
+			}
+		})
+	}
+}
+
+// The first meta damaged: the second is found at the page size bbolt
+// would try, and the journal opens on it.
+func TestInspectFindsTheSecondMeta(t *testing.T) {
+	l := goodLayout(t)
+	l.meta(0)[20]++ // a checksum that no longer matches
+	path := filepath.Join(t.TempDir(), "journal.db")
+	os.WriteFile(path, l.data, 0o600)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("a journal with one good meta: %v", err)
+	}
+	mustClose(t, s)
+}
+
+// Buckets nested deeper than any journal's are refused before bbolt walks
+// them.
+func TestInspectDepth(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deep.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		for range maxDepth + 2 {
+			if err != nil {
+				return err
+			}
+			b, err = b.CreateBucket([]byte("b"))
+		}
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "nested too deeply") {
+		t.Fatalf("error %v, want ErrCorrupt saying nested too deeply", err)
+	}
+}
