@@ -457,7 +457,7 @@ func Summary(e Event) string {
 		}
 		s := "Action item"
 		if f(FieldType) != "" {
-			s += " [" + f(FieldType) + "]"
+			s += " (" + f(FieldType) + ")"
 		}
 		s += ": " + f(FieldTitle)
 		if f(FieldOwner) != "" {
@@ -478,7 +478,7 @@ func Summary(e Event) string {
 		}
 		return "Status update: " + f(FieldMessage)
 	case KindMitigated:
-		return "Mitigated: customer impact has stopped"
+		return "Marked mitigated: customer impact has stopped"
 	case KindEscalate:
 		if f(FieldLevel) == "" {
 			break

@@ -51,7 +51,7 @@ func TestIncidentCommanderActions(t *testing.T) {
 	}
 	h.typeText("detect")
 	h.keys("enter")
-	h.wantScreen("Action item [detect]: alert on deploy error rate; owner: checkout team; due 2026-11-28")
+	h.wantScreen("Action item (detect): alert on deploy error rate; owner: checkout team; due 2026-11-28")
 
 	h.keys("o")
 	h.typeText("IC")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,10 +112,10 @@ func runIncidents(ctx context.Context, o *incidentsOptions, f incident.Filter, s
 	return err // the truncation, after the incidents that did come
 }
 
+// writeJSONLines writes one incident per line, cleaned as the table is.
 func writeJSONLines(w io.Writer, list []incident.Incident) error {
-	enc := json.NewEncoder(w)
 	for _, in := range list {
-		if err := enc.Encode(in); err != nil {
+		if err := writeJSON(w, in, false); err != nil {
 			return err
 		}
 	}

@@ -100,7 +100,7 @@ func runRunbookLint(o *runbookLintOptions, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout, incident.Clean(d.String()))
 	}
-	fmt.Fprintf(stdout, "%s: %s loaded, %s, %s\n", path, lintCount(loaded, "runbook"), lintCount(errs, "error"), lintCount(warns, "warning"))
+	fmt.Fprintf(stdout, "%s: %s loaded, %s, %s\n", incident.Clean(path), lintCount(loaded, "runbook"), lintCount(errs, "error"), lintCount(warns, "warning"))
 	if errs > 0 {
 		return fmt.Errorf("%s in %s", lintCount(errs, "runbook error"), path)
 	}

@@ -38,6 +38,27 @@ type tuiOptions struct {
 	// postmortemsDir receives a draft when an open incident resolves.
 	postmortemsDir string
 	slos           map[string]postmortem.SLO
+	// program adds options to the Bubble Tea program: tests give it an
+	// input, an output and a size instead of the terminal.
+	program []tea.ProgramOption
+}
+
+// readOnlyJournal is the journal as a read-only TUI uses it: it reads,
+// and skips the caches it would otherwise keep (the list, the filter, the
+// last state of an incident), since this process writes nothing. A new
+// action cannot be journaled: the screen offers none, and Append refuses.
+type readOnlyJournal struct{ *store.Store }
+
+func (readOnlyJournal) SaveIncidents([]incident.Incident, time.Time) error { return nil }
+func (readOnlyJournal) SaveFilter(incident.Filter) error                   { return nil }
+func (readOnlyJournal) SaveSnapshot(store.Snapshot) error                  { return nil }
+
+// refusingOutbox stands in for the outbox in read-only mode: nothing is
+// sent, whatever asks.
+type refusingOutbox struct{}
+
+func (refusingOutbox) Flush(context.Context, string) (outbox.Report, error) {
+	return outbox.Report{}, store.ErrReadOnly
 }
 
 // waitRelay passes the adapter's retry notices to the program. The
@@ -91,9 +112,28 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	if err != nil {
 		return err
 	}
-	j, err := store.Open(path)
-	if err != nil {
-		return err
+	// Read-only means this process changes nothing: not the journal (so
+	// one it may not write is fine) and not an incident, neither by a new
+	// action nor by sending one queued earlier, so no drainer runs.
+	var (
+		j       *store.Store
+		journal tui.Journal
+		ob      tui.Outbox
+		drainer *outbox.Drainer
+	)
+	if o.readOnly {
+		j, err = store.OpenReadOnly(path)
+		if err != nil {
+			return err
+		}
+		journal, ob = readOnlyJournal{j}, refusingOutbox{}
+	} else {
+		j, err = store.Open(path)
+		if err != nil {
+			return err
+		}
+		drainer = outbox.New(j, o.source, outbox.Options{})
+		journal, ob = j, drainer
 	}
 	defer j.Close()
 	// The last list fetched, so the screen has something before PagerDuty
@@ -101,9 +141,8 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	cached, cachedAt, _ := j.Incidents()
 	runbooks, problems := loadRunbooks(o)
 	filter, _, _ := j.Filter() // none saved, or unreadable: show everything active
-	drainer := outbox.New(j, o.source, outbox.Options{})
 	m := tui.New(tui.Options{
-		Source: o.source, Journal: j, Outbox: drainer, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
+		Source: o.source, Journal: journal, Outbox: ob, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
 		WhoAmI:    o.whoAmI,
 		ListEvery: o.refresh, UpdateEvery: o.updateEvery, Keys: o.keys, Theme: o.theme,
 		Cached: cached, CachedAt: cachedAt, Filter: filter,
@@ -111,16 +150,24 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 		PostmortemsDir: o.postmortemsDir, SLOs: o.slos,
 		Dark: true, // until the terminal answers the background colour query
 	})
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, o.program...)...)
 	if o.waits != nil {
 		o.waits.p.Store(p)
 		defer o.waits.p.Store(nil)
 	}
-	// Actions that could not go at once (PagerDuty down, rate limited) are
-	// retried in the background; the screen hears of each outcome.
-	bg, stop := context.WithCancel(ctx)
-	defer stop()
-	go drainer.Run(bg, func(r outbox.Result) { p.Send(tui.OutboxNotice(r)) })
+	if drainer != nil {
+		// Actions that could not go at once (PagerDuty down, rate
+		// limited) are retried in the background; the screen hears of
+		// each outcome. The drainer has stopped before the journal
+		// closes.
+		bg, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			drainer.Run(bg, func(r outbox.Result) { p.Send(tui.OutboxNotice(r)) })
+		}()
+		defer func() { stop(); <-done }()
+	}
 	if _, err := p.Run(); err != nil {
 		return fmt.Errorf("terminal: %w", err)
 	}

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
+
+	"github.com/oncallkit/oncall/internal/regularfile"
 )
 
 // maxTokenFile bounds what ReadTokenFile reads: a token is short.
@@ -17,18 +18,15 @@ const maxTokenFile = 4 << 10
 // or write (any group or other permission bit) is refused, with the
 // command that fixes it, since the token acts as its owner.
 func ReadTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
+	// Opened without blocking: a named pipe must be refused, not waited on.
+	f, info, err := regularfile.Open(path)
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return "", fmt.Errorf("token file %s is not a regular file", path)
+	}
 	if err != nil {
 		return "", fmt.Errorf("token file: %w", err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("token file %s is not a regular file", path)
-	}
 	// Windows reports no group or other bits worth checking.
 	if perm := info.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
 		return "", fmt.Errorf("token file %s can be read by other users (mode %04o); run: chmod 600 %s", path, perm, shellQuote(path))

@@ -262,8 +262,8 @@ func Build(in Input) Report {
 
 	starred := make(map[string]bool)
 	for _, e := range events {
-		if e.Kind == incident.KindStar && e.Fields["event_id"] != "" {
-			starred[e.Fields["event_id"]] = true
+		if e.Kind == incident.KindStar && e.Fields[incident.FieldEventID] != "" {
+			starred[e.Fields[incident.FieldEventID]] = true
 		}
 	}
 	for _, e := range events {
@@ -297,32 +297,32 @@ func (r *Report) collect(e incident.Event) {
 	id, at, actor := oneLine(e.ID), utc(e.At), oneLine(e.Actor)
 	switch e.Kind {
 	case incident.KindRole:
-		if f("role") != "" || f("person") != "" {
-			r.Roles = append(r.Roles, Role{At: at, Role: orText(f("role"), "unnamed role"), Person: orText(f("person"), "unnamed"), AssignedBy: actor})
+		if f(incident.FieldRole) != "" || f(incident.FieldPerson) != "" {
+			r.Roles = append(r.Roles, Role{At: at, Role: orText(f(incident.FieldRole), "unnamed role"), Person: orText(f(incident.FieldPerson), "unnamed"), AssignedBy: actor})
 		}
 	case incident.KindDecision:
-		what := f("what")
+		what := f(incident.FieldWhat)
 		if what == "" {
 			what = strings.TrimPrefix(oneLine(e.Summary), "Decision: ")
 		}
-		r.Decisions = append(r.Decisions, Decision{EventID: id, At: at, What: what, Why: f("why"), ExecutedBy: f("who"), LoggedBy: actor})
+		r.Decisions = append(r.Decisions, Decision{EventID: id, At: at, What: what, Why: f(incident.FieldWhy), ExecutedBy: f(incident.FieldWho), LoggedBy: actor})
 	case incident.KindActionItem:
-		title := f("title")
+		title := f(incident.FieldTitle)
 		if title == "" {
 			title = oneLine(e.Summary)
 		}
-		r.ActionItems = append(r.ActionItems, ActionItem{EventID: id, At: at, Title: title, Type: strings.ToLower(f("type")),
-			Owner: f("owner"), Due: f("due"), LoggedBy: actor})
+		r.ActionItems = append(r.ActionItems, ActionItem{EventID: id, At: at, Title: title, Type: strings.ToLower(f(incident.FieldType)),
+			Owner: f(incident.FieldOwner), Due: f(incident.FieldDue), LoggedBy: actor})
 	case incident.KindStatusUpdate:
-		msg := incident.CleanLines(e.Fields["message"])
+		msg := incident.CleanLines(e.Fields[incident.FieldMessage])
 		if msg == "" {
 			msg = strings.TrimPrefix(incident.CleanLines(e.Summary), "Status update: ")
 		}
 		r.Updates = append(r.Updates, StatusUpdate{EventID: id, At: at, Actor: actor, Message: msg})
 	case incident.KindRunbookStep:
 		r.RunbookSteps = append(r.RunbookSteps, RunbookStep{EventID: id, At: at, Actor: actor,
-			Runbook: orText(f("runbook"), "unnamed runbook"), Step: orText(f("step"), oneLine(e.Summary)), StepKey: f("step_key"),
-			Command: incident.CleanLines(e.Fields["command"]), Action: f("action")})
+			Runbook: orText(f(incident.FieldRunbook), "unnamed runbook"), Step: orText(f(incident.FieldStep), oneLine(e.Summary)), StepKey: f(incident.FieldStepKey),
+			Command: incident.CleanLines(e.Fields[incident.FieldCommand]), Action: f(incident.FieldAction)})
 	case incident.KindAcknowledge, incident.KindEscalate, incident.KindReassign, incident.KindRespondersReq,
 		incident.KindSnooze, incident.KindMitigated, incident.KindResolve:
 		if e.State != incident.Failed {
@@ -409,10 +409,11 @@ func resolvedAt(inc incident.Incident, events []incident.Event) time.Time {
 }
 
 // describe is the Event column's text for e: plain, one line, without
-// Markdown (the renderer escapes it).
+// Markdown (the renderer escapes it). Structured events read as
+// incident.Summary words them, on every responder's screen and in every
+// draft alike.
 func describe(e incident.Event) string {
 	s := oneLine(e.Summary)
-	f := func(k string) string { return oneLine(e.Fields[k]) }
 	switch e.Kind {
 	case incident.KindNote:
 		return labelled("Note", s)
@@ -422,55 +423,9 @@ func describe(e incident.Event) string {
 		return "Acknowledged"
 	case incident.KindResolve:
 		return "Resolved"
-	case incident.KindMitigated:
-		return "Marked mitigated: customer impact has stopped"
-	case incident.KindDecision:
-		if f("what") == "" {
-			return orText(s, "Decision")
-		}
-		t := "Decision: " + f("what")
-		if f("why") != "" {
-			t += " (why: " + f("why") + ")"
-		}
-		if f("who") != "" {
-			t += "; executes: " + f("who")
-		}
-		return t
-	case incident.KindActionItem:
-		if f("title") == "" {
-			return orText(s, "Action item")
-		}
-		t := "Action item"
-		if f("type") != "" {
-			t += " (" + f("type") + ")"
-		}
-		t += ": " + f("title")
-		if f("owner") != "" {
-			t += "; owner: " + f("owner")
-		}
-		if f("due") != "" {
-			t += "; due " + f("due")
-		}
-		return t
-	case incident.KindRole:
-		if f("role") == "" && f("person") == "" {
-			return orText(s, "Role assigned")
-		}
-		return "Role: " + orText(f("person"), "unnamed") + " is " + orText(f("role"), "unnamed role")
-	case incident.KindStatusUpdate:
-		if f("message") == "" {
-			return orText(s, "Status update")
-		}
-		return "Status update: " + f("message")
-	case incident.KindRunbookStep:
-		if f("runbook") == "" && f("step") == "" {
-			return orText(s, "Runbook step")
-		}
-		verb := "done"
-		if f("action") != "" {
-			verb = f("action")
-		}
-		return "Runbook " + orText(f("runbook"), "unnamed") + ": " + verb + " " + orText(f("step"), "a step")
+	case incident.KindMitigated, incident.KindDecision, incident.KindActionItem, incident.KindRole,
+		incident.KindStatusUpdate, incident.KindRunbookStep, incident.KindTask:
+		return orText(oneLine(incident.Summary(e)), structured[e.Kind])
 	case incident.KindTrigger, incident.KindAssign, incident.KindEscalate, incident.KindNotify, incident.KindSnooze,
 		incident.KindReassign, incident.KindRespondersReq:
 		// The provider's summary already starts with the verb
@@ -479,6 +434,17 @@ func describe(e incident.Event) string {
 	default:
 		return orText(s, "Other event")
 	}
+}
+
+// structured names a structured event that carries neither fields nor a
+// summary.
+var structured = map[incident.Kind]string{
+	incident.KindDecision:     "Decision",
+	incident.KindActionItem:   "Action item",
+	incident.KindRole:         "Role assigned",
+	incident.KindStatusUpdate: "Status update",
+	incident.KindRunbookStep:  "Runbook step",
+	incident.KindTask:         "Task",
 }
 
 var verbs = map[incident.Kind]string{

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/store"
+)
+
+// requestLog records what reaches the simulator: every write, and how
+// many times incidents were read (the list and the open one's polls).
+type requestLog struct {
+	mu     sync.Mutex
+	writes []string
+	lists  int
+	listed chan struct{} // gets a value after each list request
+}
+
+func (l *requestLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			l.writes = append(l.writes, r.Method+" "+r.URL.Path)
+		}
+		isList := r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/incidents")
+		if isList {
+			l.lists++
+		}
+		l.mu.Unlock()
+		h.ServeHTTP(w, r)
+		if isList {
+			select {
+			case l.listed <- struct{}{}:
+			default:
+			}
+		}
+	})
+}
+
+func (l *requestLog) Writes() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.writes...)
+}
+
+// tuiHarness runs the TUI as runTUI wires it (journal, outbox, model,
+// Bubble Tea program) against pdsim over HTTP, with keys typed into a pipe
+// instead of a terminal.
+type tuiHarness struct {
+	log     *requestLog
+	keys    *io.PipeWriter
+	screen  *screen
+	stopped chan struct{} // closed when runTUI has returned, with err set
+	err     error
+}
+
+func startTUI(t *testing.T, db string, readOnly bool) *tuiHarness {
+	t.Helper()
+	sim := pdsim.New(pdsim.Options{Now: func() time.Time { return time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC) }})
+	h := &tuiHarness{log: &requestLog{listed: make(chan struct{}, 1)}, screen: &screen{}, stopped: make(chan struct{})}
+	srv := httptest.NewServer(h.log.wrap(sim))
+	t.Cleanup(srv.Close)
+	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, From: pdsim.EmailMarcus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, keys := io.Pipe()
+	h.keys = keys
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		keys.Close()
+		select {
+		case <-h.stopped:
+		case <-time.After(30 * time.Second):
+			t.Error("the TUI did not stop")
+		}
+	})
+	go func() {
+		defer close(h.stopped)
+		h.err = runTUI(ctx, tuiOptions{
+			source: src, dbPath: db, label: "test", actor: "marcus", readOnly: readOnly,
+			refresh: 100 * time.Millisecond, // time passing, counted in polls
+			program: []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(h.screen), tea.WithWindowSize(120, 40), tea.WithoutSignalHandler()},
+		})
+	}()
+	return h
+}
+
+// waitLists waits until the TUI has asked for the incident list n more
+// times, failing on a hang.
+func (h *tuiHarness) waitLists(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-h.log.listed:
+		case <-h.stopped:
+			t.Fatalf("the TUI stopped: %v", h.err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the TUI did not poll the incident list")
+		}
+	}
+}
+
+// journalWithQueuedNote writes a journal holding one note for the demo
+// checkout incident, queued for PagerDuty.
+func journalWithQueuedNote(t *testing.T) (db, incidentID string) {
+	t.Helper()
+	sim := pdsim.New(pdsim.Options{})
+	snap, ok := sim.IncidentByKey(pdsim.DemoCheckout)
+	if !ok {
+		t.Fatal("demo checkout incident missing")
+	}
+	db = filepath.Join(t.TempDir(), "journal.db")
+	j, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Append(snap.ID, incident.Event{Kind: incident.KindNote, Summary: "queued before the read-only session", Actor: "marcus"}); err != nil {
+		t.Fatal(err)
+	}
+	if ob, err := j.Outbox(); err != nil || len(ob) != 1 {
+		t.Fatalf("outbox before: %v, %v", ob, err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return db, snap.ID
+}
+
+// The control: the same wiring without --read-only sends the queued note,
+// so the read-only test below would see a send if one happened.
+func TestTUISendsQueuedNoteWhenNotReadOnly(t *testing.T) {
+	isolate(t)
+	db, id := journalWithQueuedNote(t)
+	h := startTUI(t, db, false)
+	deadline := time.After(30 * time.Second)
+	for {
+		if w := h.log.Writes(); len(w) > 0 {
+			if w[0] != "POST /incidents/"+id+"/notes" {
+				t.Fatalf("first write %q, want the queued note", w[0])
+			}
+			return
+		}
+		select {
+		case <-h.log.listed:
+		case <-deadline:
+			t.Fatal("the queued note was never sent")
+		}
+	}
+}
+
+func TestReadOnlyTUISendsNothingAndWritesNothing(t *testing.T) {
+	isolate(t)
+	db, _ := journalWithQueuedNote(t)
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A journal this process may not write (effective when not root; as
+	// root the byte comparison below still proves nothing was written).
+	if err := os.Chmod(db, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(db), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(filepath.Dir(db), 0o700) })
+
+	h := startTUI(t, db, true)
+	h.waitLists(t, 1)
+	// Keys that would act in a writable session: acknowledge from the
+	// list, open the first incident, acknowledge, resolve, add a note.
+	for _, k := range []string{"a", "\r", "a", "R", "n", "\r"} {
+		io.WriteString(h.keys, k)
+		h.waitLists(t, 1)
+	}
+	// Time passes, counted in polls: the outbox's first pass, in a
+	// session that sends, comes before the first of them answers.
+	h.waitLists(t, 5)
+	io.WriteString(h.keys, "\x1b") // leave any prompt
+	h.waitLists(t, 2)              // (an escape and a key together read as alt+key)
+	io.WriteString(h.keys, "\x03") // ctrl+c quits from any screen
+	select {
+	case <-h.stopped:
+		if h.err != nil {
+			t.Fatalf("runTUI: %v", h.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the TUI did not quit on ctrl+c")
+	}
+
+	if w := h.log.Writes(); len(w) != 0 {
+		t.Fatalf("the read-only TUI sent %v", w)
+	}
+	// It said nothing about failing to write: it did not try.
+	shown := h.screen.String()
+	for _, bad := range []string{"could not", "read-only file system", store.ErrReadOnly.Error(), "note sent"} {
+		if strings.Contains(shown, bad) {
+			t.Errorf("the screen says %q", bad)
+		}
+	}
+	if !strings.Contains(shown, "read-only") || !strings.Contains(shown, "queued before the read-only session") {
+		t.Error("the screen did not show the read-only session with the queued note")
+	}
+	after, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("the read-only TUI changed the journal file")
+	}
+	j, err := store.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ob, err := j.Outbox()
+	if err != nil || len(ob) != 1 || !strings.Contains(ob[0].Event.Summary, "queued before") {
+		t.Fatalf("outbox after: %+v, %v; want the note still queued", ob, err)
+	}
+}
+
+// screen collects what the program draws, for assertions on the text.
+type screen struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *screen) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
