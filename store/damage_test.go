@@ -350,3 +350,43 @@ func TestReadOnlyOlderSchema(t *testing.T) {
 		t.Fatal("the file changed")
 	}
 }
+
+// A damaged index entry would stop its action at every pass (settling it
+// looks the event up by id): Outbox rewrites it from the intact event,
+// keeping the damaged bytes in quarantine, and the action settles.
+func TestDamagedIndexEntryIsRewritten(t *testing.T) {
+	s, path := openTemp(t)
+	a, err := s.Append("P1", incident.Event{Kind: incident.KindNote, Summary: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Append("P1", incident.Event{Kind: incident.KindNote, Summary: "second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	damage(t, path, []string{"event_index"}, []byte(a.ID))
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mustClose(t, s)
+	if err := s.SetState("P1", a.ID, incident.Sent, ""); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("settling through a damaged index entry: %v, want ErrDamaged", err)
+	}
+	out, err := s.Outbox()
+	if err != nil || len(out) != 2 || out[0].Event.ID != a.ID || out[1].Event.ID != b.ID {
+		t.Fatalf("outbox: %v %v", actionIDs(out), err)
+	}
+	if err := s.SetState("P1", a.ID, incident.Sent, ""); err != nil {
+		t.Fatalf("settling after the rewrite: %v", err)
+	}
+	q, _ := s.Quarantined()
+	if len(q) != 1 || q[0].Bucket != "event_index" || q[0].EventID != a.ID {
+		t.Fatalf("quarantine: %v", q)
+	}
+	checkOutbox(t, s)
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("check: %q %v", problems, err)
+	}
+}

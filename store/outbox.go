@@ -42,7 +42,8 @@ type entry struct {
 // PagerDuty in this order. A damaged entry or event does not stop the
 // rest: it is set aside (see Quarantined) and left out, and an action
 // whose event is intact is queued again as uncertain, so that PagerDuty is
-// checked before it is sent.
+// checked before it is sent. A pending event's index entry, which only
+// points at the event, is rewritten when it is damaged or wrong.
 func (s *Store) Outbox() ([]Action, error) {
 	for round := 0; ; round++ {
 		out, flawed, err := s.readOutbox()
@@ -90,6 +91,17 @@ func (s *Store) readOutbox() (out []Action, flawed []flaw, err error) {
 				if err != nil {
 					flawed = append(flawed, flaw{bucket: "events/" + string(inc), inc: string(inc), key: bytes.Clone(k), problem: err.Error()})
 					return nil
+				}
+				// Settling the action finds it through the index: a damaged
+				// entry there would stop it at every pass.
+				if iv := tx.Bucket(bucketIndex).Get([]byte(e.ID)); iv == nil {
+					flawed = append(flawed, flaw{bucket: "event_index", inc: string(inc), key: []byte(e.ID), seq: beUint64(k), problem: "missing"})
+				} else if seq, owner, err := parseIndexEntry(sealed, []byte(e.ID), iv); err != nil || seq != beUint64(k) || owner != string(inc) {
+					problem := fmt.Sprintf("it points at events/%s/%d", owner, seq)
+					if err != nil {
+						problem = err.Error()
+					}
+					flawed = append(flawed, flaw{bucket: "event_index", inc: string(inc), key: []byte(e.ID), seq: beUint64(k), problem: problem})
 				}
 				out = append(out, en.action(e))
 				return nil

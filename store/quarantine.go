@@ -84,8 +84,9 @@ func decodeDamage(sealed bool, k, v []byte) (Damage, error) {
 // outbox/<id>, cache, cache/detail) and key where it lies.
 type flaw struct {
 	bucket  string
-	inc     string // for events/ and outbox/
+	inc     string // for events/, outbox/ and event_index
 	key     []byte
+	seq     uint64 // for event_index: where the event is
 	problem string
 }
 
@@ -105,6 +106,8 @@ func (s *Store) isolate(flawed []flaw) {
 				err = isolateEvent(tx, f.inc, f.key, f.problem, now)
 			case strings.HasPrefix(f.bucket, "outbox/"):
 				err = isolateEntry(tx, f.inc, f.key, f.problem, now)
+			case f.bucket == "event_index":
+				err = repairIndex(tx, f.inc, f.seq, string(f.key), f.problem, now)
 			default:
 				err = isolateCache(tx, f.bucket, f.key, f.problem, now)
 			}
@@ -242,6 +245,32 @@ func isolateEntry(tx *bolt.Tx, inc string, key []byte, problem string, now time.
 		EventID: e.ID, Kind: e.Kind, Attempts: 1, LastAttempt: now, Uncertain: true,
 		LastError: "its outbox entry was damaged and set aside; an earlier attempt may have landed",
 	})
+}
+
+// repairIndex points the index entry of event id back at its event, at seq
+// of incident inc, once that event is proven intact; a damaged entry it
+// replaces is kept in quarantine.
+func repairIndex(tx *bolt.Tx, inc string, seq uint64, id, problem string, now time.Time) error {
+	eb := tx.Bucket(bucketEvents).Bucket([]byte(inc))
+	if eb == nil {
+		return nil
+	}
+	key := be64(seq)
+	e, err := decodeStored(true, inc, key, eb.Get(key))
+	if err != nil || e.ID != id {
+		return nil // the event is not what the reader saw: leave it to the next read
+	}
+	index := tx.Bucket(bucketIndex)
+	if raw := index.Get([]byte(id)); raw != nil {
+		if s, owner, err := parseIndexEntry(true, []byte(id), raw); err == nil && s == seq && owner == inc {
+			return nil // repaired meanwhile
+		}
+		d := Damage{Bucket: "event_index", Key: []byte(id), Value: bytes.Clone(raw), Problem: problem + "; rewritten from the event", IncidentID: inc, EventID: id, At: now}
+		if err := quarantine(tx, d); err != nil {
+			return err
+		}
+	}
+	return index.Put([]byte(id), storedIndexEntry(id, seq, inc))
 }
 
 // isolateCache moves a damaged cache value aside. The cache is only a
