@@ -13,7 +13,6 @@ import (
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
-	"github.com/oncallkit/oncall/internal/regularfile"
 	"github.com/oncallkit/oncall/store"
 )
 
@@ -58,7 +57,6 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.incidentID = args[0]
 			o.dbPath = g.db
 			o.slos = postmortemSLOs(g.set.slos)
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
@@ -66,6 +64,9 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			}
 			src, err := g.source()
 			if err != nil {
+				return err
+			}
+			if o.incidentID, err = g.factory().ResolveIncident(cmd.Context(), args[0], src); err != nil {
 				return err
 			}
 			return runExport(cmd.Context(), o, src, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -165,8 +166,8 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 }
 
 func journalEvents(path, incidentID string) ([]incident.Event, error) {
-	j, err := store.Open(path)
-	if err != nil {
+	j, err := openExistingJournal(path)
+	if err != nil || j == nil {
 		return nil, err
 	}
 	defer j.Close()
@@ -230,20 +231,12 @@ exits 1 when there are any.`,
 var errHints = errors.New("the draft has review hints")
 
 func runPostmortemLint(o *postmortemLintOptions, stdout io.Writer) error {
-	name := incident.Clean(o.path)
-	// A pipe, a device, a huge file or something that is not a draft at
-	// all would otherwise hang, fill memory or pass as "no review hints".
-	src, err := regularfile.Read(o.path, postmortem.MaxDraftSize)
-	if errors.Is(err, regularfile.ErrNotRegular) || errors.Is(err, regularfile.ErrTooLarge) {
-		return usageError{fmt.Errorf("postmortem lint: %w", err)}
-	}
+	src, err := os.ReadFile(o.path)
 	if err != nil {
 		return fmt.Errorf("postmortem lint: %w", err)
 	}
-	if err := postmortem.CheckMarkdown(src); err != nil {
-		return usageError{fmt.Errorf("postmortem lint: %s: %w", o.path, err)}
-	}
 	hints := postmortem.LintMarkdown(src)
+	name := incident.Clean(o.path)
 	for _, h := range hints {
 		line := fmt.Sprintf("%s:%d: %s: %s", name, h.Line, h.Rule, h.Message)
 		if h.Excerpt != "" {

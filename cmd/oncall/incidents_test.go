@@ -162,8 +162,8 @@ func TestNoteIsJournaledThenSentOrQueued(t *testing.T) {
 		t.Fatalf("journal after a sent note: %+v", evs)
 	}
 	notes := sim.Notes(snap.ID)
-	if last := notes[len(notes)-1]; last.Content != incident.NoteTag("rolled back to 4.11", evs[0].ID) {
-		t.Errorf("PagerDuty holds %q", last.Content)
+	if last := incident.ParseNote(notes[len(notes)-1].Content); last.LocalID != evs[0].ID || last.Summary != "rolled back to 4.11" {
+		t.Errorf("PagerDuty holds %q", notes[len(notes)-1].Content)
 	}
 
 	code, stdout, stderr = cli(t, "note", snap.ID, "offline note", "--api-url", dead, "--db", db)

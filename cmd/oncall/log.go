@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -44,12 +43,20 @@ old that is).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.incidentID = args[0]
 			o.dbPath = g.db
 			// No token still leaves the journal and the cache to show.
-			src, err := g.source()
+			src, srcErr := g.source()
+			var ask incidentGetter
+			if srcErr == nil {
+				ask = src
+			}
+			id, err := g.factory().ResolveIncident(cmd.Context(), args[0], ask)
 			if err != nil {
-				return runLog(cmd.Context(), o, nil, err, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return err
+			}
+			o.incidentID = id
+			if srcErr != nil {
+				return runLog(cmd.Context(), o, nil, srcErr, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			return runLog(cmd.Context(), o, src, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -153,9 +160,11 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 	if view.Events == nil {
 		view.Events = []incident.Event{}
 	}
-	view = sanitized(view) // for the terminal and for JSON alike
+	cleanView(&view)
 	if o.json {
-		return writeJSON(stdout, view, true)
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(view)
 	}
 	return writeTimeline(stdout, view, o.now())
 }
@@ -167,10 +176,39 @@ func openJournalForReading(flag string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+	return openExistingJournal(path)
+}
+
+// cleanView passes every string that came from outside through
+// incident.Clean, for the terminal and for JSON alike (a consumer may
+// print what it reads).
+func cleanView(v *timelineView) {
+	in := &v.Incident
+	for _, s := range []*string{&in.ID, &in.Title, &in.Priority, &in.Service.ID, &in.Service.Name,
+		&in.EscalationPolicy.ID, &in.EscalationPolicy.Name, &in.URL} {
+		*s = incident.Clean(*s)
 	}
-	return store.Open(path)
+	in.Status = incident.Status(incident.Clean(string(in.Status)))
+	in.Urgency = incident.Urgency(incident.Clean(string(in.Urgency)))
+	in.Assignees = append([]incident.Responder(nil), in.Assignees...)
+	for i := range in.Assignees {
+		a := &in.Assignees[i]
+		a.ID, a.Name, a.Email = incident.Clean(a.ID), incident.Clean(a.Name), incident.Clean(a.Email)
+	}
+	for i := range v.Events {
+		e := &v.Events[i]
+		for _, s := range []*string{&e.ID, &e.IncidentID, &e.Actor, &e.Summary, &e.Error, &e.LocalID} {
+			*s = incident.Clean(*s)
+		}
+		e.Kind = incident.Kind(incident.Clean(string(e.Kind)))
+		if e.Fields != nil {
+			fields := make(map[string]string, len(e.Fields))
+			for k, val := range e.Fields {
+				fields[incident.Clean(k)] = incident.Clean(val)
+			}
+			e.Fields = fields
+		}
+	}
 }
 
 func writeTimeline(w io.Writer, v timelineView, now time.Time) error {

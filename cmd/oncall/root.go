@@ -82,6 +82,7 @@ oncall init writes. Try it first with: oncall demo`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
+	root.AddCommand(newVerbCmds(g)...)
 	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd(g), newPostmortemCmd())
 	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
 	return root, g

@@ -49,11 +49,7 @@ sends its outbox itself.`,
 			if err != nil {
 				return err
 			}
-			path, err := journalPath(o.dbPath)
-			if err != nil {
-				return err
-			}
-			j, err := store.Open(path)
+			j, err := g.factory().Journal("sync")
 			if errors.Is(err, store.ErrLocked) {
 				return fmt.Errorf("%w; a running oncall sends the outbox itself", err)
 			}

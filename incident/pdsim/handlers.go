@@ -183,7 +183,12 @@ func incidentOrder(fields []string) (func(a, b *incident) int, *apiError) {
 func (s *Server) getIncident(c *call) (int, any, *apiError) {
 	inc, err := s.incidentByPath(c)
 	if err != nil {
-		return 0, nil, err
+		// The reference: this route "accepts either an incident id, or an
+		// incident number"; the other {id} routes document the id only.
+		inc = s.incidentByNumber(c.r.PathValue("id"))
+		if inc == nil {
+			return 0, nil, err
+		}
 	}
 	view, err := incidentViewOf(c.r.URL.Query(), nil)
 	if err != nil {

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
+)
+
+// factory hands each command what it works with, built from the settings
+// when the command asks: the PagerDuty source, the journal and the
+// outbox's sender. It is the one place that opens the journal, and so the
+// one place where read-only mode is honoured: Journal refuses to open it
+// for writing, before the file is touched, and ReadJournal never creates
+// or changes it.
+type factory struct {
+	g *globalOptions
+}
+
+func (g *globalOptions) factory() *factory { return &factory{g: g} }
+
+// Source is the PagerDuty adapter. A missing token is an error here, so
+// a command finds out before it journals anything.
+func (f *factory) Source() (*pagerduty.Client, error) { return f.g.source() }
+
+// Writable refuses, in read-only mode, a command that changes incidents:
+// a usage error (exit 2) naming where read-only mode came from.
+func (f *factory) Writable(command string) error { return f.g.writable(command) }
+
+// JournalPath is the journal's file: --db, ONCALL_DB, the configuration,
+// or the XDG state directory.
+func (f *factory) JournalPath() (string, error) {
+	db := f.g.db
+	if f.g.set.db != "" {
+		db = f.g.set.db
+	}
+	return journalPath(db)
+}
+
+// Journal opens the journal, creating it if need be, for a command that
+// journals actions; in read-only mode it refuses first.
+func (f *factory) Journal(command string) (*store.Store, error) {
+	if err := f.Writable(command); err != nil {
+		return nil, err
+	}
+	path, err := f.JournalPath()
+	if err != nil {
+		return nil, err
+	}
+	j, err := store.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open the journal: %w", err)
+	}
+	return j, nil
+}
+
+// ReadJournal opens the journal to read it; nil and no error when there
+// is none yet (reading never creates one).
+func (f *factory) ReadJournal() (*store.Store, error) {
+	path, err := f.JournalPath()
+	if err != nil {
+		return nil, err
+	}
+	return openExistingJournal(path)
+}
+
+// openExistingJournal opens the journal at path if there is one.
+func openExistingJournal(path string) (*store.Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return store.Open(path)
+}
+
+// ResolveIncident turns an incident argument into a PagerDuty id for a
+// command that reads: a number is looked up in the journal's cached list
+// (when there is a journal to read), then asked of src (nil: not asked).
+func (f *factory) ResolveIncident(ctx context.Context, typed string, src incidentGetter) (string, error) {
+	ref, err := parseIncidentRef(typed)
+	if err != nil || ref.id != "" {
+		return ref.id, err
+	}
+	var cache incidentCache
+	// A journal that cannot be read only costs the cache's head start.
+	if j, err := f.ReadJournal(); err == nil && j != nil {
+		defer j.Close()
+		cache = j
+	}
+	return ref.resolve(ctx, cache, src)
+}
+
+// Drainer is the sender of j's outbox to src: every command sends what it
+// journaled through it, so the outbox's exactly-once rules hold whoever
+// sends.
+func (f *factory) Drainer(j outbox.Journal, src incident.Source) *outbox.Drainer {
+	return outbox.New(j, src, outbox.Options{})
+}
