@@ -13,6 +13,7 @@ import (
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/internal/regularfile"
 	"github.com/oncallkit/oncall/store"
 )
 
@@ -231,12 +232,20 @@ exits 1 when there are any.`,
 var errHints = errors.New("the draft has review hints")
 
 func runPostmortemLint(o *postmortemLintOptions, stdout io.Writer) error {
-	src, err := os.ReadFile(o.path)
+	name := incident.Clean(o.path)
+	// A pipe, a device, a huge file or something that is not a draft at
+	// all would otherwise hang, fill memory or pass as "no review hints".
+	src, err := regularfile.Read(o.path, postmortem.MaxDraftSize)
+	if errors.Is(err, regularfile.ErrNotRegular) || errors.Is(err, regularfile.ErrTooLarge) {
+		return usageError{fmt.Errorf("postmortem lint: %w", err)}
+	}
 	if err != nil {
 		return fmt.Errorf("postmortem lint: %w", err)
 	}
+	if err := postmortem.CheckMarkdown(src); err != nil {
+		return usageError{fmt.Errorf("postmortem lint: %s: %w", o.path, err)}
+	}
 	hints := postmortem.LintMarkdown(src)
-	name := incident.Clean(o.path)
 	for _, h := range hints {
 		line := fmt.Sprintf("%s:%d: %s: %s", name, h.Line, h.Rule, h.Message)
 		if h.Excerpt != "" {

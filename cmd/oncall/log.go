@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -160,11 +159,9 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 	if view.Events == nil {
 		view.Events = []incident.Event{}
 	}
-	cleanView(&view)
+	view = sanitized(view) // for the terminal and for JSON alike
 	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(view)
+		return writeJSON(stdout, view, true)
 	}
 	return writeTimeline(stdout, view, o.now())
 }
@@ -177,38 +174,6 @@ func openJournalForReading(flag string) (*store.Store, error) {
 		return nil, err
 	}
 	return openExistingJournal(path)
-}
-
-// cleanView passes every string that came from outside through
-// incident.Clean, for the terminal and for JSON alike (a consumer may
-// print what it reads).
-func cleanView(v *timelineView) {
-	in := &v.Incident
-	for _, s := range []*string{&in.ID, &in.Title, &in.Priority, &in.Service.ID, &in.Service.Name,
-		&in.EscalationPolicy.ID, &in.EscalationPolicy.Name, &in.URL} {
-		*s = incident.Clean(*s)
-	}
-	in.Status = incident.Status(incident.Clean(string(in.Status)))
-	in.Urgency = incident.Urgency(incident.Clean(string(in.Urgency)))
-	in.Assignees = append([]incident.Responder(nil), in.Assignees...)
-	for i := range in.Assignees {
-		a := &in.Assignees[i]
-		a.ID, a.Name, a.Email = incident.Clean(a.ID), incident.Clean(a.Name), incident.Clean(a.Email)
-	}
-	for i := range v.Events {
-		e := &v.Events[i]
-		for _, s := range []*string{&e.ID, &e.IncidentID, &e.Actor, &e.Summary, &e.Error, &e.LocalID} {
-			*s = incident.Clean(*s)
-		}
-		e.Kind = incident.Kind(incident.Clean(string(e.Kind)))
-		if e.Fields != nil {
-			fields := make(map[string]string, len(e.Fields))
-			for k, val := range e.Fields {
-				fields[incident.Clean(k)] = incident.Clean(val)
-			}
-			e.Fields = fields
-		}
-	}
 }
 
 func writeTimeline(w io.Writer, v timelineView, now time.Time) error {
