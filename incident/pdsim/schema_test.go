@@ -316,6 +316,21 @@ func TestResponsesMatchReference(t *testing.T) {
 		checkAnswer(t, doc, pattern, a)
 	}
 
+	// Throttled and failing answers, on a read and a write.
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		srv.FailFor(status, time.Minute)
+		for _, pattern := range []string{"GET /incidents", "POST /incidents/{id}/notes"} {
+			method, path, _ := strings.Cut(pattern, " ")
+			a := do(t, e.url, method, strings.ReplaceAll(path, "{id}", checkout), `{"note":{"content":"x"}}`, true)
+			if a.status != status {
+				t.Errorf("%s while failing with %d = %d", pattern, status, a.status)
+				continue
+			}
+			checkAnswer(t, doc, pattern, a)
+		}
+		srv.FailFor(0, 0)
+	}
+
 	for _, pattern := range srv.Routes() {
 		if !ok[pattern] {
 			t.Errorf("route %s has no successful answer checked against the reference: add a case", pattern)
