@@ -167,7 +167,7 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 }
 
 func journalEvents(path, incidentID string) ([]incident.Event, error) {
-	j, err := openExistingJournal(path)
+	j, err := openExistingJournal(path, true)
 	if err != nil || j == nil {
 		return nil, err
 	}

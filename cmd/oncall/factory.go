@@ -60,22 +60,34 @@ func (f *factory) Journal(command string) (*store.Store, error) {
 	return j, nil
 }
 
-// ReadJournal opens the journal to read it; nil and no error when there
-// is none yet (reading never creates one).
+// ReadJournal opens the journal read-only, for a command that only
+// reads it; nil and no error when there is none yet (reading never
+// creates one).
 func (f *factory) ReadJournal() (*store.Store, error) {
 	path, err := f.JournalPath()
 	if err != nil {
 		return nil, err
 	}
-	return openExistingJournal(path)
+	return openExistingJournal(path, true)
 }
 
-// openExistingJournal opens the journal at path if there is one.
-func openExistingJournal(path string) (*store.Store, error) {
+// openExistingJournal opens the journal at path if there is one: nil and
+// no error when there is none. readOnly opens it so that nothing can be
+// written (store.OpenReadOnly); otherwise a journal this process may not
+// write is still opened to be read, since reading is all a read command
+// must do.
+func openExistingJournal(path string, readOnly bool) (*store.Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	return store.Open(path)
+	if readOnly {
+		return store.OpenReadOnly(path)
+	}
+	j, err := store.Open(path)
+	if errors.Is(err, fs.ErrPermission) {
+		return store.OpenReadOnly(path)
+	}
+	return j, err
 }
 
 // ResolveIncident turns an incident argument into a PagerDuty id for a

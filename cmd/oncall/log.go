@@ -18,7 +18,10 @@ type logOptions struct {
 	incidentID string
 	json       bool
 	dbPath     string
-	now        func() time.Time
+	// readOnly opens the journal so that nothing is written to it, not
+	// even the cached copy of the incident.
+	readOnly bool
+	now      func() time.Time
 }
 
 func newLogCmd(g *globalOptions) *cobra.Command {
@@ -42,7 +45,7 @@ old that is).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.dbPath = g.db
+			o.dbPath, o.readOnly = g.db, g.set.readOnly
 			// No token still leaves the journal and the cache to show.
 			src, srcErr := g.source()
 			var ask incidentGetter
@@ -86,7 +89,7 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 	if o.now == nil {
 		o.now = time.Now
 	}
-	j, err := openJournalForReading(o.dbPath)
+	j, err := openJournalForReading(o.dbPath, o.readOnly)
 	switch {
 	case errors.Is(err, store.ErrLocked):
 		// A running oncall holds it: PagerDuty's record is still worth showing.
@@ -168,12 +171,12 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 
 // openJournalForReading opens the journal if there is one: log never
 // creates a journal just to read it. Nil and no error when there is none.
-func openJournalForReading(flag string) (*store.Store, error) {
+func openJournalForReading(flag string, readOnly bool) (*store.Store, error) {
 	path, err := journalPath(flag)
 	if err != nil {
 		return nil, err
 	}
-	return openExistingJournal(path)
+	return openExistingJournal(path, readOnly)
 }
 
 func writeTimeline(w io.Writer, v timelineView, now time.Time) error {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -588,5 +589,36 @@ func TestIncidentArgumentCompletes(t *testing.T) {
 	_, out, _ = cli(t, "__complete", "note", "--db", filepath.Join(t.TempDir(), "none.db"), "")
 	if strings.Contains(out, e.inc) {
 		t.Errorf("completion without a journal: %q", out)
+	}
+}
+
+// TestReadCommandsLeaveTheJournalAlone: export and a read-only log read
+// the journal without writing a byte to it; a plain log caches the
+// incident it fetched (which shows the comparison can see a write).
+func TestReadCommandsLeaveTheJournalAlone(t *testing.T) {
+	e := newVerbEnv(t)
+	if code, _, _ := e.run(t, "note", e.inc, "journaled before"); code != exitOK {
+		t.Fatal("note")
+	}
+	read := func() []byte {
+		t.Helper()
+		b, err := os.ReadFile(e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	before := read()
+	for _, args := range [][]string{{"log", e.inc, "--read-only"}, {"export", e.inc}, {"export", e.inc, "--read-only"}} {
+		code, out, _ := e.run(t, args...)
+		if code != exitOK || !strings.Contains(out, "journaled before") {
+			t.Errorf("%v: exit %d, the journal's note missing", args, code)
+		}
+		if !slices.Equal(read(), before) {
+			t.Fatalf("%v wrote to the journal", args)
+		}
+	}
+	if code, _, _ := e.run(t, "log", e.inc); code != exitOK || slices.Equal(read(), before) {
+		t.Errorf("log: exit %d, and it cached nothing", code)
 	}
 }
