@@ -31,6 +31,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +58,8 @@ func main() {
 	workers := flag.Int("workers", 2, "mutants tested at once")
 	timeout := flag.Duration("timeout", 3*time.Minute, "per mutant; a test run that takes longer counts as killed (a hang caught)")
 	list := flag.Bool("list", false, "list the mutants without testing them")
+	sample := flag.Int("sample", 0, "test a random sample of this many mutants (0: all); the report says so")
+	seed := flag.Int64("seed", 1, "the sample's seed, printed so that a run can be repeated")
 	only := flag.String("only", "", "a file of mutants as listed (file:line: description), such as an earlier run's survivors: test only those")
 	flag.Parse()
 	if flag.NArg() != 1 {
@@ -107,6 +110,19 @@ func main() {
 			}
 		}
 		mutants = kept
+	}
+	total := len(mutants)
+	if *sample > 0 && *sample < len(mutants) {
+		r := rand.New(rand.NewPCG(uint64(*seed), 0))
+		r.Shuffle(len(mutants), func(i, j int) { mutants[i], mutants[j] = mutants[j], mutants[i] })
+		mutants = mutants[:*sample]
+		sort.SliceStable(mutants, func(i, j int) bool {
+			if mutants[i].file != mutants[j].file {
+				return mutants[i].file < mutants[j].file
+			}
+			return mutants[i].start < mutants[j].start
+		})
+		fmt.Printf("a random sample of %d of the %d mutants (seed %d)\n", len(mutants), total, *seed)
 	}
 	if *list {
 		for _, m := range mutants {
