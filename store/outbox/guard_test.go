@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,5 +254,31 @@ func TestResolverFromTheLog(t *testing.T) {
 	}
 	if r := rep.Results[0]; r.Outcome != outbox.Skipped || !strings.HasPrefix(r.Err.Error(), priyaResolved) {
 		t.Fatalf("result %+v", r)
+	}
+}
+
+// A colleague's resolve can still land between the guard's read and the
+// send: PagerDuty then refuses ("Incident Already Resolved"), and the
+// resolve is moot, not refused.
+func TestResolveRacingAColleague(t *testing.T) {
+	e := newEnv(t)
+	a := e.incident("checkout 5xx")
+	e.append(a, incident.KindResolve, "")
+	priya := e.colleague(pdsim.EmailPriya)
+	var raced atomic.Bool
+	e.setHook(func(w http.ResponseWriter, r *http.Request, sim http.Handler) bool {
+		if r.Method == http.MethodPut && r.Header.Get("From") == pdsim.DemoUserEmail && !raced.Swap(true) {
+			if err := priya.Resolve(r.Context(), a); err != nil {
+				t.Errorf("the colleague's resolve: %v", err)
+			}
+		}
+		return false
+	})
+	rep := e.drain(e.drainer())
+	if r := rep.Results[0]; r.Outcome != outbox.Skipped || !strings.HasPrefix(r.Err.Error(), priyaResolved) {
+		t.Fatalf("result %+v", r)
+	}
+	if !raced.Load() {
+		t.Fatal("the resolve was never sent")
 	}
 }

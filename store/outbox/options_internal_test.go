@@ -39,3 +39,14 @@ func TestPassWide(t *testing.T) {
 		}
 	}
 }
+
+// A Handler that cannot send is a mistake in the program, caught when it
+// is registered rather than when its first action comes due.
+func TestRegisterWithoutSendPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Register accepted a Handler without Send")
+		}
+	}()
+	New(nil, nil, Options{}).Register("custom", Handler{})
+}

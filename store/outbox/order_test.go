@@ -225,11 +225,12 @@ func TestLaterActionsNeverOvertake(t *testing.T) {
 	}
 }
 
-// Run, kicked for a new action while an earlier one on the same incident
-// backs off, makes a pass at once, and the new action waits its turn.
+// Run, kicked for new actions during a backoff, makes a pass at once: a
+// new action on another incident goes, one behind an earlier action on
+// the same incident that still backs off waits its turn.
 func TestRunKickedDoesNotOvertake(t *testing.T) {
 	e := newEnv(t)
-	a := e.incident("checkout 5xx")
+	a, b := e.incident("checkout 5xx"), e.incident("search slow")
 	e.append(a, incident.KindNote, "first")
 	f := newFlaky(e.j)
 	f.read = make(chan struct{})
@@ -261,14 +262,16 @@ func TestRunKickedDoesNotOvertake(t *testing.T) {
 			t.Fatal("no pass")
 		}
 	}
-	pass() // the first pass: rate limited
+	pass() // the first pass: rate limited, so no pass is due for half an hour
 	second := e.append(a, incident.KindNote, "second")
+	e.append(b, incident.KindNote, "elsewhere")
 	d.Kick()
 	pass() // the kicked pass
 	d.Kick()
 	pass() // the kicked pass has ended: Run reads the outbox only between passes
-	if n := e.sim.Requests(routeNotes); n != 1 {
-		t.Fatalf("%d note posts, want the first one's only", n)
+	if n := e.sim.Requests(routeNotes); n != 2 {
+		t.Fatalf("%d note posts, want the first one's and the other incident's", n)
 	}
 	e.notSent(second)
+	e.wantNotes(b, "elsewhere")
 }
