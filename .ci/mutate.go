@@ -10,7 +10,9 @@
 //
 // The module is copied to a temporary directory first (one copy per
 // worker), so the working tree is never touched and other builds of it
-// never see a mutant. Mutations, each at one place in the syntax tree:
+// never see a mutant. The copy is of the last commit (git HEAD), which
+// builds, rather than of a working tree that others may be editing;
+// -worktree copies the working tree instead. Mutations, each at one place in the syntax tree:
 //
 //   - a comparison or logical operator swapped: == and !=, < and <=,
 //     > and >=, && and ||; an arithmetic one: + and -, * and /
@@ -60,6 +62,7 @@ func main() {
 	list := flag.Bool("list", false, "list the mutants without testing them")
 	sample := flag.Int("sample", 0, "test a random sample of this many mutants (0: all); the report says so")
 	seed := flag.Int64("seed", 1, "the sample's seed, printed so that a run can be repeated")
+	worktree := flag.Bool("worktree", false, "copy the working tree, uncommitted changes included, instead of git HEAD")
 	only := flag.String("only", "", "a file of mutants as listed (file:line: description), such as an earlier run's survivors: test only those")
 	flag.Parse()
 	if flag.NArg() != 1 {
@@ -142,7 +145,11 @@ func main() {
 			fail(err)
 		}
 		defer os.RemoveAll(copyRoot)
-		if out, err := exec.Command("cp", "-a", root+"/.", copyRoot).CombinedOutput(); err != nil {
+		copyCmd := exec.Command("sh", "-c", `git -C "$1" archive HEAD | tar -x -C "$2"`, "sh", root, copyRoot)
+		if *worktree {
+			copyCmd = exec.Command("cp", "-a", root+"/.", copyRoot)
+		}
+		if out, err := copyCmd.CombinedOutput(); err != nil {
 			fail(fmt.Errorf("copy the module: %v: %s", err, out))
 		}
 		os.RemoveAll(filepath.Join(copyRoot, ".git"))
