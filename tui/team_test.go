@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,6 +247,13 @@ func TestTeamSharesTheMinutes(t *testing.T) {
 		t.Errorf("Priya's last status update is %s, Alex posted at %s", priya.model().detail.lastUpdate, update.At)
 	}
 	priya.wantScreen("status update due in")
+	// On her screen they read as their kinds, not as notes with a trailer.
+	priya.wantScreen("decision  Alex Rivera: Decision: roll back checkout-api to 4.11 (why: 5xx started with 4.12); executes: Priya",
+		"role      Alex Rivera: Role: Alex Rivera is incident commander",
+		"follow-up Alex Rivera: Action item (detect): alert on deploy error rate; owner: checkout team")
+	if s := priya.screen(); strings.Contains(s, "[oncall:") || strings.Contains(s, "note      Alex Rivera: Decision") {
+		t.Errorf("a mirrored note shows as a note:\n%s", s)
+	}
 
 	// Alex's own timeline: each event once, the mirror standing for the
 	// journal's copy.
