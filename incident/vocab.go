@@ -274,18 +274,24 @@ func NewTask(person, what string, in time.Duration, now time.Time) (Event, error
 func NewStar(eventID string) (Event, error) { return NewStarOn(eventID, "") }
 
 // NewStarOn is NewStar with a label that describes the starred event for
-// readers who cannot see it ("Decision: roll back").
+// readers who cannot see it ("Decision: roll back"). The label is outside
+// text (any event's summary): it is sanitized to one line and cut to
+// StarLabelLimit rather than refused, since the star is what matters.
 func NewStarOn(eventID, label string) (Event, error) {
 	if eventID == "" || len(eventID) > 128 || strings.ContainsFunc(eventID, unicode.IsSpace) {
 		return Event{}, invalid("a star needs the id of an event, not %q", oneLineShort(eventID))
 	}
-	return build(KindStar, FieldEventID, eventID, true, FieldText, label, false)
+	return build(KindStar, FieldEventID, eventID, true, FieldText, cut(Clean(label), StarLabelLimit), false)
 }
+
+// StarLabelLimit bounds the label of a star.
+const StarLabelLimit = 200
 
 // NewRunbookStep returns the record of a runbook step: the runbook's id,
 // the step's key and text, its command (for command steps, else ""), and
 // what was done (StepDone or StepCopied). A command step's text is its
-// command's first line.
+// command's first line. A step or command longer than FieldLimit is cut:
+// the runbook keeps the whole text, and the step key names it.
 func NewRunbookStep(runbookID, stepKey, step, command, action string) (Event, error) {
 	if action != StepDone && action != StepCopied {
 		return Event{}, invalid("runbook step action %q: %s or %s", oneLineShort(action), StepDone, StepCopied)
@@ -293,6 +299,7 @@ func NewRunbookStep(runbookID, stepKey, step, command, action string) (Event, er
 	if command != "" && step == "" {
 		step = firstLine(command)
 	}
+	step, command = cut(step, FieldLimit), cut(command, FieldLimit)
 	return build(KindRunbookStep, FieldRunbook, runbookID, true, FieldStepKey, stepKey, true,
 		FieldStep, step, true, FieldCommand, command, false, FieldAction, action, true)
 }

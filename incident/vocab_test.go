@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var vocabNow = time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
@@ -185,6 +186,27 @@ func TestConstructorsRefuse(t *testing.T) {
 		if err != nil && strings.ContainsAny(err.Error(), "\n\x1b") {
 			t.Errorf("%s: error is not one clean line: %q", name, err)
 		}
+	}
+}
+
+// TestConstructorsCutDescriptions: a star's label and a runbook step's
+// text come from outside (an event's summary, a runbook file); they are
+// cleaned and cut, and the event is still recorded.
+func TestConstructorsCutDescriptions(t *testing.T) {
+	star, err := NewStarOn("Q1", "Note: \x1b[31m"+strings.Repeat("long ", 10000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := star.Fields[FieldText]; utf8.RuneCountInString(l) != StarLabelLimit || strings.ContainsRune(l, 0x1b) || !strings.HasSuffix(l, "…") {
+		t.Errorf("star label %q", l)
+	}
+	cmd := strings.Repeat("echo step\n", 500)
+	e, err := NewRunbookStep("rb", "k", "", cmd, StepDone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.Fields[FieldCommand]; utf8.RuneCountInString(c) != FieldLimit || e.Fields[FieldStep] != "echo step …" {
+		t.Errorf("step %q, command of %d characters", e.Fields[FieldStep], utf8.RuneCountInString(c))
 	}
 }
 
