@@ -513,7 +513,7 @@ func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res R
 		cancel()
 		switch {
 		case lerr != nil:
-			return d.finish(ctx, h, a, res, lerr, true, true)
+			return d.finish(ctx, a, res, lerr, true, true)
 		case landed:
 			if err := d.j.SetState(e.IncidentID, e.ID, incident.Sent, ""); err != nil {
 				return d.journalFailed(res, unrecorded(e, err))
@@ -530,7 +530,7 @@ func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res R
 		cancel()
 		if gerr != nil {
 			// Nothing was sent: the action is as uncertain as it was.
-			return d.finish(ctx, h, a, res, gerr, true, a.Uncertain && !checked)
+			return d.finish(ctx, a, res, gerr, true, a.Uncertain && !checked)
 		}
 	}
 
@@ -545,7 +545,7 @@ func (d *Drainer) attempt(ctx context.Context, h Handler, a store.Action) (res R
 	// The action may have taken effect if this attempt's outcome is
 	// unknown (see finish), or if an earlier one's was and no check
 	// cleared it.
-	return d.finish(ctx, h, a, res, sendErr, false, a.Uncertain && !checked && h.Landed != nil)
+	return d.finish(ctx, a, res, sendErr, false, a.Uncertain && !checked && h.Landed != nil)
 }
 
 // unrecorded is the error for an action that reached PagerDuty when the
@@ -559,7 +559,7 @@ func unrecorded(e incident.Event, err error) error {
 // action waits, and uncertain says whether it stays uncertain. A send's
 // error is classified; an unknown outcome makes the action uncertain
 // whatever it was.
-func (d *Drainer) finish(ctx context.Context, h Handler, a store.Action, res Result, err error, check, uncertain bool) (Result, bool, error) {
+func (d *Drainer) finish(ctx context.Context, a store.Action, res Result, err error, check, uncertain bool) (Result, bool, error) {
 	e := a.Event
 	res.Err = err
 	c := classify(ctx, err)
