@@ -58,6 +58,7 @@ type (
 		incidentID string
 		event      incident.Event
 		err        error
+		typed      *typed // what was typed for it, given back if err
 	}
 	// sentMsg: an outbox pass for one incident ended; results name each
 	// action it attempted or settled.
@@ -318,10 +319,10 @@ func readNote(incidentID, path string) tea.Cmd {
 }
 
 // journal records an action before anything is sent.
-func journal(j Journal, incidentID string, e incident.Event) tea.Cmd {
+func journal(j Journal, incidentID string, e incident.Event, t *typed) tea.Cmd {
 	return func() tea.Msg {
 		stored, err := j.Append(incidentID, e)
-		return journaledMsg{incidentID: incidentID, event: stored, err: err}
+		return journaledMsg{incidentID: incidentID, event: stored, err: err, typed: t}
 	}
 }
 

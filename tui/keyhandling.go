@@ -357,13 +357,66 @@ func (m Model) statusDraft(in incident.Incident) string {
 // Structured kinds are built by incident's constructors, the same checks
 // the command line runs; one they refuse is not journaled.
 func (m Model) act(in incident.Incident, kind incident.Kind, fields map[string]string) tea.Cmd {
+	t := m.typedFor(in, kind, fields)
 	e, err := newEvent(kind, fields, m.opts.Now())
 	if err != nil {
-		return func() tea.Msg { return journaledMsg{incidentID: in.ID, err: err} }
+		return func() tea.Msg { return journaledMsg{incidentID: in.ID, err: err, typed: t} }
 	}
 	e.Actor, e.At = m.opts.Actor, m.opts.Now().UTC()
-	return journal(m.opts.Journal, in.ID, e)
+	return journal(m.opts.Journal, in.ID, e, t)
 }
+
+// typed is what the responder typed for an action (a note's text, or a
+// submitted form with its values), kept until the journal has the
+// action: when the write fails it is given back, never lost.
+type typed struct {
+	target incident.Incident
+	note   string
+	form   *form
+}
+
+// typedFor keeps what was typed for an action of kind: the note's text,
+// or the form just submitted. Keys and pickers type nothing.
+func (m Model) typedFor(in incident.Incident, kind incident.Kind, fields map[string]string) *typed {
+	switch {
+	case kind == incident.KindNote:
+		return &typed{target: in, note: fields[incident.FieldText]}
+	case m.form.kind == kind && len(m.form.fields) > 0:
+		f := m.form
+		return &typed{target: in, form: &f}
+	}
+	return nil
+}
+
+// giveBack reopens the prompt or form an action came from, with what was
+// typed in it, after the journal refused the action, and returns the
+// status line for the refusal why. If another prompt is open meanwhile,
+// a note's text is shown on the status line instead, so it can still be
+// copied.
+func (m *Model) giveBack(t *typed, why string) string {
+	switch {
+	case t == nil:
+		return why
+	case m.prompt != promptNone && t.note != "":
+		return fmt.Sprintf("%s; the note read: %q", why, t.note)
+	case m.prompt != promptNone:
+		return why
+	}
+	m.target = t.target
+	if t.form != nil {
+		m.form, m.prompt = *t.form, promptForm
+	} else {
+		m.prompt = promptNote
+		m.input.SetValue(t.note)
+		m.input.CursorEnd()
+		m.input.Focus()
+	}
+	// What to do comes first: the reason may be cut at the screen's edge.
+	return textKept + why
+}
+
+// textKept starts the status line of an action given back by giveBack.
+const textKept = "your text is kept, enter retries, esc discards; "
 
 // newEvent builds the event of kind from a form's or a key's fields.
 func newEvent(kind incident.Kind, f map[string]string, now time.Time) (incident.Event, error) {

@@ -585,11 +585,11 @@ func (m Model) ensureRendered() tea.Cmd {
 
 func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {
 	if errors.Is(msg.err, incident.ErrInvalid) {
-		m.setStatus("not recorded: "+oneLine(msg.err), true)
+		m.setStatus(m.giveBack(msg.typed, "not recorded: "+oneLine(msg.err)), true)
 		return m, nil
 	}
 	if msg.err != nil {
-		m.setStatus("not sent: could not write the journal: "+oneLine(msg.err), true)
+		m.setStatus(m.giveBack(msg.typed, "not sent: could not write the journal: "+oneLine(msg.err)), true)
 		return m, nil
 	}
 	if m.screen == screenDetail && msg.incidentID == m.detail.inc.ID {
@@ -818,6 +818,9 @@ func (m Model) statusLine() string {
 func (m Model) keyLine() string {
 	var bs []key.Binding
 	switch {
+	case m.prompt == promptNote && m.statusErr && strings.HasPrefix(m.status, textKept):
+		// The note prompt takes the status line: say here why it is back.
+		return m.st.Error.Render(fit(m.status, m.width))
 	case m.prompt == promptNote:
 		return m.st.Faint.Render(fit("enter add note · esc cancel", m.width))
 	case m.prompt == promptSearch:
