@@ -229,31 +229,40 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// noResolver is the adapter with the incident's resolver blanked out, as a
-// provider that does not name it would answer.
-type noResolver struct{ *pagerduty.Client }
+// noResolver is the adapter with the incident's resolver (and, with
+// noTime, its resolution time) blanked out, as a provider that does not
+// say would answer.
+type noResolver struct {
+	*pagerduty.Client
+	noTime bool
+}
 
 func (n noResolver) Get(ctx context.Context, id string) (incident.Incident, error) {
 	inc, err := n.Client.Get(ctx, id)
 	inc.ResolvedBy = ""
+	if n.noTime {
+		inc.ResolvedAt = time.Time{}
+	}
 	return inc, err
 }
 
-// When the incident does not say who resolved it, its log does.
+// When the incident does not say who resolved it, or when, its log does.
 func TestResolverFromTheLog(t *testing.T) {
-	e := newEnv(t)
-	a := e.incident("checkout 5xx")
-	e.append(a, incident.KindAcknowledge, "")
-	if err := e.colleague(pdsim.EmailPriya).Resolve(context.Background(), a); err != nil {
-		t.Fatal(err)
-	}
-	d := outbox.New(e.j, noResolver{e.src}, outbox.Options{Now: e.clock.Now})
-	rep, err := d.Drain(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := rep.Results[0]; r.Outcome != outbox.Skipped || !strings.HasPrefix(r.Err.Error(), priyaResolved) {
-		t.Fatalf("result %+v", r)
+	for _, noTime := range []bool{false, true} {
+		e := newEnv(t)
+		a := e.incident("checkout 5xx")
+		e.append(a, incident.KindAcknowledge, "")
+		if err := e.colleague(pdsim.EmailPriya).Resolve(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		d := outbox.New(e.j, noResolver{e.src, noTime}, outbox.Options{Now: e.clock.Now})
+		rep, err := d.Drain(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := rep.Results[0]; r.Outcome != outbox.Skipped || !strings.HasPrefix(r.Err.Error(), priyaResolved) {
+			t.Fatalf("no time %v: result %+v", noTime, r)
+		}
 	}
 }
 
