@@ -160,7 +160,27 @@ func runAction(ctx context.Context, v verb, open openActionEnv, stdout io.Writer
 	sendCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	rep, ferr := env.outbox.Flush(sendCtx, id)
+	if !reported(rep, stored.ID) && ferr == nil {
+		// Another oncall sharing the journal sent it (or refused it)
+		// first: the journal says what became of it.
+		if evs, err := env.journal.Events(id); err == nil {
+			for _, ev := range evs {
+				if ev.ID == stored.ID {
+					stored = ev
+				}
+			}
+		}
+	}
 	return reportAction(stdout, o.name, shown, stored, rep, ferr, o.timeout)
+}
+
+func reported(rep outbox.Report, eventID string) bool {
+	for _, r := range rep.Results {
+		if r.Event.ID == eventID {
+			return true
+		}
+	}
+	return false
 }
 
 // asUsage makes a refusal of typed input a usage error (exit 2).
@@ -189,6 +209,19 @@ func reportAction(stdout io.Writer, name, shown string, e incident.Event, rep ou
 	why := ferr
 	if res.Err != nil {
 		why = res.Err
+	}
+	if !reported(rep, e.ID) && ferr == nil {
+		// Not in this pass: another process sending the same journal's
+		// outbox took it; e is as the journal has it now.
+		switch e.State {
+		case incident.Sent:
+			fmt.Fprintf(stdout, "%s sent to PagerDuty for %s (journal id %s), by another oncall sharing the journal\n", name, shown, e.ID)
+			return nil
+		case incident.Failed:
+			return fmt.Errorf("PagerDuty refused the %s for %s (kept in the journal as not sent): %s", name, shown, incident.Clean(e.Error))
+		}
+		fmt.Fprintf(stdout, "%s queued for %s (journal id %s): another oncall sharing the journal is sending it\n", name, shown, e.ID)
+		return nil
 	}
 	switch {
 	case res.Outcome == outbox.Sent || res.Outcome == outbox.Landed:

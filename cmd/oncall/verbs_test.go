@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -569,6 +570,25 @@ func TestReportNamesWhatFailed(t *testing.T) {
 				t.Errorf("a journal failure reads as PagerDuty's: %v", err)
 			}
 		})
+	}
+}
+
+// TestReportWhenAnotherProcessSent: an action another process sharing
+// the journal took out of the outbox is reported as the journal has it.
+func TestReportWhenAnotherProcessSent(t *testing.T) {
+	for state, want := range map[incident.SyncState]string{
+		incident.Sent:   "note sent to PagerDuty for PX (journal id 01LOCAL), by another oncall sharing the journal",
+		incident.Queued: "note queued for PX (journal id 01LOCAL): another oncall sharing the journal is sending it",
+	} {
+		var out strings.Builder
+		ev := incident.Event{ID: "01LOCAL", Kind: incident.KindNote, State: state}
+		if err := reportAction(&out, "note", "PX", ev, outbox.Report{}, nil, time.Second); err != nil || !strings.Contains(out.String(), want) {
+			t.Errorf("%s: %q %v", state, out.String(), err)
+		}
+	}
+	ev := incident.Event{ID: "01LOCAL", Kind: incident.KindNote, State: incident.Failed, Error: "PagerDuty answered 400: Invalid Input"}
+	if err := reportAction(io.Discard, "note", "PX", ev, outbox.Report{}, nil, time.Second); err == nil || !strings.Contains(err.Error(), "PagerDuty refused the note for PX") {
+		t.Errorf("failed: %v", err)
 	}
 }
 
