@@ -2,6 +2,7 @@ package pdsim_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -107,7 +108,7 @@ func TestListOncalls(t *testing.T) {
 	}
 	var got []string
 	for _, oc := range mine.OnCalls {
-		got = append(got, oc.EscalationPolicy.ID+"@"+string(rune('0'+oc.EscalationLevel)))
+		got = append(got, fmt.Sprintf("%s@%d", oc.EscalationPolicy.ID, oc.EscalationLevel))
 	}
 	if !slices.Equal(got, []string{"PEP1CHK@1", "PEP2PAY@2"}) {
 		t.Errorf("Alex's on-calls = %v, want level 1 of Checkout and level 2 of Payments", got)
