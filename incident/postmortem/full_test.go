@@ -310,4 +310,3 @@ func BenchmarkExportJSON10000Events(b *testing.B) {
 		}
 	}
 }
-
