@@ -127,7 +127,11 @@ func (s *Server) createIncident(c *call) (int, any, *apiError) {
 		spec.BridgeNumber, spec.BridgeURL = b.Number, b.URL
 	}
 	key := in.IncidentKey
-	if old := w.byKey[key]; key != "" && old != nil && old.status != statusResolved && old.service == svc {
+	// Every incident, not only the one byKey names: that is the newest
+	// with the key, and an older one on this service may still be open.
+	if key != "" && slices.ContainsFunc(w.incidents, func(old *incident) bool {
+		return old.key == key && old.service == svc && old.status != statusResolved
+	}) {
 		return 0, nil, errInvalid(fmt.Sprintf("Open incident with key %q already exists on this service", key))
 	}
 	if key != "" && w.byKey[key] == nil {

@@ -270,6 +270,10 @@ func TestCreateIncident(t *testing.T) {
 	if _, err := e.client.CreateIncidentWithContext(ctx, pdsim.DemoUserEmail, &other); err != nil {
 		t.Errorf("the same key on another service: %v", err)
 	}
+	// The newest incident with the key is on payments now; the older one
+	// on checkout is still open and still blocks the key there.
+	_, err = e.client.CreateIncidentWithContext(ctx, pdsim.DemoUserEmail, opts)
+	apiError(t, err, 400, 2001)
 	// Once the first resolves, the key is free again.
 	if _, err := e.client.ManageIncidentsWithContext(ctx, pdsim.DemoUserEmail, []pd.ManageIncidentsOptions{{ID: inc.ID, Type: "incident_reference", Status: "resolved"}}); err != nil {
 		t.Fatal(err)
