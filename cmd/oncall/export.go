@@ -51,6 +51,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
   oncall export PT4KHLK -o -              # to standard output
   oncall export PT4KHLK --dir postmortems
   oncall export PT4KHLK --format json | jq .metrics`,
+		ValidArgsFunction: completeIncidents(g.factory()),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("export needs exactly one incident id, e.g. oncall export PT4KHLK -o draft.md")}

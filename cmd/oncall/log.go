@@ -38,6 +38,7 @@ machine knows: the journal, and the incident as last fetched (saying how
 old that is).`,
 		Example: `  oncall log PT4KHLK
   oncall log PT4KHLK --json | jq '.events[] | select(.origin == "local")'`,
+		ValidArgsFunction: completeIncidents(g.factory()),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("log needs exactly one incident id, e.g. oncall log PT4KHLK")}

@@ -602,11 +602,13 @@ func TestIncidentArgumentCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close()
-	code, out, _ := cli(t, "__complete", "ack", "--db", e.db, "10")
-	if code != exitOK || !strings.Contains(out, "1045\t#1045 checkout 5xx") || strings.Contains(out, "PZZZ999") || strings.Contains(out, "\x1b") {
-		t.Errorf("completion: exit %d, %q", code, out)
+	for _, cmd := range []string{"ack", "note", "log", "export"} {
+		code, out, _ := cli(t, "__complete", cmd, "--db", e.db, "10")
+		if code != exitOK || !strings.Contains(out, "1045\t#1045 checkout 5xx") || strings.Contains(out, "PZZZ999") || strings.Contains(out, "\x1b") {
+			t.Errorf("%s: exit %d, %q", cmd, code, out)
+		}
 	}
-	_, out, _ = cli(t, "__complete", "note", "--db", filepath.Join(t.TempDir(), "none.db"), "")
+	_, out, _ := cli(t, "__complete", "note", "--db", filepath.Join(t.TempDir(), "none.db"), "")
 	if strings.Contains(out, e.inc) {
 		t.Errorf("completion without a journal: %q", out)
 	}
