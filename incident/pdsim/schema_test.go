@@ -316,6 +316,17 @@ func TestResponsesMatchReference(t *testing.T) {
 		checkAnswer(t, doc, pattern, a)
 	}
 
+	// The created incident has a conference bridge: shown when asked for.
+	created, found := srv.IncidentByKey("safari-card-form")
+	if !found {
+		t.Fatal("the created incident is not there")
+	}
+	a := do(t, e.url, "GET", "/incidents/"+created.ID+"?include[]=conference_bridge", "", true)
+	if a.status != 200 || !strings.Contains(string(a.body), `"conference_bridge":{`) {
+		t.Errorf("GET the created incident with its bridge = %d %.300s", a.status, a.body)
+	}
+	checkAnswer(t, doc, "GET /incidents/{id}", a)
+
 	// Throttled and failing answers, on a read and a write.
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 		srv.FailFor(status, time.Minute)
