@@ -111,5 +111,5 @@ func (f *factory) ResolveIncident(ctx context.Context, typed string, src inciden
 // journaled through it, so the outbox's exactly-once rules hold whoever
 // sends.
 func (f *factory) Drainer(j outbox.Journal, src incident.Source) *outbox.Drainer {
-	return outbox.New(j, src, outbox.Options{})
+	return outbox.New(j, src, f.g.outbox)
 }

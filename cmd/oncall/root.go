@@ -12,6 +12,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
 )
 
 // globalOptions are the flags every command shares.
@@ -33,6 +34,11 @@ type globalOptions struct {
 	set       settings
 	log       *slog.Logger
 	logCloser io.Closer
+	// outbox is the outbox's timing as the hidden flags
+	// --outbox-attempt-timeout and --outbox-settle set it (zero: the
+	// defaults), so that a test can scale the settle rule down and see
+	// many settle periods in a minute.
+	outbox outbox.Options
 }
 
 func newRootCmd() *cobra.Command {
@@ -79,6 +85,10 @@ oncall init writes. Try it first with: oncall demo`,
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", "", "read the API token from this file (mode 0600) instead of PAGERDUTY_TOKEN")
 	root.PersistentFlags().StringVar(&g.runbooks, "runbooks", "", "runbooks directory (config runbooks_dir; default ./runbooks if present, else $XDG_CONFIG_HOME/oncall/runbooks)")
 	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "look, don't touch: every action that changes an incident is disabled")
+	root.PersistentFlags().DurationVar(&g.outbox.AttemptTimeout, "outbox-attempt-timeout", 0, "how long one call to PagerDuty for a queued action may take (for tests)")
+	root.PersistentFlags().DurationVar(&g.outbox.Settle, "outbox-settle", 0, "how long after an attempt began it may still land; shorter than the network's worst delay risks duplicates (for tests)")
+	_ = root.PersistentFlags().MarkHidden("outbox-attempt-timeout")
+	_ = root.PersistentFlags().MarkHidden("outbox-settle")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))

@@ -21,6 +21,7 @@ type syncOptions struct {
 	wait   time.Duration // keep retrying this long while actions wait
 	now    func() time.Time
 	sleep  func(ctx context.Context, d time.Duration) // tests make it instant
+	outbox outbox.Options                             // timing from the hidden --outbox-* flags
 }
 
 func newSyncCmd(g *globalOptions) *cobra.Command {
@@ -44,7 +45,7 @@ sends its outbox itself.`,
 			if err := g.writable("sync"); err != nil {
 				return err
 			}
-			o.dbPath = g.db
+			o.dbPath, o.outbox = g.db, g.outbox
 			src, err := g.source()
 			if err != nil {
 				return err
@@ -77,7 +78,9 @@ func runSync(ctx context.Context, o *syncOptions, src incident.Source, j outbox.
 	if o.sleep == nil {
 		o.sleep = sleepCtx
 	}
-	d := outbox.New(j, src, outbox.Options{Now: o.now})
+	opts := o.outbox
+	opts.Now = o.now
+	d := outbox.New(j, src, opts)
 	deadline := o.now().Add(o.wait)
 
 	// The latest result for each action, in the order first seen: a later

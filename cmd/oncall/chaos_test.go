@@ -1,0 +1,450 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/store"
+)
+
+// The chaos test holds the journal's promise to account, in separate OS
+// processes: a responder's action that oncall said was sent or queued is
+// on PagerDuty exactly once in the end, whatever the network and kill -9
+// did meanwhile, and nothing else is.
+//
+// The oncall binary is built once; the simulator runs in the test process
+// behind chaosProxy, which holds, drops and delays requests. Workers run
+// `oncall note` with unique texts and now and then `oncall sync`, one
+// process at a time each, and kill some of them with SIGKILL after a
+// random delay. Two workers share a journal, as two terminals on one
+// machine would; the others have one each, as responders on other
+// machines. Then each journal is
+// synced, through the proxy and at last straight to the simulator, until
+// its outbox is empty, and the simulator's notes are counted.
+//
+// The seed (ONCALL_CHAOS_SEED to replay one) decides the proxy's fate for
+// each request, which action each worker takes and when it kills; how
+// processes interleave is up to the machine. ONCALL_CHAOS_LOG=1 logs every
+// request through the proxy even when the test passes.
+
+// chaosNoteText finds the test's notes, in the proxy's log and on the
+// simulator; the seed in it tells this run's notes from any other's.
+var chaosNoteText = regexp.MustCompile(`chaos note (\d+) of seed (\d+)`)
+
+const (
+	chaosWorkers = 4                // workers 0 and 1 share a journal; the others have one each
+	chaosPhase   = 30 * time.Second // actions are started for this long
+	// The outbox's timing, scaled down (hidden flags
+	// --outbox-attempt-timeout and --outbox-settle) so that a run sees
+	// many settle periods: each call to
+	// PagerDuty for an action gives up after chaosAttempt, and an
+	// uncertain action is checked again only chaosSettle after its attempt
+	// began.
+	chaosAttempt = 3 * time.Second
+	chaosSettle  = 12 * time.Second
+	// A held request waits between chaosHoldMin and chaosHoldMax before
+	// the proxy forwards it: past the attempt's deadline, so the process
+	// gives up before it lands, and within the settle period, which is the
+	// outbox's one assumption about the network.
+	chaosHoldMin  = chaosAttempt + time.Second
+	chaosHoldMax  = chaosSettle - 2*time.Second
+	chaosKillRate = 0.3
+	chaosSyncRate = 0.15
+	// chaosHang is how long any one process may run before the test calls
+	// it hung: well past a held request and the settle period.
+	chaosHang = 3 * time.Minute
+)
+
+// chaosRun is what one oncall process did, and told the user.
+type chaosRun struct {
+	args           []string
+	code           int // exit code; -1 when killed
+	killed         bool
+	killAfter      time.Duration // 0: not scheduled for a kill
+	stdout, stderr string
+}
+
+// told is what the process told the user of its action: "sent", "queued"
+// or "" (an error, or killed before it said).
+func (r chaosRun) told() string {
+	if m := toldWord.FindStringSubmatch(r.stdout); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// toldWord finds the word in "note sent to PagerDuty for ..." or "note
+// queued for ...".
+var toldWord = regexp.MustCompile(`^[a-z -]*?\b(sent|queued)\b`)
+
+// chaosNote is one `oncall note` the test ran.
+type chaosNote struct {
+	idx      int
+	worker   int
+	incident string
+	text     string
+	run      chaosRun
+}
+
+func chaosSeed(t *testing.T) uint64 {
+	if s := os.Getenv("ONCALL_CHAOS_SEED"); s != "" {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("ONCALL_CHAOS_SEED=%q is not a number: %v", s, err)
+		}
+		return seed
+	}
+	return uint64(time.Now().UnixNano()) % 1_000_000_000
+}
+
+// buildChaosBinary builds the oncall binary from this package, once per
+// test that needs it.
+func buildChaosBinary(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "oncall")
+	cmd := exec.Command(goBin, "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// chaosEnv is a child's whole environment: no configuration, state or
+// token from the machine running the test.
+func chaosEnv(t *testing.T) []string {
+	home := t.TempDir()
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
+		"PAGERDUTY_TOKEN=" + pdsim.DemoToken,
+	}
+}
+
+// runChaosChild runs the binary and kills it with SIGKILL after killAfter
+// (when positive). A process still running after chaosHang is killed and
+// reported as hung. It may be called from any goroutine: it reports
+// trouble with t.Errorf, never t.Fatal.
+func runChaosChild(t *testing.T, bin string, env []string, killAfter time.Duration, args ...string) chaosRun {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Errorf("start oncall: %v", err)
+		return chaosRun{args: args, code: -1}
+	}
+	var hung atomic.Bool
+	hang := time.AfterFunc(chaosHang, func() {
+		hung.Store(true)
+		cmd.Process.Kill()
+	})
+	defer hang.Stop()
+	if killAfter > 0 {
+		kill := time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		defer kill.Stop()
+	}
+	err := cmd.Wait()
+	r := chaosRun{args: args, code: cmd.ProcessState.ExitCode(), killAfter: killAfter, stdout: stdout.String(), stderr: stderr.String()}
+	if hung.Load() {
+		t.Errorf("oncall %s hung for %v: stdout %q, stderr %q", strings.Join(args, " "), chaosHang, r.stdout, r.stderr)
+		return r
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		r.killed = true
+	} else if _, exit := err.(*exec.ExitError); err != nil && !exit {
+		t.Errorf("wait for oncall: %v", err)
+	}
+	return r
+}
+
+// chaosKillDelay spreads kills over a process's life: mostly while it
+// starts, journals and makes its first request, some while it waits on a
+// slow or held one.
+func chaosKillDelay(rng *rand.Rand) time.Duration {
+	ms := func(lo, hi int) time.Duration { return time.Duration(lo+rng.IntN(hi-lo)) * time.Millisecond }
+	switch r := rng.Float64(); {
+	case r < 0.5:
+		return ms(1, 300)
+	case r < 0.8:
+		return ms(300, 3000)
+	default:
+		return ms(3000, 9000)
+	}
+}
+
+func TestChaosNothingLostNothingTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the chaos test runs oncall processes against a misbehaving proxy for a minute or more; skipped with -short")
+	}
+	seed := chaosSeed(t)
+	t.Logf("chaos seed %d (replay with ONCALL_CHAOS_SEED=%d)", seed, seed)
+	began := time.Now()
+	bin := buildChaosBinary(t)
+	env := chaosEnv(t)
+
+	sim := pdsim.New(pdsim.Options{Scenario: pdsim.Scenario{}})
+	direct := startChaosSim(t, sim)
+	var incidents []string
+	// Several incidents: an uncertain action holds up the later ones on
+	// its incident until it settles, not the others.
+	for _, title := range []string{"checkout 5xx", "inventory lag", "search timeouts", "payments declined"} {
+		snap, err := sim.AddIncident(pdsim.IncidentSpec{Title: title, Service: pdsim.ServiceCheckout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		incidents = append(incidents, snap.ID)
+	}
+	proxy := newChaosProxy(t, direct, seed, chaosHoldMin, chaosHoldMax)
+	dir := t.TempDir()
+	// One journal shared by two processes at a time (two terminals on one
+	// machine), and one each for the other workers (other machines).
+	var journals []string
+	journalOf := make([]string, chaosWorkers)
+	for w := range chaosWorkers {
+		if w == 1 {
+			journalOf[w] = journalOf[0]
+			continue
+		}
+		journalOf[w] = filepath.Join(dir, fmt.Sprintf("journal-%d.db", w))
+		journals = append(journals, journalOf[w])
+	}
+	timing := []string{"--outbox-attempt-timeout", chaosAttempt.String(), "--outbox-settle", chaosSettle.String()}
+
+	// The chaos: each worker runs one process at a time against its own
+	// journal, through the proxy.
+	var (
+		mu    sync.Mutex
+		notes []chaosNote
+		syncs []chaosRun
+		wg    sync.WaitGroup
+	)
+	deadline := time.Now().Add(chaosPhase)
+	for w := range chaosWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(w)+1))
+			queued := false // the worker's last note was queued
+			for k := 0; time.Now().Before(deadline); k++ {
+				// Every draw is made whatever the action, so the same
+				// seed gives each worker the same sequence.
+				kill := rng.Float64() < chaosKillRate
+				killAfter := chaosKillDelay(rng)
+				isSync := rng.Float64() < chaosSyncRate
+				// A responder told "queued" often runs oncall sync at
+				// once: the retry most likely to race a late delivery.
+				impatient := rng.Float64() < 0.5
+				inc := incidents[rng.IntN(len(incidents))]
+				if !kill {
+					killAfter = 0
+				}
+				isSync = isSync || queued && impatient
+				queued = false
+				common := append([]string{"--api-url", proxy.URL(), "--db", journalOf[w]}, timing...)
+				if isSync {
+					r := runChaosChild(t, bin, env, killAfter, append([]string{"sync"}, common...)...)
+					mu.Lock()
+					syncs = append(syncs, r)
+					mu.Unlock()
+					continue
+				}
+				n := chaosNote{idx: w*10000 + k, worker: w, incident: inc}
+				n.text = fmt.Sprintf("chaos note %d of seed %d", n.idx, seed)
+				n.run = runChaosChild(t, bin, env, killAfter, append([]string{"note", inc, n.text}, common...)...)
+				queued = n.run.told() == "queued"
+				mu.Lock()
+				notes = append(notes, n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	chaosEnd := time.Now()
+
+	// Settle: a sync through the proxy while it still misbehaves, then
+	// straight to the simulator, while held requests may still be on
+	// their way, until each outbox is empty.
+	for w, j := range journals {
+		r := runChaosChild(t, bin, env, 0, append([]string{"sync", "--api-url", proxy.URL(), "--db", j}, timing...)...)
+		t.Logf("journal %d, sync through the proxy: exit %d\n%s%s", w, r.code, r.stdout, r.stderr)
+	}
+	for w, j := range journals {
+		settled := false
+		for try := 0; try < 3 && !settled; try++ {
+			r := runChaosChild(t, bin, env, 0, append([]string{"sync", "--wait", "150s", "--api-url", direct, "--db", j}, timing...)...)
+			settled = r.code == exitOK
+			if !settled {
+				t.Logf("journal %d, direct sync %d: exit %d\n%s%s", w, try+1, r.code, r.stdout, r.stderr)
+			}
+		}
+		if !settled {
+			t.Errorf("journal %d: the outbox did not empty against a healthy PagerDuty", w)
+		}
+	}
+	proxy.Wait() // every held request has landed
+	settleEnd := time.Now()
+
+	// What the journals hold: every note they journaled, by text, and
+	// nothing left to send.
+	journaled := map[string]incident.Event{}
+	for w, path := range journals {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			continue // every process of this worker was killed before it journaled
+		}
+		j, err := store.Open(path)
+		if err != nil {
+			t.Fatalf("journal %d: %v", w, err)
+		}
+		out, err := j.Outbox()
+		if err != nil {
+			t.Errorf("journal %d: outbox: %v", w, err)
+		}
+		for _, a := range out {
+			t.Errorf("journal %d still has %s %s (%q) in its outbox after the final sync", w, a.Event.Kind, a.Event.ID, a.Event.Summary)
+		}
+		for _, id := range incidents {
+			events, err := j.Events(id)
+			if err != nil {
+				t.Errorf("journal %d: events of %s: %v", w, id, err)
+			}
+			for _, e := range events {
+				if e.Kind == incident.KindNote && chaosNoteText.MatchString(e.Summary) {
+					journaled[chaosNoteText.FindString(e.Summary)] = e
+				}
+			}
+		}
+		j.Close()
+	}
+
+	// What the simulator holds.
+	onSim := map[string]int{}          // note text -> copies
+	simIncident := map[string]string{} // note text -> incident it is on
+	issued := map[string]chaosNote{}
+	for _, n := range notes {
+		issued[n.text] = n
+	}
+	for _, id := range incidents {
+		for _, sn := range sim.Notes(id) {
+			m := chaosNoteText.FindStringSubmatch(sn.Content)
+			if m == nil || m[2] != strconv.FormatUint(seed, 10) {
+				t.Errorf("a note on %s that the test never issued: %q", id, sn.Content)
+				continue
+			}
+			text := m[0]
+			n, ok := issued[text]
+			switch {
+			case !ok:
+				t.Errorf("a note on %s that the test never issued: %q", id, sn.Content)
+			case n.incident != id:
+				t.Errorf("%q was issued on %s but is on %s", text, n.incident, id)
+			}
+			onSim[text]++
+			simIncident[text] = id
+		}
+	}
+
+	// The verdict.
+	var told, toldSent, toldQueued, kills, lost, duplicated, silent int
+	var bad []chaosNote
+	for _, n := range notes {
+		if n.run.killed {
+			kills++
+		}
+		copies := onSim[n.text]
+		if copies > 1 {
+			duplicated++
+			bad = append(bad, n)
+			t.Errorf("%q is on PagerDuty %d times (process: exit %d, killed %v, told %q)", n.text, copies, n.run.code, n.run.killed, n.run.told())
+		}
+		switch n.run.told() {
+		case "sent":
+			toldSent++
+		case "queued":
+			toldQueued++
+		default:
+			silent++
+			if !n.run.killed {
+				t.Errorf("oncall note %d exited %d without saying sent or queued: stdout %q, stderr %q", n.idx, n.run.code, n.run.stdout, n.run.stderr)
+			}
+		}
+		if n.run.told() != "" {
+			told++
+			if copies == 0 {
+				lost++
+				bad = append(bad, n)
+				t.Errorf("%q: the user was told %q, but it is not on PagerDuty (exit %d, killed %v)", n.text, n.run.told(), n.run.code, n.run.killed)
+			}
+			if _, ok := journaled[n.text]; !ok {
+				t.Errorf("%q: the user was told %q, but it is not in the journal", n.text, n.run.told())
+			}
+		}
+	}
+	for text, e := range journaled {
+		if onSim[text] != 1 {
+			t.Errorf("%q is journaled (state %s) but on PagerDuty %d times", text, e.State, onSim[text])
+		}
+	}
+	for _, r := range syncs {
+		if r.killed {
+			kills++
+		}
+	}
+	t.Logf("chaos figures: seed %d, actions %d (notes %d, syncs %d), kills %d, told sent %d, told queued %d, told nothing (killed) %d, journaled %d, on PagerDuty %d, lost %d, duplicated %d",
+		seed, len(notes)+len(syncs), len(notes), len(syncs), kills, toldSent, toldQueued, silent, len(journaled), len(onSim), lost, duplicated)
+	t.Logf("chaos proxy: %s", proxy.figures())
+	t.Logf("chaos time: build+chaos %v, settle %v, total %v", chaosEnd.Sub(began).Round(time.Second), settleEnd.Sub(chaosEnd).Round(time.Second), time.Since(began).Round(time.Second))
+	if len(bad) > 0 {
+		chaosReport(t, proxy, bad)
+	} else if os.Getenv("ONCALL_CHAOS_LOG") != "" {
+		t.Logf("every request through the proxy:\n%s", strings.Join(proxy.requestLog(), "\n"))
+	}
+}
+
+// startChaosSim serves the simulator on a loopback port.
+func startChaosSim(t *testing.T, sim *pdsim.Server) string {
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// chaosReport logs, for each note that went wrong, what its process said
+// and every request the proxy saw for it, to replay the failure by hand.
+func chaosReport(t *testing.T, proxy *chaosProxy, bad []chaosNote) {
+	t.Helper()
+	sort.Slice(bad, func(i, j int) bool { return bad[i].idx < bad[j].idx })
+	log := proxy.requestLog()
+	for _, n := range bad {
+		t.Logf("--- %s on %s (worker %d): exit %d, killed %v (after %v)\nstdout: %sstderr: %s", n.text, n.incident, n.worker, n.run.code, n.run.killed, n.run.killAfter, n.run.stdout, n.run.stderr)
+		for _, line := range log {
+			if strings.Contains(line, "["+n.text+"]") {
+				t.Log("    " + line)
+			}
+		}
+	}
+	t.Logf("every request through the proxy:\n%s", strings.Join(log, "\n"))
+}
