@@ -28,8 +28,8 @@
 //
 // Invariants:
 //   - Every request needs "Authorization: Token token=<token>"; otherwise
-//     401 with error code 2006. Writes (PUT /incidents, PUT /incidents/{id},
-//     POST notes, snooze and status_updates) need a From header naming a
+//     401 with error code 2006. Writes (POST and PUT /incidents, PUT /incidents/{id}
+//     and its merge, POST notes, snooze and status_updates) need a From header naming a
 //     known user's email: missing is 400 with code 2016, unknown is 400
 //     with code 2001. A responder request names its requester in the body
 //     (requester_id), as PagerDuty's reference has it. An Accept header
