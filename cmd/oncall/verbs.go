@@ -196,9 +196,9 @@ func asUsage(name string, err error) error {
 
 // reportAction says what became of a journaled action: sent, or queued
 // and why, naming what actually failed (PagerDuty, or this machine's
-// journal). The action is durable either way; it returns an error when
-// PagerDuty refused the action, when the token needs fixing, and when
-// the journal failed after the action was journaled.
+// journal). The action is durable either way, so only a verdict gives an
+// error: PagerDuty refused the action, or the token needs fixing. Anything
+// else exits 0, as a caller who retried would journal the action twice.
 func reportAction(stdout io.Writer, name, shown string, e incident.Event, rep outbox.Report, ferr error, timeout time.Duration) error {
 	var res outbox.Result
 	for _, r := range rep.Results {
@@ -232,12 +232,18 @@ func reportAction(stdout io.Writer, name, shown string, e incident.Event, rep ou
 	case res.Outcome == outbox.Failed:
 		return fmt.Errorf("PagerDuty refused the %s for %s (kept in the journal as not sent): %w", name, shown, why)
 	case errors.Is(why, outbox.ErrUnrecorded):
-		return fmt.Errorf("%s for %s (journal id %s) reached PagerDuty, but the result could not be recorded in the journal; it is checked, not sent again, on the next sync: %w", name, shown, e.ID, why)
+		// Durable, and on PagerDuty: exit 0, since a retry by the caller
+		// would make a second copy.
+		fmt.Fprintf(stdout, "%s for %s (journal id %s) reached PagerDuty, but the result could not be recorded in the journal (%s); oncall sync checks PagerDuty and does not send it again\n",
+			name, shown, e.ID, incident.Clean(why.Error()))
+		return nil
 	case errors.Is(why, outbox.ErrJournal), errors.Is(ferr, outbox.ErrJournal):
 		if errors.Is(ferr, outbox.ErrJournal) {
 			why = ferr
 		}
-		return fmt.Errorf("%s journaled for %s (id %s), but not sent: %w", name, shown, e.ID, why)
+		fmt.Fprintf(stdout, "%s queued for %s (journal id %s), not sent, as this machine's journal failed (%s); oncall doctor checks the journal\n",
+			name, shown, e.ID, incident.Clean(why.Error()))
+		return nil
 	case errors.Is(why, incident.ErrUnauthorized), errors.Is(why, incident.ErrForbidden):
 		// The token needs fixing, the action does not: it stays queued.
 		return fmt.Errorf("%s journaled for %s (id %s) and left queued, but not sent: %w", name, shown, e.ID, why)
@@ -560,8 +566,9 @@ func (o *starOptions) event(time.Time) (incident.Event, error) {
 
 // prepare checks that the starred event is on the incident's timeline
 // (this machine's journal, then PagerDuty's) and labels the star with it,
-// so a typo does not star nothing. Offline, an event the journal does not
-// hold is starred unlabelled: PagerDuty cannot be asked.
+// so a typo does not star nothing. Offline (or rate limited), an event
+// the journal does not hold is starred unlabelled: PagerDuty cannot be
+// asked, and the star is worth keeping.
 func (o *starOptions) prepare(ctx context.Context, env *actionEnv, incidentID string, e incident.Event) (incident.Event, error) {
 	id := e.Fields[incident.FieldEventID]
 	find := func(events []incident.Event) (incident.Event, bool) {
@@ -580,7 +587,7 @@ func (o *starOptions) prepare(ctx context.Context, env *actionEnv, incidentID st
 	if !ok {
 		remote, err := env.src.Events(ctx, incidentID)
 		switch {
-		case errors.Is(err, incident.ErrUnreachable):
+		case errors.Is(err, incident.ErrUnreachable), errors.Is(err, incident.ErrRateLimited):
 			return e, nil
 		case err != nil:
 			return e, fmt.Errorf("look for event %s on incident %s: %w", incident.Clean(id), incident.Clean(incidentID), err)

@@ -545,11 +545,12 @@ func TestReportNamesWhatFailed(t *testing.T) {
 		{"unreachable", outbox.Report{Results: []outbox.Result{{Event: ev, Outcome: outbox.Waiting, Attempted: true, Err: fmt.Errorf("add note: %w", incident.ErrUnreachable)}}}, nil,
 			"note queued for PX (journal id 01LOCAL): PagerDuty could not be reached", ""},
 		{"rate limited", outbox.Report{Results: []outbox.Result{{Event: ev, Outcome: outbox.Waiting, Err: incident.ErrRateLimited}}}, nil, "PagerDuty is rate limiting", ""},
-		{"outbox unreadable", outbox.Report{}, fmt.Errorf("%w: %w", outbox.ErrJournal, diskFull), "", "but not sent: the journal failed: write journal.db: no space left"},
+		{"outbox unreadable", outbox.Report{}, fmt.Errorf("%w: %w", outbox.ErrJournal, diskFull),
+			"note queued for PX (journal id 01LOCAL), not sent, as this machine's journal failed (the journal failed: write journal.db: no space left on device)", ""},
 		{"result not recorded", outbox.Report{Results: []outbox.Result{{Event: ev, Outcome: outbox.Waiting, Attempted: true, Err: unrecorded}}}, unrecorded,
-			"", "reached PagerDuty, but the result could not be recorded in the journal"},
+			"note for PX (journal id 01LOCAL) reached PagerDuty, but the result could not be recorded in the journal", ""},
 		{"journal failed before sending", outbox.Report{Results: []outbox.Result{{Event: ev, Outcome: outbox.Waiting, Err: fmt.Errorf("%w: %w", outbox.ErrJournal, diskFull)}}}, fmt.Errorf("%w: %w", outbox.ErrJournal, diskFull),
-			"", "note journaled for PX (id 01LOCAL), but not sent: the journal failed"},
+			"note queued for PX (journal id 01LOCAL), not sent, as this machine's journal failed", ""},
 		{"settling", outbox.Report{Results: []outbox.Result{{Event: ev, Outcome: outbox.Waiting, Err: fmt.Errorf("%w; checked after 10:01:00", outbox.ErrSettling)}}}, nil,
 			"note queued for PX (journal id 01LOCAL): an earlier attempt may still land on PagerDuty; checked after 10:01:00", ""},
 		{"timed out", outbox.Report{Results: []outbox.Result{{Event: ev, Outcome: outbox.Waiting, Attempted: true, Err: fmt.Errorf("add note: %w", context.DeadlineExceeded)}}}, nil,
@@ -566,8 +567,10 @@ func TestReportNamesWhatFailed(t *testing.T) {
 			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
 				t.Errorf("error %v, want %q", err, c.wantErr)
 			}
-			if err != nil && strings.Contains(err.Error(), "could not be reached") {
-				t.Errorf("a journal failure reads as PagerDuty's: %v", err)
+			if strings.Contains(c.name, "journal") || strings.Contains(c.name, "record") || strings.Contains(c.name, "outbox") {
+				if strings.Contains(out.String(), "could not be reached") {
+					t.Errorf("a journal failure reads as PagerDuty's: %q", out.String())
+				}
 			}
 		})
 	}
@@ -642,5 +645,69 @@ func TestReadCommandsLeaveTheJournalAlone(t *testing.T) {
 	}
 	if code, _, _ := e.run(t, "log", e.inc); code != exitOK || slices.Equal(read(), before) {
 		t.Errorf("log: exit %d, and it cached nothing", code)
+	}
+}
+
+// brokenJournal is a real journal whose outbox side fails as a full disk
+// would, where the test says.
+type brokenJournal struct {
+	*store.Store
+	outbox, setState error
+}
+
+func (b brokenJournal) Outbox() ([]store.Action, error) {
+	if b.outbox != nil {
+		return nil, b.outbox
+	}
+	return b.Store.Outbox()
+}
+
+func (b brokenJournal) SetState(incidentID, eventID string, state incident.SyncState, errText string) error {
+	if b.setState != nil {
+		return b.setState
+	}
+	return b.Store.SetState(incidentID, eventID, state, errText)
+}
+
+// TestVerbNamesAJournalFailure: over real HTTP, with the journal failing
+// after the note was journaled, the verb says it was this machine's
+// journal that failed (not PagerDuty), and exits 0: the note is durable,
+// and a retry would make a second one.
+func TestVerbNamesAJournalFailure(t *testing.T) {
+	diskFull := errors.New("write journal.db: no space left on device")
+	for _, c := range []struct {
+		name   string
+		broken brokenJournal
+		want   string
+		onPD   int
+	}{
+		{"answer not recorded", brokenJournal{setState: diskFull}, "reached PagerDuty, but the result could not be recorded in the journal", 1},
+		{"outbox unreadable", brokenJournal{outbox: diskFull}, "not sent, as this machine's journal failed", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newVerbEnv(t)
+			j, err := store.Open(e.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			src := e.source(t, e.url)
+			broken := c.broken
+			broken.Store = j
+			env := &actionEnv{journal: j, src: src, outbox: outbox.New(broken, src, outbox.Options{})}
+			o := &noteOptions{actionOptions: actionOptions{name: "note", incident: e.inc}, text: "pool resized"}
+			var out strings.Builder
+			err = runAction(context.Background(), o, func() (*actionEnv, error) { return env, nil }, &out)
+			if err != nil || !strings.Contains(out.String(), c.want) || !strings.Contains(out.String(), "no space left on device") || strings.Contains(out.String(), "could not be reached") {
+				t.Fatalf("stdout %q, error %v", out.String(), err)
+			}
+			if n := len(e.sim.Notes(e.inc)); n != c.onPD {
+				t.Errorf("%d notes on PagerDuty, want %d", n, c.onPD)
+			}
+			evs, err := j.Events(e.inc)
+			if err != nil || len(evs) != 1 || evs[0].State != incident.Queued {
+				t.Errorf("journal: %+v %v", evs, err)
+			}
+		})
 	}
 }
