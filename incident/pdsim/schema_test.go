@@ -249,6 +249,9 @@ func TestResponsesMatchReference(t *testing.T) {
 		// the integration), so the logs hold every kind of entry it writes.
 		{"", "", "", 0, nil},
 		{"GET /incidents", "/incidents?date_range=all&limit=100", "", 200, nil},
+		{"GET /incidents", "/incidents?time_zone=Asia/Tokyo&sort_by=created_at:desc&urgencies[]=high", "", 200, nil},
+		{"GET /incidents/{id}/log_entries", "/incidents/" + cdn + "/log_entries?is_overview=true", "", 200, nil},
+		{"GET /incidents/{id}/alerts", "/incidents/" + checkout + "/alerts?statuses[]=resolved&sort_by=created_at:desc", "", 200, nil},
 		{"GET /incidents/{id}/log_entries", "/incidents/" + checkout + "/log_entries?total=true", "", 200, nil},
 		{"GET /incidents/{id}/log_entries", "/incidents/" + search + "/log_entries?time_zone=Asia/Tokyo", "", 200, nil},
 		{"GET /incidents/{id}/log_entries", "/incidents/PNOSUCH/log_entries", "", 404, nil},
