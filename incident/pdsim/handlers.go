@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	domain "github.com/oncallkit/oncall/incident"
 )
 
 // incidentByPath finds the incident named by the {id} path segment.
@@ -497,8 +499,10 @@ func (s *Server) listNotes(c *call) (int, any, *apiError) {
 }
 
 // maxNoteLen bounds a note's content. PagerDuty's reference documents no
-// limit; this one is the client's (see docs/pdsim.md).
-const maxNoteLen = 25000
+// limit; the simulator enforces the one oncall's vocabulary defines
+// (incident.NoteLimit, with its rationale there), so a client that checks
+// it is proved against a server that refuses past it (docs/pdsim.md).
+const maxNoteLen = domain.NoteLimit
 
 // maxNotes is how many notes an incident may have: "A maximum of 2000
 // notes can be added to an incident" (POST /incidents/{id}/notes).

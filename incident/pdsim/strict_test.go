@@ -12,6 +12,7 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 
+	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
@@ -311,5 +312,24 @@ func TestEveryUserHasATokenAndBearerWorks(t *testing.T) {
 	}
 	if le := e.srv.LogEntries(a.ID); le[len(le)-1].Agent != "Priya Natarajan" {
 		t.Errorf("last log entry by %q", le[len(le)-1].Agent)
+	}
+}
+
+func TestNotesAreRefusedPastTheNoteLimit(t *testing.T) {
+	e := newEnv(t, pdsim.Scenario{})
+	a := e.add(t, pdsim.IncidentSpec{Title: "a", Service: pdsim.ServiceSearch})
+	note := func(n int) error {
+		_, err := e.client.CreateIncidentNoteWithContext(ctx, a.ID, pd.IncidentNote{Content: strings.Repeat("é", n), User: pd.APIObject{Summary: pdsim.DemoUserEmail}})
+		return err
+	}
+	if err := note(incident.NoteLimit); err != nil {
+		t.Errorf("a note of exactly NoteLimit characters: %v", err)
+	}
+	ae := apiError(t, note(incident.NoteLimit+1), http.StatusBadRequest, 2001)
+	if !strings.Contains(strings.Join(ae.APIError.ErrorObject.Errors, " "), fmt.Sprint(incident.NoteLimit)) {
+		t.Errorf("errors %v do not name the limit", ae.APIError.ErrorObject.Errors)
+	}
+	if n := len(e.srv.Notes(a.ID)); n != 1 {
+		t.Errorf("%d notes, want only the one within the limit", n)
 	}
 }
