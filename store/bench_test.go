@@ -100,3 +100,29 @@ func BenchmarkReplay100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSmallRead is the smallest operation, reading the saved list
+// filter from a journal of 10,000 events: what one operation pays to open
+// the file, take its lock, map it and let it go again.
+func BenchmarkSmallRead(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "journal.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	batch := make([]incident.Event, 10_000)
+	for i := range batch {
+		batch[i] = benchEvent(i)
+	}
+	if _, err := s.AppendAll("PBIG", batch); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.SaveFilter(incident.Filter{}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := s.Filter(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -98,6 +98,14 @@ func TestInspectGuards(t *testing.T) {
 		{"page id wrong", func(t *testing.T, l layout) { ne.PutUint64(l.page(l.root()), uint64(l.root()+1)) }, fmt.Sprintf("says it is page")},
 		{"overflow past high water", func(t *testing.T, l layout) { ne.PutUint32(l.page(l.root())[12:], uint32(l.pgid())) }, "overflow pages"},
 		{"page reached twice", func(t *testing.T, l layout) { l.setMeta(l.newest(), 16, uint64(l.freelist()), 8) }, "reached twice"},
+		{"the newer meta is the one walked", func(t *testing.T, l layout) {
+			// Whichever meta was newest, make the other one newer, and
+			// damaged: the walk must follow the newer meta, as bbolt will.
+			old, young := l.newest(), 1-l.newest()
+			copy(l.meta(young), l.meta(old))
+			l.setMeta(young, 48, l.field(48)+1, 8)
+			l.setMeta(young, 16, uint64(l.freelist()), 8)
+		}, "reached twice"},
 		{"freelist not a freelist", func(t *testing.T, l layout) {
 			l.setMeta(l.newest(), 32, uint64(l.root()), 8)
 		}, "is not a freelist page"},
@@ -109,6 +117,16 @@ func TestInspectGuards(t *testing.T) {
 			}
 			ne.PutUint64(p[pageHeaderSize:], l.pgid()+7)
 		}, "out of bounds"},
+		{"a page neither used nor free", func(t *testing.T, l layout) {
+			// Only bbolt's own check sees this: inspect follows pointers,
+			// it does not account for every page.
+			p := l.page(l.freelist())
+			c := ne.Uint16(p[10:])
+			if c == 0 || c == 0xFFFF {
+				t.Skip("the freelist is empty or long")
+			}
+			ne.PutUint16(p[10:], c-1)
+		}, "consistency check"},
 		{"elements do not fit", func(t *testing.T, l layout) { ne.PutUint16(l.page(l.root())[10:], 0xFFFF) }, "elements do not fit"},
 		{"neither branch nor leaf", func(t *testing.T, l layout) { ne.PutUint16(l.page(l.root())[8:], 0x04) }, "neither a branch nor a leaf"},
 		{"empty page of no kind", func(t *testing.T, l layout) {
@@ -199,4 +217,25 @@ func TestInspectDepth(t *testing.T) {
 	if _, err := Open(path); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "nested too deeply") {
 		t.Fatalf("error %v, want ErrCorrupt saying nested too deeply", err)
 	}
+}
+
+// A freelist too long for the 16-bit count keeps it in the first eight
+// bytes instead (count 0xFFFF): inspect reads that form as bbolt does.
+func TestInspectReadsALongFreelistCount(t *testing.T) {
+	l := goodLayout(t)
+	p := l.page(l.freelist())
+	c := int(ne.Uint16(p[10:]))
+	if c == 0xFFFF || pageHeaderSize+8+8*c > len(p) {
+		t.Skip("the freelist does not leave room to rewrite it")
+	}
+	copy(p[pageHeaderSize+8:], bytes.Clone(p[pageHeaderSize:pageHeaderSize+8*c]))
+	ne.PutUint64(p[pageHeaderSize:], uint64(c))
+	ne.PutUint16(p[10:], 0xFFFF)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	os.WriteFile(path, l.data, 0o600)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("a freelist with its count in the long form: %v", err)
+	}
+	mustClose(t, s)
 }
