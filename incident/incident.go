@@ -8,6 +8,12 @@
 //   - Every string that came from outside (titles, notes, alert summaries)
 //     is untrusted: display code passes it through Clean first.
 //   - Times are kept as time.Time in UTC; presentation picks the zone.
+//   - Event kinds, their field keys, the roles and the limits are one
+//     vocabulary (vocab.go): structured events are built by its
+//     constructors and worded by Summary, wherever they are recorded.
+//   - A structured event travels between responders as a PagerDuty note
+//     whose trailer carries it typed (trailer.go); a trailer that fails any
+//     check leaves a plain note, and Merge shows each event once.
 package incident
 
 import (

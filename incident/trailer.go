@@ -68,9 +68,6 @@ var (
 	localIDPattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
 	kindPattern    = regexp.MustCompile(`^[a-z_]{1,32}$`)
 	keyPattern     = regexp.MustCompile(`^[a-z_]{1,32}$`)
-	// trailerPattern reads a trailer that starts at "[oncall:" and runs to
-	// the end of the note.
-	trailerPattern = regexp.MustCompile(`^\[oncall:v([0-9]{1,4})\s+([0-9A-Za-z_-]{1,64})\s+([a-z_]{1,32})(?:\s+([A-Za-z0-9_\-\s]*[A-Za-z0-9_-]))?\s*\]\s*$`)
 )
 
 // Trailer is what a mirrored note's trailer carries.
@@ -168,15 +165,15 @@ func DecodeTrailer(content string) (text string, t Trailer, ok bool) {
 	if i < 0 || len(content)-i > maxTrailerLen+64 {
 		return content, Trailer{}, false
 	}
-	m := trailerPattern.FindStringSubmatch(content[i:])
-	if m == nil || m[1] != fmt.Sprint(TrailerVersion) {
+	version, id, kind, payload, found := splitTrailer(content[i:])
+	if !found || version != fmt.Sprint(TrailerVersion) {
 		return content, Trailer{}, false
 	}
-	t = Trailer{LocalID: m[2], Kind: Kind(m[3])}
+	t = Trailer{LocalID: id, Kind: Kind(kind)}
 	if !Mirrored(t.Kind) {
 		return content, Trailer{}, false
 	}
-	if payload := strings.Join(strings.Fields(m[4]), ""); payload != "" {
+	if payload != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(payload)
 		if err != nil || !utf8.Valid(raw) {
 			return content, Trailer{}, false
@@ -189,6 +186,43 @@ func DecodeTrailer(content string) (text string, t Trailer, ok bool) {
 		return content, Trailer{}, false
 	}
 	return strings.TrimRight(content[:i], " \t\r\n"), t, true
+}
+
+// splitTrailer reads "[oncall:v<version> <id> <kind> <payload>]" at the
+// start of s, with nothing but whitespace after it. Whitespace separates
+// the parts and may also break the payload (a reformatting web view);
+// the payload's pieces are joined. It reads s once, whatever it holds.
+func splitTrailer(s string) (version, id, kind, payload string, ok bool) {
+	inner, found := strings.CutPrefix(strings.TrimRight(s, " \t\r\n"), "[oncall:v")
+	if !found || !strings.HasSuffix(inner, "]") {
+		return "", "", "", "", false
+	}
+	parts := strings.Fields(inner[:len(inner)-1])
+	if len(parts) < 3 || !allOf(parts[0], isDigit) || len(parts[0]) > 4 ||
+		!localIDPattern.MatchString(parts[1]) || !kindPattern.MatchString(parts[2]) {
+		return "", "", "", "", false
+	}
+	for _, p := range parts[3:] {
+		if !allOf(p, isBase64URL) {
+			return "", "", "", "", false
+		}
+	}
+	return parts[0], parts[1], parts[2], strings.Join(parts[3:], ""), true
+}
+
+func allOf(s string, f func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !f(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || isDigit(c) || c == '-' || c == '_'
 }
 
 // checkFields reports why fields cannot be an event of kind k: a key or

@@ -294,3 +294,23 @@ func FuzzDecodeTrailer(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseNote reads the largest note PagerDuty holds whose trailer
+// is damaged at its very end: the worst a hostile note costs a poll.
+func BenchmarkParseNote(b *testing.B) {
+	e, err := NewDecision(strings.Repeat("a", FieldLimit), strings.Repeat("b", FieldLimit), strings.Repeat("c", FieldLimit))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.ID = "01JD3X"
+	content, err := Mirror(e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bad := content[:len(content)-2] + "!]"
+	b.ReportAllocs()
+	for b.Loop() {
+		ParseNote(content)
+		ParseNote(bad)
+	}
+}
