@@ -16,7 +16,7 @@ import (
 // command-line verbs, the outbox, the note trailer and the postmortem draft
 // all speak it, so a field written by one reads back the same in the others.
 //
-// Invariants: a constructor either returns an error wrapping ErrInvalid (and
+// Invariants: a constructor either returns an error matching ErrInvalid (and
 // nothing is to be journaled) or an Event with Kind, Fields and Summary set
 // whose mirrored note (Mirror) fits in NoteLimit; the caller sets
 // IncidentID and Actor, and the journal fills in ID, At and State.
@@ -50,8 +50,9 @@ const (
 	FieldMinutes  = "minutes"    // task: whole minutes until due
 )
 
-// ErrInvalid is wrapped by every error of the constructors: the input cannot
-// make an event, so nothing is journaled (the command line exits 2).
+// ErrInvalid matches (errors.Is) every error of the constructors and
+// parsers here: the input cannot make an event, so nothing is journaled
+// (the command line exits 2).
 var ErrInvalid = errors.New("invalid")
 
 // invalidError is a constructor's refusal: its text says what is wrong
