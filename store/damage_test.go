@@ -390,3 +390,119 @@ func TestDamagedIndexEntryIsRewritten(t *testing.T) {
 		t.Fatalf("check: %q %v", problems, err)
 	}
 }
+
+// downgradeToV2 rewrites a closed journal as schema version 2 wrote it:
+// the same values without their checksums, no quarantine bucket.
+func downgradeToV2(t *testing.T, path string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		var strip func(b *bolt.Bucket) error
+		strip = func(b *bolt.Bucket) error {
+			type kv struct{ k, v []byte }
+			var all []kv
+			var subs [][]byte
+			b.ForEach(func(k, v []byte) error {
+				if v == nil {
+					subs = append(subs, bytes.Clone(k))
+				} else {
+					all = append(all, kv{bytes.Clone(k), bytes.Clone(v[:len(v)-sealSize])})
+				}
+				return nil
+			})
+			for _, x := range all {
+				if err := b.Put(x.k, x.v); err != nil {
+					return err
+				}
+			}
+			for _, s := range subs {
+				if err := strip(b.Bucket(s)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for _, name := range [][]byte{bucketEvents, bucketIndex, bucketOutbox, bucketCache} {
+			if err := strip(tx.Bucket(name)); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteBucket(bucketQuarantine); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, be64(2))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Migrating a version 2 journal seals what decodes and sets aside what
+// does not, so a checksum never vouches for bytes that were already bad;
+// the action whose outbox entry was bad is queued again as uncertain.
+func TestMigrateFromV2SealsAndSetsAside(t *testing.T) {
+	s, path := openTemp(t)
+	var ids []string
+	for i := range 4 {
+		e, err := s.Append("P1", incident.Event{Kind: incident.KindNote, Summary: fmt.Sprint("note ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	if err := s.SaveIncidents([]incident.Incident{{ID: "P1", Title: "db down"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	downgradeToV2(t, path)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		// Event 2 does not decode; event 3's outbox entry is not JSON.
+		if err := tx.Bucket(bucketEvents).Bucket([]byte("P1")).Put(be64(2), []byte{codecV1, 0xff}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketOutbox).Bucket([]byte("P1")).Put(be64(3), []byte("{not json"))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mustClose(t, s)
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("check after migrating: %q %v", problems, err)
+	}
+	out, err := s.Outbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actionIDs(out); strings.Join(got, " ") != strings.Join([]string{"P1/" + ids[0], "P1/" + ids[2], "P1/" + ids[3]}, " ") {
+		t.Fatalf("outbox after migrating: %v", got)
+	}
+	if out[0].Uncertain || !out[1].Uncertain || out[2].Uncertain {
+		t.Fatalf("only the action whose entry was bad is uncertain: %+v", out)
+	}
+	q, _ := s.Quarantined()
+	var where []string
+	for _, d := range q {
+		where = append(where, d.Bucket)
+	}
+	if strings.Join(where, " ") != "events/P1 event_index outbox/P1 outbox/P1" {
+		t.Fatalf("set aside: %v", q)
+	}
+	if list, _, err := s.Incidents(); err != nil || len(list) != 1 {
+		t.Fatalf("cache after migrating: %v %v", list, err)
+	}
+	checkOutbox(t, s)
+}
