@@ -145,6 +145,12 @@ func runDoctor(ctx context.Context, o doctorOptions) error {
 			"set from_email in the config (or PAGERDUTY_FROM) to your PagerDuty login email", 0}
 	case pr.account:
 		tokenLine = checkResult{"token", "ok", "valid account token (" + s.tokenFrom + "); actions as " + s.from, "", 0}
+	case s.from != "" && !strings.EqualFold(s.from, pr.email):
+		// A user's token acts as its user: PagerDuty (and pdsim) name that
+		// user on every note and acknowledgement, whatever From says.
+		tokenLine = checkResult{"token", "warn", fmt.Sprintf("valid, user %s <%s> (%s), but %s is %s: actions will carry %s's name",
+			pr.name, pr.email, s.tokenFrom, s.fromFrom, s.from, pr.name),
+			"use " + s.from + "'s own token, or set " + s.fromFrom + " to " + pr.email + " (or remove it)", 0}
 	default:
 		tokenLine = checkResult{"token", "ok", fmt.Sprintf("valid, user %s <%s> (%s)", pr.name, pr.email, s.tokenFrom), "", 0}
 	}

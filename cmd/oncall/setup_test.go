@@ -232,6 +232,10 @@ func TestDoctor(t *testing.T) {
 			[]string{"ok    journal", "ok    token"}},
 		{"config names the region", env{"PAGERDUTY_TOKEN": pdsim.DemoToken}, "api_url: " + url + "\n", nil, false, exitOK,
 			[]string{"ok    config    ", "ok    api       " + url}},
+		{"a teammate's token", env{"PAGERDUTY_TOKEN": pdsim.UserToken(pdsim.EmailPriya)}, "", []string{"--api-url", url}, false, exitOK,
+			[]string{"ok    token     valid, user Priya Natarajan <" + pdsim.EmailPriya + ">"}},
+		{"from_email is not the token's user", env{"PAGERDUTY_TOKEN": pdsim.UserToken(pdsim.EmailPriya), "PAGERDUTY_FROM": pdsim.DemoUserEmail}, "", []string{"--api-url", url}, false, exitOK,
+			[]string{"warn  token     valid, user Priya Natarajan <" + pdsim.EmailPriya + "> (env PAGERDUTY_TOKEN), but PAGERDUTY_FROM is " + pdsim.DemoUserEmail}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
