@@ -210,17 +210,18 @@ func reportAction(stdout io.Writer, name, shown string, e incident.Event, rep ou
 	if res.Err != nil {
 		why = res.Err
 	}
-	if !reported(rep, e.ID) && ferr == nil {
+	if !reported(rep, e.ID) && !errors.Is(ferr, outbox.ErrJournal) {
 		// Not in this pass: another process sending the same journal's
-		// outbox took it; e is as the journal has it now.
-		switch e.State {
-		case incident.Sent:
+		// outbox took it (e is as the journal has it now), or held the
+		// sender's lock until this process stopped waiting.
+		switch {
+		case ferr == nil && e.State == incident.Sent:
 			fmt.Fprintf(stdout, "%s sent to PagerDuty for %s (journal id %s), by another oncall sharing the journal\n", name, shown, e.ID)
 			return nil
-		case incident.Failed:
+		case ferr == nil && e.State == incident.Failed:
 			return fmt.Errorf("PagerDuty refused the %s for %s (kept in the journal as not sent): %s", name, shown, incident.Clean(e.Error))
 		}
-		fmt.Fprintf(stdout, "%s queued for %s (journal id %s): another oncall sharing the journal is sending it\n", name, shown, e.ID)
+		fmt.Fprintf(stdout, "%s queued for %s (journal id %s): another oncall sharing the journal is sending its outbox, and sends it\n", name, shown, e.ID)
 		return nil
 	}
 	switch {

@@ -581,13 +581,21 @@ func TestReportNamesWhatFailed(t *testing.T) {
 func TestReportWhenAnotherProcessSent(t *testing.T) {
 	for state, want := range map[incident.SyncState]string{
 		incident.Sent:   "note sent to PagerDuty for PX (journal id 01LOCAL), by another oncall sharing the journal",
-		incident.Queued: "note queued for PX (journal id 01LOCAL): another oncall sharing the journal is sending it",
+		incident.Queued: "note queued for PX (journal id 01LOCAL): another oncall sharing the journal is sending its outbox",
 	} {
 		var out strings.Builder
 		ev := incident.Event{ID: "01LOCAL", Kind: incident.KindNote, State: state}
 		if err := reportAction(&out, "note", "PX", ev, outbox.Report{}, nil, time.Second); err != nil || !strings.Contains(out.String(), want) {
 			t.Errorf("%s: %q %v", state, out.String(), err)
 		}
+	}
+	// The other process held the sender's lock until this one gave up.
+	var out strings.Builder
+	lockWait := fmt.Errorf("waiting for another oncall process to finish sending this journal's outbox: %w", context.DeadlineExceeded)
+	queued := incident.Event{ID: "01LOCAL", Kind: incident.KindNote, State: incident.Queued}
+	if err := reportAction(&out, "note", "PX", queued, outbox.Report{}, lockWait, time.Second); err != nil ||
+		!strings.Contains(out.String(), "note queued for PX (journal id 01LOCAL): another oncall sharing the journal is sending its outbox") {
+		t.Errorf("lock wait: %q %v", out.String(), err)
 	}
 	ev := incident.Event{ID: "01LOCAL", Kind: incident.KindNote, State: incident.Failed, Error: "PagerDuty answered 400: Invalid Input"}
 	if err := reportAction(io.Discard, "note", "PX", ev, outbox.Report{}, nil, time.Second); err == nil || !strings.Contains(err.Error(), "PagerDuty refused the note for PX") {
