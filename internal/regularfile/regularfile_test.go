@@ -1,3 +1,5 @@
+//go:build unix
+
 package regularfile_test
 
 import (
