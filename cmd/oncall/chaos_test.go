@@ -31,40 +31,55 @@ import (
 //
 // The oncall binary is built once; the simulator runs in the test process
 // behind chaosProxy, which holds, drops and delays requests. Workers run
-// `oncall note` with unique texts and now and then `oncall sync`, one
+// `oncall note`, `oncall decision` and `oncall status-update` with unique
+// texts, and now and then `oncall sync`, one
 // process at a time each, and kill some of them with SIGKILL after a
 // random delay. Two workers share a journal, as two terminals on one
 // machine would; the others have one each, as responders on other
 // machines. Then each journal is
 // synced, through the proxy and at last straight to the simulator, until
-// its outbox is empty, and the simulator's notes are counted.
+// its outbox is empty, and the simulator's notes (and status updates) are
+// counted.
 //
 // The seed (ONCALL_CHAOS_SEED to replay one) decides the proxy's fate for
 // each request, which action each worker takes and when it kills; how
 // processes interleave is up to the machine. ONCALL_CHAOS_LOG=1 logs every
 // request through the proxy even when the test passes.
 
-// chaosNoteText finds the test's notes, in the proxy's log and on the
-// simulator; the seed in it tells this run's notes from any other's.
-var chaosNoteText = regexp.MustCompile(`chaos note (\d+) of seed (\d+)`)
+// chaosNoteText finds the test's texts (of notes, decisions and status
+// updates), in the proxy's log, the journals and on the simulator; the
+// seed in it tells this run's from any other's.
+var chaosNoteText = regexp.MustCompile(`chaos (?:note|decision|update) (\d+) of seed (\d+)`)
+
+// chaosVerbs are the actions the workers take, each with a unique text
+// that reaches PagerDuty in a note: a note as it is, a decision and a
+// status update mirrored as a note with its trailer (a status update is
+// also posted to the incident's subscribers).
+var chaosVerbs = []struct {
+	verb, word string
+	weight     int
+}{
+	{"note", "note", 70},
+	{"decision", "decision", 15},
+	{"status-update", "update", 15},
+}
 
 const (
 	chaosWorkers = 4                // workers 0 and 1 share a journal; the others have one each
 	chaosPhase   = 30 * time.Second // actions are started for this long
 	// The outbox's timing, scaled down (hidden flags
 	// --outbox-attempt-timeout and --outbox-settle) so that a run sees
-	// many settle periods: each call to
-	// PagerDuty for an action gives up after chaosAttempt, and an
-	// uncertain action is checked again only chaosSettle after its attempt
-	// began.
+	// many settle periods: each call to PagerDuty for an action gives up
+	// after chaosAttempt, and an uncertain action is checked again only
+	// chaosSettle after its attempt began.
 	chaosAttempt = 3 * time.Second
-	chaosSettle  = 12 * time.Second
+	chaosSettle  = 15 * time.Second
 	// A held request waits between chaosHoldMin and chaosHoldMax before
 	// the proxy forwards it: past the attempt's deadline, so the process
 	// gives up before it lands, and within the settle period, which is the
 	// outbox's one assumption about the network.
 	chaosHoldMin  = chaosAttempt + time.Second
-	chaosHoldMax  = chaosSettle - 2*time.Second
+	chaosHoldMax  = chaosSettle - 5*time.Second // a margin for a loaded machine
 	chaosKillRate = 0.3
 	chaosSyncRate = 0.15
 	// chaosHang is how long any one process may run before the test calls
@@ -94,10 +109,12 @@ func (r chaosRun) told() string {
 // queued for ...".
 var toldWord = regexp.MustCompile(`^[a-z -]*?\b(sent|queued)\b`)
 
-// chaosNote is one `oncall note` the test ran.
+// chaosNote is one action the test ran: `oncall note`, `oncall decision`
+// or `oncall status-update`.
 type chaosNote struct {
 	idx      int
 	worker   int
+	verb     string
 	incident string
 	text     string
 	run      chaosRun
@@ -197,6 +214,22 @@ func chaosKillDelay(rng *rand.Rand) time.Duration {
 	}
 }
 
+// chaosPickVerb draws an action by chaosVerbs' weights.
+func chaosPickVerb(rng *rand.Rand) (verb, word string) {
+	total := 0
+	for _, v := range chaosVerbs {
+		total += v.weight
+	}
+	pick := rng.IntN(total)
+	for _, v := range chaosVerbs {
+		if pick < v.weight {
+			return v.verb, v.word
+		}
+		pick -= v.weight
+	}
+	panic("unreachable")
+}
+
 func TestChaosNothingLostNothingTwice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the chaos test runs oncall processes against a misbehaving proxy for a minute or more; skipped with -short")
@@ -205,6 +238,7 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 	t.Logf("chaos seed %d (replay with ONCALL_CHAOS_SEED=%d)", seed, seed)
 	began := time.Now()
 	bin := buildChaosBinary(t)
+	built := time.Now()
 	env := chaosEnv(t)
 
 	sim := pdsim.New(pdsim.Options{Scenario: pdsim.Scenario{}})
@@ -260,6 +294,7 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 				// once: the retry most likely to race a late delivery.
 				impatient := rng.Float64() < 0.5
 				inc := incidents[rng.IntN(len(incidents))]
+				verb, word := chaosPickVerb(rng)
 				if !kill {
 					killAfter = 0
 				}
@@ -273,9 +308,9 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 					mu.Unlock()
 					continue
 				}
-				n := chaosNote{idx: w*10000 + k, worker: w, incident: inc}
-				n.text = fmt.Sprintf("chaos note %d of seed %d", n.idx, seed)
-				n.run = runChaosChild(t, bin, env, killAfter, append([]string{"note", inc, n.text}, common...)...)
+				n := chaosNote{idx: w*10000 + k, worker: w, verb: verb, incident: inc}
+				n.text = fmt.Sprintf("chaos %s %d of seed %d", word, n.idx, seed)
+				n.run = runChaosChild(t, bin, env, killAfter, append([]string{verb, inc, n.text}, common...)...)
 				queued = n.run.told() == "queued"
 				mu.Lock()
 				notes = append(notes, n)
@@ -333,8 +368,8 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 				t.Errorf("journal %d: events of %s: %v", w, id, err)
 			}
 			for _, e := range events {
-				if e.Kind == incident.KindNote && chaosNoteText.MatchString(e.Summary) {
-					journaled[chaosNoteText.FindString(e.Summary)] = e
+				if text := chaosText(e); text != "" {
+					journaled[text] = e
 				}
 			}
 		}
@@ -342,8 +377,8 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 	}
 
 	// What the simulator holds.
-	onSim := map[string]int{}          // note text -> copies
-	simIncident := map[string]string{} // note text -> incident it is on
+	onSim := map[string]int{}   // text -> notes carrying it
+	updates := map[string]int{} // text -> status updates carrying it
 	issued := map[string]chaosNote{}
 	for _, n := range notes {
 		issued[n.text] = n
@@ -364,12 +399,24 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 				t.Errorf("%q was issued on %s but is on %s", text, n.incident, id)
 			}
 			onSim[text]++
-			simIncident[text] = id
+		}
+		// A status update is posted to the subscribers, then mirrored
+		// as a note. PagerDuty has no way to read status updates back, so
+		// one whose answer was lost is posted again when its note is not
+		// found: a repeat is the price of never losing one, and is
+		// counted, not failed. A missing one is lost.
+		for _, su := range sim.StatusUpdates(id) {
+			text := chaosNoteText.FindString(su.Message)
+			if n, ok := issued[text]; !ok || n.incident != id || n.verb != "status-update" {
+				t.Errorf("a status update on %s that the test never issued: %q", id, su.Message)
+				continue
+			}
+			updates[text]++
 		}
 	}
 
 	// The verdict.
-	var told, toldSent, toldQueued, kills, lost, duplicated, silent int
+	var toldSent, toldQueued, kills, lost, duplicated, silent, updatesRepeated int
 	var bad []chaosNote
 	for _, n := range notes {
 		if n.run.killed {
@@ -389,11 +436,19 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 		default:
 			silent++
 			if !n.run.killed {
-				t.Errorf("oncall note %d exited %d without saying sent or queued: stdout %q, stderr %q", n.idx, n.run.code, n.run.stdout, n.run.stderr)
+				t.Errorf("oncall %s %d exited %d without saying sent or queued: stdout %q, stderr %q", n.verb, n.idx, n.run.code, n.run.stdout, n.run.stderr)
+			}
+		}
+		if n.verb == "status-update" {
+			if updates[n.text] > 1 {
+				updatesRepeated++
+			}
+			if onSim[n.text] > 0 && updates[n.text] == 0 {
+				bad = append(bad, n)
+				t.Errorf("%q: its note is on PagerDuty but the status update is not", n.text)
 			}
 		}
 		if n.run.told() != "" {
-			told++
 			if copies == 0 {
 				lost++
 				bad = append(bad, n)
@@ -414,15 +469,44 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 			kills++
 		}
 	}
-	t.Logf("chaos figures: seed %d, actions %d (notes %d, syncs %d), kills %d, told sent %d, told queued %d, told nothing (killed) %d, journaled %d, on PagerDuty %d, lost %d, duplicated %d",
-		seed, len(notes)+len(syncs), len(notes), len(syncs), kills, toldSent, toldQueued, silent, len(journaled), len(onSim), lost, duplicated)
+	byVerb := map[string]int{}
+	for _, n := range notes {
+		byVerb[n.verb]++
+	}
+	t.Logf("chaos figures: seed %d, actions %d (notes %d, decisions %d, status updates %d, syncs %d), kills %d, told sent %d, told queued %d, told nothing (killed) %d, journaled %d, on PagerDuty %d, lost %d, duplicated %d; status updates posted more than once %d",
+		seed, len(notes)+len(syncs), byVerb["note"], byVerb["decision"], byVerb["status-update"], len(syncs), kills, toldSent, toldQueued, silent, len(journaled), len(onSim), lost, duplicated, updatesRepeated)
 	t.Logf("chaos proxy: %s", proxy.figures())
-	t.Logf("chaos time: build+chaos %v, settle %v, total %v", chaosEnd.Sub(began).Round(time.Second), settleEnd.Sub(chaosEnd).Round(time.Second), time.Since(began).Round(time.Second))
+	t.Logf("chaos time: build %v, chaos %v, settle %v, total %v", built.Sub(began).Round(time.Second), chaosEnd.Sub(built).Round(time.Second),
+		settleEnd.Sub(chaosEnd).Round(time.Second), time.Since(began).Round(time.Second))
+	if late := proxy.latest(); late >= chaosSettle {
+		// The outbox's one assumption failed here, not the outbox: a
+		// duplicate in this run proves nothing.
+		t.Errorf("the proxy delivered a request %v after it arrived, beyond the settle period (%v): the machine is too loaded for this run to judge", late, chaosSettle)
+	}
 	if len(bad) > 0 {
 		chaosReport(t, proxy, bad)
 	} else if os.Getenv("ONCALL_CHAOS_LOG") != "" {
 		t.Logf("every request through the proxy:\n%s", strings.Join(proxy.requestLog(), "\n"))
 	}
+}
+
+// chaosText is the test's text that a journaled event carries, in its
+// summary or a field; "" for none.
+func chaosText(e incident.Event) string {
+	if m := chaosNoteText.FindString(e.Summary); m != "" {
+		return m
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if m := chaosNoteText.FindString(e.Fields[k]); m != "" {
+			return m
+		}
+	}
+	return ""
 }
 
 // startChaosSim serves the simulator on a loopback port.

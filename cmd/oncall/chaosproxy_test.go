@@ -86,9 +86,10 @@ type chaosProxy struct {
 	mu       sync.Mutex
 	seen     map[string]int
 	fates    [fateCount]int
-	late     int      // held requests forwarded after their client had gone
-	log      []string // one line per request, for a failure's report
-	calm     bool     // pass everything
+	late     int           // held requests forwarded after their client had gone
+	slowest  time.Duration // the longest a request took from arrival to its answer from the simulator
+	log      []string      // one line per request, for a failure's report
+	calm     bool          // pass everything
 	start    time.Time
 }
 
@@ -111,6 +112,14 @@ func newChaosProxy(t *testing.T, upstream string, seed uint64, holdMin, holdMax 
 
 // URL is the proxy's address, to give the CLI as --api-url.
 func (p *chaosProxy) URL() string { return p.srv.URL }
+
+// latest is the longest any request took from reaching the proxy to being
+// stored by the simulator.
+func (p *chaosProxy) latest() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.slowest
+}
 
 // Wait blocks until every request the proxy took has been answered or
 // dropped, and every held one has reached the simulator.
@@ -171,6 +180,7 @@ func (p *chaosProxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.drop(w)
 		return
 	}
+	arrived := time.Now()
 	f, d, n := p.fateFor(r, body)
 	// The client's port tells one process's requests from another's: each
 	// keeps its own connections.
@@ -211,6 +221,9 @@ func (p *chaosProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, err := p.forward(r, body)
+	p.mu.Lock()
+	p.slowest = max(p.slowest, time.Since(arrived))
+	p.mu.Unlock()
 	if err != nil {
 		line += " upstream: " + err.Error()
 		p.drop(w)
@@ -305,7 +318,8 @@ func (p *chaosProxy) figures() string {
 	for f := fate(0); f < fateCount; f++ {
 		parts = append(parts, fmt.Sprintf("%s %d", f, p.fates[f]))
 	}
-	return strings.Join(parts, ", ") + fmt.Sprintf("; held requests that landed after their client gave up: %d", p.late)
+	return strings.Join(parts, ", ") + fmt.Sprintf("; held requests that landed after their client gave up: %d; the latest landing, after arrival: %v",
+		p.late, p.slowest.Round(100*time.Millisecond))
 }
 
 // requestLog returns the proxy's log, a line per request, in the order
