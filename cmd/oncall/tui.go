@@ -53,6 +53,19 @@ func (readOnlyJournal) SaveIncidents([]incident.Incident, time.Time) error { ret
 func (readOnlyJournal) SaveFilter(incident.Filter) error                   { return nil }
 func (readOnlyJournal) SaveSnapshot(store.Snapshot) error                  { return nil }
 
+// noJournal stands in for a journal that does not exist yet, in
+// read-only mode: there is nothing to read, and nothing may be written.
+type noJournal struct{}
+
+func (noJournal) Append(string, incident.Event) (incident.Event, error) {
+	return incident.Event{}, store.ErrReadOnly
+}
+func (noJournal) Events(string) ([]incident.Event, error)            { return nil, nil }
+func (noJournal) SaveIncidents([]incident.Incident, time.Time) error { return nil }
+func (noJournal) SaveFilter(incident.Filter) error                   { return nil }
+func (noJournal) Snapshot(string) (store.Snapshot, bool, error)      { return store.Snapshot{}, false, nil }
+func (noJournal) SaveSnapshot(store.Snapshot) error                  { return nil }
+
 // refusingOutbox stands in for the outbox in read-only mode: nothing is
 // sent, whatever asks.
 type refusingOutbox struct{}
@@ -123,10 +136,15 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 	)
 	if o.readOnly {
 		j, err = store.OpenReadOnly(path)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// Creating it would be a write: show PagerDuty alone.
+			journal, ob = noJournal{}, refusingOutbox{}
+		case err != nil:
 			return err
+		default:
+			journal, ob = readOnlyJournal{j}, refusingOutbox{}
 		}
-		journal, ob = readOnlyJournal{j}, refusingOutbox{}
 	} else {
 		j, err = store.Open(path)
 		if err != nil {
@@ -135,12 +153,20 @@ func runTUI(ctx context.Context, o tuiOptions) error {
 		drainer = outbox.New(j, o.source, outbox.Options{})
 		journal, ob = j, drainer
 	}
-	defer j.Close()
-	// The last list fetched, so the screen has something before PagerDuty
-	// answers; a cache that cannot be read only costs that head start.
-	cached, cachedAt, _ := j.Incidents()
+	var (
+		cached   []incident.Incident
+		cachedAt time.Time
+		filter   incident.Filter
+	)
+	if j != nil {
+		defer j.Close()
+		// The last list fetched, so the screen has something before
+		// PagerDuty answers; a cache that cannot be read only costs that
+		// head start.
+		cached, cachedAt, _ = j.Incidents()
+		filter, _, _ = j.Filter() // none saved, or unreadable: show everything active
+	}
 	runbooks, problems := loadRunbooks(o)
-	filter, _, _ := j.Filter() // none saved, or unreadable: show everything active
 	m := tui.New(tui.Options{
 		Source: o.source, Journal: journal, Outbox: ob, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
 		WhoAmI:    o.whoAmI,

@@ -306,3 +306,30 @@ func asNobody(t *testing.T, pattern string) bool {
 	}
 	return true
 }
+
+// A first read-only session, before any journal exists, shows PagerDuty's
+// incidents and creates no journal: creating one would be a write.
+func TestReadOnlyTUIWithoutAJournalCreatesNone(t *testing.T) {
+	isolate(t)
+	db := filepath.Join(t.TempDir(), "journal.db")
+	h := startTUI(t, db, true)
+	h.waitLists(t, 3)
+	io.WriteString(h.keys, "\x03")
+	select {
+	case <-h.stopped:
+		if h.err != nil {
+			t.Fatalf("runTUI: %v", h.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the TUI did not quit on ctrl+c")
+	}
+	if entries, err := os.ReadDir(filepath.Dir(db)); err != nil || len(entries) != 0 {
+		t.Fatalf("the read-only TUI created %v (%v)", entries, err)
+	}
+	if w := h.log.Writes(); len(w) != 0 {
+		t.Fatalf("the read-only TUI sent %v", w)
+	}
+	if shown := h.screen.String(); !strings.Contains(shown, "#1045") {
+		t.Error("the incidents were not shown")
+	}
+}
