@@ -162,8 +162,8 @@ func TestGuardThatCannotReadWaits(t *testing.T) {
 	d := e.drainer()
 	e.sim.Inject(pdsim.Fault{Route: "GET /incidents/{id}", Status: http.StatusForbidden})
 	rep := e.drain(d)
-	if got := outcomes(rep); got != "waiting waiting" || !errors.Is(rep.Results[0].Err, incident.ErrForbidden) {
-		t.Fatalf("guard refused: %q %v", got, rep.Results[0].Err)
+	if got := outcomes(rep); got != "waiting waiting" || !errors.Is(rep.Results[0].Err, incident.ErrForbidden) || !rep.Results[0].Attempted {
+		t.Fatalf("guard refused: %q %+v", got, rep.Results[0])
 	}
 	if !strings.Contains(rep.Results[0].Err.Error(), "could not check incident") {
 		t.Errorf("the error does not say the check failed: %v", rep.Results[0].Err)

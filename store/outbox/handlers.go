@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/oncallkit/oncall/incident"
@@ -92,7 +91,7 @@ func acknowledgeLanded(ctx context.Context, src incident.Source, a store.Action)
 // Resolved"), the resolve is moot, not refused.
 func sendResolve(ctx context.Context, src incident.Source, a store.Action) error {
 	err := src.Resolve(ctx, a.Event.IncidentID)
-	if err == nil || classify(ctx, err) != classRefused || errors.Is(err, incident.ErrForbidden) || errors.Is(err, incident.ErrNotFound) {
+	if classify(ctx, err) != classRefused {
 		return err
 	}
 	if inc, gerr := src.Get(ctx, a.Event.IncidentID); gerr == nil && inc.Status == incident.Resolved {
