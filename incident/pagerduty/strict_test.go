@@ -343,3 +343,39 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// TestTheDemosSecondResponderArrivesTyped: in `oncall demo`, Priya's role,
+// decision and status update on payments reach Alex's oncall through
+// PagerDuty as typed events, each once, named as hers.
+func TestTheDemosSecondResponderArrivesTyped(t *testing.T) {
+	clk := pdsim.NewClock(epoch)
+	sim := pdsim.New(pdsim.Options{Now: clk.Now})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := New(Config{Token: pdsim.DemoToken, APIURL: srv.URL, RequestsPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(9 * time.Minute)
+	payments, _ := sim.IncidentByKey(pdsim.DemoPayments)
+	events, err := c.Events(context.Background(), payments.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[incident.Kind]int{}
+	for _, e := range events {
+		switch e.Kind {
+		case incident.KindRole, incident.KindDecision, incident.KindStatusUpdate:
+			kinds[e.Kind]++
+			if e.Actor != "Priya Natarajan" {
+				t.Errorf("%s by %q", e.Kind, e.Actor)
+			}
+		}
+		if e.Kind == incident.KindDecision && e.Fields[incident.FieldWhat] != "fail over to the secondary acquirer" {
+			t.Errorf("decision fields %v", e.Fields)
+		}
+	}
+	if kinds[incident.KindRole] != 1 || kinds[incident.KindDecision] != 1 || kinds[incident.KindStatusUpdate] != 1 {
+		t.Errorf("typed events %v in %+v", kinds, events)
+	}
+}

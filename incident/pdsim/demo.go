@@ -1,6 +1,11 @@
 package pdsim
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	domain "github.com/oncallkit/oncall/incident"
+)
 
 // Incident keys of the demo scenario, for tests that follow its story.
 const (
@@ -21,7 +26,10 @@ const (
 // alert groups into the checkout incident (+40s), a database incident
 // triggers (+1m), payments escalates to the demo user (+1m30s), search is
 // acknowledged by someone else (+2m), the notifications backlog resolves by
-// itself (+3m), and the shift winds down with rollbacks and fixes.
+// itself (+3m), and the shift winds down with rollbacks and fixes. Priya,
+// a second responder with oncall of her own, takes command of payments and
+// logs a role (+4m30s), a decision (+5m) and a status update (+8m), which
+// arrive through PagerDuty as typed events.
 func Demo() Scenario {
 	const (
 		m = time.Minute
@@ -149,10 +157,38 @@ func Demo() Scenario {
 		{5*m + 30*s, Acknowledge(DemoPayments, EmailPriya)},
 		{6 * m, AddNote(DemoCheckout, EmailJamal, "Rollback to 4.11 complete at the edge; 5xx ratio back to 0.4%. Keeping the incident open for 10 more minutes.")},
 		{7 * m, AddNote(DemoInventory, EmailYuki, "db-inv-2 was I/O-throttled after the nightly vacuum; lag is recovering (12s and falling).")},
+		// Priya works payments from her own oncall: her structured entries
+		// reach PagerDuty as notes with trailers, and every other oncall
+		// reads them back typed.
+		{4*m + 30*s, mirrored(DemoPayments, EmailPriya, "demo-priya-role", must(domain.NewRole(domain.RoleCommander, "Priya Natarajan")))},
+		{5 * m, mirrored(DemoPayments, EmailPriya, "demo-priya-decision", must(domain.NewDecision(
+			"fail over to the secondary acquirer", "the primary processor is degraded in the EU", "Priya Natarajan")))},
 		{7*m + 30*s, AddNote(DemoPayments, EmailPriya, "Failover to the secondary acquirer done; authorization timeouts down to 0.2%.")},
+		{8 * m, mirrored(DemoPayments, EmailPriya, "demo-priya-update", must(domain.NewStatusUpdate(
+			"Card authorizations have recovered after a failover to our secondary processor. We are watching them for 15 more minutes.")))},
 		{8*m + 30*s, Resolve(DemoSearch, EmailMarcus)},
 		{9 * m, AddNote(DemoSearch, EmailHannah, "Follow-up: alert on shard skew before latency moves. SEARCH-881.")},
 		{9*m + 30*s, Resolve(DemoInventory, EmailYuki)},
 		{10 * m, AddNote(DemoAuth, EmailDiego, "Mobile 5.2 rollout is at 80%; the error rate should fade with it. Leaving this with Sofia.")},
 	}
+}
+
+// mirrored is a note as another responder's oncall writes a structured
+// event to PagerDuty: readable text and the trailer that carries its kind
+// and fields (domain.Mirror), under a fixed local id so the demo is
+// reproducible.
+func mirrored(key, email, localID string, e domain.Event) Action {
+	e.ID = localID
+	content, err := domain.Mirror(e)
+	if err != nil {
+		panic(fmt.Sprintf("pdsim: demo entry %s: %v", localID, err)) // a mistake in the script, not in input
+	}
+	return AddNote(key, email, content)
+}
+
+func must(e domain.Event, err error) domain.Event {
+	if err != nil {
+		panic("pdsim: demo entry: " + err.Error())
+	}
+	return e
 }
