@@ -60,11 +60,9 @@ func inspect(f *os.File, wait time.Duration) (problem string, err error) {
 	} else if !ok {
 		return "", errBusy
 	}
-	defer func() {
-		if uerr := unlock(f); uerr != nil && err == nil {
-			err = uerr
-		}
-	}()
+	// Unlocking an open descriptor cannot fail; were it to, the next
+	// operation would find the file locked and say so.
+	defer func() { _ = unlock(f) }()
 	fi, err := f.Stat()
 	if err != nil {
 		return "", err

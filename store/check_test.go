@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/oncallkit/oncall/incident"
 )
 
 // A journal's file laid open, for tests that damage one structure at a
@@ -96,7 +98,10 @@ func TestInspectGuards(t *testing.T) {
 			l.setMeta(1, 40, n, 8)
 		}, "the file is truncated"},
 		{"page id wrong", func(t *testing.T, l layout) { ne.PutUint64(l.page(l.root()), uint64(l.root()+1)) }, fmt.Sprintf("says it is page")},
-		{"overflow past high water", func(t *testing.T, l layout) { ne.PutUint32(l.page(l.root())[12:], uint32(l.pgid())) }, "overflow pages"},
+		{"overflow past high water", func(t *testing.T, l layout) {
+			// Just one page too many: the last one would be the high-water mark.
+			ne.PutUint32(l.page(l.root())[12:], uint32(l.pgid()-uint64(l.root())))
+		}, "overflow pages"},
 		{"page reached twice", func(t *testing.T, l layout) { l.setMeta(l.newest(), 16, uint64(l.freelist()), 8) }, "reached twice"},
 		{"the newer meta is the one walked", func(t *testing.T, l layout) {
 			// Whichever meta was newest, make the other one newer, and
@@ -238,4 +243,38 @@ func TestInspectReadsALongFreelistCount(t *testing.T) {
 		t.Fatalf("a freelist with its count in the long form: %v", err)
 	}
 	mustClose(t, s)
+}
+
+// The smallest page size bbolt allows is accepted, and a truncated file's
+// message says how many bytes its pages need.
+func TestInspectEdges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "small-pages.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: minPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("a journal with %d-byte pages: %v", minPageSize, err)
+	}
+	if _, err := s.Append("P1", incident.Event{Kind: incident.KindNote}); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	if s, err = Open(path); err != nil {
+		t.Fatalf("reopening it: %v", err)
+	}
+	mustClose(t, s)
+
+	l := goodLayout(t)
+	n := uint64(len(l.data)/l.ps) + 2
+	l.setMeta(0, 40, n, 8)
+	l.setMeta(1, 40, n, 8)
+	path = filepath.Join(t.TempDir(), "journal.db")
+	os.WriteFile(path, l.data, 0o600)
+	want := fmt.Sprintf("%d bytes, but its pages need %d", len(l.data), n*uint64(l.ps))
+	if _, err := Open(path); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want it to say %q", err, want)
+	}
 }
