@@ -107,6 +107,10 @@ var (
 	// ErrTruncated: a list stopped short (PagerDuty pages no further than
 	// 10,000 items); what came back is still valid.
 	ErrTruncated = errors.New("list truncated")
+	// ErrAlreadyResolved: a change that needs an open incident (resolve,
+	// reassign, escalate, snooze) met one already resolved; nothing was
+	// changed, and a queued action that meets it is moot.
+	ErrAlreadyResolved = errors.New("incident already resolved")
 )
 
 // Filter narrows an incident list. The zero Filter lists what needs a

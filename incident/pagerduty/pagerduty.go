@@ -42,6 +42,10 @@ const pageSize = 100
 // offsetCap is PagerDuty's limit on offset+limit for classic pagination.
 const offsetCap = 10000
 
+// codeAlreadyResolved is PagerDuty's error code "Incident Already
+// Resolved" (its table of REST API error codes).
+const codeAlreadyResolved = 1001
+
 // Config says how to reach PagerDuty.
 type Config struct {
 	Token  string
@@ -199,6 +203,9 @@ func (c *Client) translate(ctx context.Context, what string, err error) error {
 			return fmt.Errorf("%s: PagerDuty is rate limiting this token (429) and waiting did not help in time: %w", what, incident.ErrRateLimited)
 		case apiErr.StatusCode >= 500:
 			return fmt.Errorf("%s: PagerDuty answered %d: %w", what, apiErr.StatusCode, incident.ErrUnreachable)
+		}
+		if apiErr.StatusCode == http.StatusBadRequest && apiErr.APIError.Valid && apiErr.APIError.ErrorObject.Code == codeAlreadyResolved {
+			return fmt.Errorf("%s: the incident is already resolved on PagerDuty; nothing was changed: %w", what, incident.ErrAlreadyResolved)
 		}
 		msg := apiErr.StatusCode
 		detail := ""

@@ -379,3 +379,23 @@ func TestTheDemosSecondResponderArrivesTyped(t *testing.T) {
 		t.Errorf("typed events %v in %+v", kinds, events)
 	}
 }
+
+func TestChangingAResolvedIncidentIsErrAlreadyResolved(t *testing.T) {
+	sim, c, _ := newEmpty(t, pdsim.Options{}, Config{})
+	snap, _ := sim.AddIncident(pdsim.IncidentSpec{Title: "t", Service: pdsim.ServiceCheckout, Status: "resolved"})
+	for name, do := range map[string]func() error{
+		"resolve":  func() error { return c.Resolve(context.Background(), snap.ID) },
+		"escalate": func() error { return c.Escalate(context.Background(), snap.ID, 2) },
+		"reassign": func() error {
+			return c.Reassign(context.Background(), snap.ID, incident.Reassignment{UserIDs: []string{pdsim.DemoUserID}})
+		},
+	} {
+		err := do()
+		if !errors.Is(err, incident.ErrAlreadyResolved) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s a resolved incident: %v, want ErrAlreadyResolved", name, err)
+		}
+	}
+	if got, _ := sim.Incident(snap.ID); got.Status != "resolved" || len(sim.Reopens()) != 0 {
+		t.Errorf("the incident changed: %+v, reopens %+v", got, sim.Reopens())
+	}
+}
