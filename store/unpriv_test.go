@@ -44,6 +44,14 @@ func TestUnwritableJournal(t *testing.T) {
 		if err := os.Chmod(base, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		for d := filepath.Dir(base); ; d = filepath.Dir(d) {
+			if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+				t.Fatalf("nobody cannot reach %s (mode %v), where the test's files go: point TMPDIR at a directory others may traverse", d, fi.Mode().Perm())
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
 		dir = prepareUnwritable(t, base)
 		bin := filepath.Join(base, "store.test")
 		copyFile(t, os.Args[0], bin, 0o755)
