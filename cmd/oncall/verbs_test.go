@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
@@ -100,6 +101,25 @@ func TestVerbsJournalAndSendOnce(t *testing.T) {
 			}
 			if got[0].Kind != ev.Kind || !maps.Equal(got[0].Fields, ev.Fields) {
 				t.Errorf("read back from PagerDuty as %s %v, journaled as %s %v", got[0].Kind, got[0].Fields, ev.Kind, ev.Fields)
+			}
+			// Another responder, with a token of their own, reads it
+			// through the adapter as the same typed event, by its author.
+			src, err := pagerduty.New(pagerduty.Config{Token: pdsim.UserToken(pdsim.EmailPriya), APIURL: e.url, From: pdsim.EmailPriya})
+			if err != nil {
+				t.Fatal(err)
+			}
+			remote, err := src.Events(context.Background(), e.inc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var theirs []incident.Event
+			for _, r := range remote {
+				if r.LocalID == ev.ID {
+					theirs = append(theirs, r)
+				}
+			}
+			if len(theirs) != 1 || theirs[0].Kind != ev.Kind || !maps.Equal(theirs[0].Fields, ev.Fields) || theirs[0].Origin != incident.Remote || !strings.Contains(theirs[0].Actor, "Alex") {
+				t.Errorf("another responder reads %+v", theirs)
 			}
 			for k, v := range want {
 				if ev.Fields[k] != v {
