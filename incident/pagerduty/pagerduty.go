@@ -205,7 +205,9 @@ func (c *Client) translate(ctx context.Context, what string, err error) error {
 			return fmt.Errorf("%s: PagerDuty answered %d: %w", what, apiErr.StatusCode, incident.ErrUnreachable)
 		}
 		if apiErr.StatusCode == http.StatusBadRequest && apiErr.APIError.Valid && apiErr.APIError.ErrorObject.Code == codeAlreadyResolved {
-			return fmt.Errorf("%s: the incident is already resolved on PagerDuty; nothing was changed: %w", what, incident.ErrAlreadyResolved)
+			// Worded like the other refusals ("PagerDuty answered 400"),
+			// which callers that predate the sentinel read.
+			return fmt.Errorf("%s: PagerDuty answered 400: Incident Already Resolved, so nothing was changed: %w", what, incident.ErrAlreadyResolved)
 		}
 		msg := apiErr.StatusCode
 		detail := ""
