@@ -1,6 +1,8 @@
 package outbox
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -49,4 +51,19 @@ func TestRegisterWithoutSendPanics(t *testing.T) {
 		}
 	}()
 	New(nil, nil, Options{}).Register("custom", Handler{})
+}
+
+// The edges of the statuses read from an adapter's message: 4xx is a
+// refusal, 5xx an unknown outcome.
+func TestClassifyStatusEdges(t *testing.T) {
+	live := context.Background()
+	for msg, want := range map[string]class{
+		"PagerDuty answered 499: ?": classRefused,
+		"PagerDuty answered 500":    classUnknown,
+		"PagerDuty answered 399":    classUnknown,
+	} {
+		if got := classify(live, errors.New(msg)); got != want {
+			t.Errorf("classify(%q) = %d, want %d", msg, got, want)
+		}
+	}
 }
