@@ -16,11 +16,11 @@ import (
 func (s *Store) SaveIncidents(list []incident.Incident, fetchedAt time.Time) error {
 	data, err := json.Marshal(list)
 	if err != nil {
-		return fmt.Errorf("journal %s: caching incidents: %w", s.path, err)
+		return s.opError("caching incidents", err)
 	}
 	at, err := fetchedAt.UTC().MarshalText()
 	if err != nil {
-		return fmt.Errorf("journal %s: caching incidents: %w", s.path, err)
+		return s.opError("caching incidents", err)
 	}
 	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCache)
@@ -30,7 +30,7 @@ func (s *Store) SaveIncidents(list []incident.Incident, fetchedAt time.Time) err
 		return b.Put(keyFetchedAt, seal(keyFetchedAt, at))
 	})
 	if err != nil {
-		return fmt.Errorf("journal %s: caching incidents: %w", s.path, err)
+		return s.opError("caching incidents", err)
 	}
 	return nil
 }
@@ -50,7 +50,7 @@ func (s *Store) Incidents() (list []incident.Incident, fetchedAt time.Time, err 
 		return nil
 	})
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("journal %s: reading cached incidents: %w", s.path, err)
+		return nil, time.Time{}, s.opError("reading cached incidents", err)
 	}
 	s.isolate(flawed)
 	return list, fetchedAt, nil
@@ -118,13 +118,13 @@ func (s *Store) SaveSnapshot(snap Snapshot) error {
 	snap.FetchedAt = snap.FetchedAt.UTC()
 	data, err := json.Marshal(snap)
 	if err != nil {
-		return fmt.Errorf("journal %s: caching incident %s: %w", s.path, id, err)
+		return s.opError(fmt.Sprintf("caching incident %s", id), err)
 	}
 	err = s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCache).Bucket(bucketDetail).Put([]byte(id), seal([]byte(id), data))
 	})
 	if err != nil {
-		return fmt.Errorf("journal %s: caching incident %s: %w", s.path, id, err)
+		return s.opError(fmt.Sprintf("caching incident %s", id), err)
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func (s *Store) Snapshot(incidentID string) (snap Snapshot, ok bool, err error) 
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, false, fmt.Errorf("journal %s: reading cached incident %s: %w", s.path, incidentID, err)
+		return Snapshot{}, false, s.opError(fmt.Sprintf("reading cached incident %s", incidentID), err)
 	}
 	s.isolate(flawed)
 	snap.FetchedAt = snap.FetchedAt.UTC()

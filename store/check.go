@@ -452,7 +452,7 @@ func (s *Store) Check() ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: checking it: %w", s.path, err)
+		return nil, s.opError("checking it", err)
 	}
 	if more > 0 {
 		problems = append(problems, fmt.Sprintf("and %d more", more))

@@ -102,7 +102,7 @@ func (s *Store) AppendAll(incidentID string, events []incident.Event) ([]inciden
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: append to incident %s: %w", s.path, incidentID, err)
+		return nil, s.opError(fmt.Sprintf("append to incident %s", incidentID), err)
 	}
 	return out, nil
 }
@@ -144,7 +144,7 @@ func (s *Store) SetState(incidentID, eventID string, state incident.SyncState, e
 		return deleteEntry(tx, incidentID, seq)
 	})
 	if err != nil {
-		return fmt.Errorf("journal %s: event %s of incident %s: %w", s.path, eventID, incidentID, err)
+		return s.opError(fmt.Sprintf("event %s of incident %s", eventID, incidentID), err)
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (s *Store) Events(incidentID string) ([]incident.Event, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: events of incident %s: %w", s.path, incidentID, err)
+		return nil, s.opError(fmt.Sprintf("events of incident %s", incidentID), err)
 	}
 	s.isolate(flawed)
 	return out, nil

@@ -48,7 +48,7 @@ func (s *Store) Outbox() ([]Action, error) {
 	for round := 0; ; round++ {
 		out, flawed, err := s.readOutbox()
 		if err != nil {
-			return nil, fmt.Errorf("journal %s: reading the outbox: %w", s.path, err)
+			return nil, s.opError("reading the outbox", err)
 		}
 		if len(flawed) == 0 || s.readOnly || round > 0 {
 			return out, nil
@@ -178,7 +178,7 @@ func (s *Store) updateEntry(incidentID, eventID string, change func(incident.Eve
 		return putEntry(tx, incidentID, seq, en)
 	})
 	if err != nil {
-		return fmt.Errorf("journal %s: outbox entry for event %s of incident %s: %w", s.path, eventID, incidentID, err)
+		return s.opError(fmt.Sprintf("outbox entry for event %s of incident %s", eventID, incidentID), err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -16,13 +15,13 @@ var keyListFilter = []byte("list_filter")
 func (s *Store) SaveFilter(f incident.Filter) error {
 	data, err := json.Marshal(f)
 	if err != nil {
-		return fmt.Errorf("journal %s: saving the list filter: %w", s.path, err)
+		return s.opError("saving the list filter", err)
 	}
 	err = s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCache).Put(keyListFilter, seal(keyListFilter, data))
 	})
 	if err != nil {
-		return fmt.Errorf("journal %s: saving the list filter: %w", s.path, err)
+		return s.opError("saving the list filter", err)
 	}
 	return nil
 }
@@ -47,7 +46,7 @@ func (s *Store) Filter() (f incident.Filter, ok bool, err error) {
 		return nil
 	})
 	if err != nil {
-		return incident.Filter{}, false, fmt.Errorf("journal %s: reading the list filter: %w", s.path, err)
+		return incident.Filter{}, false, s.opError("reading the list filter", err)
 	}
 	return f, ok, nil
 }

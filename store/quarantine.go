@@ -59,7 +59,7 @@ func (s *Store) Quarantined() ([]Damage, error) {
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: reading its quarantine: %w", s.path, err)
+		return nil, s.opError("reading its quarantine", err)
 	}
 	return out, nil
 }

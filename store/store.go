@@ -126,7 +126,7 @@ var (
 	// ErrReplaced means the file at the journal's path is gone, or is not
 	// the one this Store checked: nothing was written. Reopen accepts what
 	// is there now.
-	ErrReplaced = errors.New("journal deleted or replaced while oncall was running")
+	ErrReplaced = errors.New("deleted or replaced while oncall was running")
 	// ErrDamaged means a stored value failed its checksum or did not
 	// decode. Readers set such values aside; see Quarantined.
 	ErrDamaged = errors.New("damaged value")
@@ -664,6 +664,16 @@ func (s *Store) LockSender(ctx context.Context) (release func(), err error) {
 		return nil, fmt.Errorf("journal %s: taking the sender lock: %w", s.path, err)
 	}
 	return release, nil
+}
+
+// opError wraps the error of an operation: "journal PATH: what: err". A
+// journal deleted or replaced is said first, right after the path, since
+// that is what the responder must act on, and a screen may cut the line.
+func (s *Store) opError(what string, err error) error {
+	if errors.Is(err, ErrReplaced) {
+		return fmt.Errorf("journal %s %w (%s)", s.path, err, what)
+	}
+	return fmt.Errorf("journal %s: %s: %w", s.path, what, err)
 }
 
 func lockedError(path string, wait time.Duration) error {
