@@ -292,7 +292,7 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 				isSync := rng.Float64() < chaosSyncRate
 				// A responder told "queued" often runs oncall sync at
 				// once: the retry most likely to race a late delivery.
-				impatient := rng.Float64() < 0.5
+				impatient := rng.Float64() < 0.8
 				inc := incidents[rng.IntN(len(incidents))]
 				verb, word := chaosPickVerb(rng)
 				if !kill {

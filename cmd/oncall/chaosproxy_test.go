@@ -50,13 +50,13 @@ var (
 		fateUnavailable: 5,
 	}
 	readWeights = [fateCount]int{
-		fatePass:        72,
+		fatePass:        78,
 		fateDelay:       10,
 		fateHold:        3,
-		fateDropBefore:  6,
-		fateDropAfter:   3,
-		fateGateway:     2,
-		fateUnavailable: 4,
+		fateDropBefore:  4,
+		fateDropAfter:   2,
+		fateGateway:     1,
+		fateUnavailable: 2,
 	}
 )
 
