@@ -36,8 +36,9 @@ was sent and what still waits.
 
 It exits 0 when everything reached PagerDuty, 4 when PagerDuty could not
 be reached, 3 when it refused the token, and 1 when something still waits
-or PagerDuty refused an action. A running oncall holds the journal and
-sends its outbox itself.`,
+or PagerDuty refused an action. It may run while the interactive view has
+the same journal open: one of them sends at a time, and each action goes
+once.`,
 		Example: `  oncall sync
   oncall sync --wait 2m      # keep retrying for up to two minutes`,
 		Args: cobra.NoArgs,
