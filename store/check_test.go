@@ -278,3 +278,132 @@ func TestInspectEdges(t *testing.T) {
 		t.Fatalf("error %v, want it to say %q", err, want)
 	}
 }
+
+// bucketRoot is the root page of the bucket stored as key in leaf page p.
+func (l layout) bucketRoot(t *testing.T, p []byte, key string) int {
+	t.Helper()
+	e := l.element(t, p, key)
+	i := bytes.Index(p, e)
+	pos, ks := int(ne.Uint32(e[4:])), int(ne.Uint32(e[8:]))
+	root := int(ne.Uint64(p[i+pos+ks:]))
+	if root == 0 {
+		t.Fatalf("bucket %q is inline", key)
+	}
+	return root
+}
+
+// branchLayout is a journal whose incident P1 holds enough events for its
+// bucket's root to be a branch page; it returns that page's id.
+func branchLayout(t *testing.T) (layout, int) {
+	t.Helper()
+	s, path := openTemp(t)
+	batch := make([]incident.Event, 400)
+	for i := range batch {
+		batch[i] = incident.Event{Kind: incident.KindNote, Summary: strings.Repeat("y", 200)}
+	}
+	if _, err := s.AppendAll("P1", batch); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := layout{data: data, ps: 4096}
+	events := l.bucketRoot(t, l.page(l.root()), "events")
+	p1 := l.bucketRoot(t, l.page(events), "P1")
+	if ne.Uint16(l.page(p1)[8:])&branchPageFlag == 0 {
+		t.Fatal("incident P1's root is not a branch page")
+	}
+	return l, p1
+}
+
+func TestInspectBranchPages(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(l layout, branch int)
+		want   string
+	}{
+		{"key outside the page", func(l layout, branch int) {
+			ne.PutUint32(l.page(branch)[pageHeaderSize:], uint32(l.ps))
+		}, "key 0 lies outside the page"},
+		{"a child below is damaged", func(l layout, branch int) {
+			child := int(ne.Uint64(l.page(branch)[pageHeaderSize+8:]))
+			ne.PutUint64(l.page(child), uint64(child+1))
+		}, "says it is page"},
+		{"one element too many", func(l layout, branch int) {
+			ne.PutUint16(l.page(branch)[10:], uint16((l.ps-pageHeaderSize)/elementSize+1))
+		}, "elements do not fit"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, branch := branchLayout(t)
+			c.damage(l, branch)
+			path := filepath.Join(t.TempDir(), "journal.db")
+			os.WriteFile(path, l.data, 0o600)
+			if _, err := Open(path); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want ErrCorrupt saying %q", err, c.want)
+			}
+		})
+	}
+	// Undamaged, the same journal opens: the cases above are the damage.
+	l, _ := branchLayout(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	os.WriteFile(path, l.data, 0o600)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+}
+
+// Check's value walk: one line per problem, nothing said twice, and no
+// more than maxProblems lines however much is wrong.
+func TestCheckValues(t *testing.T) {
+	s, _ := openTemp(t)
+	defer mustClose(t, s)
+	a, _ := s.Append("P1", incident.Event{Kind: incident.KindNote, Summary: "a"})
+	b, _ := s.Append("P1", incident.Event{Kind: incident.KindNote, Summary: "b"})
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("a sound journal: %q %v", problems, err)
+	}
+	// A queued event whose outbox entry is gone.
+	err := rawUpdate(s, func(tx *bolt.Tx) error { return tx.Bucket(bucketOutbox).Bucket([]byte("P1")).Delete(be64(1)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, _ := s.Check()
+	if len(problems) != 1 || !strings.Contains(problems[0], a.ID) || !strings.Contains(problems[0], "no outbox entry") {
+		t.Fatalf("a missing outbox entry: %q", problems)
+	}
+	// A damaged queued event is one problem, not also its entry's and its
+	// index entry's.
+	err = rawUpdate(s, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEvents).Bucket([]byte("P1")).Put(be64(2), []byte("garbage"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, _ = s.Check()
+	if len(problems) != 2 || !strings.Contains(problems[0], "events/P1/2") {
+		t.Fatalf("a damaged event (%s) said once: %q", b.ID, problems)
+	}
+	// Much damage: the list is bounded, and says how much more there was.
+	err = rawUpdate(s, func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketEvents).Bucket([]byte("P1"))
+		for i := range 3 * maxProblems {
+			if err := bk.Put(be64(uint64(100+i)), []byte("garbage")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, _ = s.Check()
+	want := fmt.Sprintf("and %d more", 3*maxProblems+2-(maxProblems-1))
+	if len(problems) != maxProblems || problems[maxProblems-1] != want {
+		t.Fatalf("%d lines, the last %q; want %d, the last %q", len(problems), problems[len(problems)-1], maxProblems, want)
+	}
+}
