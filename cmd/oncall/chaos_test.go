@@ -532,3 +532,159 @@ func chaosReport(t *testing.T, proxy *chaosProxy, bad []chaosNote) {
 	}
 	t.Logf("every request through the proxy:\n%s", strings.Join(log, "\n"))
 }
+
+// tmuxTerm is a terminal of the test's own: a tmux server on a private
+// socket, one window of a fixed size, read with capture-pane and typed
+// into with send-keys, as a person at the keyboard would.
+type tmuxTerm struct {
+	t    *testing.T
+	sock string
+}
+
+func newTmuxTerm(t *testing.T, width, height int, command string) *tmuxTerm {
+	t.Helper()
+	tm := &tmuxTerm{t: t, sock: fmt.Sprintf("oncall-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.sock, "kill-server").Run() })
+	tm.run("new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), command)
+	return tm
+}
+
+func (tm *tmuxTerm) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (tm *tmuxTerm) screen() string      { return tm.run("capture-pane", "-p") }
+func (tm *tmuxTerm) keys(keys ...string) { tm.run(append([]string{"send-keys"}, keys...)...) }
+func (tm *tmuxTerm) typeText(s string)   { tm.run("send-keys", "-l", "--", s) }
+
+// waitFor polls the screen until it contains want; after a generous
+// timeout that only catches a hang, it fails with the screen.
+func (tm *tmuxTerm) waitFor(want, what string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := tm.screen()
+		if strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("waiting for %s (%q); the screen:\n%s", what, want, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitGone polls the screen until it no longer contains text.
+func (tm *tmuxTerm) waitGone(text, what string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := tm.screen()
+		if !strings.Contains(s, text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("waiting for %s (%q gone); the screen:\n%s", what, text, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestJournalDeletedWhileTheTUIRuns: the journal's file is removed while
+// oncall's interactive view runs. A note taken then must not be reported
+// queued or sent, since nothing durable holds it: the screen says the
+// journal is gone, the typed text stays in the prompt, and nothing reaches
+// PagerDuty unjournaled.
+func TestJournalDeletedWhileTheTUIRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the interactive view in a real terminal (tmux); skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed: the interactive view needs a terminal to run in (apt-get install tmux)")
+	}
+	bin := buildChaosBinary(t)
+	sim := pdsim.New(pdsim.Options{Scenario: pdsim.Scenario{}})
+	url := startChaosSim(t, sim)
+	snap, err := sim.AddIncident(pdsim.IncidentSpec{Title: "checkout 5xx while the journal goes", Service: pdsim.ServiceCheckout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "journal.db")
+	env := append(chaosEnv(t), "TERM=xterm-256color")
+	command := fmt.Sprintf("env -i %s %s --api-url %s --db %s; echo ONCALL-EXIT=$?; sleep 600",
+		strings.Join(env, " "), bin, url, db)
+	tm := newTmuxTerm(t, 200, 40, command)
+
+	tm.waitFor(snap.Title, "the incident in the list")
+	tm.keys("Enter")
+	tm.waitFor("Timeline (", "the incident's detail")
+
+	// A note before: the journal works, and the note is sent.
+	before := "chaos tui note 1 taken with the journal in place"
+	tm.keys("n")
+	tm.waitFor("note> ", "the note prompt")
+	tm.typeText(before)
+	tm.waitFor("note> "+before, "the typed note")
+	tm.keys("Enter")
+	tm.waitFor("note sent", "the first note sent")
+
+	if err := os.Remove(db); err != nil {
+		t.Fatal(err)
+	}
+	after := "chaos tui note 2 taken with no journal file"
+	tm.keys("n")
+	tm.waitFor("note> ", "the note prompt")
+	tm.typeText(after)
+	tm.waitFor("note> "+after, "the typed note")
+	tm.keys("Enter")
+	s := tm.waitFor("not sent", "the note refused")
+	t.Logf("the screen after the refused note:\n%s", s)
+	for _, claim := range []string{"note queued", "note sent"} {
+		if strings.Contains(s, claim) {
+			t.Errorf("after the journal was deleted the screen says %q:\n%s", claim, s)
+		}
+	}
+	if !strings.Contains(s, "note> "+after) {
+		t.Errorf("the typed note is no longer in the prompt:\n%s", s)
+	}
+	if n := strings.Count(s, after); n > 1 {
+		t.Errorf("the refused note shows outside its prompt, as if taken:\n%s", s)
+	}
+	if !regexp.MustCompile(`deleted|replaced|is gone|no longer there`).MatchString(s) {
+		t.Errorf("the screen does not say the journal was deleted, only that it could not be written:\n%s", s)
+	}
+
+	// Escape, then q once the prompt is gone: sent together, a terminal
+	// reads them as alt+q.
+	tm.keys("Escape")
+	tm.waitGone("note> ", "the prompt to close")
+	tm.keys("q")
+	tm.waitFor("ONCALL-EXIT=", "oncall to quit")
+
+	var got []string
+	for _, n := range sim.Notes(snap.ID) {
+		got = append(got, n.Content)
+	}
+	if c := countContaining(got, before); c != 1 {
+		t.Errorf("the note taken before the delete is on PagerDuty %d times: %q", c, got)
+	}
+	if c := countContaining(got, after); c != 0 {
+		t.Errorf("the note taken after the delete reached PagerDuty with no journal to hold it (%d times)", c)
+	}
+}
+
+func countContaining(texts []string, want string) int {
+	n := 0
+	for _, s := range texts {
+		if strings.Contains(s, want) {
+			n++
+		}
+	}
+	return n
+}
