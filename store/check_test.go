@@ -325,7 +325,10 @@ func TestInspectBranchPages(t *testing.T) {
 		want   string
 	}{
 		{"key outside the page", func(l layout, branch int) {
-			ne.PutUint32(l.page(branch)[pageHeaderSize:], uint32(l.ps))
+			// The key's last byte is one past the page: no slack either way.
+			e := l.page(branch)[pageHeaderSize:]
+			ksize := int(ne.Uint32(e[4:]))
+			ne.PutUint32(e, uint32(l.ps-pageHeaderSize-ksize+1))
 		}, "key 0 lies outside the page"},
 		{"a child below is damaged", func(l layout, branch int) {
 			child := int(ne.Uint64(l.page(branch)[pageHeaderSize+8:]))
@@ -388,6 +391,14 @@ func TestCheckValues(t *testing.T) {
 	if len(problems) != 2 || !strings.Contains(problems[0], "events/P1/2") {
 		t.Fatalf("a damaged event (%s) said once: %q", b.ID, problems)
 	}
+	// A damaged record of the quarantine itself.
+	err = rawUpdate(s, func(tx *bolt.Tx) error { return tx.Bucket(bucketQuarantine).Put(be64(1), []byte("garbage")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems, _ = s.Check(); len(problems) != 3 || !strings.HasPrefix(problems[2], "quarantine/") {
+		t.Fatalf("a damaged quarantine record: %q", problems)
+	}
 	// Much damage: the list is bounded, and says how much more there was.
 	err = rawUpdate(s, func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketEvents).Bucket([]byte("P1"))
@@ -402,7 +413,7 @@ func TestCheckValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	problems, _ = s.Check()
-	want := fmt.Sprintf("and %d more", 3*maxProblems+2-(maxProblems-1))
+	want := fmt.Sprintf("and %d more", 3*maxProblems+3-(maxProblems-1))
 	if len(problems) != maxProblems || problems[maxProblems-1] != want {
 		t.Fatalf("%d lines, the last %q; want %d, the last %q", len(problems), problems[len(problems)-1], maxProblems, want)
 	}
