@@ -420,7 +420,7 @@ func TestQuietPollIsOneRequest(t *testing.T) {
 		t.Fatalf("a quiet poll made %d requests, want 1", got)
 	}
 	// Someone else's note arrives through the same incremental poll.
-	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
+	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.UserToken(pdsim.EmailPriya), APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
 	h.clock.Advance(time.Minute)
 	if err := other.AddNote(t.Context(), id, "X1", "replica lag back to 0"); err != nil {
 		t.Fatal(err)
@@ -482,7 +482,7 @@ func TestTimelineFollowsUnlessScrolledUp(t *testing.T) {
 	h := newHarness(t, 120, 40)
 	h.keys("enter")
 	id := h.model().detail.inc.ID
-	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
+	other, _ := pagerduty.New(pagerduty.Config{Token: pdsim.UserToken(pdsim.EmailPriya), APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
 	note := func(text string) {
 		h.clock.Advance(time.Minute)
 		if err := other.AddNote(t.Context(), id, "", text); err != nil {

@@ -386,7 +386,7 @@ func TestDraftWrittenWhenSomeoneElseResolves(t *testing.T) {
 	h := newHarness(t, 120, 40, func(o *Options) { o.PostmortemsDir = dir })
 	h.keys("enter")
 	id := h.model().detail.inc.ID
-	other, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
+	other, err := pagerduty.New(pagerduty.Config{Token: pdsim.UserToken(pdsim.EmailPriya), APIURL: h.url, From: pdsim.EmailPriya, RequestsPerMinute: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
