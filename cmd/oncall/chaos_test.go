@@ -32,13 +32,12 @@ import (
 // The oncall binary is built once; the simulator runs in the test process
 // behind chaosProxy, which holds, drops and delays requests. Workers run
 // `oncall note`, `oncall decision` and `oncall status-update` with unique
-// texts, and now and then `oncall sync`, one
-// process at a time each, and kill some of them with SIGKILL after a
-// random delay. Two workers share a journal, as two terminals on one
-// machine would; the others have one each, as responders on other
-// machines. Then each journal is
-// synced, through the proxy and at last straight to the simulator, until
-// its outbox is empty, and the simulator's notes (and status updates) are
+// texts, and now and then `oncall sync`, one process at a time each, and
+// kill some of them with SIGKILL after a random delay. Two workers share a
+// journal, as two terminals on one machine would; the others have one
+// each, as responders on other machines. Then each journal is synced,
+// through the proxy and at last straight to the simulator, until its
+// outbox is empty, and the simulator's notes (and status updates) are
 // counted.
 //
 // The seed (ONCALL_CHAOS_SEED to replay one) decides the proxy's fate for
@@ -269,7 +268,7 @@ func TestChaosNothingLostNothingTwice(t *testing.T) {
 	}
 	timing := []string{"--outbox-attempt-timeout", chaosAttempt.String(), "--outbox-settle", chaosSettle.String()}
 
-	// The chaos: each worker runs one process at a time against its own
+	// The chaos: each worker runs one process at a time against its
 	// journal, through the proxy.
 	var (
 		mu    sync.Mutex
