@@ -1,8 +1,10 @@
 package outbox_test
 
 import (
+	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,8 +61,14 @@ func TestPassBackoffDoublesAndResets(t *testing.T) {
 		e.clock.Advance(want + time.Second) // past the action's own backoff too
 	}
 	// Within the backoff: no request, and the wait does not grow.
-	e.drain(d)
+	rep := e.drain(d)
+	if r := rep.Results[1]; !strings.HasPrefix(r.Err.Error(), "not tried in this pass") {
+		t.Fatalf("watched in a stopped pass: %v", r.Err)
+	}
 	writesBefore := writes.Load()
+	if rep := e.drain(d); !strings.HasPrefix(rep.Results[0].Err.Error(), "backing off: ") || !errors.Is(rep.Results[0].Err, incident.ErrRateLimited) {
+		t.Fatalf("within the backoff: %v", rep.Results[0].Err)
+	}
 	if got := waitOf("waiting waiting"); got != ms(12000) || writes.Load() != writesBefore {
 		t.Fatalf("fifth failure: %v", got)
 	}
@@ -114,5 +122,30 @@ func TestActionBackoffDoublesUpToTheCap(t *testing.T) {
 			t.Fatalf("attempt %d: next in %v, want %v", i+1, got, want*time.Millisecond)
 		}
 		e.clock.Advance(time.Minute)
+	}
+}
+
+// A stopped pass moves every waiting action's Next to its backoff, but
+// never earlier: an action settling past it keeps its own time.
+func TestStoppedPassKeepsLaterTimes(t *testing.T) {
+	e := newEnv(t)
+	ids := []string{e.incident("settling"), e.incident("failing")}
+	slices.Sort(ids)
+	settling, failing := ids[0], ids[1]
+	ev := e.append(settling, incident.KindNote, "maybe landed")
+	if _, err := e.j.BeginAttempt(settling, ev.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	e.append(failing, incident.KindNote, "one")
+	e.sim.FailFor(http.StatusTooManyRequests, time.Hour)
+	rep := e.drain(e.drainer())
+	if got := outcomes(rep); got != "waiting waiting" {
+		t.Fatalf("outcomes %q", got)
+	}
+	if r := rep.Results[0]; !r.Next.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("the settling note is due at %v, want %v", r.Next, t0.Add(time.Minute))
+	}
+	if r := rep.Results[1]; !r.Next.Equal(t0.Add(750 * time.Millisecond)) {
+		t.Fatalf("the refused note is due at %v", r.Next)
 	}
 }

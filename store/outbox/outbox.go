@@ -597,12 +597,12 @@ func (d *Drainer) finish(ctx context.Context, a store.Action, res Result, err er
 }
 
 // journalFailed ends the pass: without the journal, nothing may be sent.
+// The pass's backoff says when the next one may try.
 func (d *Drainer) journalFailed(res Result, err error) (Result, bool, error) {
 	if !errors.Is(err, ErrJournal) {
 		err = fmt.Errorf("%w: %w", ErrJournal, err)
 	}
-	res.Outcome, res.Err = Waiting, err
-	res.Next = d.opts.Now().Add(d.opts.Backoff)
+	res.Outcome, res.Err, res.Next = Waiting, err, time.Time{}
 	return res, true, err
 }
 
