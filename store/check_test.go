@@ -418,3 +418,21 @@ func TestCheckValues(t *testing.T) {
 		t.Fatalf("%d lines, the last %q; want %d, the last %q", len(problems), problems[len(problems)-1], maxProblems, want)
 	}
 }
+
+// The long form of the freelist's count, read directly: the ids start
+// after the eight bytes that hold it.
+func TestVerifyFreelistLongForm(t *testing.T) {
+	r := &pageReader{meta: meta{pgid: 100, freelist: 3}}
+	span := make([]byte, 4096)
+	ne.PutUint16(span[8:], freelistPageFlag)
+	ne.PutUint16(span[10:], 0xFFFF)
+	ne.PutUint64(span[pageHeaderSize:], 1)    // one id
+	ne.PutUint64(span[pageHeaderSize+8:], 50) // page 50 is free
+	if problem := r.verifyFreelist(span); problem != "" {
+		t.Fatalf("a sound long-form freelist: %s", problem)
+	}
+	ne.PutUint64(span[pageHeaderSize+8:], 100)
+	if problem := r.verifyFreelist(span); !strings.Contains(problem, "page 100, out of bounds") {
+		t.Fatalf("a long-form freelist holding page 100 of 100: %q", problem)
+	}
+}
