@@ -282,7 +282,10 @@ func TestActionsWaitOutAnOutage(t *testing.T) {
 	}
 
 	h.sim.FailFor(0, 0)
-	rep, err := h.model().opts.Outbox.Flush(t.Context(), target.ID) // what the background drainer does
+	// What the background drainer does once the settle period has passed
+	// (a 503 may have been applied, so the outbox checks before it sends).
+	settled := outbox.New(h.journal, h.model().opts.Source, outbox.Options{Now: func() time.Time { return time.Now().Add(time.Minute) }})
+	rep, err := settled.Flush(t.Context(), target.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
