@@ -291,3 +291,19 @@ func TestResolveRacingAColleague(t *testing.T) {
 		t.Fatal("the resolve was never sent")
 	}
 }
+
+// A resolve PagerDuty refuses while the incident is still open is refused,
+// not moot.
+func TestResolveRefusedOnAnOpenIncident(t *testing.T) {
+	e := newEnv(t)
+	a := e.incident("checkout 5xx")
+	e.append(a, incident.KindResolve, "")
+	e.sim.Inject(pdsim.Fault{Route: "PUT /incidents", Status: http.StatusBadRequest})
+	rep := e.drain(e.drainer())
+	if r := rep.Results[0]; r.Outcome != outbox.Failed || !strings.Contains(r.Err.Error(), "400") {
+		t.Fatalf("result %+v", r)
+	}
+	if snap, _ := e.sim.Incident(a); snap.Status == "resolved" {
+		t.Fatal("resolved")
+	}
+}
