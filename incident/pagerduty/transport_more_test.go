@@ -309,3 +309,21 @@ func TestAFromAlreadySetIsKept(t *testing.T) {
 		t.Errorf("From sent: %q, want %q", got, want)
 	}
 }
+
+func TestPacingIsOnUnlessTurnedOff(t *testing.T) {
+	for _, tc := range []struct {
+		perMinute int
+		rate      float64 // tokens a second; 0: no bucket
+	}{{0, float64(DefaultRequestsPerMinute) / 60}, {60, 1}, {1, 1.0 / 60}, {-1, 0}} {
+		c, err := New(Config{Token: "t", APIURL: "http://127.0.0.1:1", RequestsPerMinute: tc.perMinute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch b := c.tr.bucket; {
+		case tc.rate == 0 && b != nil:
+			t.Errorf("RequestsPerMinute %d: pacing is on", tc.perMinute)
+		case tc.rate != 0 && (b == nil || b.rate != tc.rate || b.tokens != burstSize):
+			t.Errorf("RequestsPerMinute %d: bucket %+v, want %v a second and a full burst", tc.perMinute, b, tc.rate)
+		}
+	}
+}
