@@ -379,6 +379,21 @@ func TestCheckValues(t *testing.T) {
 	if len(problems) != 1 || !strings.Contains(problems[0], a.ID) || !strings.Contains(problems[0], "no outbox entry") {
 		t.Fatalf("a missing outbox entry: %q", problems)
 	}
+	// An empty outbox bucket, which the outbox never leaves behind.
+	err = rawUpdate(s, func(tx *bolt.Tx) error {
+		_, err := tx.Bucket(bucketOutbox).CreateBucket([]byte("P9"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems, _ := s.Check(); len(problems) != 2 || problems[0] != "outbox/P9: an empty bucket" {
+		t.Fatalf("an empty outbox bucket: %q", problems)
+	}
+	err = rawUpdate(s, func(tx *bolt.Tx) error { return tx.Bucket(bucketOutbox).DeleteBucket([]byte("P9")) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A damaged queued event is one problem, not also its entry's and its
 	// index entry's.
 	err = rawUpdate(s, func(tx *bolt.Tx) error {
