@@ -10,12 +10,6 @@ import (
 	"github.com/oncallkit/oncall/incident"
 )
 
-// The budgets the issue sets, on a plain SSD-backed disk.
-const (
-	budgetAppendP99 = 10 * time.Millisecond
-	budgetReplay    = 150 * time.Millisecond
-)
-
 func benchEvent(i int) incident.Event {
 	return incident.Event{Kind: incident.KindNote, Actor: "ana@example.com",
 		Summary: fmt.Sprintf("step %d: rolled back 4.12, error rate falling", i)}
