@@ -1,6 +1,6 @@
 package tui
 
-// Benchmarks for the paths a responder feels (issue 8). Their budgets are
+// Benchmarks for the paths a responder feels. Their budgets are
 // in BENCHMARKS.md and checked by .ci/bench, never asserted here: the
 // machines are noisy.
 //
@@ -234,7 +234,7 @@ func BenchmarkDetailKey(b *testing.B) {
 
 // BenchmarkDetailRefresh100k: Update for the answer of the open
 // incident's poll (every 5 s) when its timeline holds 100,000 events and
-// nothing changed. No budget in issue 8; measured because it runs in
+// nothing changed. No budget; measured because it runs in
 // Update, where a slow answer freezes the screen.
 func BenchmarkDetailRefresh100k(b *testing.B) {
 	var m tea.Model = benchDetail(b, 1000, 100000, 120, 40)
