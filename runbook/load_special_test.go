@@ -4,6 +4,7 @@ package runbook_test
 
 import (
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,11 @@ func TestLoadRefusesPipesAndDevicesAndKeepsTheRest(t *testing.T) {
 	if err := os.Symlink("/dev/zero", zero); err != nil {
 		t.Fatal(err)
 	}
+	sock, err := net.Listen("unix", filepath.Join(dir, "sock.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
 	linkToFifo := filepath.Join(dir, "via-link.md")
 	if err := os.Symlink(fifo, linkToFifo); err != nil {
 		t.Fatal(err)
@@ -62,9 +68,9 @@ func TestLoadRefusesPipesAndDevicesAndKeepsTheRest(t *testing.T) {
 				t.Fatalf("Load: %v, %d runbooks; want the good one loaded", r.err, r.set.Len())
 			}
 			got := strings.Join(lines(r.diags), "\n")
-			for _, f := range []string{"fifo.md", "zero.md", "via-link.md"} {
-				if !strings.Contains(got, f+": cannot read: not a regular file (it is a") {
-					t.Errorf("no refusal for %s in\n%s", f, got)
+			for f, what := range map[string]string{"fifo.md": "a named pipe", "zero.md": "a device", "via-link.md": "a named pipe", "sock.md": "a socket"} {
+				if !strings.Contains(got, f+": cannot read: not a regular file (it is "+what+")") {
+					t.Errorf("no refusal of %s as %s in\n%s", f, what, got)
 				}
 			}
 		})

@@ -17,6 +17,7 @@
 package regularfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -43,15 +44,16 @@ func Read(path string, limit int64) ([]byte, error) {
 		return nil, tooLarge
 	}
 	// The size from Stat is a hint only: the file may grow while it is
-	// read, so the read itself is bounded too.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	// read, so the read itself is bounded too. The hint sizes the buffer,
+	// so a file that does not change is read without regrowing it.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: bare(err)}
 	}
-	if int64(len(data)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, tooLarge
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // Open opens the regular file at path for reading, with the file's
