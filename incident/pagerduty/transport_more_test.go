@@ -327,3 +327,123 @@ func TestPacingIsOnUnlessTurnedOff(t *testing.T) {
 		}
 	}
 }
+
+// closeBody records whether it was read and closed.
+type closeBody struct {
+	io.Reader
+	closed bool
+}
+
+func (b *closeBody) Close() error { b.closed = true; return nil }
+
+func TestTheTransportLeavesTheCallersRequestAlone(t *testing.T) {
+	tr := newTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+	}), 0, 0, nil)
+	ctx := withQuery(withFrom(context.Background(), "a@example.com"), "include[]", "x")
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		req, _ := http.NewRequestWithContext(ctx, m, "http://x/incidents?a=b", nil)
+		if _, err := tr.RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+		if req.Header.Get("From") != "" || req.URL.RawQuery != "a=b" {
+			t.Errorf("%s: the caller's request changed: From %q, query %q", m, req.Header.Get("From"), req.URL.RawQuery)
+		}
+	}
+}
+
+func TestARetriedAnswerIsClosedAndPaced(t *testing.T) {
+	var bodies []*closeBody
+	calls := 0
+	tr := newTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls++
+		b := &closeBody{Reader: strings.NewReader("busy")}
+		bodies = append(bodies, b)
+		if calls == 1 {
+			return &http.Response{StatusCode: 503, Body: b, Header: http.Header{}}, nil
+		}
+		return &http.Response{StatusCode: 200, Body: b, Header: http.Header{}}, nil
+	}), 60, 3, nil)
+	now := epoch
+	tr.bucket = newBucket(60, func() time.Time { return now })
+	tr.bucket.tokens = 0 // empty: every request waits its turn
+	var waits []time.Duration
+	tr.sleep = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	tr.jitter = func(d time.Duration) time.Duration { return d }
+	req, _ := http.NewRequest(http.MethodGet, "http://x/incidents", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	if !bodies[0].closed {
+		t.Error("the 503's body was not closed before the retry")
+	}
+	// pace (1s), backoff (1s), pace again (2s: a 5xx is no 429, whose wait
+	// would stand for pacing).
+	if len(waits) != 3 || waits[2] != 2*time.Second {
+		t.Errorf("waits %v, want pace, backoff, pace", waits)
+	}
+}
+
+func TestGetRetriesABrokenConnectionAndA500(t *testing.T) {
+	for _, fail := range []func() (*http.Response, error){
+		func() (*http.Response, error) { return nil, errors.New("read: connection reset by peer") },
+		func() (*http.Response, error) {
+			return &http.Response{StatusCode: 500, Body: http.NoBody, Header: http.Header{}}, nil
+		},
+	} {
+		calls := 0
+		tr := newTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if calls++; calls == 1 {
+				return fail()
+			}
+			return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+		}), 0, 3, nil)
+		tr.sleep = func(context.Context, time.Duration) error { return nil }
+		req, _ := http.NewRequest(http.MethodGet, "http://x/incidents", nil)
+		if resp, err := tr.RoundTrip(req); err != nil || resp.StatusCode != 200 || calls != 2 {
+			t.Errorf("after a failure: %v %v, %d calls, want a retry", resp, err, calls)
+		}
+	}
+}
+
+func TestABodyThatCannotBeResentIsNotRetried(t *testing.T) {
+	calls := 0
+	tr := newTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls++
+		return &http.Response{StatusCode: 429, Body: http.NoBody, Header: http.Header{"Ratelimit-Reset": {"1"}}}, nil
+	}), 0, 3, nil)
+	tr.sleep = func(context.Context, time.Duration) error { return nil }
+	req, _ := http.NewRequest(http.MethodPost, "http://x/incidents/Q1/notes", nil)
+	req.Body = io.NopCloser(strings.NewReader(`{"note":{}}`)) // no GetBody
+	resp, err := tr.RoundTrip(req)
+	if err != nil || resp.StatusCode != 429 || calls != 1 {
+		t.Errorf("%v %v after %d calls: want the 429 itself", resp, err, calls)
+	}
+}
+
+func TestEdgesOfWaitsAndSizes(t *testing.T) {
+	// A pacing wait of exactly a second is reported.
+	var heard waitLog
+	tr := newTransport(nil, 60, 0, heard.OnWait)
+	now := epoch
+	tr.bucket = newBucket(60, func() time.Time { return now })
+	tr.bucket.tokens = 0
+	tr.sleep = func(context.Context, time.Duration) error { return nil }
+	if err := tr.pace(context.Background()); err != nil || !strings.Contains(heard.String(), "pacing requests, retrying in 1s") {
+		t.Errorf("a one-second pacing wait: %v, heard %q", err, heard.String())
+	}
+	// Retry-After: 0 means now.
+	if d, ok := serverWait(http.Header{"Retry-After": {"0"}}); !ok || d != 0 {
+		t.Errorf("Retry-After 0: %s %v", d, ok)
+	}
+	// An answer announced at exactly the limit is read; its body is closed
+	// when one over is refused.
+	if _, err := bounded(&http.Response{ContentLength: maxResponseBytes, Body: http.NoBody}, nil); err != nil {
+		t.Errorf("announced at the limit: %v", err)
+	}
+	b := &closeBody{Reader: strings.NewReader("")}
+	if _, err := bounded(&http.Response{ContentLength: maxResponseBytes + 1, Body: b}, nil); err == nil || !b.closed {
+		t.Errorf("announced over the limit: %v, closed %v", err, b.closed)
+	}
+}
