@@ -59,9 +59,15 @@ const (
 // Keys lists every key the file may hold, in the order the README documents
 // them.
 var Keys = []string{
-	"api_url", "token_file", "token_env", "from_email", "refresh_interval",
+	"api_url", "token_file", "token_env", "token_type", "from_email", "refresh_interval",
 	"status_update_every", "runbooks_dir", "postmortems_dir", "read_only", "slos", "keys", "theme",
 }
+
+// TokenTypes are the values token_type accepts: "token", a REST API key
+// (sent as "Authorization: Token token=..."), and "oauth", an OAuth access
+// token (sent as "Authorization: Bearer ..."). PagerDuty cannot tell the
+// two apart from the text alone, so the kind is said, not guessed.
+var TokenTypes = []string{"token", "oauth"}
 
 // Themes are the values theme accepts.
 var Themes = []string{"auto", "dark", "light"}
@@ -88,7 +94,10 @@ type Config struct {
 	TokenFile string // ~ expanded
 	// TokenEnv names the environment variable holding the token
 	// (PAGERDUTY_TOKEN when not set).
-	TokenEnv        string
+	TokenEnv string
+	// TokenType is one of TokenTypes; empty when the file does not say
+	// (a REST API key).
+	TokenType       string
 	FromEmail       string
 	RefreshInterval time.Duration
 	// StatusUpdateEvery drives the "status update due in N min" clock.
@@ -246,6 +255,12 @@ func (p *parser) key(k, v *yaml.Node) error {
 		if c.TokenEnv, err = p.str(name, v); err == nil && !validEnvName(c.TokenEnv) {
 			err = p.errf(v, "token_env %q is not an environment variable name (letters, digits, _)", c.TokenEnv)
 		}
+	case "token_type":
+		var t string
+		if t, err = p.str(name, v); err == nil && !slices.Contains(TokenTypes, strings.ToLower(t)) {
+			err = p.errf(v, "token_type %q is not one of %s (oauth for an OAuth access token, token for a REST API key)", t, strings.Join(TokenTypes, ", "))
+		}
+		c.TokenType = strings.ToLower(t)
 	case "from_email":
 		if c.FromEmail, err = p.str(name, v); err == nil && !strings.Contains(c.FromEmail, "@") {
 			err = p.errf(v, "from_email %q is not an email address", c.FromEmail)

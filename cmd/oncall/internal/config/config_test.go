@@ -14,6 +14,7 @@ const full = `# team settings
 api_url: https://api.eu.pagerduty.com
 token_file: /secrets/pd-token
 token_env: MY_PD_TOKEN
+token_type: OAuth
 from_email: alex@example.com
 refresh_interval: 30s
 runbooks_dir: ops/runbooks
@@ -37,7 +38,7 @@ func TestParseEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := SLO{Target: 99.9, Window: 28 * 24 * time.Hour}
-	if c.APIURL != "https://api.eu.pagerduty.com" || c.TokenFile != "/secrets/pd-token" || c.TokenEnv != "MY_PD_TOKEN" ||
+	if c.APIURL != "https://api.eu.pagerduty.com" || c.TokenFile != "/secrets/pd-token" || c.TokenEnv != "MY_PD_TOKEN" || c.TokenType != "oauth" ||
 		c.FromEmail != "alex@example.com" || c.RefreshInterval != 30*time.Second || c.RunbooksDir != "ops/runbooks" ||
 		c.StatusUpdateEvery != 30*time.Minute ||
 		c.PostmortemsDir != "docs/postmortems" || !c.ReadOnly || c.Theme != "light" ||
@@ -59,7 +60,7 @@ func TestDefaults(t *testing.T) {
 			t.Fatalf("%q: %v", src, err)
 		}
 		if c.RefreshInterval != 15*time.Second || c.StatusUpdateEvery != 20*time.Minute || c.PostmortemsDir != "postmortems" || c.Theme != "auto" ||
-			c.TokenEnv != "PAGERDUTY_TOKEN" || c.ReadOnly || c.IsSet("api_url") {
+			c.TokenEnv != "PAGERDUTY_TOKEN" || c.TokenType != "" || c.ReadOnly || c.IsSet("api_url") {
 			t.Errorf("%q: defaults %+v", src, c)
 		}
 	}
@@ -77,6 +78,8 @@ func TestProblemsNameTheirLine(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", 1, "must be a mapping"},
 		{"short refresh", "refresh_interval: 2s\n", 1, "below the minimum of 5s"},
 		{"bad refresh", "refresh_interval: soon\n", 1, "not a duration"},
+		{"bad token type", "api_url: https://x\n\ntoken_type: bearer\n", 3, `token_type "bearer" is not one of token, oauth`},
+		{"token type list", "token_type: [oauth]\n", 1, "token_type must be a single value"},
 		{"bad theme", "theme: neon\n", 1, `theme "neon" is not one of auto, dark, light`},
 		{"bad read_only", "read_only: yes please\n", 1, "true or false"},
 		{"bad url", "api_url: api.pagerduty.com\n", 1, "must start with https://"},
