@@ -144,7 +144,7 @@ func TestCleanBidi(t *testing.T) {
 		}
 	}
 	for _, s := range []string{
-		"👩\u200d💻",      // ZWJ inside an emoji sequence
+		"👩\u200d💻",        // ZWJ inside an emoji sequence
 		"क्\u200dष",       // ZWJ in Devanagari
 		"a\u202fb",        // narrow no-break space, after RLO
 		"a\u200db\u200cc", // ZWJ and ZWNJ, just before LRM
