@@ -64,6 +64,8 @@ func kindLabel(k incident.Kind) string {
 		return "acked"
 	case incident.KindResolve:
 		return "resolved"
+	case incident.KindReopen:
+		return "reopen"
 	case incident.KindAssign:
 		return "assigned"
 	case incident.KindEscalate:

@@ -278,7 +278,10 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 			m.setStatus(fmt.Sprintf("#%d is already acknowledged", in.Number), false)
 			return m, nil
 		case incident.Resolved:
-			m.setStatus(fmt.Sprintf("#%d is resolved", in.Number), false)
+			// PagerDuty turns an acknowledge of a resolved incident into a
+			// reopen that pages people again; that must never happen by
+			// accident, so the key offers the reopen by name and asks first.
+			m.prompt, m.confirmKind = promptConfirm, incident.KindReopen
 			return m, nil
 		}
 		return m, m.act(in, incident.KindAcknowledge, nil)
@@ -425,6 +428,8 @@ func newEvent(kind incident.Kind, f map[string]string, now time.Time) (incident.
 		return incident.Event{Kind: kind, Summary: "acknowledged"}, nil
 	case incident.KindResolve:
 		return incident.Event{Kind: kind, Summary: "resolved"}, nil
+	case incident.KindReopen:
+		return incident.Event{Kind: kind, Summary: "reopened"}, nil
 	case incident.KindNote:
 		return incident.NewNote(f[incident.FieldText])
 	case incident.KindDecision:

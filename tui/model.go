@@ -800,6 +800,8 @@ func (m Model) statusLine() string {
 		switch m.confirmKind {
 		case incident.KindResolve:
 			q = fmt.Sprintf("Resolve #%d %s? y to resolve, n to cancel", m.target.Number, incident.Clean(m.target.Title))
+		case incident.KindReopen:
+			q = fmt.Sprintf("Reopen resolved #%d? PagerDuty assigns it to you and it pages again. y/n", m.target.Number)
 		case incident.KindMitigated:
 			q = fmt.Sprintf("Mark #%d mitigated (customer impact has stopped)? y to mark, n to cancel", m.target.Number)
 		}
