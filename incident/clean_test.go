@@ -37,7 +37,7 @@ func TestClean(t *testing.T) {
 }
 
 func FuzzClean(f *testing.F) {
-	for _, s := range []string{"\x1b[31mx", "\x1b]0;t\x07", "a\nb", "\u202e", "\xff", "\x9b1m", "\x1bP q\x1b\\"} {
+	for _, s := range []string{"\x1b[31mx", "\x1b]0;t\x07", "a\nb", "\u202e", "\xff", "\x9b1m", "\x1bP q\x1b\\", "👩\u200d💻 Zürich\u00ad", "\u202f\u2060\u206a"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -56,6 +56,17 @@ func FuzzClean(f *testing.F) {
 		}
 		if Clean(Clean(s)) != Clean(s) {
 			t.Fatalf("Clean is not idempotent on %q", s)
+		}
+		// Nothing harmless is removed: text with no control, separator,
+		// bidi mark or invalid byte comes out as it went in, but trimmed.
+		harmless := utf8.ValidString(s)
+		for _, r := range s {
+			if unicode.IsControl(r) || isBidi(r) || r == '\u2028' || r == '\u2029' {
+				harmless = false
+			}
+		}
+		if harmless && Clean(s) != strings.TrimSpace(s) {
+			t.Fatalf("Clean(%q) = %q, changed harmless text", s, Clean(s))
 		}
 	})
 }
