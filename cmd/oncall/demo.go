@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,9 +86,14 @@ so that oncall (with --api-url) and other tools can be pointed at it.
 --incidents and --log-entries load it for benchmarks: incidents spread over
 the last 28 days (most resolved), and a long timeline on the oldest one,
 the same for the same --seed. POST /_pdsim/bulk?incidents=N&log_entries=M
-does the same while it runs.`,
+does the same while it runs.
+
+Every simulated user has a token of their own (demo-alex, demo-priya, ...;
+printed at start), so two oncall processes with two tokens and two
+journals act as two people on the same incidents.`,
 		Example: `  oncall simulate --addr 127.0.0.1:8089 &
   PAGERDUTY_TOKEN=` + pdsim.DemoToken + ` oncall --api-url http://127.0.0.1:8089
+  PAGERDUTY_TOKEN=demo-priya oncall --api-url http://127.0.0.1:8089 --db /tmp/priya.db
   oncall simulate --incidents 10000 --log-entries 10000 --seed 7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -108,14 +116,22 @@ does the same while it runs.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			go func() {
-				<-ctx.Done()
-				_ = srv.Close()
-			}()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ln) }()
+			if err := printTeamTokens(ctx, cmd.OutOrStdout(), "http://"+ln.Addr().String()); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "oncall: cannot list the team's tokens: %v\n", err)
 			}
-			return nil
+			select {
+			case <-ctx.Done():
+				_ = srv.Close()
+				<-served
+				return nil
+			case err := <-served:
+				if err != nil && !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			}
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on")
@@ -123,4 +139,43 @@ does the same while it runs.`,
 	cmd.Flags().IntVar(&load.LogEntries, "log-entries", 0, fmt.Sprintf("log entries to add to one incident's timeline (at most %d)", pdsim.MaxBulkLogEntries))
 	cmd.Flags().Uint64Var(&load.Seed, "seed", 1, "seed for the added incidents: the same seed gives the same account")
 	return cmd
+}
+
+// printTeamTokens lists the simulated users with their tokens, asking the
+// running simulator over HTTP (GET /users) so that the list is the
+// account's own and never drifts from it.
+func printTeamTokens(ctx context.Context, w io.Writer, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/users?limit=100", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Token token="+pdsim.DemoToken)
+	req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET /users: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /users: %s", resp.Status)
+	}
+	var list struct {
+		Users []struct {
+			Name  string `json:"name"`
+			Email string `json:"email"`
+		} `json:"users"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&list); err != nil {
+		return fmt.Errorf("GET /users: %w", err)
+	}
+	fmt.Fprintf(w, "Team tokens (each acts as its user; %s is Alex's too; Token or Bearer):\n", pdsim.DemoToken)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, u := range list.Users {
+		if tok := pdsim.UserToken(u.Email); tok != "" {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", tok, u.Name, u.Email)
+		}
+	}
+	return tw.Flush()
 }

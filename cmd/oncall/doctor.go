@@ -17,6 +17,7 @@ import (
 
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 )
@@ -113,7 +114,7 @@ func runDoctor(ctx context.Context, o doctorOptions) error {
 	}
 	s, err := resolve(o.flags, o.getenv, cfg)
 	if err != nil {
-		report(checkResult{"config", "FAIL", err.Error(), "unset it or give true/false", exitUsage})
+		report(checkResult{"config", "FAIL", err.Error(), "unset it or give one of the values it names", exitUsage})
 	}
 
 	// Token and API: one request tells both, and the clock.
@@ -126,7 +127,7 @@ func runDoctor(ctx context.Context, o doctorOptions) error {
 		tokenLine = checkResult{"token", "FAIL", "no PagerDuty token found (looked at --token-file, " + s.tokenEnv + ", token_file)",
 			"run oncall init, or export " + s.tokenEnv + "=<a REST API token>", exitUsage}
 	}
-	pr, perr := probe(ctx, s.apiURL, s.token, s.tokenFrom, o.hc)
+	pr, perr := probeAs(ctx, s.apiURL, s.token, s.tokenType, s.tokenFrom, o.hc)
 	region := regionOf(s.apiURL)
 	switch {
 	case tokenLine.status != "":
@@ -134,6 +135,11 @@ func runDoctor(ctx context.Context, o doctorOptions) error {
 		fix := "make a new REST API token in PagerDuty (User Settings > API Access, or Integrations > API Access Keys) and update " + s.tokenFrom
 		if !strings.Contains(region, "EU") {
 			fix += "; if your account is in the EU service region, use --api-url " + euAPIURL
+		}
+		if s.tokenType == pagerduty.TokenOAuth {
+			fix = "get a new OAuth access token (they expire) and update " + s.tokenFrom + ", or, if it is a REST API key, drop the OAuth setting (" + s.tokenTypeFrom + ")"
+		} else {
+			fix += "; if it is an OAuth access token, set token_type: oauth in the config (or PAGERDUTY_TOKEN_TYPE=oauth)"
 		}
 		tokenLine = checkResult{"token", "FAIL", perr.Error(), fix, exitAuth}
 	case !pr.reachable:
@@ -153,6 +159,9 @@ func runDoctor(ctx context.Context, o doctorOptions) error {
 			"use " + s.from + "'s own token, or set " + s.fromFrom + " to " + pr.email + " (or remove it)", 0}
 	default:
 		tokenLine = checkResult{"token", "ok", fmt.Sprintf("valid, user %s <%s> (%s)", pr.name, pr.email, s.tokenFrom), "", 0}
+	}
+	if s.tokenType == pagerduty.TokenOAuth && tokenLine.status != "FAIL" {
+		tokenLine.detail += "; sent as an OAuth Bearer token (" + s.tokenTypeFrom + ")"
 	}
 	report(tokenLine)
 	if pr.reachable {

@@ -13,6 +13,7 @@ import (
 	pd "github.com/PagerDuty/go-pagerduty"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 )
 
 // Region URLs offered by init and named by doctor.
@@ -52,6 +53,13 @@ type probeResult struct {
 // answer). The errors wrap incident.ErrUnauthorized, ErrForbidden or
 // ErrUnreachable, and never contain the token.
 func probe(ctx context.Context, apiURL, token, tokenFrom string, hc *http.Client) (probeResult, error) {
+	return probeAs(ctx, apiURL, token, pagerduty.TokenAPI, tokenFrom, hc)
+}
+
+// probeAs is probe for a token of the given type (pagerduty.TokenAPI or
+// TokenOAuth): an OAuth access token must go out as "Bearer", or PagerDuty
+// rejects a perfectly good token.
+func probeAs(ctx context.Context, apiURL, token, tokenType, tokenFrom string, hc *http.Client) (probeResult, error) {
 	if hc == nil {
 		hc = &http.Client{}
 	}
@@ -61,7 +69,11 @@ func probe(ctx context.Context, apiURL, token, tokenFrom string, hc *http.Client
 	if client.Timeout == 0 {
 		client.Timeout = 10 * time.Second
 	}
-	c := pd.NewClient(token, pd.WithAPIEndpoint(strings.TrimRight(apiURL, "/")))
+	opts := []pd.ClientOptions{pd.WithAPIEndpoint(strings.TrimRight(apiURL, "/"))}
+	if tokenType == pagerduty.TokenOAuth {
+		opts = append(opts, pd.WithOAuth())
+	}
+	c := pd.NewClient(token, opts...)
 	c.HTTPClient = &client
 
 	var r probeResult

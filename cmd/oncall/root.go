@@ -130,9 +130,10 @@ func (g *globalOptions) source() (*pagerduty.Client, error) {
 	if g.set.token == "" {
 		return nil, g.set.noTokenError()
 	}
-	g.log.Debug("pagerduty", "api_url", g.set.apiURL, "api_url_from", g.set.apiURLFrom, "token_from", g.set.tokenFrom, "from_set", g.set.from != "")
+	g.log.Debug("pagerduty", "api_url", g.set.apiURL, "api_url_from", g.set.apiURLFrom, "token_from", g.set.tokenFrom, "token_type", g.set.tokenType, "token_type_from", g.set.tokenTypeFrom, "from_set", g.set.from != "")
 	return pagerduty.New(pagerduty.Config{
 		Token:       g.set.token,
+		TokenType:   g.set.tokenType,
 		APIURL:      g.set.apiURL,
 		From:        g.set.from,
 		FromSetting: g.set.fromFrom,

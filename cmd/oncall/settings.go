@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type settings struct {
 	// does not fail on a bad file).
 	token, tokenFile, tokenFrom string
 	tokenEnv                    string // the variable consulted for the token
+	// tokenType is "token" (a REST API key) or "oauth" (an OAuth access
+	// token, sent as Bearer); tokenTypeFrom names where it came from.
+	tokenType, tokenTypeFrom    string
 	from, fromFrom              string
 	db, dbFrom                  string // db empty: the XDG state directory
 	readOnly                    bool
@@ -68,6 +72,18 @@ func resolve(f flagValues, getenv func(string) string, cfg *config.Config) (sett
 		s.token, s.tokenFrom = strings.TrimSpace(getenv(s.tokenEnv)), "env "+s.tokenEnv
 	case cfg.TokenFile != "":
 		s.tokenFile, s.tokenFrom = cfg.TokenFile, "token file "+cfg.TokenFile
+	}
+
+	switch env := strings.ToLower(strings.TrimSpace(getenv("PAGERDUTY_TOKEN_TYPE"))); {
+	case env != "":
+		if !slices.Contains(config.TokenTypes, env) {
+			return s, usageError{fmt.Errorf("PAGERDUTY_TOKEN_TYPE=%q: want %s", getenv("PAGERDUTY_TOKEN_TYPE"), strings.Join(config.TokenTypes, " or "))}
+		}
+		s.tokenType, s.tokenTypeFrom = env, "env PAGERDUTY_TOKEN_TYPE"
+	case cfg.TokenType != "":
+		s.tokenType, s.tokenTypeFrom = cfg.TokenType, "token_type in "+cfg.Path
+	default:
+		s.tokenType, s.tokenTypeFrom = pagerduty.TokenAPI, "default"
 	}
 
 	switch {

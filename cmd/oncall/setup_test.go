@@ -29,7 +29,7 @@ func isolate(t *testing.T) (configDir, stateDir string) {
 	configDir, stateDir = t.TempDir(), t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", configDir)
 	t.Setenv("XDG_STATE_HOME", stateDir)
-	for _, v := range []string{"ONCALL_CONFIG", "PAGERDUTY_TOKEN", "PAGERDUTY_API_URL", "PAGERDUTY_FROM", "ONCALL_DB", "ONCALL_READ_ONLY"} {
+	for _, v := range []string{"ONCALL_CONFIG", "PAGERDUTY_TOKEN", "PAGERDUTY_API_URL", "PAGERDUTY_FROM", "PAGERDUTY_TOKEN_TYPE", "ONCALL_DB", "ONCALL_READ_ONLY"} {
 		t.Setenv(v, "")
 	}
 	return configDir, stateDir
