@@ -103,8 +103,11 @@ journals act as two people on the same incidents.`,
 				if err != nil {
 					return usageError{err}
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Loaded %d incidents (#%d to #%d) and %d log entries on incident %s\n",
-					res.Incidents, res.FirstNumber, res.LastNumber, res.LogEntries, res.TimelineIncident)
+				timeline := ""
+				if res.LogEntries > 0 {
+					timeline = fmt.Sprintf(" and %d log entries on incident %s", res.LogEntries, res.TimelineIncident)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Loaded %d incidents (#%d to #%d)%s\n", res.Incidents, res.FirstNumber, res.LastNumber, timeline)
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {

@@ -236,12 +236,13 @@ func TestTokenTypePrecedence(t *testing.T) {
 // TestSimulatePrintsTheTeamsTokens: simulate lists every simulated user
 // with a token of their own, and each printed token, sent as either scheme,
 // is that user to the simulator (GET /users/me names the printed email).
+// Loaded without --log-entries, it does not speak of an empty timeline.
 func TestSimulatePrintsTheTeamsTokens(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	cmd := newSimulateCmd()
-	cmd.SetArgs([]string{"--addr", "127.0.0.1:0"})
+	cmd.SetArgs([]string{"--addr", "127.0.0.1:0", "--incidents", "2"})
 	cmd.SetOut(pw)
 	cmd.SetErr(pw)
 	done := make(chan error, 1)
@@ -252,12 +253,15 @@ func TestSimulatePrintsTheTeamsTokens(t *testing.T) {
 	}()
 
 	type member struct{ token, name, email string }
-	var addr string
+	var addr, loaded string
 	var team []member
 	lines := bufio.NewScanner(pr)
 	inTeam := false
 	for lines.Scan() {
 		line := lines.Text()
+		if strings.HasPrefix(line, "Loaded ") {
+			loaded = line
+		}
 		if rest, ok := strings.CutPrefix(line, "PagerDuty simulator on "); ok {
 			addr, _, _ = strings.Cut(rest, " ")
 			continue
@@ -282,6 +286,10 @@ func TestSimulatePrintsTheTeamsTokens(t *testing.T) {
 	if addr == "" || len(team) == 0 {
 		cancel()
 		t.Fatalf("simulate printed address %q and team %v: %v", addr, team, <-done)
+	}
+
+	if !strings.HasPrefix(loaded, "Loaded 2 incidents (#") || !strings.HasSuffix(loaded, ")") {
+		t.Errorf("simulate said %q, want the 2 incidents and nothing about log entries", loaded)
 	}
 
 	wantTokens := map[string]string{}
