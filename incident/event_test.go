@@ -105,3 +105,41 @@ func TestMergeTypedCopyStands(t *testing.T) {
 		t.Fatalf("Merge without a journal = %+v", got)
 	}
 }
+
+// TestSplitNoteTagTrusts: SplitNoteTag takes a note's local id from a
+// trailer only when the whole trailer is well formed, so that a note a
+// person typed to look like one is never folded into a journal's event.
+func TestSplitNoteTagTrusts(t *testing.T) {
+	// A payload that uses '-' and '_', the two URL-safe base64 letters.
+	var tr string
+	both := func() bool { return strings.Contains(tr, "_") && strings.Contains(tr, "-") }
+	for n := 1; n < 64 && !both(); n++ {
+		var err error
+		tr, err = EncodeTrailer(Trailer{LocalID: "L1", Kind: KindDecision,
+			Fields: map[string]string{FieldWhat: strings.Repeat("?>", n) + "~"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !both() {
+		t.Fatalf("no payload with '-' and '_' found; last %q", tr)
+	}
+	if _, id := SplitNoteTag("roll back\n" + tr); id != "L1" {
+		t.Errorf("trailer %q: local id %q, want L1", tr, id)
+	}
+	// Trailing whitespace up to the scan limit is allowed.
+	padded := "x\n" + tr + strings.Repeat(" ", maxTrailerLen+64-len(tr))
+	if _, id := SplitNoteTag(padded); id != "L1" {
+		t.Errorf("trailer padded to the scan limit: local id %q, want L1", id)
+	}
+	for _, c := range []string{
+		"x\n[oncall:v1 L1 mitigated bnVsbA]", // a payload of JSON null
+		"x\n[oncall:v1 L1 mitigated x",       // no closing bracket
+		"x\n[oncall:v1 L1 mitigated",
+		"x\n" + tr + strings.Repeat(" ", maxTrailerLen+65-len(tr)), // past the scan limit
+	} {
+		if text, id := SplitNoteTag(c); id != "" || text != c {
+			t.Errorf("SplitNoteTag(%q) = (%q, %q), want it untouched", c, text, id)
+		}
+	}
+}
