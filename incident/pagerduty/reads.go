@@ -1,0 +1,403 @@
+package pagerduty
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/oncallkit/oncall/incident"
+)
+
+// This file holds the reads: incident listings and their date windows, one
+// incident, its events and alerts, and the users and policies for pickers.
+
+// pageSize is the largest page PagerDuty serves.
+const pageSize = 100
+
+// offsetCap is PagerDuty's limit on offset+limit for classic pagination.
+const offsetCap = 10000
+
+// Active lists triggered and acknowledged incidents, newest first.
+func (c *Client) Active(ctx context.Context) ([]incident.Incident, error) {
+	return c.List(ctx, incident.Filter{})
+}
+
+// List lists the incidents f selects, newest first, walking every page of
+// 100 (so 2,500 incidents take 25 requests). PagerDuty cannot page past
+// offset+limit 10,000: reaching that returns the first 10,000 with an
+// error wrapping incident.ErrTruncated that says to narrow the filter.
+func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	opts := pd.ListIncidentsOptions{
+		Limit:      pageSize,
+		SortBy:     "created_at:desc",
+		Includes:   []string{"conference_bridge"}, // PagerDuty sends the bridge only when asked
+		Statuses:   strs(f.Statuses),
+		Urgencies:  strs(f.Urgencies),
+		ServiceIDs: slices.Clone(f.ServiceIDs),
+		TeamIDs:    slices.Clone(f.TeamIDs),
+		UserIDs:    slices.Clone(f.UserIDs),
+	}
+	if len(opts.Statuses) == 0 {
+		opts.Statuses = []string{string(incident.Triggered), string(incident.Acknowledged)}
+	}
+	windows := []window{{}} // none: PagerDuty's default range, or date_range=all
+	switch {
+	case !f.Since.IsZero():
+		windows = dateWindows(f.Since, cmpTime(f.Until, c.cfg.Now()))
+	case !f.Until.IsZero():
+		// Without since PagerDuty covers the month before until; ask for
+		// that month explicitly, so the answer does not depend on it.
+		windows = dateWindows(f.Until.AddDate(0, -1, 0), f.Until)
+	case !slices.Contains(opts.Statuses, string(incident.Resolved)):
+		// PagerDuty lists the last month unless told otherwise; an incident
+		// still open after that is still someone's problem.
+		opts.DateRange = "all"
+	}
+	if f.AssignedToMe || f.MyTeams {
+		u, err := c.currentUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if f.AssignedToMe {
+			opts.UserIDs = append(opts.UserIDs, u.id)
+		}
+		if f.MyTeams {
+			if len(u.teamIDs) == 0 {
+				return nil, nil // on no team: no team's incidents
+			}
+			opts.TeamIDs = append(opts.TeamIDs, u.teamIDs...)
+		}
+	}
+	var out []incident.Incident
+	seen := make(map[string]bool)
+	for _, w := range windows {
+		if !w.since.IsZero() {
+			opts.Since, opts.Until = w.since.UTC().Format(time.RFC3339), w.until.UTC().Format(time.RFC3339)
+		}
+		for offset := uint(0); ; offset += pageSize {
+			if offset+pageSize > offsetCap {
+				return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
+					offsetCap, len(out), incident.ErrTruncated)
+			}
+			opts.Offset = offset
+			var resp *pd.ListIncidentsResponse
+			err := c.call(ctx, "list incidents", func(ctx context.Context) error {
+				var err error
+				resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			for _, in := range resp.Incidents {
+				if !seen[in.ID] { // windows overlap by a second
+					seen[in.ID] = true
+					out = append(out, convertIncident(in))
+				}
+			}
+			if !resp.More || len(resp.Incidents) == 0 {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// window is one date range of a listing; zero means no dates.
+type window struct{ since, until time.Time }
+
+// maxWindow is the longest range asked of GET /incidents at once:
+// PagerDuty's reference allows six months, and 180 days is shorter than
+// any six calendar months.
+const maxWindow = 180 * 24 * time.Hour
+
+// dateWindows splits [since, until) into ranges of at most maxWindow,
+// newest first, so that a listing sorted newest first stays so when the
+// pages of each are appended. Neighbours overlap by a second: PagerDuty's
+// reference does not say whether since and until are inclusive, and an
+// incident on a boundary must be found (List drops the repeat).
+func dateWindows(since, until time.Time) []window {
+	var out []window
+	for end := until; end.After(since); end = end.Add(-maxWindow) {
+		start := end.Add(-maxWindow)
+		if start.Before(since) {
+			start = since
+		}
+		to := end
+		if len(out) > 0 {
+			to = end.Add(time.Second)
+		}
+		out = append(out, window{since: start, until: to})
+	}
+	return out
+}
+
+func cmpTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t
+}
+
+func strs[T ~string](in []T) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+// Get fetches one incident.
+func (c *Client) Get(ctx context.Context, id string) (incident.Incident, error) {
+	if err := checkID(id); err != nil {
+		return incident.Incident{}, err
+	}
+	var in *pd.Incident
+	err := c.call(ctx, "get incident "+id, func(ctx context.Context) error {
+		var err error
+		// go-pagerduty's GetIncident takes no include[]; the transport adds
+		// it, since PagerDuty sends the bridge only when asked.
+		in, err = c.pd.GetIncidentWithContext(withQuery(ctx, "include[]", "conference_bridge"), id)
+		return err
+	})
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	return convertIncident(*in), nil
+}
+
+// Events returns log entries, notes and alert arrivals for an incident.
+// Notes come from the notes endpoint (their full text); the log's
+// annotate entries for them are skipped so each note shows once.
+func (c *Client) Events(ctx context.Context, id string) ([]incident.Event, error) {
+	return c.EventsSince(ctx, id, time.Time{})
+}
+
+// EventsSince returns the events at or after since; a zero since means
+// all of them. Polling an open incident this way costs one request for the
+// log entries since then. Notes are fetched only when the log shows a new
+// annotation, and alerts only when it shows a trigger: a steady poll of a
+// quiet incident is one small request however long its timeline. (An alert
+// grouped later shows in Incident.AlertCount, which the list carries; call
+// Alerts when it grows.) Events exactly at since may come again: PagerDuty
+// counts time in seconds, so callers keep events by ID.
+//
+// PagerDuty's reference does not say whether since is inclusive, so the
+// request asks from a second earlier (sinceOverlap) and drops what is
+// older than since: an event written in the same second as the caller's
+// newest is found either way. Each log entry is returned once per call,
+// even when new entries shift the pages while they are read.
+func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([]incident.Event, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	full := since.IsZero()
+	entries, err := c.logEntries(ctx, id, since)
+	if err != nil {
+		return nil, err
+	}
+	var out []incident.Event
+	needNotes, needAlerts := full, full
+	var markers []string // annotate and trigger entries this call covers
+	seen := make(map[string]bool, len(entries))
+	for _, le := range entries {
+		if seen[le.ID] || !full && parseTime(le.CreatedAt).Before(since) {
+			continue // a repeat from a shifted page, or the overlap second
+		}
+		seen[le.ID] = true
+		switch strings.TrimSuffix(le.Type, "_reference") {
+		case "annotate_log_entry":
+			needNotes = needNotes || c.isNew(id, le, since)
+			markers = append(markers, le.ID)
+		case "trigger_log_entry":
+			needAlerts = needAlerts || c.isNew(id, le, since)
+			markers = append(markers, le.ID)
+		}
+		if e, ok := convertLogEntry(id, le); ok {
+			out = append(out, e)
+		}
+	}
+	if needNotes {
+		var notes []pd.IncidentNote
+		err := c.call(ctx, "incident notes "+id, func(ctx context.Context) error {
+			var err error
+			notes, err = c.pd.ListIncidentNotesWithContext(ctx, id)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range notes {
+			at := parseTime(n.CreatedAt)
+			if at.Before(since) {
+				continue
+			}
+			out = append(out, convertNote(id, n))
+		}
+	}
+	if needAlerts {
+		alerts, err := c.Alerts(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range alerts {
+			if a.CreatedAt.Before(since) {
+				continue
+			}
+			out = append(out, incident.Event{
+				ID: a.ID, IncidentID: id, Kind: incident.KindAlert, At: a.CreatedAt,
+				Summary: a.Summary, Origin: incident.Remote,
+			})
+		}
+	}
+	c.cover(id, markers)
+	return out, nil
+}
+
+// isNew says whether an annotate or trigger entry may announce a note or
+// alert the caller has not seen: any entry after since may; one at since
+// itself (PagerDuty counts in seconds, so the last poll's newest second
+// comes back) only if this client has not fetched for it already.
+// Without this, an incident whose newest event is a note would cost a
+// notes request on every poll.
+func (c *Client) isNew(id string, le pd.LogEntry, since time.Time) bool {
+	if parseTime(le.CreatedAt).After(since) {
+		return true
+	}
+	c.coveredMu.Lock()
+	defer c.coveredMu.Unlock()
+	return !c.covered[id][le.ID]
+}
+
+// cover remembers the annotate and trigger entries whose notes and alerts
+// have been read. Only the boundary second consults it, so it needs no
+// pruning beyond one set per incident polled.
+func (c *Client) cover(id string, entryIDs []string) {
+	if len(entryIDs) == 0 {
+		return
+	}
+	c.coveredMu.Lock()
+	defer c.coveredMu.Unlock()
+	if c.covered == nil {
+		c.covered = make(map[string]map[string]bool)
+	}
+	set := c.covered[id]
+	if set == nil {
+		set = make(map[string]bool)
+		c.covered[id] = set
+	}
+	for _, e := range entryIDs {
+		set[e] = true
+	}
+}
+
+// sinceOverlap is how far before since the log is asked for: one second,
+// PagerDuty's resolution, so an inclusive and an exclusive since both
+// return the entries at since.
+const sinceOverlap = time.Second
+
+// logEntries walks an incident's log entries at or after since (all of
+// them when since is zero).
+func (c *Client) logEntries(ctx context.Context, id string, since time.Time) ([]pd.LogEntry, error) {
+	opts := pd.ListIncidentLogEntriesOptions{Limit: pageSize}
+	if !since.IsZero() {
+		opts.Since = since.Add(-sinceOverlap).UTC().Format(time.RFC3339)
+	}
+	var out []pd.LogEntry
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		opts.Offset = offset
+		var resp *pd.ListIncidentLogEntriesResponse
+		err := c.call(ctx, "incident log "+id, func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListIncidentLogEntriesWithContext(ctx, id, opts)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resp.LogEntries...)
+		if !resp.More || len(resp.LogEntries) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Alerts lists the alerts grouped into an incident.
+func (c *Client) Alerts(ctx context.Context, id string) ([]incident.Alert, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	var out []incident.Alert
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		var resp *pd.ListAlertsResponse
+		err := c.call(ctx, "incident alerts "+id, func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListIncidentAlertsWithContext(ctx, id, pd.ListIncidentAlertsOptions{Limit: pageSize, Offset: offset})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range resp.Alerts {
+			out = append(out, convertAlert(a))
+		}
+		if !resp.More || len(resp.Alerts) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Users lists the account's users, for pickers.
+func (c *Client) Users(ctx context.Context) ([]incident.Responder, error) {
+	var out []incident.Responder
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		var resp *pd.ListUsersResponse
+		err := c.call(ctx, "list users", func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListUsersWithContext(ctx, pd.ListUsersOptions{Limit: pageSize, Offset: offset})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range resp.Users {
+			out = append(out, incident.Responder{ID: u.ID, Name: u.Name, Email: u.Email})
+		}
+		if !resp.More || len(resp.Users) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// EscalationPolicies lists the account's escalation policies, for pickers.
+func (c *Client) EscalationPolicies(ctx context.Context) ([]incident.EscalationPolicy, error) {
+	var out []incident.EscalationPolicy
+	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
+		var resp *pd.ListEscalationPoliciesResponse
+		err := c.call(ctx, "list escalation policies", func(ctx context.Context) error {
+			var err error
+			resp, err = c.pd.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{Limit: pageSize, Offset: offset})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range resp.EscalationPolicies {
+			out = append(out, incident.EscalationPolicy{ID: p.ID, Name: p.Name, Levels: len(p.EscalationRules)})
+		}
+		if !resp.More || len(resp.EscalationPolicies) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
