@@ -175,22 +175,10 @@ type accountEntry struct {
 // team_ids[] to keep the entries of some teams' incidents.
 func (s *Server) listAccountLogEntries(c *call) (int, any, *apiError) {
 	q := c.r.URL.Query()
-	p, err := parsePage(q)
+	lq, err := s.parseLogQuery(q)
 	if err != nil {
 		return 0, nil, err
 	}
-	since, until, err := parseRange(q)
-	if err != nil {
-		return 0, nil, err
-	}
-	if _, err := includes(q, "incidents", "services", "channels", "teams"); err != nil {
-		return 0, nil, err
-	}
-	zone, err := timeZone(q, s.zone)
-	if err != nil {
-		return 0, nil, err
-	}
-	overview := q.Get("is_overview") == "true"
 	teamIDs := multi(q, "team_ids")
 	var entries []accountEntry
 	for _, inc := range s.world.incidents {
@@ -198,10 +186,7 @@ func (s *Server) listAccountLogEntries(c *call) (int, any, *apiError) {
 			continue
 		}
 		for _, e := range inc.log {
-			if s.sinceExcl && !since.IsZero() && e.at.Equal(since) {
-				continue
-			}
-			if inRange(e.at, since, until) && !(overview && e.typ == logNotify) {
+			if s.keeps(lq, e) {
 				entries = append(entries, accountEntry{inc, e})
 			}
 		}
@@ -209,11 +194,11 @@ func (s *Server) listAccountLogEntries(c *call) (int, any, *apiError) {
 	slices.SortFunc(entries, func(a, b accountEntry) int {
 		return cmp.Or(b.e.at.Compare(a.e.at), cmp.Compare(b.e.seq, a.e.seq))
 	})
-	pageItems, meta := paginate(entries, p)
+	pageItems, meta := paginate(entries, lq.page)
 	return http.StatusOK, struct {
 		LogEntries []wireLogEntry `json:"log_entries"`
 		wireListMeta
-	}{mapSlice(pageItems, func(ae accountEntry) wireLogEntry { return toWireLogEntry(ae.inc, ae.e, zone) }), meta}, nil
+	}{mapSlice(pageItems, func(ae accountEntry) wireLogEntry { return toWireLogEntry(ae.inc, ae.e, lq.zone) }), meta}, nil
 }
 
 // Routes returns the patterns of the PagerDuty API routes the server

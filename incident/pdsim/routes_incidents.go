@@ -201,48 +201,69 @@ func (s *Server) getIncident(c *call) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{"incident": view.render(inc)}, nil
 }
 
+// logQuery is what both log-entry routes read from the query string.
+type logQuery struct {
+	page         page
+	since, until time.Time
+	zone         *time.Location
+	overview     bool
+}
+
+// parseLogQuery reads paging, since/until, include[], time_zone and
+// is_overview the way both log-entry routes take them. The reference on
+// time_zone: "Time zone in which results will be rendered. This will
+// default to the account time zone."
+func (s *Server) parseLogQuery(q url.Values) (logQuery, *apiError) {
+	var lq logQuery
+	var err *apiError
+	if lq.page, err = parsePage(q); err != nil {
+		return lq, err
+	}
+	if lq.since, lq.until, err = parseRange(q); err != nil {
+		return lq, err
+	}
+	if _, err := includes(q, "incidents", "services", "channels", "teams"); err != nil {
+		return lq, err
+	}
+	if lq.zone, err = timeZone(q, s.zone); err != nil {
+		return lq, err
+	}
+	lq.overview = q.Get("is_overview") == "true"
+	return lq, nil
+}
+
+// keeps reports whether the query selects e.
+func (s *Server) keeps(lq logQuery, e *logEntry) bool {
+	if s.sinceExcl && !lq.since.IsZero() && e.at.Equal(lq.since) {
+		return false
+	}
+	return inRange(e.at, lq.since, lq.until) && !(lq.overview && e.typ == logNotify)
+}
+
 // GET /incidents/{id}/log_entries: newest first.
 func (s *Server) listLogEntries(c *call) (int, any, *apiError) {
 	inc, err := s.incidentByPath(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	q := c.r.URL.Query()
-	p, err := parsePage(q)
+	lq, err := s.parseLogQuery(c.r.URL.Query())
 	if err != nil {
 		return 0, nil, err
 	}
-	since, until, err := parseRange(q)
-	if err != nil {
-		return 0, nil, err
-	}
-	if _, err := includes(q, "incidents", "services", "channels", "teams"); err != nil {
-		return 0, nil, err
-	}
-	// The reference: "Time zone in which results will be rendered. This
-	// will default to the account time zone."
-	zone, err := timeZone(q, s.zone)
-	if err != nil {
-		return 0, nil, err
-	}
-	overview := q.Get("is_overview") == "true"
 	var entries []*logEntry
 	for _, e := range inc.log {
-		if s.sinceExcl && !since.IsZero() && e.at.Equal(since) {
-			continue
-		}
-		if inRange(e.at, since, until) && !(overview && e.typ == logNotify) {
+		if s.keeps(lq, e) {
 			entries = append(entries, e)
 		}
 	}
 	slices.SortStableFunc(entries, func(a, b *logEntry) int {
 		return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.seq, a.seq))
 	})
-	pageItems, meta := paginate(entries, p)
+	pageItems, meta := paginate(entries, lq.page)
 	return http.StatusOK, struct {
 		LogEntries []wireLogEntry `json:"log_entries"`
 		wireListMeta
-	}{mapSlice(pageItems, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e, zone) }), meta}, nil
+	}{mapSlice(pageItems, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e, lq.zone) }), meta}, nil
 }
 
 // GET /incidents/{id}/alerts: oldest first unless sort_by says otherwise.
