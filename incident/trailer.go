@@ -46,7 +46,8 @@ const TrailerVersion = 1
 // and for every reader to take it back typed; checkFields may add what its
 // fields must hold.
 var MirroredKinds = []Kind{KindNote, KindDecision, KindRole, KindActionItem, KindStatusUpdate,
-	KindMitigated, KindTask, KindStar, KindRunbookStep}
+	KindMitigated, KindTask, KindStar, KindRunbookStep,
+	KindItemUpdate, KindHandoff}
 
 // Mirrored reports whether k is one of MirroredKinds.
 func Mirrored(k Kind) bool { return slices.Contains(MirroredKinds, k) }
@@ -251,6 +252,9 @@ func checkFields(k Kind, f map[string]string) error {
 			}
 		}
 		return nil
+	}
+	if err := checkStateFields(k, f); err != nil {
+		return err
 	}
 	switch k {
 	case KindNote, KindMitigated:

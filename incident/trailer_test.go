@@ -31,6 +31,8 @@ func mirrored(t testing.TB) []Event {
 	add(NewTask("Yuki", "check replica lag on db-inv-2 ✓", 15*time.Minute, vocabNow))
 	add(NewStarOn("Q0ABC", "Decision: roll back"))
 	add(NewRunbookStep("checkout-5xx", "step-2", "", "kubectl rollout undo deploy/checkout-api\nkubectl get pods", StepDone))
+	add(NewItemUpdate("L0TASK", ChangeExtended, ItemDue("2026-11-21T04:00:00Z"), ItemLabel("check replica lag")))
+	add(NewHandoff("ic", "Alice", "Bob", "the rollback is at 60%"))
 	return out
 }
 
