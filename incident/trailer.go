@@ -46,7 +46,7 @@ const TrailerVersion = 1
 // and for every reader to take it back typed; checkFields may add what its
 // fields must hold.
 var MirroredKinds = []Kind{KindNote, KindDecision, KindRole, KindActionItem, KindStatusUpdate,
-	KindMitigated, KindTask, KindStar, KindRunbookStep,
+	KindMitigated, KindTask, KindStar, KindRunbookStep, KindCommandResult,
 	KindItemUpdate, KindHandoff}
 
 // Mirrored reports whether k is one of MirroredKinds.
@@ -254,6 +254,9 @@ func checkFields(k Kind, f map[string]string) error {
 		return nil
 	}
 	if err := checkStateFields(k, f); err != nil {
+		return err
+	}
+	if err := checkCommandFields(k, f); err != nil {
 		return err
 	}
 	switch k {

@@ -33,6 +33,7 @@ func mirrored(t testing.TB) []Event {
 	add(NewRunbookStep("checkout-5xx", "step-2", "", "kubectl rollout undo deploy/checkout-api\nkubectl get pods", StepDone))
 	add(NewItemUpdate("L0TASK", ChangeExtended, ItemDue("2026-11-21T04:00:00Z"), ItemLabel("check replica lag")))
 	add(NewHandoff("ic", "Alice", "Bob", "the rollback is at 60%"))
+	add(NewCommandResult(CommandResult{RunID: "R1", ExitCode: 3, Duration: time.Second, Host: "laptop", Tail: "refused", Status: RunFailed, Step: "check-acquirer"}))
 	return out
 }
 
