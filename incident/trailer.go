@@ -47,7 +47,7 @@ const TrailerVersion = 1
 // fields must hold.
 var MirroredKinds = []Kind{KindNote, KindDecision, KindRole, KindActionItem, KindStatusUpdate,
 	KindMitigated, KindTask, KindStar, KindRunbookStep, KindCommandResult,
-	KindItemUpdate, KindHandoff}
+	KindItemUpdate, KindHandoff, KindCountermeasure}
 
 // Mirrored reports whether k is one of MirroredKinds.
 func Mirrored(k Kind) bool { return slices.Contains(MirroredKinds, k) }
@@ -257,6 +257,9 @@ func checkFields(k Kind, f map[string]string) error {
 		return err
 	}
 	if err := checkCommandFields(k, f); err != nil {
+		return err
+	}
+	if err := checkPremortemFields(k, f); err != nil {
 		return err
 	}
 	switch k {

@@ -34,6 +34,7 @@ func mirrored(t testing.TB) []Event {
 	add(NewItemUpdate("L0TASK", ChangeExtended, ItemDue("2026-11-21T04:00:00Z"), ItemLabel("check replica lag")))
 	add(NewHandoff("ic", "Alice", "Bob", "the rollback is at 60%"))
 	add(NewCommandResult(CommandResult{RunID: "R1", ExitCode: 3, Duration: time.Second, Host: "laptop", Tail: "refused", Status: RunFailed, Step: "check-acquirer"}))
+	add(NewCountermeasure("billing-2026-q4", "invoices-not-issued", "during", "Re-run the batch from the last checkpoint", "", ChangeDone))
 	return out
 }
 
