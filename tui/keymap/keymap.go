@@ -62,6 +62,13 @@ type KeyMap struct {
 	Quit        key.Binding
 	Confirm     key.Binding
 	Cancel      key.Binding
+
+	// Paging through a long timeline, and narrowing it by kind.
+	PageUp       key.Binding
+	PageDown     key.Binding
+	HalfPageUp   key.Binding
+	HalfPageDown key.Binding
+	Kinds        key.Binding
 }
 
 // Default returns the default bindings: arrows plus vim movement.
@@ -90,7 +97,7 @@ func Default() KeyMap {
 		Mitigated:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mark mitigated (asks first)")),
 		Star:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star the selected event")),
 		Pane:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
-		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search incidents")),
+		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search the list or the timeline")),
 		Scope:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "list: all, mine, my teams")),
 		Urgency:     key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "list: any, high, low urgency")),
 		Status:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "list: active, triggered, acknowledged")),
@@ -105,6 +112,12 @@ func Default() KeyMap {
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Confirm:     key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "confirm")),
 		Cancel:      key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "cancel")),
+
+		PageUp:       key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown:     key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half a page up")),
+		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half a page down")),
+		Kinds:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline: all, notes only, people only")),
 	}
 }
 
@@ -188,7 +201,7 @@ var actions = []action{
 	{"next_runbook", Runbook, func(k *KeyMap) *key.Binding { return &k.NextRunbook }},
 	{"prev_runbook", Runbook, func(k *KeyMap) *key.Binding { return &k.PrevRunbook }},
 	{"document", Runbook, func(k *KeyMap) *key.Binding { return &k.Document }},
-	{"search", List, func(k *KeyMap) *key.Binding { return &k.Search }},
+	{"search", List | Detail, func(k *KeyMap) *key.Binding { return &k.Search }},
 	{"scope", List, func(k *KeyMap) *key.Binding { return &k.Scope }},
 	{"urgency", List, func(k *KeyMap) *key.Binding { return &k.Urgency }},
 	{"status", List, func(k *KeyMap) *key.Binding { return &k.Status }},
@@ -199,6 +212,11 @@ var actions = []action{
 	{"quit", Pages, func(k *KeyMap) *key.Binding { return &k.Quit }},
 	{"confirm", Form, func(k *KeyMap) *key.Binding { return &k.Confirm }},
 	{"cancel", Form, func(k *KeyMap) *key.Binding { return &k.Cancel }},
+	{"page_up", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.PageUp }},
+	{"page_down", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.PageDown }},
+	{"half_page_up", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.HalfPageUp }},
+	{"half_page_down", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.HalfPageDown }},
+	{"kinds", Detail, func(k *KeyMap) *key.Binding { return &k.Kinds }},
 }
 
 func find(name string) (action, bool) {
@@ -305,8 +323,8 @@ var groups = []struct {
 	title   string
 	actions []string
 }{
-	{"Move", []string{"up", "down", "top", "bottom"}},
-	{"Incidents", []string{"open", "back", "search", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh"}},
+	{"Move", []string{"up", "down", "page_up", "page_down", "half_page_up", "half_page_down", "top", "bottom"}},
+	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh"}},
 	{"Respond", []string{"acknowledge", "resolve", "note", "editor_note", "star", "reassign", "escalate", "snooze", "responders"}},
 	{"Runbook", []string{"tick", "document", "next_runbook", "prev_runbook"}},
 	{"Command", []string{"role", "decision", "action_item", "update", "task", "mitigated"}},

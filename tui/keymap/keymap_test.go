@@ -176,7 +176,7 @@ func TestViews(t *testing.T) {
 		in, out []key.Binding
 	}{
 		{List, []key.Binding{k.Open, k.Search, k.Scope, k.Acknowledge, k.Quit}, []key.Binding{k.Tick, k.Star, k.Pane, k.Confirm}},
-		{Detail, []key.Binding{k.Star, k.Pane, k.Back, k.Acknowledge}, []key.Binding{k.Open, k.Search, k.Tick, k.Cancel}},
+		{Detail, []key.Binding{k.Star, k.Pane, k.Back, k.Acknowledge, k.Search, k.PageDown, k.Kinds}, []key.Binding{k.Open, k.Tick, k.Cancel}},
 		{Runbook, []key.Binding{k.Tick, k.Document, k.NextRunbook, k.PrevRunbook, k.CopyURL}, []key.Binding{k.Star, k.Scope}},
 		{Form, []key.Binding{k.Confirm, k.Cancel}, []key.Binding{k.Quit, k.Up}},
 	} {
