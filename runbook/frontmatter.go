@@ -14,7 +14,7 @@ import (
 
 // The front-matter keys, in the order the documentation lists them.
 var (
-	topKeys   = []string{"id", "title", "owners", "services", "match", "impact", "links", "last_reviewed", "review_every_days"}
+	topKeys   = []string{"id", "title", "owners", "services", "match", "impact", "links", "last_reviewed", "review_every_days", "post_output"}
 	matchKeys = []string{"title", "summary", "component", "class", "source", "urgency", "min_priority"}
 )
 
@@ -112,6 +112,13 @@ func (p *parser) frontMatter(rb *Runbook, fm string, firstLine int) {
 			rb.LastReviewed = d.date(key, v)
 		case "review_every_days":
 			rb.ReviewEveryDays = d.days(key, v)
+		case "post_output":
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+				d.errorf(d.line(v), "post_output must be true or false")
+				break
+			}
+			post := strings.EqualFold(v.Value, "true")
+			rb.PostOutput = &post
 		}
 	})
 	fmStart := max(firstLine-1, 1) // the opening "---"

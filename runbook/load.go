@@ -321,6 +321,7 @@ func (r *Runbook) lint(now time.Time) []Diagnostic {
 	if len(r.Steps) == 0 {
 		warn(r.BodyLine, "no steps: add checklist items (- [ ] ...) or commands in code blocks")
 	}
+	r.lintCommands(warn)
 	if due, ok := r.ReviewDue(); ok {
 		every := cmp.Or(r.ReviewEveryDays, DefaultReviewEveryDays)
 		switch {

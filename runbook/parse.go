@@ -162,6 +162,7 @@ type fence struct {
 	indent int
 	line   int
 	lang   string
+	info   string // the whole info string
 	lines  []string
 }
 
@@ -187,7 +188,10 @@ func openFence(l string) (fence, bool) {
 		return fence{}, false // inline code such as ```x```
 	}
 	lang, _, _ := strings.Cut(info, " ")
-	return fence{char: c, length: n, indent: indent, lang: lang}, true
+	if strings.HasPrefix(lang, modePrefix) {
+		lang = "" // "```oncall:read": a mode and no language
+	}
+	return fence{char: c, length: n, indent: indent, lang: lang, info: info}, true
 }
 
 func (f *fence) closes(l string) bool {
@@ -208,8 +212,17 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 		section  = Section{Line: firstLine}
 		secStart = 0
 		pending  = -1 // index in rb.Steps of a checklist item that may continue
+		// lastCheck is the index in rb.Steps of the last checklist item
+		// since the last heading: the step a command block belongs to.
+		lastCheck = -1
+		of        = make(map[int]int) // command index -> its item's index
 	)
-	addStep := func(s Step) { rb.Steps = append(rb.Steps, s) }
+	addStep := func(s Step) {
+		if s.Kind == Command && lastCheck >= 0 {
+			of[len(rb.Steps)] = lastCheck
+		}
+		rb.Steps = append(rb.Steps, s)
+	}
 	endSection := func(i int) {
 		section.Markdown = strings.TrimRight(strings.Join(lines[secStart:i], "\n"), "\n ")
 		if section.Title != "" || strings.TrimSpace(section.Markdown) != "" {
@@ -220,7 +233,7 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 		n := firstLine + i
 		if open != nil {
 			if open.closes(l) {
-				addStep(commandStep(open, section.Title))
+				addStep(p.commandStep(open, section.Title))
 				open = nil
 				continue
 			}
@@ -238,7 +251,7 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 			continue
 		}
 		if m := matchIf(lead == '#', headingRE, l); m != nil {
-			pending = -1
+			pending, lastCheck = -1, -1
 			if len(m[1]) <= 2 {
 				endSection(i)
 				section, secStart = Section{Title: headingText(m[2]), Line: n}, i
@@ -251,7 +264,7 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 				continue
 			}
 			addStep(Step{Kind: Check, Text: text, Checked: checked, Section: section.Title, Line: n})
-			pending = len(rb.Steps) - 1
+			pending, lastCheck = len(rb.Steps)-1, len(rb.Steps)-1
 			continue
 		}
 		if pending >= 0 {
@@ -264,7 +277,7 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 	}
 	if open != nil {
 		p.warnf(open.line, "code block is not closed; it runs to the end of the file")
-		addStep(commandStep(open, section.Title))
+		addStep(p.commandStep(open, section.Title))
 	}
 	endSection(len(lines))
 	// Keys are made last: an item's key depends on its full text.
@@ -272,6 +285,10 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 	for i := range rb.Steps {
 		rb.Steps[i].Key = stepKey(rb.ID, rb.Steps[i], seen)
 	}
+	for c, item := range of {
+		rb.Steps[c].Of = rb.Steps[item].Key
+	}
+	p.uniqueNames(rb.Steps)
 }
 
 // headingText drops an ATX heading's optional closing #s ("## Verify ##"),
@@ -342,7 +359,7 @@ func matchIf(maybe bool, re *regexp.Regexp, l string) []string {
 	return re.FindStringSubmatch(l)
 }
 
-func commandStep(f *fence, section string) Step {
+func (p *parser) commandStep(f *fence, section string) Step {
 	lines := f.lines
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
@@ -350,7 +367,9 @@ func commandStep(f *fence, section string) Step {
 	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
 		lines = lines[1:]
 	}
-	return Step{Kind: Command, Text: strings.Join(lines, "\n"), Lang: f.lang, Section: section, Line: f.line}
+	s := Step{Kind: Command, Text: strings.Join(lines, "\n"), Lang: f.lang, Section: section, Line: f.line, Mode: ModeWrite}
+	p.commandInfo(&s, f.info)
+	return s
 }
 
 // dedent removes up to n leading spaces.

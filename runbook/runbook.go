@@ -40,6 +40,7 @@ package runbook
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -68,6 +69,10 @@ type Runbook struct {
 	LastReviewed time.Time
 	// ReviewEveryDays is 0 when the file does not say.
 	ReviewEveryDays int
+	// PostOutput is post_output from the front matter: false keeps the
+	// results of this runbook's commands off PagerDuty. nil when the file
+	// does not say (the configuration decides).
+	PostOutput *bool
 
 	// File is the name the runbook was parsed under (the path for Load).
 	File string
@@ -165,6 +170,66 @@ type Step struct {
 	Section string
 	// Line is the file line of the item or of the opening fence.
 	Line int
+
+	// The rest is a command's, read from the info string after the
+	// language ("sh oncall:read timeout=30s name=check-acquirer").
+
+	// Mode is ModeRead or ModeWrite; a block without an oncall: mode is
+	// ModeWrite, the safe default, and Marked is false.
+	Mode   string
+	Marked bool
+	// Timeout bounds a run; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Name is the name= attribute: what a responder types to confirm a
+	// write, and how the command line names the step.
+	Name string
+	// Of is the Key of the checklist item the command belongs to (the
+	// last item before it in its section), or "" when it stands alone.
+	// Ticking and running a command mark that item.
+	Of string
+}
+
+// Command modes, as incident's vocabulary names them.
+const (
+	ModeRead  = incident.ModeRead
+	ModeWrite = incident.ModeWrite
+)
+
+// Limits of a command's timeout.
+const (
+	DefaultTimeout = 60 * time.Second
+	MaxTimeout     = 10 * time.Minute
+)
+
+// RunTimeout is how long a command step may run.
+func (s Step) RunTimeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return DefaultTimeout
+}
+
+// Runnable reports whether oncall may run the step: a command block in a
+// shell's language (or none), or one marked with an oncall: mode whatever
+// its language says.
+func (s Step) Runnable() bool {
+	if s.Kind != Command || strings.TrimSpace(s.Text) == "" {
+		return false
+	}
+	return s.Marked || shellLangs[strings.ToLower(s.Lang)]
+}
+
+// shellLangs are the info-string languages whose blocks are shell commands.
+var shellLangs = map[string]bool{"": true, "sh": true, "bash": true, "shell": true, "zsh": true}
+
+// Label is how the step is named to a person: its name=, else its text's
+// first line.
+func (s Step) Label() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	first, _, _ := strings.Cut(s.Text, "\n")
+	return first
 }
 
 // StepByKey finds a step by its Key.

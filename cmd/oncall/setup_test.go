@@ -20,6 +20,7 @@ import (
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/tui/keymap"
 )
 
 // isolate points the XDG directories at fresh ones and clears every
@@ -643,7 +644,7 @@ var updateREADME = flag.Bool("update-readme", false, "rewrite README's list of k
 func actionsMarkdown() string {
 	var b strings.Builder
 	line := 0
-	names := config.ActionNames()
+	names := keymap.Names()
 	for k, a := range names {
 		w := "`" + a + "`"
 		if k < len(names)-1 {

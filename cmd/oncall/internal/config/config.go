@@ -11,9 +11,10 @@
 //   - Only a regular file of at most MaxFileSize bytes is read: a pipe or
 //     a device named by --config is refused, never waited on or read
 //     without end.
-//   - Key bindings are checked against the TUI's key map: action names are
-//     its field names in snake_case, key names are the ones Bubble Tea
-//     reports, and no key may do two things on the same screen.
+//   - Key bindings are checked by package keymap, which owns them: action
+//     names are its names, key names are the ones Bubble Tea reports, and
+//     no key may do two things on the same screen; a clash names the
+//     lines of both bindings.
 //
 // This package only parses and validates; which value wins over flags and
 // the environment is decided by the command (flags > env > file > default).
@@ -34,6 +35,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oncallkit/oncall/internal/regularfile"
+	"github.com/oncallkit/oncall/tui/keymap"
 )
 
 // EnvPath names the environment variable that points at the file.
@@ -106,8 +108,8 @@ type Config struct {
 	PostmortemsDir    string
 	ReadOnly          bool
 	SLOs              map[string]SLO
-	// Keys maps a TUI action (snake_case field of tui.KeyMap) to the keys
-	// that replace its default ones.
+	// Keys maps a key map action (one of keymap.Names) to the keys that
+	// replace its default ones.
 	Keys  map[string][]string
 	Theme string
 
@@ -393,13 +395,13 @@ func (p *parser) keys(v *yaml.Node) (map[string][]string, error) {
 	if v.Kind != yaml.MappingNode {
 		return nil, p.errf(v, "keys must map actions to lists of keys, such as quit: [q, ctrl+c]")
 	}
-	actions := Actions()
+	names := keymap.Names()
 	p.keyLines = map[string]int{}
 	out := map[string][]string{}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		a, list := v.Content[i], v.Content[i+1]
-		if _, ok := actions[a.Value]; !ok {
-			return nil, p.errf(a, "unknown action %q in keys%s (actions: %s)", a.Value, suggest(a.Value, ActionNames()), strings.Join(ActionNames(), ", "))
+		if !slices.Contains(names, a.Value) {
+			return nil, p.errf(a, "unknown action %q in keys%s (actions: %s)", a.Value, suggest(a.Value, names), strings.Join(names, ", "))
 		}
 		var items []*yaml.Node
 		switch list.Kind {
@@ -418,7 +420,7 @@ func (p *parser) keys(v *yaml.Node) (map[string][]string, error) {
 			if it.Kind != yaml.ScalarNode {
 				return nil, p.errf(it, "keys.%s: each key is a single value such as q or ctrl+r", a.Value)
 			}
-			if err := ValidKey(it.Value); err != nil {
+			if err := keymap.ValidKey(it.Value); err != nil {
 				return nil, p.errf(it, "keys.%s: %v", a.Value, err)
 			}
 			if slices.Contains(ks, it.Value) {
@@ -430,6 +432,22 @@ func (p *parser) keys(v *yaml.Node) (map[string][]string, error) {
 		out[a.Value] = ks
 	}
 	return out, nil
+}
+
+// checkKeys refuses a key bound to two actions of one screen, at the line
+// that completed the clash. The keymap package judges; this only places
+// the judgement in the file.
+func checkKeys(file string, keys map[string][]string, lines map[string]int) error {
+	err := keymap.Check(keys, func(action, key string) int { return lines[action+"\x00"+key] })
+	var c *keymap.Clash
+	if errors.As(err, &c) {
+		return &Error{File: file, Line: c.Line(), Msg: c.Error()}
+	}
+	if err != nil {
+		// Parse checked names and keys node by node, with their lines.
+		return &Error{File: file, Msg: "keys: " + err.Error()}
+	}
+	return nil
 }
 
 // duplicates refuses a key given twice in any mapping of the document.
