@@ -1,14 +1,8 @@
 package postmortem
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,13 +15,26 @@ type Hint struct {
 	// draft, where Where names the event instead.
 	Line  int    `json:"line,omitempty"`
 	Where string `json:"where"` // "note at 2026-03-04 10:05:00 UTC by Jane Doe", "line 42"
-	// Rule is a stable id: blame-phrase, hindsight, judgment, person-subject
-	// (blame), no-owner, no-due, not-a-verb, open-ended (action items).
+	// Rule is a stable id: blame-phrase (human error, fault), hindsight
+	// (should have, failed to notice, if only), minimiser (obviously,
+	// simply, just), judgment (careless, too slow), person-subject (a
+	// person or role as the subject of a failure), careful-remedy
+	// (retrain, remind, be more careful); for action items also no-owner,
+	// no-due, vague-due (TBD, ASAP, next sprint), no-object (Fix it),
+	// not-a-verb and open-ended.
 	Rule       string `json:"rule"`
 	Excerpt    string `json:"excerpt,omitempty"` // the text that matched, with some context
 	Message    string `json:"message"`
 	Suggestion string `json:"suggestion,omitempty"` // a systems-focused wording
+	// Column is the 1-based column (in characters) where the finding
+	// starts on Line; 0 in a draft.
+	Column int `json:"column,omitempty"`
+
+	match string // the text that matched, to find its column
+	at    int    // byte offset of the match in the linted text
 }
+
+func notLetter(r rune) bool { return !unicode.IsLetter(r) }
 
 // Lint runs the blameless lint over the human text of in: notes, decisions,
 // action items and status updates. Markdown and JSON include its hints.
@@ -41,37 +48,65 @@ type phraseRule struct {
 	re         *regexp.Regexp
 	message    string
 	suggestion string
+	// unless drops a match it matches in full (a use of the word that
+	// describes a thing, not a person's choice); nil for none.
+	unless *regexp.Regexp
 }
 
 var phraseRules = []phraseRule{
-	{"blame-phrase", []string{"error"}, regexp.MustCompile(`(?i)\b(?:human|operator|user|engineer|developer|admin|pilot|manual) errors?\b`),
+	{"blame-phrase", []string{"error", "pebkac", "fat-finger", "fat finger"}, regexp.MustCompile(`(?i)\b(?:human|operator|user|engineer|developer|admin|pilot|manual|personnel) errors?\b|\bpebkac\b|\bfat[- ]finger(?:ed|ing)?\b`),
 		"\"human error\" names a person, not a cause; it ends the inquiry where it should start.",
-		"name the condition that made the mistake easy and the right action hard, e.g. \"the deploy tool accepted an unvalidated config\"."},
-	{"blame-phrase", []string{"fault", "mistake", "screw", "blunder", "blam"}, regexp.MustCompile(`(?i)\b(?:[\p{L}][\p{L}.-]*'s|(?:his|her|their|my|your|our)) (?:fault|mistake|screw-?up|blunder)\b|\bfault of\b|\b(?:to blame|blamed?|blaming)\b`),
+		"name the condition that made the mistake easy and the right action hard, e.g. \"the deploy tool accepted an unvalidated config\".", nil},
+	{"blame-phrase", []string{"fault", "mistake", "screw", "blunder", "blam"}, regexp.MustCompile(`(?i)\b(?:[\p{L}][\p{L}.-]*'s|(?:his|her|their|my|your|our)) (?:fault|mistake|screw-?up|blunder)\b|\b(?:fault|mistake) (?:of|by)\b|\b(?:to blame|blamed?|blaming)\b`),
 		"fault and blame point at a person.",
-		"describe the contributing factors in the system: what allowed the change through, and what would have caught it."},
-	{"hindsight", []string{" have"}, regexp.MustCompile(`(?i)\b(?:should(?:n't| not)?|ought to|could(?:n't| not)?) have\b`),
-		"\"should have\" is hindsight: it judges a choice with facts the person did not have then.",
-		"say what the system did not provide at the time, e.g. \"the runbook did not cover a full disk\" or \"no alert fired on replication lag\"."},
+		"describe the contributing factors in the system: what allowed the change through, and what would have caught it.", nil},
+	{"hindsight", []string{" have", "failed to", "fail to", "notice", "catch", "realiz", "realis", "spot", "if only", "hindsight"},
+		regexp.MustCompile(`(?i)\b(?:should(?:n't| not)?|ought to|could(?:n't| not)?|would(?:n't| not)?) have\b|\bfail(?:ed|s)? to (?:notice|check|follow|catch|see|spot|read|escalate|respond|acknowledge|ack|test|verify|review|update|communicate|act|realise|realize|consider|look|page|roll back|rollback|warn|tell|inform|validate)\b|\b(?:didn't|did not|never) (?:notice|catch|realise|realize|spot|think to|bother)\b|\bif only\b|\b(?:in|with) hindsight\b`),
+		"this is hindsight: it judges a choice with facts the person did not have then, and says what did not happen instead of why.",
+		"say what the system did not provide at the time, e.g. \"the runbook did not cover a full disk\" or \"no alert fired on replication lag\".", nil},
+	{"minimiser", []string{"obvious", "clear", "simpl", "of course", "trivial", "everyone knows", "just", "easy", "common sense"},
+		regexp.MustCompile(`(?i)\b(?:obviously|of course|trivially|everyone knows|common sense)\b|\bclearly\b(?: \p{L}+)?|\bsimply\b|\ball (?:\p{L}+ )?(?:had|has|needed) to do was\b|\b(?:should|could|would|only|need(?:ed|s)? to|ha(?:d|ve|s) to) just\b|\bjust (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\bit(?:'s| is| was) (?:easy|trivial|obvious)\b`),
+		"words like \"obviously\", \"simply\" and \"just\" say the right move was easy to see, which is hindsight: it was not obvious to the people in the incident.",
+		"drop the word and say what the signal or tool showed at the time, e.g. \"the error rate rose 2 minutes after the deploy; nothing linked the two on the dashboard\".",
+		// Said of a message or a page, "clearly" describes the thing.
+		regexp.MustCompile(`(?i)^clearly (?:showed|shows|named|names|stated|states|marked|labell?ed|visible|documented|separated|defined|written)$`)},
 	{"judgment", []string{"careless", "negligen", "sloppy", "sloppiness", "lazy", "laziness", "incompeten", "stupid", "dumb",
-		"reckless", "inattentive", " up", "dropped the ball", "attention", "bother"}, regexp.MustCompile(`(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|lazy|laziness|incompeten(?:t|ce)|stupid|dumb|reckless(?:ly)?|inattentive|(?:screwed|messed|fucked) up|dropped the ball|not paying attention|didn't bother|did not bother)\b`),
-		"this judges a person's care or skill, which discourages candid accounts.",
-		"describe the missing safeguard instead, e.g. \"the script ran against production without a confirmation step\"."},
+		"reckless", "inattentive", " up", "dropped the ball", "attention", "bother", "slow", "careful", "unprofessional", "clueless", "better"},
+		regexp.MustCompile(`(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|lazy|laziness|incompeten(?:t|ce)|stupid|dumb|reckless(?:ly)?|inattentive|unprofessional|clueless|(?:screwed|messed|fucked) up|dropped the ball|not paying attention|didn't bother|did not bother|should (?:have known|know) better|(?:wasn't|was not|weren't|were not|isn't|is not|not) (?:being )?careful)\b|\b(?:was|were|is|are) (?:too |very |really )?slow to (?:ack|acknowledge|respond|react|notice|escalate|act|answer|join)\b|\btoo slow\b`),
+		"this judges a person's care, speed or skill, which discourages candid accounts and hides what made the work hard.",
+		"describe the missing safeguard or the load on the person instead, e.g. \"the page reached the phone 6 minutes late\" or \"the script ran against production without a confirmation step\".", nil},
+	{"careful-remedy", []string{"retrain", "re-train", "remind", "careful", "attention", "vigilan", "training", "tell ", "talk to", "lesson"},
+		regexp.MustCompile(`(?i)\b(?:re-?train(?:ed|ing)?|remind(?:ed|ing)?|be (?:more |extra )?(?:careful|vigilant|diligent|attentive)|more (?:careful|vigilant|diligent|attentive)|pay (?:more |closer |extra )?attention|(?:talk|speak) to \p{Lu}\p{L}+|tell \p{Lu}\p{L}+ to|training for \p{Lu}\p{L}+|teach \p{Lu}\p{L}+ a lesson)\b`),
+		"asking people to be more careful (retraining, reminders, attention) is not a fix: the same conditions will produce the same slip, by someone else.",
+		"change the system so the slip is harder to make or caught sooner, e.g. \"add a confirmation step to the production deploy\" or \"validate the config in CI\".", nil},
 }
 
 // failureVerbs are verbs that, with a person as subject, tell a story of
-// fault ("Ravi broke the deploy").
-const failureVerbs = `broke|breaks|broken|failed|fails|forgot|forgets|forgotten|missed|misses|caused|causes|misconfigured|ignored|ignores|overlooked|neglected|botched|mistyped|screwed|messed|fumbled|bungled`
+// fault ("Ravi broke the deploy", "the intern pushed a bad config").
+const failureVerbs = `broke|breaks|broken|failed|fails|forgot|forgets|forgotten|missed|misses|caused|causes|misconfigured|ignored|ignores|` +
+	`overlooked|neglected|botched|mistyped|screwed|messed|fumbled|bungled|skipped|` + personOnlyVerbs
+
+// personOnlyVerbs are failures only a person commits: they make any
+// capitalised subject read as a person ("Bob did not follow the runbook").
+const personOnlyVerbs = `forgot|neglected|` +
+	`(?:did not|didn't|never) (?:follow|check|read|test|escalate|look at|verify|update|ack|acknowledge|answer|respond)|` +
+	`never (?:followed|checked|tested|escalated|looked at|verified|updated|acknowledged|answered|responded)|` +
+	`(?:was|were) (?:too )?slow|took too long|` +
+	`(?:pushed|deployed|shipped|merged|applied|ran) (?:a |an |the )?(?:bad|broken|wrong|faulty|untested|buggy)|` +
+	`made (?:a|the|an) (?:mistake|error|bad call)`
 
 var (
-	pronounSubject = regexp.MustCompile(`(?i)\b(?:he|she|someone|somebody|the (?:engineer|operator|developer|on-?call(?:er)?|responder|intern|new hire|admin))` + adverb + `\s+(?:` + failureVerbs + `)\b`)
+	// roleSubject: a pronoun or a role as the subject of a failure.
+	roleSubject = regexp.MustCompile(`(?i)\b(?:he|she|someone|somebody|ops|devops|qa|(?:the|our|an?) (?:engineers?|operators?|developers?|devs?|on-?call(?:er)?|responders?|interns?|new hires?|new guy|juniors?|admins?|sres?|dbas?|contractors?|ops(?: team)?|dev team|qa team|team))` + adverb + `\s+(?:` + failureVerbs + `)\b`)
+	// namedSubject: a capitalised word doing what only a person does.
+	namedSubject = regexp.MustCompile(`\b\p{Lu}\p{Ll}+` + adverb + `\s+(?i:` + personOnlyVerbs + `)\b`)
 )
 
 // adverb is an optional word between a subject and its verb ("Ravi
 // accidentally broke", "she had forgotten").
 const adverb = `(?:\s+(?:\p{L}+ly|never|also|just|then|again|had|has|have))?`
 
-const personSubjectMessage = "a person is the subject of a failure; the sentence tells who, not why."
+const personSubjectMessage = "a person is the subject of a failure; the sentence tells who, not why, and invites blame."
 const personSubjectSuggestion = "make the system the subject, e.g. \"the migration dropped the index\" rather than \"<name> dropped the index\", and ask what made it possible."
 
 // linter checks text against the phrase rules and the names of the people
@@ -115,7 +150,8 @@ func hasLetter(s string) bool {
 
 // failureCues are lowercase stems of failureVerbs, for the same cheap test.
 var failureCues = []string{"brok", "fail", "forg", "miss", "caus", "misconf", "ignor", "overlook", "neglect", "botch",
-	"mistyp", "screw", "mess", "fumbl", "bungl"}
+	"mistyp", "screw", "mess", "fumbl", "bungl", "skip", "did not", "didn't", "never", "slow", "too long",
+	"pushed", "deployed", "shipped", "merged", "applied", "ran ", "made "}
 
 func cued(lower string, cues []string) bool {
 	return slices.ContainsFunc(cues, func(c string) bool { return strings.Contains(lower, c) })
@@ -130,16 +166,25 @@ func (l linter) text(s, where string, line int) []Hint {
 			continue
 		}
 		for _, loc := range r.re.FindAllStringIndex(s, -1) {
-			out = append(out, Hint{Line: line, Where: where, Rule: r.rule, Excerpt: excerpt(s, loc), Message: r.message, Suggestion: r.suggestion})
+			if r.unless != nil && r.unless.MatchString(s[loc[0]:loc[1]]) {
+				continue
+			}
+			out = append(out, Hint{Line: line, Where: where, Rule: r.rule, Excerpt: excerpt(s, loc), Message: r.message, Suggestion: r.suggestion,
+				match: strings.TrimLeft(s[loc[0]:loc[1]], " ")})
 		}
 	}
-	for _, re := range []*regexp.Regexp{pronounSubject, l.names} {
+	var seen [][2]int
+	for _, re := range []*regexp.Regexp{l.names, roleSubject, namedSubject} {
 		if re == nil || !cued(lower, failureCues) {
 			continue
 		}
 		for _, loc := range re.FindAllStringIndex(s, -1) {
+			if slices.ContainsFunc(seen, func(r [2]int) bool { return r[0] < loc[1] && loc[0] < r[1] }) {
+				continue // a known name is also a capitalised word: one hint
+			}
+			seen = append(seen, [2]int{loc[0], loc[1]})
 			out = append(out, Hint{Line: line, Where: where, Rule: "person-subject", Excerpt: excerpt(s, loc),
-				Message: personSubjectMessage, Suggestion: personSubjectSuggestion})
+				Message: personSubjectMessage, Suggestion: personSubjectSuggestion, match: strings.TrimLeftFunc(s[loc[0]:loc[1]], notLetter), at: loc[0]})
 		}
 	}
 	return out
@@ -184,8 +229,8 @@ define delete deploy deprecate design detect disable document downgrade drain dr
 expose extend extract fail fix flag gate generate graph harden hire host implement import improve increase index inform
 install instrument integrate introduce isolate label limit link load lock log lower make mark measure merge migrate
 mirror move notify page patch pin plan poll post prevent prioritize prioritise protect provision publish pull purge push
-put queue raise rate-limit reduce refactor register reject release remove rename reorder repair replace report require
-reserve reset resize restart restore restrict retire retry return review revoke rewrite roll rollback rotate route run
+put queue raise rate-limit reduce refactor register reject release remind remove rename reorder repair replace report require
+reserve reset resize restart restore restrict retire retrain retry return review revoke rewrite roll rollback rotate route run
 scale schedule script secure send separate set shard share ship shorten show simplify spin split standardize standardise
 start stop store streamline switch sync tag teach test throttle tighten time-box timebox track train trigger tune turn
 unblock unify update upgrade use validate verify version warn wire write`)
@@ -211,8 +256,19 @@ func (l linter) actionItem(a ActionItem, where string, line int) []Hint {
 		out = append(out, Hint{Line: line, Where: where, Rule: "no-due", Excerpt: a.Title,
 			Message: "the action item has no due date.", Suggestion: "set a date; match it to the type (mitigate soon, prevent within a quarter)."})
 	}
+	if !isPlaceholder(a.Due) && !concreteDate.MatchString(strings.TrimSpace(a.Due)) {
+		out = append(out, Hint{Line: line, Where: where, Rule: "vague-due", Excerpt: a.Due,
+			Message:    "the due date is not a date (\"" + oneLine(a.Due) + "\"), so nobody can tell when the item is late.",
+			Suggestion: "write a calendar date, e.g. 2026-04-01; if the date is not known yet, set the date by which it will be decided."})
+	}
 	words := strings.Fields(strings.ToLower(strings.TrimLeft(a.Title, "-*• ")))
 	if len(words) == 0 {
+		return out
+	}
+	if vagueObject(words) {
+		out = append(out, Hint{Line: line, Where: where, Rule: "no-object", Excerpt: a.Title,
+			Message:    "the action item does not say what it changes, so nobody can verify it is done.",
+			Suggestion: "name the thing and the change, e.g. \"Fix it\" becomes \"Add a schema check for the payments config to CI\"."})
 		return out
 	}
 	first := strings.Trim(words[0], ".,:;!?\"'()")
@@ -232,6 +288,28 @@ func (l linter) actionItem(a ActionItem, where string, line int) []Hint {
 			Suggestion: "start with what will be done: \"Add…\", \"Alert on…\", \"Remove…\"."})
 	}
 	return out
+}
+
+// concreteDate is a due date someone can check a calendar against:
+// 2026-04-01, 2026/4/1, 1 April 2026, April 1, 2026, Apr 1.
+var concreteDate = regexp.MustCompile(`(?i)^(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? ?(?:\d{4})?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? ?(?:\d{4})?)$`)
+
+// vagueObjects are objects that name nothing: "Fix it", "Improve things".
+var vagueObjects = toSet(`it this that things stuff everything them issue issues problem problems bug bugs`)
+
+// vagueObject reports an action item of a verb alone or a verb with an
+// object that names nothing.
+func vagueObject(words []string) bool {
+	trim := func(w string) string { return strings.Trim(w, ".,:;!?\"'()") }
+	switch len(words) {
+	case 1:
+		return true
+	case 2:
+		return vagueObjects[trim(words[1])]
+	case 3:
+		return verbObjects[trim(words[1])] && vagueObjects[trim(words[2])]
+	}
+	return false
 }
 
 // nonVerbStart are first words that cannot open an imperative.
@@ -309,241 +387,4 @@ func peopleOf(r Report, in Input) []string {
 	return slices.DeleteFunc(names, func(n string) bool {
 		return slices.ContainsFunc(systems, func(s string) bool { return s != "" && strings.EqualFold(s, n) })
 	})
-}
-
-// MaxDraftSize bounds a draft given to LintMarkdown by a command: a draft
-// of a long incident is tens of kilobytes; megabytes are something else.
-const MaxDraftSize = 4 << 20
-
-// ErrNotMarkdown is returned by CheckMarkdown for input that is not a
-// Markdown draft.
-var ErrNotMarkdown = errors.New("not a Markdown draft")
-
-// CheckMarkdown says whether src can be a Markdown draft worth linting:
-// text (valid UTF-8, no NUL bytes), not a JSON document, with at least one
-// heading, as every draft export writes has. Linting anything else would
-// find no hints and so report it clean, which it is not.
-func CheckMarkdown(src []byte) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrNotMarkdown, fmt.Sprintf(format, args...))
-	}
-	if len(bytes.TrimSpace(src)) == 0 {
-		return bad("the file is empty")
-	}
-	if i := bytes.IndexByte(src, 0); i >= 0 {
-		return bad("line %d holds a NUL byte (a binary file?)", 1+bytes.Count(src[:i], []byte("\n")))
-	}
-	if !utf8.Valid(src) {
-		line := 1
-		for rest := src; len(rest) > 0; {
-			r, size := utf8.DecodeRune(rest)
-			if r == utf8.RuneError && size <= 1 {
-				break
-			}
-			if r == '\n' {
-				line++
-			}
-			rest = rest[size:]
-		}
-		return bad("line %d is not valid UTF-8 text", line)
-	}
-	if t := bytes.TrimSpace(src); (t[0] == '{' || t[0] == '[') && json.Valid(t) {
-		return bad("it is a JSON document (lint reads the Markdown draft, not the JSON export)")
-	}
-	for l := range bytes.Lines(src) {
-		if isHeading(l) {
-			return nil
-		}
-	}
-	return bad("it has no Markdown heading (a draft starts with a line such as \"# Postmortem: ...\")")
-}
-
-// isHeading reports an ATX heading: up to three spaces, one to six '#',
-// then a space or the end of the line.
-func isHeading(l []byte) bool {
-	l = bytes.TrimRight(l, "\r\n")
-	t := bytes.TrimLeft(l, " ")
-	if len(l)-len(t) > 3 {
-		return false
-	}
-	n := 0
-	for n < len(t) && t[n] == '#' {
-		n++
-	}
-	return n >= 1 && n <= 6 && (n == len(t) || t[n] == ' ' || t[n] == '\t')
-}
-
-// LintMarkdown runs the blameless lint over a draft a person has edited:
-// every line of prose and tables (the "Review hints" section, code and
-// placeholders excepted) for blame-shaped phrases, and each row of the
-// "Action items" table for an owner, a due date and a verb. People's names
-// are read from the tables' Who, Owner and Executed by columns and the
-// Responders list. Hints carry 1-based line numbers.
-func LintMarkdown(src []byte) []Hint {
-	type line struct {
-		n    int
-		text string
-	}
-	var lines []line
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-	for n := 1; sc.Scan(); n++ {
-		lines = append(lines, line{n, sc.Text()})
-	}
-
-	// First pass: the sections, names, and which lines are prose.
-	type row struct {
-		n       int
-		section string
-		cells   []string // nil for prose
-		header  []string // the table's header, for rows
-		text    string
-	}
-	var rows []row
-	var names []string
-	section, fence := "", ""
-	var header []string
-	for _, l := range lines {
-		t := strings.TrimSpace(l.text)
-		if fence != "" {
-			if strings.HasPrefix(t, fence) && strings.Trim(t, string(fence[0])) == "" {
-				fence = ""
-			}
-			continue
-		}
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			fence = t[:3]
-			for i := 3; i < len(t) && t[i] == t[0]; i++ {
-				fence += t[:1]
-			}
-			continue
-		}
-		if h, ok := strings.CutPrefix(t, "## "); ok {
-			section, header = strings.ToLower(strings.TrimSpace(h)), nil
-			continue
-		}
-		if section == "review hints" {
-			continue
-		}
-		if strings.HasPrefix(t, "|") {
-			cells := splitRow(t)
-			switch {
-			case header == nil:
-				header = cells
-				for i := range header {
-					header[i] = strings.ToLower(unescape(header[i]))
-				}
-			case isSeparator(cells):
-			default:
-				rows = append(rows, row{n: l.n, section: section, cells: cells, header: header})
-				for i, h := range header {
-					if i < len(cells) && (h == "who" || h == "owner" || h == "executed by") && !isPlaceholder(cells[i]) {
-						names = append(names, unescape(cells[i]))
-					}
-				}
-			}
-			continue
-		}
-		header = nil
-		if section == "responders and roles" || section == "responders" {
-			if m := responderBullet.FindStringSubmatch(t); m != nil {
-				names = append(names, unescape(m[1]))
-			}
-		}
-		rows = append(rows, row{n: l.n, section: section, text: t})
-	}
-
-	l := newLinter(names)
-	hints := []Hint{}
-	for _, r := range rows {
-		where := "line " + strconv.Itoa(r.n)
-		if r.cells == nil {
-			hints = append(hints, l.text(prose(r.text), where, r.n)...)
-			continue
-		}
-		col := func(name string) string {
-			for i, h := range r.header {
-				if h == name && i < len(r.cells) {
-					return r.cells[i]
-				}
-			}
-			return ""
-		}
-		if r.section == "action items" && slices.Contains(r.header, "item") {
-			item := col("item")
-			if isPlaceholder(item) {
-				continue // the template row
-			}
-			a := ActionItem{Title: prose(item), Owner: prose(col("owner")), Due: prose(col("due"))}
-			if isPlaceholder(col("owner")) {
-				a.Owner = ""
-			}
-			if isPlaceholder(col("due")) {
-				a.Due = ""
-			}
-			hints = append(hints, l.actionItem(a, where, r.n)...)
-			continue
-		}
-		hints = append(hints, l.text(prose(strings.Join(r.cells, " | ")), where, r.n)...)
-	}
-	return hints
-}
-
-var responderBullet = regexp.MustCompile(`^- \*\*(.+?)\*\*(?: \(assignee\))?:`)
-
-var (
-	codeSpanRE    = regexp.MustCompile("(`+)[^`]*?(`+)")
-	placeholderRE = regexp.MustCompile(`_<[^\n]*?>_`)
-	autolinkRE    = regexp.MustCompile(`<https?://[^>\s]*>`)
-)
-
-// prose is Markdown text as a reader sees it, minus code and placeholders.
-func prose(s string) string {
-	s = codeSpanRE.ReplaceAllString(s, " ")
-	s = placeholderRE.ReplaceAllString(s, " ")
-	s = autolinkRE.ReplaceAllString(s, " ")
-	return oneLine(unescape(s))
-}
-
-// unescape removes Markdown backslash escapes.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return strings.TrimSpace(s)
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte(mdPunct+"#!\"%&'()+,-./:;=?@^{}", s[i+1]) >= 0 {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// splitRow splits a table row on the pipes GFM splits on: any '|' without
-// a backslash right before it.
-func splitRow(t string) []string {
-	t = strings.TrimSpace(t)
-	t = strings.TrimPrefix(t, "|")
-	if strings.HasSuffix(t, "|") && !strings.HasSuffix(t, `\|`) {
-		t = t[:len(t)-1]
-	}
-	var cells []string
-	start := 0
-	for i := 0; i < len(t); i++ {
-		if t[i] == '|' && (i == 0 || t[i-1] != '\\') {
-			cells = append(cells, strings.TrimSpace(t[start:i]))
-			start = i + 1
-		}
-	}
-	return append(cells, strings.TrimSpace(t[start:]))
-}
-
-func isSeparator(cells []string) bool {
-	for _, c := range cells {
-		if strings.Trim(c, ":- ") != "" || !strings.Contains(c, "-") {
-			return false
-		}
-	}
-	return len(cells) > 0
 }

@@ -39,7 +39,7 @@ func TestLintPhrases(t *testing.T) {
 		{"Redis failed over to the replica", nil},
 		{"Ravi rolled back 4.12 and the error rate recovered", nil},
 		{"Jane paged the database team", nil},
-		{"Alert fired at 10:02; Al forgot nothing", nil}, // names under 3 letters are not matched
+		{"Alert fired at 10:02; Al broke nothing", nil}, // names under 3 letters are not matched
 		{"No single root cause; several contributing factors", nil},
 		{"the faulty disk was replaced", nil},
 	} {
@@ -64,7 +64,7 @@ func TestLintActionItems(t *testing.T) {
 		{ActionItem{Title: "The runbook", Owner: "db", Due: "2026-04-01"}, []string{"not-a-verb"}},
 		{ActionItem{Title: "Add a canary stage"}, []string{"no-due", "no-owner"}},
 		{ActionItem{Title: "Add a canary stage", Owner: "_<owner: a person or team>_", Due: "—"}, []string{"no-due", "no-owner"}},
-		{ActionItem{Title: "Make sure Ravi never forgot the canary again", Owner: "x", Due: "y"}, []string{"person-subject"}},
+		{ActionItem{Title: "Make sure Ravi never forgot the canary again", Owner: "x", Due: "2026-04-01"}, []string{"person-subject"}},
 	} {
 		if c.item.Title == "Make sure Ravi never forgot the canary again" {
 			l = newLinter([]string{"Ravi Kumar"})
@@ -142,4 +142,39 @@ func FuzzLintMarkdown(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Headings, list items and tables are read; code spans and fences are not;
+// every hint points at the line and the column where its phrase starts.
+func TestLintMarkdownWhereAndWhat(t *testing.T) {
+	src := "# Postmortem: checkout\n" + // 1
+		"\n" + // 2
+		"## Why Bob did not follow the runbook\n" + // 3
+		"\n" + // 4
+		"- The deploy failed at 14:02.\n" + // 5
+		"  - Obviously the canary was too small.\n" + // 6
+		"\n" + // 7
+		"| Time | Who | Event |\n|---|---|---|\n" + // 8, 9
+		"| 14:05 | Alex | Alex rolled back; the intern pushed a bad config |\n" + // 10
+		"\n" + // 11
+		"Run `should have` and ``we simply restart`` to check.\n" + // 12
+		"```\n" + // 13
+		"Bob forgot the flag # should have been caught\n" + // 14
+		"```\n" + // 15
+		"~~~~\n" + // 16
+		"obviously careless\n" + // 17
+		"~~~~\n" // 18
+	hs := LintMarkdown([]byte(src))
+	type where struct {
+		line, col int
+		rule      string
+	}
+	var got []where
+	for _, h := range hs {
+		got = append(got, where{h.Line, h.Column, h.Rule})
+	}
+	want := []where{{3, 8, "person-subject"}, {6, 5, "minimiser"}, {10, 36, "person-subject"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("hints at %v, want %v\n%+v", got, want, hs)
+	}
 }
