@@ -30,6 +30,10 @@ import (
 	"github.com/oncallkit/oncall/incident"
 )
 
+// ErrNoToken is New's answer to an empty token; the caller, which knows
+// where a token could come from, says so to the user.
+var ErrNoToken = errors.New("no PagerDuty token")
+
 // DefaultAPIURL is PagerDuty's US service region; the EU region is
 // https://api.eu.pagerduty.com.
 const DefaultAPIURL = "https://api.pagerduty.com"
@@ -50,9 +54,15 @@ type Config struct {
 	Timeout     time.Duration // per call, retries included; 15s when zero
 	HTTPClient  *http.Client  // nil means a client with sane timeouts; its transport is wrapped
 	// RequestsPerMinute paces requests (a token bucket that lets a burst of
-	// 30 through): 0 means 480, half of PagerDuty's 960 per token;
-	// negative turns pacing off.
+	// 30 through, or with PaceBudget the whole minute's): 0 means 480, half
+	// of PagerDuty's 960 per token, or with PaceBudget 960; negative turns
+	// pacing off. Either way no more is spent than PagerDuty's
+	// ratelimit-remaining header says is left.
 	RequestsPerMinute int
+	// Pacing says how the rate limit is spent: PaceSteady (the zero value)
+	// for a program that polls for hours, PaceBudget for a command that
+	// fetches once and exits.
+	Pacing Pacing
 	// MaxRetries bounds the retries of one request after a 429 (or, for a
 	// GET, a 5xx or a broken connection): 0 means 3, negative none.
 	MaxRetries int
@@ -75,6 +85,24 @@ const (
 	TokenAPI   = "token"
 	TokenOAuth = "oauth"
 )
+
+// Pacing is how a client spends PagerDuty's rate limit.
+type Pacing int
+
+const (
+	// PaceSteady keeps to RequestsPerMinute with a burst of 30: a terminal
+	// left open all night leaves room for the user's other tools.
+	PaceSteady Pacing = iota
+	// PaceBudget spends the budget PagerDuty gives, 960 requests a minute
+	// per user, as fast as the answers come, slowing only when
+	// ratelimit-remaining runs out: a one-shot command (a listing, an
+	// export) is waited on by a person and ends soon.
+	PaceBudget
+)
+
+// PagerDutyRequestsPerMinute is PagerDuty's documented REST API limit per
+// user token.
+const PagerDutyRequestsPerMinute = 960
 
 // DefaultRequestsPerMinute is the client's own pace: half PagerDuty's limit,
 // which leaves room for other tools using the same token.
@@ -105,7 +133,7 @@ var _ incident.Source = (*Client)(nil)
 // New returns a Client. It does no I/O.
 func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.Token) == "" {
-		return nil, errors.New("no PagerDuty token: set PAGERDUTY_TOKEN (or use `oncall demo` to try the built-in simulator)")
+		return nil, ErrNoToken
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -137,6 +165,9 @@ func New(cfg Config) (*Client, error) {
 	perMinute := cfg.RequestsPerMinute
 	if perMinute == 0 {
 		perMinute = DefaultRequestsPerMinute
+		if cfg.Pacing == PaceBudget {
+			perMinute = PagerDutyRequestsPerMinute
+		}
 	}
 	retries := cfg.MaxRetries
 	switch {
@@ -151,6 +182,9 @@ func New(cfg Config) (*Client, error) {
 		hc = &copied
 	}
 	tr := newTransport(hc.Transport, perMinute, retries, cfg.OnWait)
+	if cfg.Pacing == PaceBudget && tr.bucket != nil {
+		tr.bucket = newBudget(perMinute, time.Now)
+	}
 	hc.Transport = tr
 	hc.CheckRedirect = sameOrigin(api, hc.CheckRedirect)
 	c := pd.NewClient(cfg.Token, pdOpts...)

@@ -81,30 +81,25 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 		if !w.since.IsZero() {
 			opts.Since, opts.Until = w.since.UTC().Format(time.RFC3339), w.until.UTC().Format(time.RFC3339)
 		}
-		for offset := uint(0); ; offset += pageSize {
-			if offset+pageSize > offsetCap {
-				return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
-					offsetCap, len(out), incident.ErrTruncated)
-			}
-			opts.Offset = offset
-			var resp *pd.ListIncidentsResponse
-			err := c.call(ctx, "list incidents", func(ctx context.Context) error {
-				var err error
-				resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
-				return err
-			})
+		capped, err := walk(ctx, c, "list incidents", "incidents", func(ctx context.Context, offset uint, total bool) (page[pd.Incident], error) {
+			opts.Offset, opts.Total = offset, total
+			resp, err := c.pd.ListIncidentsWithContext(ctx, opts)
 			if err != nil {
-				return nil, err
+				return page[pd.Incident]{}, err
 			}
-			for _, in := range resp.Incidents {
-				if !seen[in.ID] { // windows overlap by a second
-					seen[in.ID] = true
-					out = append(out, convertIncident(in))
-				}
+			return page[pd.Incident]{resp.Incidents, resp.More, resp.Total}, nil
+		}, func(in pd.Incident) {
+			if !seen[in.ID] { // windows overlap by a second
+				seen[in.ID] = true
+				out = append(out, convertIncident(in))
 			}
-			if !resp.More || len(resp.Incidents) == 0 {
-				break
-			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if capped {
+			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
+				offsetCap, len(out), incident.ErrTruncated)
 		}
 	}
 	return out, nil
@@ -311,21 +306,16 @@ func (c *Client) logEntries(ctx context.Context, id string, since time.Time) ([]
 		opts.Since = since.Add(-sinceOverlap).UTC().Format(time.RFC3339)
 	}
 	var out []pd.LogEntry
-	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
-		opts.Offset = offset
-		var resp *pd.ListIncidentLogEntriesResponse
-		err := c.call(ctx, "incident log "+id, func(ctx context.Context) error {
-			var err error
-			resp, err = c.pd.ListIncidentLogEntriesWithContext(ctx, id, opts)
-			return err
-		})
+	_, err := walk(ctx, c, "incident log "+id, "log entries", func(ctx context.Context, offset uint, total bool) (page[pd.LogEntry], error) {
+		opts.Offset, opts.Total = offset, total
+		resp, err := c.pd.ListIncidentLogEntriesWithContext(ctx, id, opts)
 		if err != nil {
-			return nil, err
+			return page[pd.LogEntry]{}, err
 		}
-		out = append(out, resp.LogEntries...)
-		if !resp.More || len(resp.LogEntries) == 0 {
-			break
-		}
+		return page[pd.LogEntry]{resp.LogEntries, resp.More, resp.Total}, nil
+	}, func(le pd.LogEntry) { out = append(out, le) })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -336,22 +326,15 @@ func (c *Client) Alerts(ctx context.Context, id string) ([]incident.Alert, error
 		return nil, err
 	}
 	var out []incident.Alert
-	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
-		var resp *pd.ListAlertsResponse
-		err := c.call(ctx, "incident alerts "+id, func(ctx context.Context) error {
-			var err error
-			resp, err = c.pd.ListIncidentAlertsWithContext(ctx, id, pd.ListIncidentAlertsOptions{Limit: pageSize, Offset: offset})
-			return err
-		})
+	_, err := walk(ctx, c, "incident alerts "+id, "alerts", func(ctx context.Context, offset uint, total bool) (page[pd.IncidentAlert], error) {
+		resp, err := c.pd.ListIncidentAlertsWithContext(ctx, id, pd.ListIncidentAlertsOptions{Limit: pageSize, Offset: offset, Total: total})
 		if err != nil {
-			return nil, err
+			return page[pd.IncidentAlert]{}, err
 		}
-		for _, a := range resp.Alerts {
-			out = append(out, convertAlert(a))
-		}
-		if !resp.More || len(resp.Alerts) == 0 {
-			break
-		}
+		return page[pd.IncidentAlert]{resp.Alerts, resp.More, resp.Total}, nil
+	}, func(a pd.IncidentAlert) { out = append(out, convertAlert(a)) })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -359,22 +342,15 @@ func (c *Client) Alerts(ctx context.Context, id string) ([]incident.Alert, error
 // Users lists the account's users, for pickers.
 func (c *Client) Users(ctx context.Context) ([]incident.Responder, error) {
 	var out []incident.Responder
-	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
-		var resp *pd.ListUsersResponse
-		err := c.call(ctx, "list users", func(ctx context.Context) error {
-			var err error
-			resp, err = c.pd.ListUsersWithContext(ctx, pd.ListUsersOptions{Limit: pageSize, Offset: offset})
-			return err
-		})
+	_, err := walk(ctx, c, "list users", "users", func(ctx context.Context, offset uint, total bool) (page[pd.User], error) {
+		resp, err := c.pd.ListUsersWithContext(ctx, pd.ListUsersOptions{Limit: pageSize, Offset: offset, Total: total})
 		if err != nil {
-			return nil, err
+			return page[pd.User]{}, err
 		}
-		for _, u := range resp.Users {
-			out = append(out, incident.Responder{ID: u.ID, Name: u.Name, Email: u.Email})
-		}
-		if !resp.More || len(resp.Users) == 0 {
-			break
-		}
+		return page[pd.User]{resp.Users, resp.More, resp.Total}, nil
+	}, func(u pd.User) { out = append(out, incident.Responder{ID: u.ID, Name: u.Name, Email: u.Email}) })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -382,22 +358,17 @@ func (c *Client) Users(ctx context.Context) ([]incident.Responder, error) {
 // EscalationPolicies lists the account's escalation policies, for pickers.
 func (c *Client) EscalationPolicies(ctx context.Context) ([]incident.EscalationPolicy, error) {
 	var out []incident.EscalationPolicy
-	for offset := uint(0); offset+pageSize <= offsetCap; offset += pageSize {
-		var resp *pd.ListEscalationPoliciesResponse
-		err := c.call(ctx, "list escalation policies", func(ctx context.Context) error {
-			var err error
-			resp, err = c.pd.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{Limit: pageSize, Offset: offset})
-			return err
-		})
+	_, err := walk(ctx, c, "list escalation policies", "escalation policies", func(ctx context.Context, offset uint, total bool) (page[pd.EscalationPolicy], error) {
+		resp, err := c.pd.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{Limit: pageSize, Offset: offset, Total: total})
 		if err != nil {
-			return nil, err
+			return page[pd.EscalationPolicy]{}, err
 		}
-		for _, p := range resp.EscalationPolicies {
-			out = append(out, incident.EscalationPolicy{ID: p.ID, Name: p.Name, Levels: len(p.EscalationRules)})
-		}
-		if !resp.More || len(resp.EscalationPolicies) == 0 {
-			break
-		}
+		return page[pd.EscalationPolicy]{resp.EscalationPolicies, resp.More, resp.Total}, nil
+	}, func(p pd.EscalationPolicy) {
+		out = append(out, incident.EscalationPolicy{ID: p.ID, Name: p.Name, Levels: len(p.EscalationRules)})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -19,7 +19,10 @@ import (
 // good citizen of PagerDuty's API:
 //
 //   - it paces requests with a token bucket, so that a busy terminal stays
-//     well under PagerDuty's 960 requests per minute per token;
+//     well under PagerDuty's 960 requests per minute per token, and it
+//     never spends more than PagerDuty says is left: ratelimit-remaining
+//     caps the bucket, and at zero every request waits for
+//     ratelimit-reset (the budget is per user, shared with other tools);
 //   - on 429 it waits for what ratelimit-reset (or Retry-After) says, or
 //     backs off exponentially with jitter when neither is sent, and tries
 //     again, a bounded number of times and never past the request's
@@ -212,6 +215,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		resp, err := t.base.RoundTrip(try)
+		if err == nil && t.bucket != nil {
+			t.bucket.observe(resp.Header)
+		}
 		wait, reason, retry := t.decide(req, resp, err, attempt)
 		if !retry {
 			return bounded(resp, err)
@@ -360,15 +366,54 @@ func newBucket(perMinute int, now func() time.Time) *bucket {
 	return &bucket{rate: float64(perMinute) / 60, burst: burstSize, tokens: burstSize, last: now(), now: now}
 }
 
+// newBudget is the bucket of PaceBudget: a whole minute's requests may
+// go at once, since what bounds them is PagerDuty's own count (observe).
+func newBudget(perMinute int, now func() time.Time) *bucket {
+	b := newBucket(perMinute, now)
+	b.burst, b.tokens = float64(perMinute), float64(perMinute)
+	return b
+}
+
+// observe takes PagerDuty's count from an answer's headers: no more than
+// ratelimit-remaining requests go out before ratelimit-reset whatever the
+// bucket holds, and at zero every request waits for the reset (at most
+// maxHonouredWait). An answer without both headers changes nothing.
+func (b *bucket) observe(h http.Header) {
+	remaining, err := strconv.Atoi(h.Get("ratelimit-remaining"))
+	if err != nil || remaining < 0 {
+		return
+	}
+	reset, err := strconv.ParseFloat(h.Get("ratelimit-reset"), 64)
+	if err != nil || reset < 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.refill(now)
+	b.tokens = min(b.tokens, float64(remaining))
+	if remaining == 0 {
+		d := min(time.Duration(reset*float64(time.Second)), maxHonouredWait)
+		if until := now.Add(d); until.After(b.paused) {
+			b.paused = until
+		}
+	}
+}
+
+// refill adds the tokens earned since the last look; the caller holds mu.
+func (b *bucket) refill(now time.Time) {
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = min(b.burst, b.tokens+elapsed*b.rate)
+		b.last = now
+	}
+}
+
 // take spends a token and returns how long to wait before using it.
 func (b *bucket) take() time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = min(b.burst, b.tokens+elapsed*b.rate)
-		b.last = now
-	}
+	b.refill(now)
 	b.tokens--
 	wait := time.Duration(0)
 	if b.tokens < 0 {

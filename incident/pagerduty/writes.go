@@ -26,6 +26,14 @@ func (c *Client) Resolve(ctx context.Context, id string) error {
 }
 
 func (c *Client) setStatus(ctx context.Context, id string, s incident.Status, verb string) error {
+	return c.manage(ctx, verb+" "+id, pd.ManageIncidentsOptions{ID: id, Status: string(s)})
+}
+
+// write sends one change to incident id as the acting user: it refuses
+// an id that could not be PagerDuty's, finds the From email PagerDuty
+// requires, and runs send under the deadline with From on the request
+// (the transport adds it where go-pagerduty sends none).
+func (c *Client) write(ctx context.Context, id, what string, send func(ctx context.Context, from string) error) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
@@ -33,23 +41,13 @@ func (c *Client) setStatus(ctx context.Context, id string, s incident.Status, ve
 	if err != nil {
 		return err
 	}
-	return c.call(withFrom(ctx, from), verb+" "+id, func(ctx context.Context) error {
-		_, err := c.pd.ManageIncidentsWithContext(ctx, from, []pd.ManageIncidentsOptions{{ID: id, Status: string(s)}})
-		return err
-	})
+	return c.call(withFrom(ctx, from), what, func(ctx context.Context) error { return send(ctx, from) })
 }
 
 // AddNote adds a note carrying localID in a trailing tag.
 func (c *Client) AddNote(ctx context.Context, id, localID, text string) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	from, err := c.fromEmail(ctx)
-	if err != nil {
-		return err
-	}
-	note := pd.IncidentNote{Content: incident.NoteTag(text, localID), User: pd.APIObject{Summary: from}}
-	return c.call(withFrom(ctx, from), "add note to "+id, func(ctx context.Context) error {
+	return c.write(ctx, id, "add note to "+id, func(ctx context.Context, from string) error {
+		note := pd.IncidentNote{Content: incident.NoteTag(text, localID), User: pd.APIObject{Summary: from}}
 		_, err := c.pd.CreateIncidentNoteWithContext(ctx, id, note)
 		return err
 	})
@@ -96,11 +94,7 @@ func (c *Client) Escalate(ctx context.Context, id string, level int) error {
 
 // manage sends one PUT /incidents update with From.
 func (c *Client) manage(ctx context.Context, what string, opt pd.ManageIncidentsOptions) error {
-	from, err := c.fromEmail(ctx)
-	if err != nil {
-		return err
-	}
-	return c.call(withFrom(ctx, from), what, func(ctx context.Context) error {
+	return c.write(ctx, opt.ID, what, func(ctx context.Context, from string) error {
 		_, err := c.pd.ManageIncidentsWithContext(ctx, from, []pd.ManageIncidentsOptions{opt})
 		return err
 	})
@@ -120,11 +114,7 @@ func (c *Client) Snooze(ctx context.Context, id string, d time.Duration) error {
 		return fmt.Errorf("snooze %s: %s is not between a second and a week", id, d)
 	}
 	secs := uint((d + time.Second - 1) / time.Second)
-	from, err := c.fromEmail(ctx)
-	if err != nil {
-		return err
-	}
-	return c.call(withFrom(ctx, from), "snooze "+id, func(ctx context.Context) error {
+	return c.write(ctx, id, "snooze "+id, func(ctx context.Context, _ string) error {
 		_, err := c.pd.SnoozeIncidentWithContext(ctx, id, secs)
 		return err
 	})
@@ -167,7 +157,7 @@ func (c *Client) RequestResponders(ctx context.Context, id string, r incident.Re
 	if err != nil {
 		return err
 	}
-	return c.call(withFrom(ctx, from), "request responders for "+id, func(ctx context.Context) error {
+	return c.write(ctx, id, "request responders for "+id, func(ctx context.Context, from string) error {
 		_, err := c.pd.ResponderRequestWithContext(ctx, id, pd.ResponderRequestOptions{
 			From: from, Message: r.Message, RequesterID: requester, Targets: targets,
 		})
@@ -183,11 +173,7 @@ func (c *Client) PostStatusUpdate(ctx context.Context, id, message string) error
 	if strings.TrimSpace(message) == "" {
 		return errors.New("status update: the message is empty")
 	}
-	from, err := c.fromEmail(ctx)
-	if err != nil {
-		return err
-	}
-	return c.call(withFrom(ctx, from), "post a status update to "+id, func(ctx context.Context) error {
+	return c.write(ctx, id, "post a status update to "+id, func(ctx context.Context, from string) error {
 		_, err := c.pd.CreateIncidentStatusUpdate(ctx, id, from, message)
 		return err
 	})
