@@ -170,7 +170,7 @@ func resultSummary(f map[string]string) string {
 	if ms, err := strconv.ParseInt(f[FieldDurationMS], 10, 64); err == nil {
 		s += " after " + (time.Duration(ms) * time.Millisecond).Round(time.Millisecond).String()
 	}
-	if last := lastLine(f[FieldTail]); last != "" {
+	if last := lastLine(or(f[FieldTail], f[FieldHead])); last != "" {
 		s += "; last output: " + cut(last, noteExcerptLimit)
 	}
 	return s
