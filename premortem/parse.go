@@ -1,0 +1,563 @@
+package premortem
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/oncallkit/oncall/runbook"
+)
+
+// The front-matter keys, in the order the documentation lists them.
+var (
+	topKeys            = []string{"id", "title", "held_on", "participants", "review_every_days", "failures"}
+	failureKeys        = []string{"id", "service", "failure", "period", "days_of_month", "impact", "likelihood", "warning_signs", "match", "countermeasures"}
+	countermeasureKeys = []string{"phase", "action", "status", "owner", "cost", "runbook", "remind_at"}
+)
+
+var (
+	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	daysRE     = regexp.MustCompile(`^\s*([0-9]{1,2})\s*(?:-\s*([0-9]{1,2})\s*)?$`)
+)
+
+// Parse parses one pre-mortem file. name is used in diagnostics and as
+// the Premortem's File. The Premortem is nil when the diagnostics contain
+// an Error. Checks that need other files (duplicate failure ids, runbook
+// ids) and the clock (overdue reviews and reminders) belong to Load and
+// Lint.
+func Parse(name string, data []byte) (*Premortem, []Diagnostic) {
+	p := &parser{file: name}
+	if len(data) > MaxSize {
+		p.errorf(1, "file is %d bytes; a pre-mortem may be at most %d bytes", len(data), MaxSize)
+		return nil, p.diags
+	}
+	text := strings.TrimPrefix(string(data), "\uFEFF")
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	p.checkText(text)
+
+	pm := &Premortem{File: name, lines: make(map[string]int)}
+	fm, fmLine, body, bodyLine, ok := splitFrontMatter(text)
+	switch {
+	case !ok && fmLine > 0:
+		p.errorf(1, "front matter has no closing \"---\" line")
+		return nil, p.diags
+	case !ok:
+		p.errorf(1, "no front matter: a pre-mortem starts with a \"---\" line, then YAML keys (id, title, failures, ...), then another \"---\" line")
+		return nil, p.diags
+	}
+	pm.Body, pm.BodyLine = body, bodyLine
+	p.frontMatter(pm, fm, fmLine)
+	if HasErrors(p.diags) {
+		return nil, p.diags
+	}
+	return pm, p.diags
+}
+
+type parser struct {
+	file  string
+	diags []Diagnostic
+	first int // file line of the front matter's first line
+	last  int // file line of its last line
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Severity: Error, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) warnf(line int, format string, args ...any) {
+	p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Severity: Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+// line converts a node's line within the front matter to a file line.
+func (p *parser) line(n *yaml.Node) int {
+	return max(1, min(p.first+n.Line-1, p.last))
+}
+
+// checkText reports the first line with bytes that do not belong in text a
+// responder reads: invalid UTF-8, control characters other than tab, and
+// bidirectional overrides.
+func (p *parser) checkText(text string) {
+	for i, l := range strings.Split(text, "\n") {
+		if !utf8.ValidString(l) {
+			p.errorf(i+1, "invalid UTF-8; a pre-mortem must be plain text")
+			return
+		}
+		for _, r := range l {
+			if r != '\t' && unicode.IsControl(r) || isBidi(r) {
+				p.errorf(i+1, "control character %U; a pre-mortem must be plain text", r)
+				return
+			}
+		}
+	}
+}
+
+func isBidi(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c'
+}
+
+// splitFrontMatter separates the YAML between a first line "---" and the
+// next "---" or "..." line from the body. fmLine is set when the opening
+// line exists, even if the closing one is missing (ok false).
+func splitFrontMatter(text string) (fm string, fmLine int, body string, bodyLine int, ok bool) {
+	lines := strings.SplitAfter(text, "\n")
+	if len(lines) == 0 || strings.TrimRight(lines[0], " \t\n") != "---" {
+		return "", 0, "", 0, false
+	}
+	for i := 1; i < len(lines); i++ {
+		if l := strings.TrimRight(lines[i], " \t\n"); l == "---" || l == "..." {
+			return strings.Join(lines[1:i], ""), 2, strings.Join(lines[i+1:], ""), i + 2, true
+		}
+	}
+	return "", 2, "", 0, false
+}
+
+func (p *parser) frontMatter(pm *Premortem, fm string, firstLine int) {
+	p.first, p.last = firstLine, max(firstLine+strings.Count(fm, "\n")-1, 1)
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {
+		msg, line := strings.TrimPrefix(err.Error(), "yaml: "), firstLine
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if strings.HasPrefix(m[2], "did not find expected") || strings.HasPrefix(m[2], "found ") {
+				n++ // the library reports parser errors with 0-based lines
+			}
+			line, msg = firstLine+n-1, m[2]
+		}
+		p.errorf(max(1, min(line, p.last)), "front matter: %s", msg)
+		return
+	}
+	root := &yaml.Node{Kind: yaml.MappingNode, Line: 1}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		p.errorf(p.line(root), "front matter must be keys and values (id: ..., title: ...), not %s", describe(root))
+		return
+	}
+	p.keys(root, topKeys, "", func(key string, k, v *yaml.Node) {
+		pm.lines[key] = p.line(k)
+		switch key {
+		case "id":
+			pm.ID = p.id(key, v)
+		case "title":
+			pm.Title = p.str(key, v)
+		case "held_on":
+			pm.HeldOn = p.date(key, v)
+		case "participants":
+			pm.Participants = p.strs(key, v)
+		case "review_every_days":
+			pm.ReviewEveryDays = p.rating(key, v, 1, 100*366)
+		case "failures":
+			pm.Failures = p.failures(pm, v)
+		}
+	})
+	start := max(firstLine-1, 1)
+	if pm.ID == "" && pm.lines["id"] == 0 {
+		p.errorf(start, "missing id")
+	}
+	if pm.Title == "" && pm.lines["title"] == 0 {
+		p.errorf(start, "missing title")
+	}
+	if pm.lines["failures"] == 0 {
+		p.warnf(start, "no failures: list the failures the workshop assumed under failures:")
+	}
+}
+
+func (p *parser) failures(pm *Premortem, v *yaml.Node) []*Failure {
+	if isNull(v) {
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		p.errorf(p.line(v), "failures must be a list, not %s", describe(v))
+		return nil
+	}
+	var out []*Failure
+	seen := make(map[string]int)
+	for i, e := range v.Content {
+		prefix := fmt.Sprintf("failures[%d].", i)
+		if e.Kind != yaml.MappingNode {
+			p.errorf(p.line(e), "%s: each failure must be keys and values (id: ..., service: ...), not %s", strings.TrimSuffix(prefix, "."), describe(e))
+			continue
+		}
+		f := &Failure{Premortem: pm, Line: p.line(e)}
+		var matchKey, matchVal *yaml.Node
+		present := make(map[string]bool)
+		before := len(p.diags)
+		p.keys(e, failureKeys, prefix, func(key string, k, v *yaml.Node) {
+			present[key] = true
+			name := prefix + key
+			switch key {
+			case "id":
+				f.ID, f.Line = p.id(name, v), p.line(k)
+			case "service":
+				f.Service = p.str(name, v)
+			case "failure":
+				f.Failure = p.str(name, v)
+			case "period":
+				f.Period = p.str(name, v)
+			case "days_of_month":
+				f.Days = p.days(name, v)
+			case "impact":
+				f.Impact = p.rating(name, v, 1, 5)
+			case "likelihood":
+				f.Likelihood = p.rating(name, v, 1, 5)
+			case "warning_signs":
+				f.WarningSigns = p.strs(name, v)
+			case "match":
+				matchKey, matchVal = k, v
+			case "countermeasures":
+				f.Countermeasures = p.countermeasures(name, v)
+			}
+		})
+		for _, req := range []string{"id", "service", "failure", "impact"} {
+			if !present[req] {
+				p.errorf(p.line(e), "%smissing %s", prefix, req)
+			}
+		}
+		if f.ID != "" {
+			if at, dup := seen[f.ID]; dup {
+				p.errorf(f.Line, "duplicate failure id %q (first at line %d)", f.ID, at)
+			} else {
+				seen[f.ID] = f.Line
+			}
+		}
+		if len(p.diags) > before && HasErrors(p.diags[before:]) {
+			continue
+		}
+		f.rb = p.matchRules(f, matchKey, matchVal)
+		if f.rb == nil {
+			continue
+		}
+		keys := make(map[string]int)
+		for i := range f.Countermeasures {
+			f.Countermeasures[i].Key = countermeasureKey(f.ID, f.Countermeasures[i], keys)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// matchRules turns the failure's service and match into a runbook of the
+// failure's id, parsed by package runbook, so that a failure matches by
+// exactly a runbook's rules. The synthetic file puts each match key on its
+// own line, so that the runbook parser's diagnostics map back to the lines
+// of this file.
+func (p *parser) matchRules(f *Failure, key, val *yaml.Node) *runbook.Runbook {
+	var b strings.Builder
+	lineOf := []int{0, f.Line, f.Line, f.Line, f.Line} // synthetic line -> file line
+	fmt.Fprintf(&b, "---\nid: %s\ntitle: %s\nservices: [%s]\n", f.ID, f.ID, flow(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.Service}))
+	if val != nil && !isNull(val) {
+		if bad := aliased(val); bad != nil {
+			p.errorf(p.line(bad), "match: anchors and aliases are not supported")
+			return nil
+		}
+		if val.Kind == yaml.MappingNode {
+			b.WriteString("match:\n")
+			lineOf = append(lineOf, p.line(key))
+			for i := 0; i+1 < len(val.Content); i += 2 {
+				fmt.Fprintf(&b, "  %s: %s\n", flow(val.Content[i]), flow(val.Content[i+1]))
+				lineOf = append(lineOf, p.line(val.Content[i+1]))
+			}
+		} else {
+			fmt.Fprintf(&b, "match: %s\n", flow(val))
+			lineOf = append(lineOf, p.line(val))
+		}
+	}
+	b.WriteString("---\n")
+	rb, diags := runbook.Parse(p.file, []byte(b.String()))
+	for _, d := range diags {
+		if d.Line >= 0 && d.Line < len(lineOf) && lineOf[d.Line] > 0 {
+			d.Line = lineOf[d.Line]
+		} else {
+			d.Line = f.Line
+		}
+		d.Message = "failure " + strconv.Quote(f.ID) + ": " + d.Message
+		if d.Severity == Error {
+			p.diags = append(p.diags, d)
+		}
+	}
+	return rb
+}
+
+// flow writes a node on one line in YAML flow style, strings double-quoted.
+func flow(n *yaml.Node) string {
+	c := flowCopy(n)
+	out, err := yaml.Marshal(c)
+	if err != nil {
+		return `""`
+	}
+	s := strings.TrimSpace(string(out))
+	if strings.Contains(s, "\n") {
+		// Never expected of flow style; keep the synthetic file's lines
+		// aligned anyway by refusing the value as text.
+		return strconv.Quote(strings.ReplaceAll(s, "\n", " "))
+	}
+	return s
+}
+
+func flowCopy(n *yaml.Node) *yaml.Node {
+	c := &yaml.Node{Kind: n.Kind, Tag: n.Tag, Value: n.Value, Style: yaml.FlowStyle}
+	if n.Kind == yaml.ScalarNode {
+		c.Style = 0
+		if n.Tag == "!!str" || n.Tag == "" {
+			c.Tag, c.Style = "!!str", yaml.DoubleQuotedStyle
+		}
+	}
+	for _, e := range n.Content {
+		c.Content = append(c.Content, flowCopy(e))
+	}
+	return c
+}
+
+// aliased returns the first alias node within n.
+func aliased(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return n
+	}
+	for _, e := range n.Content {
+		if a := aliased(e); a != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+func (p *parser) countermeasures(name string, v *yaml.Node) []Countermeasure {
+	if isNull(v) {
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		p.errorf(p.line(v), "%s must be a list, not %s", name, describe(v))
+		return nil
+	}
+	var out []Countermeasure
+	for i, e := range v.Content {
+		prefix := fmt.Sprintf("%s[%d].", name, i)
+		if e.Kind != yaml.MappingNode {
+			p.errorf(p.line(e), "%s: each countermeasure must be keys and values (phase: ..., action: ...), not %s", strings.TrimSuffix(prefix, "."), describe(e))
+			continue
+		}
+		c := Countermeasure{Line: p.line(e)}
+		present := make(map[string]bool)
+		p.keys(e, countermeasureKeys, prefix, func(key string, k, v *yaml.Node) {
+			present[key] = true
+			name := prefix + key
+			switch key {
+			case "phase":
+				c.Phase = Phase(p.oneOf(name, v, phaseNames()))
+			case "action":
+				c.Action = p.str(name, v)
+			case "status":
+				c.Status = Status(p.oneOf(name, v, statusNames()))
+			case "owner":
+				c.Owner = p.str(name, v)
+			case "cost":
+				c.Cost = p.oneOf(name, v, Costs)
+			case "runbook":
+				c.Runbook, c.runbookLine = p.id(name, v), p.line(k)
+			case "remind_at":
+				c.RemindAt, c.remindLine = p.date(name, v), p.line(k)
+			}
+		})
+		for _, req := range []string{"phase", "action", "status"} {
+			if !present[req] {
+				p.errorf(p.line(e), "%smissing %s", prefix, req)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func phaseNames() []string {
+	out := make([]string, len(Phases))
+	for i, ph := range Phases {
+		out[i] = string(ph)
+	}
+	return out
+}
+
+func statusNames() []string {
+	out := make([]string, len(Statuses))
+	for i, s := range Statuses {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// keys walks a mapping, reporting duplicate, unknown and non-text keys,
+// and calls fn for each known key. prefix names the mapping in messages.
+func (p *parser) keys(m *yaml.Node, known []string, prefix string, fn func(key string, k, v *yaml.Node)) {
+	seen := make(map[string]int)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			p.errorf(p.line(k), "%skeys must be plain names, not %s", prefix, describe(k))
+			continue
+		}
+		if at, dup := seen[k.Value]; dup {
+			p.errorf(p.line(k), "duplicate key %q (first at line %d)", prefix+k.Value, at)
+			continue
+		}
+		seen[k.Value] = p.line(k)
+		if !contains(known, k.Value) {
+			p.errorf(p.line(k), "unknown key %q (known keys: %s)", prefix+k.Value, strings.Join(known, ", "))
+			continue
+		}
+		if v.Kind == yaml.AliasNode {
+			p.errorf(p.line(v), "%s: anchors and aliases are not supported", prefix+k.Value)
+			continue
+		}
+		fn(k.Value, k, v)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// describe names a node's kind for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.ScalarNode:
+		if len(n.Value) > 40 {
+			return strconv.Quote(n.Value[:40] + "...")
+		}
+		return strconv.Quote(n.Value)
+	default:
+		return "nothing"
+	}
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// str reads a scalar as text; null is the empty string.
+func (p *parser) str(name string, v *yaml.Node) string {
+	if isNull(v) {
+		return ""
+	}
+	if v.Kind != yaml.ScalarNode {
+		p.errorf(p.line(v), "%s must be text, not %s", name, describe(v))
+		return ""
+	}
+	return strings.TrimSpace(v.Value)
+}
+
+// strs reads a list of texts; a single text is a list of one.
+func (p *parser) strs(name string, v *yaml.Node) []string {
+	switch {
+	case isNull(v):
+		return nil
+	case v.Kind == yaml.ScalarNode:
+		if s := strings.TrimSpace(v.Value); s != "" {
+			return []string{s}
+		}
+		return nil
+	case v.Kind != yaml.SequenceNode:
+		p.errorf(p.line(v), "%s must be a list, not %s", name, describe(v))
+		return nil
+	}
+	var out []string
+	for _, e := range v.Content {
+		if e.Kind != yaml.ScalarNode || isNull(e) || strings.TrimSpace(e.Value) == "" {
+			p.errorf(p.line(e), "%s: each entry must be non-empty text, not %s", name, describe(e))
+			continue
+		}
+		out = append(out, strings.TrimSpace(e.Value))
+	}
+	return out
+}
+
+func (p *parser) id(name string, v *yaml.Node) string {
+	s := p.str(name, v)
+	if s == "" {
+		if !isNull(v) && v.Kind == yaml.ScalarNode {
+			p.errorf(p.line(v), "%s is empty", name)
+		}
+		return ""
+	}
+	if !idRE.MatchString(s) {
+		p.errorf(p.line(v), "%s %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name, s)
+		return ""
+	}
+	return s
+}
+
+func (p *parser) oneOf(name string, v *yaml.Node, allowed []string) string {
+	s := p.str(name, v)
+	if s == "" {
+		return ""
+	}
+	if !contains(allowed, s) {
+		p.errorf(p.line(v), "%s %q is not one of %s", name, s, strings.Join(allowed, ", "))
+		return ""
+	}
+	return s
+}
+
+// rating reads a whole number from lo to hi.
+func (p *parser) rating(name string, v *yaml.Node, lo, hi int) int {
+	s := p.str(name, v)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		p.errorf(p.line(v), "%s must be a whole number from %d to %d, not %q", name, lo, hi, s)
+		return 0
+	}
+	return n
+}
+
+func (p *parser) date(name string, v *yaml.Node) time.Time {
+	s := p.str(name, v)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		p.errorf(p.line(v), "%s %q is not a date (YYYY-MM-DD)", name, s)
+		return time.Time{}
+	}
+	return t
+}
+
+func (p *parser) days(name string, v *yaml.Node) *DayRange {
+	s := p.str(name, v)
+	if s == "" {
+		return nil
+	}
+	m := daysRE.FindStringSubmatch(s)
+	if m == nil {
+		p.errorf(p.line(v), "%s %q must be a day of the month or a range of days like \"10-20\"", name, s)
+		return nil
+	}
+	from, _ := strconv.Atoi(m[1])
+	to := from
+	if m[2] != "" {
+		to, _ = strconv.Atoi(m[2])
+	}
+	if from < 1 || from > 31 || to < 1 || to > 31 {
+		p.errorf(p.line(v), "%s %q: days of the month run from 1 to 31", name, s)
+		return nil
+	}
+	return &DayRange{From: from, To: to}
+}
