@@ -41,6 +41,8 @@ type settings struct {
 	keys                        map[string][]string
 	theme                       string
 	slos                        map[string]config.SLO
+	// commands is how runbook commands run: workdir, masking, posting.
+	commands config.Config
 }
 
 // resolve weighs flags > environment > configuration file > defaults.
@@ -51,6 +53,7 @@ func resolve(f flagValues, getenv func(string) string, cfg *config.Config) (sett
 	s := settings{
 		runbooksDir: cfg.RunbooksDir, postmortemsDir: cfg.PostmortemsDir, refresh: cfg.RefreshInterval, updateEvery: cfg.StatusUpdateEvery,
 		keys: cfg.Keys, theme: cfg.Theme, slos: cfg.SLOs,
+		commands: config.Config{RunbookWorkdir: cfg.RunbookWorkdir, RedactEnv: cfg.RedactEnv, Redact: cfg.Redact, PostOutput: cfg.PostOutput},
 	}
 
 	switch {

@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +64,7 @@ const (
 var Keys = []string{
 	"api_url", "token_file", "token_env", "token_type", "from_email", "refresh_interval",
 	"status_update_every", "runbooks_dir", "postmortems_dir", "read_only", "slos", "keys", "theme",
+	"runbook_workdir", "redact_env", "redact", "post_output",
 }
 
 // TokenTypes are the values token_type accepts: "token", a REST API key
@@ -112,6 +114,14 @@ type Config struct {
 	// replace its default ones.
 	Keys  map[string][]string
 	Theme string
+	// Runbook commands (oncall runbook run): the directory they run in
+	// (empty: the runbook's own), more variables whose values are masked
+	// in their output, patterns (RE2) masked, and whether their results
+	// are posted to PagerDuty (a runbook's post_output: false also stops it).
+	RunbookWorkdir string
+	RedactEnv      []string
+	Redact         []string
+	PostOutput     bool
 
 	set map[string]bool
 }
@@ -124,6 +134,7 @@ func Default() *Config {
 		StatusUpdateEvery: DefaultStatusUpdateEvery,
 		PostmortemsDir:    DefaultPostmortemsDir,
 		Theme:             DefaultTheme,
+		PostOutput:        true,
 		set:               map[string]bool{},
 	}
 }
@@ -311,6 +322,33 @@ func (p *parser) key(k, v *yaml.Node) error {
 		if c.Theme, err = p.str(name, v); err == nil && !slices.Contains(Themes, c.Theme) {
 			err = p.errf(v, "theme %q is not one of %s", c.Theme, strings.Join(Themes, ", "))
 		}
+	case "runbook_workdir":
+		c.RunbookWorkdir, err = p.str(name, v)
+		c.RunbookWorkdir = ExpandHome(c.RunbookWorkdir)
+	case "redact_env":
+		c.RedactEnv, err = p.list(name, v, func(n *yaml.Node) error {
+			if !validEnvName(n.Value) {
+				return p.errf(n, "redact_env: %q is not an environment variable name (letters, digits, _)", n.Value)
+			}
+			return nil
+		})
+	case "redact":
+		c.Redact, err = p.list(name, v, func(n *yaml.Node) error {
+			re, rerr := regexp.Compile(n.Value)
+			switch {
+			case rerr != nil:
+				return p.errf(n, "redact: %q is not a regular expression: %v", n.Value, rerr)
+			case re.MatchString(""):
+				return p.errf(n, "redact: %q matches empty text; a pattern must match the secret itself", n.Value)
+			}
+			return nil
+		})
+	case "post_output":
+		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+			err = p.errf(v, "post_output must be true or false")
+		} else {
+			c.PostOutput, _ = strconv.ParseBool(strings.ToLower(v.Value))
+		}
 	case "slos":
 		c.SLOs, err = p.slos(v)
 	case "keys":
@@ -321,6 +359,29 @@ func (p *parser) key(k, v *yaml.Node) error {
 	}
 	c.set[name] = true
 	return nil
+}
+
+// list reads a list of non-empty scalars (or one scalar), each checked.
+func (p *parser) list(name string, v *yaml.Node, check func(*yaml.Node) error) ([]string, error) {
+	items := []*yaml.Node{v}
+	switch v.Kind {
+	case yaml.ScalarNode:
+	case yaml.SequenceNode:
+		items = v.Content
+	default:
+		return nil, p.errf(v, "%s must be a list, such as [A, B]", name)
+	}
+	var out []string
+	for _, it := range items {
+		if it.Kind != yaml.ScalarNode || strings.TrimSpace(it.Value) == "" {
+			return nil, p.errf(it, "%s: each item is a single non-empty value", name)
+		}
+		if err := check(it); err != nil {
+			return nil, err
+		}
+		out = append(out, it.Value)
+	}
+	return out, nil
 }
 
 // str reads a non-empty scalar.

@@ -33,6 +33,10 @@ keys:
   acknowledge: [K]
   copy_url: ctrl+y
 theme: light
+runbook_workdir: /srv/ops
+redact_env: [ACQ_URL]
+redact: ['AKIA[0-9A-Z]{16}']
+post_output: false
 `
 
 func TestParseEveryKey(t *testing.T) {
@@ -46,7 +50,8 @@ func TestParseEveryKey(t *testing.T) {
 		c.StatusUpdateEvery != 30*time.Minute ||
 		c.PostmortemsDir != "docs/postmortems" || !c.ReadOnly || c.Theme != "light" ||
 		c.SLOs["checkout-api"] != want || c.SLOs["search"] != (SLO{99.5, DefaultSLOWindow}) ||
-		!slices.Equal(c.Keys["quit"], []string{"Q", "ctrl+c"}) || !slices.Equal(c.Keys["copy_url"], []string{"ctrl+y"}) {
+		!slices.Equal(c.Keys["quit"], []string{"Q", "ctrl+c"}) || !slices.Equal(c.Keys["copy_url"], []string{"ctrl+y"}) ||
+		c.RunbookWorkdir != "/srv/ops" || !slices.Equal(c.RedactEnv, []string{"ACQ_URL"}) || !slices.Equal(c.Redact, []string{"AKIA[0-9A-Z]{16}"}) || c.PostOutput {
 		t.Errorf("parsed %+v", c)
 	}
 	for _, k := range Keys {
@@ -85,6 +90,10 @@ func TestProblemsNameTheirLine(t *testing.T) {
 		{"token type list", "token_type: [oauth]\n", 1, "token_type must be a single value"},
 		{"bad theme", "theme: neon\n", 1, `theme "neon" is not one of auto, dark, light`},
 		{"bad read_only", "read_only: yes please\n", 1, "true or false"},
+		{"bad redact pattern", "redact:\n  - ok[0-9]+\n  - '('\n", 3, "not a regular expression"},
+		{"empty-matching redact pattern", "redact: ['x*']\n", 1, "matches empty text"},
+		{"bad redact_env", "redact_env: [A-B]\n", 1, "not an environment variable name"},
+		{"bad post_output", "post_output: sometimes\n", 1, "true or false"},
 		{"bad url", "api_url: api.pagerduty.com\n", 1, "must start with https://"},
 		{"list for a string", "from_email: [a@b]\n", 1, "single value"},
 		{"bad email", "from_email: alex\n", 1, "not an email"},
