@@ -281,3 +281,23 @@ func checkStateFields(k Kind, f map[string]string) error {
 	}
 	return nil
 }
+
+// EscalationLevel is one level of an escalation policy, as a form that
+// escalates offers it: whom the level notifies, and how long the policy
+// waits there before the next level.
+type EscalationLevel struct {
+	Level   int                `json:"level"` // 1-based
+	Targets []EscalationTarget `json:"targets"`
+	// DelayMinutes is the wait before the next level; 0 when unknown.
+	DelayMinutes int `json:"delay_minutes,omitempty"`
+}
+
+// EscalationTarget is whom a level notifies: a user, or a schedule's
+// on-call user.
+type EscalationTarget struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Kind is "user" or "schedule" (PagerDuty's types without the
+	// _reference suffix); another type is kept as PagerDuty names it.
+	Kind string `json:"kind"`
+}
