@@ -50,6 +50,22 @@ type Input struct {
 	// Friday) and of business days for the review's due date; nil is UTC.
 	// The draft's times are UTC whatever it is.
 	Location *time.Location
+
+	// Alerts are the incident's alerts: their links (runbook, dashboard)
+	// go to Supporting information.
+	Alerts []incident.Alert
+	// Runbooks are the runbooks matched to the incident, for their links.
+	Runbooks []RunbookLinks
+	// AlertKeys are the incident's alert (deduplication) keys, and
+	// Related the earlier incidents that may repeat it: those on the same
+	// service or with a shared alert key, begun within RelatedWindow
+	// before this one, are listed.
+	AlertKeys []string
+	Related   []Candidate
+	// FiveWhys adds a five-whys prompt block.
+	FiveWhys bool
+	// Sections are added after Lessons learned, in order.
+	Sections []Section
 }
 
 // Markdown writes the draft for in to w. The draft is built in memory and
@@ -93,13 +109,20 @@ func render(r Report) []byte {
 	d.header()
 	d.summary()
 	d.impact()
+	d.trigger()
+	d.rootCauses()
+	d.resolution()
 	d.detection()
 	d.responders()
 	d.timeline()
 	d.decisions()
 	d.actions()
-	d.prompts()
+	d.fiveWhys()
+	d.lessons()
+	d.extras()
 	d.actionItems()
+	d.related()
+	d.supporting()
 	d.messaging()
 	d.hints()
 	return d.b.Bytes()
@@ -126,6 +149,9 @@ func (d *draft) header() {
 		d.printf("- **Incident state:** %s\n", orText(cell(inc.State), "unknown"))
 	}
 	d.printf("- **Owner:** _<owner: who drives this postmortem and its follow-ups>_\n")
+	d.printf("- **Authors:** _<authors: who wrote this postmortem>_\n")
+	d.printf("- **Reviewers:** _<reviewers: who reviewed it before the meeting>_\n")
+	d.printf("- **Attendees:** _<attendees: who took part in the review meeting>_\n")
 	switch rv := d.r.Review; {
 	case rv.Due != "":
 		d.printf("- **Review meeting due:** %s (%s)\n", rv.Due, rv.Rule)
@@ -364,34 +390,79 @@ func (d *draft) timeline() {
 		return
 	}
 	d.printf("### Key moments\n\n")
-	if len(d.r.KeyMoments) == 0 {
-		d.printf("_<moments: none were starred; pick the events that changed the course of the incident>_\n")
-	}
+	d.printf("Starred events (%s), changes of state, decisions and roles.\n\n", star)
+	d.printf("| Time (UTC) | Who | What |\n|---|---|---|\n")
 	for _, e := range d.r.Timeline {
-		if e.Starred {
-			d.printf("- %s %s, %s: %s\n", star, stamp(e.At, ""), orText(cell(e.Actor), noOne), cell(e.Text))
+		if e.Key {
+			d.printf("| %s | %s | %s |\n", clock(e.At), orText(cell(e.Actor), noOne), eventText(e))
 		}
 	}
-	d.printf("\n### All events\n\n| Time (UTC) | Who | Event | Link |\n|---|---|---|---|\n")
-	for _, e := range d.r.Timeline {
-		text := cell(e.Text)
-		if e.Starred {
-			text = star + " " + text
+	d.printf("\n### Everything else\n\n")
+	d.printf("Notifications are folded into one line per escalation step.\n\n")
+	d.printf("| Time (UTC) | Who | Event | Link |\n|---|---|---|---|\n")
+	folded := map[string]int{} // notify event id -> its step's index
+	for i, ns := range d.r.NotificationSteps {
+		for _, id := range ns.EventIDs {
+			folded[id] = i
 		}
-		if e.Source == "local" {
-			switch incident.SyncState(e.State) {
-			case incident.Queued:
-				text += " _(queued locally, not yet sent to PagerDuty)_"
-			case incident.Failed:
-				if e.Error != "" {
-					text += " _(failed to send to PagerDuty: " + cell(e.Error) + ")_"
-				} else {
-					text += " _(failed to send to PagerDuty)_"
-				}
+	}
+	shown := map[int]bool{}
+	for _, e := range d.r.Timeline {
+		if e.Key {
+			continue
+		}
+		if i, ok := folded[e.ID]; ok && e.Kind == string(incident.KindNotify) {
+			if !shown[i] {
+				shown[i] = true
+				d.printf("| %s | %s | %s |  |\n", clock(e.At), noOne, foldText(d.r.NotificationSteps[i]))
+			}
+			continue
+		}
+		d.printf("| %s | %s | %s | %s |\n", clock(e.At), orText(cell(e.Actor), noOne), eventText(e), autolink(e.Link))
+	}
+}
+
+// eventText is a timeline row's Event cell: the text, the star, and the
+// sync state of a local event.
+func eventText(e Event) string {
+	text := cell(e.Text)
+	if e.Starred {
+		text = star + " " + text
+	}
+	if e.Source == "local" {
+		switch incident.SyncState(e.State) {
+		case incident.Queued:
+			text += " _(queued locally, not yet sent to PagerDuty)_"
+		case incident.Failed:
+			if e.Error != "" {
+				text += " _(failed to send to PagerDuty: " + cell(e.Error) + ")_"
+			} else {
+				text += " _(failed to send to PagerDuty)_"
 			}
 		}
-		d.printf("| %s | %s | %s | %s |\n", clock(e.At), orText(cell(e.Actor), noOne), text, autolink(e.Link))
 	}
+	return text
+}
+
+// foldText is one line for a step's notifications.
+func foldText(ns NotificationStep) string {
+	var people []string
+	for _, p := range ns.People {
+		name := orText(cell(p.Name), "someone")
+		if len(p.Channels) > 0 {
+			cs := make([]string, len(p.Channels))
+			for i, c := range p.Channels {
+				cs[i] = cell(c)
+			}
+			name += " by " + strings.Join(cs, ", ")
+		}
+		people = append(people, name)
+	}
+	text := fmt.Sprintf("Notified at step %d: %s", ns.Step, strings.Join(people, "; "))
+	if ns.Count > 1 {
+		text += fmt.Sprintf(" (%d notifications)", ns.Count)
+	}
+	return text
 }
 
 func (d *draft) decisions() {
@@ -426,28 +497,17 @@ func (d *draft) actions() {
 		} else if s.Action != "" {
 			verb = cell(s.Action)
 		}
-		d.printf("- %s, %s, runbook **%s** (%s): %s\n", stamp(s.At, ""), orText(cell(s.Actor), noOne), cell(s.Runbook), verb, cell(s.Step))
-		switch {
-		case s.Command == "":
-		case strings.Contains(s.Command, "\n"):
-			d.b.WriteString("\n" + codeBlock(s.Command, "  "))
-		default:
-			d.printf("  - command: %s\n", code(s.Command, false))
+		what := cell(s.Step)
+		if s.Command != "" {
+			// One line: the command's first line; the JSON has it whole.
+			lines := strings.Split(strings.TrimRight(s.Command, "\n"), "\n")
+			what = code(lines[0], false)
+			if len(lines) > 1 {
+				what += fmt.Sprintf(" _(and %d more %s)_", len(lines)-1, map[bool]string{true: "line", false: "lines"}[len(lines) == 2])
+			}
 		}
+		d.printf("- %s, %s, runbook **%s** (%s): %s\n", stamp(s.At, ""), orText(cell(s.Actor), noOne), cell(s.Runbook), verb, what)
 	}
-}
-
-func (d *draft) prompts() {
-	d.printf("\n## Contributing factors\n\n" +
-		"_<factors: which conditions in the system, its code, configuration, dependencies or process " +
-		"made this failure possible or made it worse? List several; there is rarely a single root cause.>_\n")
-	d.printf("\n## What went well\n\n" +
-		"_<well: which alerts, dashboards, runbooks, tools or safeguards helped detect, diagnose or mitigate it?>_\n")
-	d.printf("\n## What went wrong\n\n" +
-		"_<wrong: where did the system, its signals or our process make detection, diagnosis or " +
-		"mitigation slower or harder?>_\n")
-	d.printf("\n## Where we got lucky\n\n" +
-		"_<lucky: what limited the impact by chance rather than by design, and could fail us next time?>_\n")
 }
 
 const ticketPlaceholder = "_<ticket: link>_"
@@ -456,10 +516,18 @@ func (d *draft) actionItems() {
 	d.printf("\n## Action items\n\n")
 	d.printf("| Item | Type | Owner | Due | Ticket |\n|---|---|---|---|---|\n")
 	for _, a := range d.r.ActionItems {
-		d.printf("| %s | %s | %s | %s | %s |\n", cell(a.Title),
+		title := cell(a.Title)
+		if a.State == "done" || a.State == "cancelled" {
+			title += " _(" + a.State + ")_"
+		}
+		ticket := autolink(a.Ticket)
+		if ticket == "" {
+			ticket = ticketPlaceholder
+		}
+		d.printf("| %s | %s | %s | %s | %s |\n", title,
 			orPlaceholder(cell(a.Type), "type: mitigate, prevent, detect or process"),
 			orPlaceholder(cell(a.Owner), "owner: a person or team"),
-			orPlaceholder(cell(a.Due), "due: a date"), ticketPlaceholder)
+			orPlaceholder(cell(a.Due), "due: a date"), ticket)
 	}
 	d.printf("| _<item: a change that makes this failure less likely or less harmful>_ | " +
 		"_<type: mitigate, prevent, detect or process>_ | _<owner: a person or team>_ | _<due: a date>_ | " + ticketPlaceholder + " |\n")

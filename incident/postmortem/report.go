@@ -3,7 +3,6 @@ package postmortem
 import (
 	"cmp"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,6 +46,22 @@ type Report struct {
 	ActionItems  []ActionItem   `json:"action_items"`
 	Updates      []StatusUpdate `json:"status_updates"`
 	Hints        []Hint         `json:"review_hints"`
+
+	People     People     `json:"people"` // owner, authors, reviewers, attendees: for the writer
+	Trigger    Trigger    `json:"trigger"`
+	Resolution Resolution `json:"resolution"`
+	// NotificationSteps fold the notify events of the timeline, one per
+	// escalation step; the events stay in timeline too.
+	NotificationSteps []NotificationStep `json:"notification_steps"`
+	Related           []RelatedIncident  `json:"related_incidents"` // newest first
+	SupportingLinks   []SupportingLink   `json:"supporting_links"`
+	// FiveWhys is present (five empty answers) when the five-whys prompt
+	// was asked for.
+	FiveWhys []string `json:"five_whys,omitempty"`
+	// Sections are the extra sections' values by key (see Section).
+	Sections map[string]any `json:"sections,omitempty"`
+
+	extra []Section // rendered in Markdown and HTML
 }
 
 // IncidentInfo is the incident as the header shows it.
@@ -169,7 +184,10 @@ type Event struct {
 	Text    string            `json:"text"`            // one line, as the Event column shows it
 	Link    string            `json:"link,omitempty"`  // a plain http(s) address
 	Starred bool              `json:"starred,omitempty"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	// Key marks a key moment: starred, or a change of state, a decision
+	// or a role; the Markdown shows these in their own table.
+	Key    bool              `json:"key,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // Decision is a decision the incident commander logged.
@@ -213,8 +231,11 @@ type ActionItem struct {
 	Type     string    `json:"type,omitempty"` // mitigate, prevent, detect, process
 	Owner    string    `json:"owner,omitempty"`
 	Due      string    `json:"due,omitempty"`
-	Ticket   string    `json:"ticket,omitempty"` // never known yet: the writer files it
+	Ticket   string    `json:"ticket,omitempty"` // from the last item update that linked one
 	LoggedBy string    `json:"logged_by,omitempty"`
+	// State is "done" or "cancelled" when an item update said so, "open"
+	// when one reopened it; absent when none did.
+	State string `json:"state,omitempty"`
 }
 
 // StatusUpdate is a status update posted to the incident's subscribers.
@@ -253,9 +274,10 @@ func Build(in Input) Report {
 		r.Incident.ResolvedAt = resolvedAt(inc, events)
 	}
 
+	loc, zone := zoneName(loc)
 	r.Metrics = metrics(in, events, loc)
 	r.Impact = impact(in, events, r.Metrics)
-	r.WorkingHours = WorkingHours{Zone: loc.String(), UTCOffset: offset(r.Metrics.StartedAt, in.Now, loc),
+	r.WorkingHours = WorkingHours{Zone: zone, UTCOffset: offset(r.Metrics.StartedAt, in.Now, loc),
 		Days: "Monday-Friday", Start: "09:00", End: "18:00"}
 	r.Review = review(inc.Priority, r.Incident.ResolvedAt, loc)
 	r.Responders = responders(inc, events)
@@ -287,6 +309,7 @@ func Build(in Input) Report {
 		}
 		r.collect(e)
 	}
+	r.extend(in, events)
 	r.Hints = lintReport(r, in)
 	return r
 }
@@ -408,77 +431,6 @@ func resolvedAt(inc incident.Incident, events []incident.Event) time.Time {
 	return time.Time{}
 }
 
-// describe is the Event column's text for e: plain, one line, without
-// Markdown (the renderer escapes it). Structured events read as
-// incident.Summary words them, on every responder's screen and in every
-// draft alike.
-func describe(e incident.Event) string {
-	s := oneLine(e.Summary)
-	switch e.Kind {
-	case incident.KindNote:
-		return labelled("Note", s)
-	case incident.KindAlert:
-		return labelled("Alert", s)
-	case incident.KindAcknowledge:
-		return "Acknowledged"
-	case incident.KindResolve:
-		return "Resolved"
-	case incident.KindMitigated, incident.KindDecision, incident.KindActionItem, incident.KindRole,
-		incident.KindStatusUpdate, incident.KindRunbookStep, incident.KindTask:
-		return orText(oneLine(incident.Summary(e)), structured[e.Kind])
-	case incident.KindTrigger, incident.KindAssign, incident.KindEscalate, incident.KindNotify, incident.KindSnooze,
-		incident.KindReassign, incident.KindRespondersReq:
-		// The provider's summary already starts with the verb
-		// ("Escalated to level 2"); fall back to the verb alone.
-		return orText(s, verbs[e.Kind])
-	default:
-		return orText(s, "Other event")
-	}
-}
-
-// structured names a structured event that carries neither fields nor a
-// summary.
-var structured = map[incident.Kind]string{
-	incident.KindDecision:     "Decision",
-	incident.KindActionItem:   "Action item",
-	incident.KindRole:         "Role assigned",
-	incident.KindStatusUpdate: "Status update",
-	incident.KindRunbookStep:  "Runbook step",
-	incident.KindTask:         "Task",
-}
-
-var verbs = map[incident.Kind]string{
-	incident.KindTrigger:       "Triggered",
-	incident.KindAssign:        "Assigned",
-	incident.KindEscalate:      "Escalated",
-	incident.KindNotify:        "Notified",
-	incident.KindSnooze:        "Snoozed",
-	incident.KindReassign:      "Reassigned",
-	incident.KindRespondersReq: "Asked for responders",
-}
-
-func labelled(label, s string) string {
-	if s == "" {
-		return label
-	}
-	return label + ": " + s
-}
-
-// link is an event's Link cell: the alert's page for an alert, an address
-// the event carries (Fields["url"]), or the first address in its text (a
-// note pointing at a dashboard). Only plain http(s) addresses pass.
-func link(e incident.Event, inc incident.Incident) string {
-	if e.Kind == incident.KindAlert && e.ID != "" {
-		if u, err := url.Parse(safeURL(inc.URL)); err == nil && u.Host != "" && strings.HasPrefix(u.Path, "/incidents/") {
-			return safeURL(u.Scheme + "://" + u.Host + "/alerts/" + url.PathEscape(e.ID))
-		}
-	}
-	if u := safeURL(e.Fields["url"]); u != "" {
-		return u
-	}
-	return firstURL(e.Summary)
-}
-
 // kindOrder is the order in which a responder's actions are listed, with
 // the singular and plural phrase for each.
 var kindOrder = []struct {
@@ -535,15 +487,34 @@ func responders(inc incident.Incident, events []incident.Event) []Responder {
 		}
 		get(name).Actions[k]++
 	}
+	// People only: a name that only triggered, alerted or assigned is an
+	// integration, a service or a policy, and so are the incident's own
+	// service and policy whatever they did.
+	systems := []string{oneLine(inc.Service.Name), oneLine(inc.EscalationPolicy.Name)}
 	out := make([]Responder, 0, len(byName))
 	for _, r := range byName {
-		out = append(out, *r)
+		if slices.ContainsFunc(systems, func(s string) bool { return s != "" && strings.EqualFold(s, r.Name) }) {
+			continue
+		}
+		human := r.Assignee
+		for k, n := range r.Actions {
+			if n > 0 && !systemKinds[k] {
+				human = true
+			}
+		}
+		if human {
+			out = append(out, *r)
+		}
 	}
 	slices.SortFunc(out, func(x, y Responder) int {
 		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.Name, y.Name))
 	})
 	return out
 }
+
+// systemKinds are what integrations, services and policies do in a
+// timeline; a name that did only these is not a responder.
+var systemKinds = map[string]bool{string(incident.KindTrigger): true, string(incident.KindAlert): true, string(incident.KindAssign): true}
 
 // knownKind maps kinds this package does not know to KindOther.
 func knownKind(k incident.Kind) incident.Kind {
