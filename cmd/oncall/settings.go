@@ -37,6 +37,7 @@ type settings struct {
 	readOnly                    bool
 	readOnlyFrom                string
 	runbooksDir, postmortemsDir string
+	premortemsDir               string // from the configuration; "" for the default
 	refresh, updateEvery        time.Duration
 	keys                        map[string][]string
 	theme                       string
@@ -51,7 +52,7 @@ func resolve(f flagValues, getenv func(string) string, cfg *config.Config) (sett
 		cfg = config.Default()
 	}
 	s := settings{
-		runbooksDir: cfg.RunbooksDir, postmortemsDir: cfg.PostmortemsDir, refresh: cfg.RefreshInterval, updateEvery: cfg.StatusUpdateEvery,
+		runbooksDir: cfg.RunbooksDir, postmortemsDir: cfg.PostmortemsDir, premortemsDir: cfg.PremortemsDir, refresh: cfg.RefreshInterval, updateEvery: cfg.StatusUpdateEvery,
 		keys: cfg.Keys, theme: cfg.Theme, slos: cfg.SLOs,
 		commands: config.Config{RunbookWorkdir: cfg.RunbookWorkdir, RedactEnv: cfg.RedactEnv, Redact: cfg.Redact, PostOutput: cfg.PostOutput},
 	}

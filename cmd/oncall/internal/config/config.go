@@ -63,7 +63,7 @@ const (
 // them.
 var Keys = []string{
 	"api_url", "token_file", "token_env", "token_type", "from_email", "refresh_interval",
-	"status_update_every", "runbooks_dir", "postmortems_dir", "read_only", "slos", "keys", "theme",
+	"status_update_every", "runbooks_dir", "postmortems_dir", "premortems_dir", "read_only", "slos", "keys", "theme",
 	"runbook_workdir", "redact_env", "redact", "post_output",
 }
 
@@ -108,6 +108,7 @@ type Config struct {
 	StatusUpdateEvery time.Duration
 	RunbooksDir       string // empty: the command's default
 	PostmortemsDir    string
+	PremortemsDir     string // empty: the command's default
 	ReadOnly          bool
 	SLOs              map[string]SLO
 	// Keys maps a key map action (one of keymap.Names) to the keys that
@@ -312,6 +313,9 @@ func (p *parser) key(k, v *yaml.Node) error {
 	case "postmortems_dir":
 		c.PostmortemsDir, err = p.str(name, v)
 		c.PostmortemsDir = ExpandHome(c.PostmortemsDir)
+	case "premortems_dir":
+		c.PremortemsDir, err = p.str(name, v)
+		c.PremortemsDir = ExpandHome(c.PremortemsDir)
 	case "read_only":
 		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
 			err = p.errf(v, "read_only must be true or false")

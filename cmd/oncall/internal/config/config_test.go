@@ -22,6 +22,7 @@ from_email: alex@example.com
 refresh_interval: 30s
 runbooks_dir: ops/runbooks
 postmortems_dir: docs/postmortems
+premortems_dir: ops/premortems
 status_update_every: 30m
 read_only: true
 slos:
