@@ -115,7 +115,7 @@ func TestMarkdownResolvedGolden(t *testing.T) {
 		"| Time (UTC) | Who | Event | Link |\n|---|---|---|---|\n",
 		// 12:05 in +02:00 is 10:05 UTC.
 		"| 2026-03-04 10:05:00 | Jane Doe | Note: db pool \\| saturated see grafana |  |\n",
-		"| 2026-03-04 10:02:10 | Jane Doe | Acknowledged |  |\n",
+		"| 2026-03-04 10:02:10 | Jane Doe | Acknowledged |\n",
 		"| 2026-03-04 09:58:00 | — | Alert: p99 latency \\> 2s on checkout-api | <https://acme.pagerduty.com/alerts/A1> |\n",
 		"| 2026-03-04 10:20:00 | Ravi Kumar | Note: Rolled back deploy \\`4.12\\` of checkout-api |  |\n",
 		"- **Jane Doe** (assignee): acknowledged, escalated, 2 notes, resolved\n",

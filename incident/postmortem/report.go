@@ -174,16 +174,16 @@ type Responder struct {
 
 // Event is one timeline row.
 type Event struct {
-	ID      string            `json:"id"`
-	At      time.Time         `json:"at,omitzero"`
-	Kind    string            `json:"kind"` // an incident.Kind
-	Actor   string            `json:"actor,omitempty"`
-	Source  string            `json:"source"`          // "pagerduty" or "local" (this machine's journal)
-	State   string            `json:"state,omitempty"` // local events: queued, sent, failed, local
-	Error   string            `json:"error,omitempty"` // why PagerDuty refused a failed local event
-	Text    string            `json:"text"`            // one line, as the Event column shows it
-	Link    string            `json:"link,omitempty"`  // a plain http(s) address
-	Starred bool              `json:"starred,omitempty"`
+	ID      string    `json:"id"`
+	At      time.Time `json:"at,omitzero"`
+	Kind    string    `json:"kind"` // an incident.Kind
+	Actor   string    `json:"actor,omitempty"`
+	Source  string    `json:"source"`          // "pagerduty" or "local" (this machine's journal)
+	State   string    `json:"state,omitempty"` // local events: queued, sent, failed, local
+	Error   string    `json:"error,omitempty"` // why PagerDuty refused a failed local event
+	Text    string    `json:"text"`            // one line, as the Event column shows it
+	Link    string    `json:"link,omitempty"`  // a plain http(s) address
+	Starred bool      `json:"starred,omitempty"`
 	// Key marks a key moment: starred, or a change of state, a decision
 	// or a role; the Markdown shows these in their own table.
 	Key    bool              `json:"key,omitempty"`
