@@ -111,9 +111,6 @@ const actionTimeout = 30 * time.Second
 // value, or an incident number nobody knows is a usage error, and nothing
 // is journaled.
 func runAction(ctx context.Context, v verb, open openActionEnv, stdout io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	o := v.base()
 	if o.now == nil {
 		o.now = time.Now

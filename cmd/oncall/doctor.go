@@ -80,9 +80,6 @@ Warnings do not change the exit code.`,
 // runDoctor prints the checks and returns an error carrying the exit code
 // of the first blocking problem.
 func runDoctor(ctx context.Context, o doctorOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	var results []checkResult
 	report := func(r checkResult) {
 		results = append(results, r)

@@ -11,6 +11,7 @@ import (
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
+	"github.com/oncallkit/oncall/tui"
 )
 
 // factory hands each command what it works with, built from the settings
@@ -105,6 +106,51 @@ func (f *factory) ResolveIncident(ctx context.Context, typed string, src inciden
 		cache = j
 	}
 	return ref.resolve(ctx, cache, src)
+}
+
+// viewJournal is the journal as the interactive view uses it, with the
+// outbox it sends through; store is nil when there is no journal to read
+// (read-only mode before the first one exists), drainer nil when nothing
+// may be sent.
+type viewJournal struct {
+	store   *store.Store
+	journal tui.Journal
+	outbox  tui.Outbox
+	drainer *outbox.Drainer
+}
+
+func (v *viewJournal) close() {
+	if v.store != nil {
+		v.store.Close()
+	}
+}
+
+// ViewJournal opens the journal for the interactive view. Read-only means
+// this process changes nothing: not the journal (so one it may not write
+// is fine, and a missing one is not created) and not an incident, neither
+// by a new action nor by sending one queued earlier, so no drainer runs.
+func (f *factory) ViewJournal(src incident.Source) (*viewJournal, error) {
+	path, err := f.JournalPath()
+	if err != nil {
+		return nil, err
+	}
+	if !f.g.set.readOnly {
+		j, err := store.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("open the journal: %w", err)
+		}
+		d := f.Drainer(j, src)
+		return &viewJournal{store: j, journal: j, outbox: d, drainer: d}, nil
+	}
+	j, err := store.OpenReadOnly(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// Creating it would be a write: show PagerDuty alone.
+		return &viewJournal{journal: noJournal{}, outbox: refusingOutbox{}}, nil
+	case err != nil:
+		return nil, fmt.Errorf("open the journal: %w", err)
+	}
+	return &viewJournal{store: j, journal: readOnlyJournal{j}, outbox: refusingOutbox{}}, nil
 }
 
 // Drainer is the sender of j's outbox to src: every command sends what it

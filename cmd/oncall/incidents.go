@@ -93,9 +93,6 @@ type lister interface {
 }
 
 func runIncidents(ctx context.Context, o *incidentsOptions, f incident.Filter, src lister, stdout io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	list, err := src.List(ctx, f)
 	if err != nil && !errors.Is(err, incident.ErrTruncated) {
 		return err

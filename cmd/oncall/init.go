@@ -128,9 +128,6 @@ func (a *asker) choose(question string, options []string, def int) (int, error) 
 }
 
 func runInit(ctx context.Context, o initOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	path, _, err := config.Locate(o.configFlag)
 	if err != nil {
 		return err

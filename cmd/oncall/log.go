@@ -84,9 +84,6 @@ type timelineView struct {
 // PagerDuty is not asked (no token); the journal and the cache answer
 // alone then.
 func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr error, stdout, stderr io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if o.now == nil {
 		o.now = time.Now
 	}

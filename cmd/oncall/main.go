@@ -8,11 +8,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/oncallkit/oncall/incident"
 )
@@ -36,8 +39,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return runWith(args, nil, stdout, stderr)
 }
 
-// runWith is run with a standard input (nil: the process's).
+// runWith is run with a standard input (nil: the process's). An interrupt
+// or a termination signal cancels the command's context, so a request in
+// flight is abandoned and the command returns through its own cleanup
+// (the journal closed, the outbox's attempt recorded) instead of dying
+// mid-write; a second signal, after the command has stopped listening,
+// kills as usual.
 func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cmd, g := newRoot()
 	defer g.close()
 	cmd.SetArgs(args)
@@ -47,7 +57,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	addHelpExamples(cmd) // after SetOut: the completion command keeps the writer it finds
-	err := cmd.Execute()
+	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		g.log.Info("done", "exit", exitOK)
 		return exitOK
@@ -80,7 +90,10 @@ func (e usageError) Unwrap() error { return e.error }
 
 func exitCode(err error) int {
 	var ue usageError
+	var ce commandExit // oncall runbook run exits with its command's status
 	switch {
+	case errors.As(err, &ce):
+		return ce.code
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.Is(err, incident.ErrUnauthorized), errors.Is(err, incident.ErrForbidden):

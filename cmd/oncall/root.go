@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/oncallkit/oncall/incident/pagerduty"
@@ -25,6 +26,10 @@ type globalOptions struct {
 	// waits carries the adapter's "rate limited, retrying" notices to the
 	// TUI once it runs.
 	waits waitRelay
+	// program adds options to the interactive view's Bubble Tea program:
+	// tests give it an input, an output and a size instead of the
+	// terminal.
+	program []tea.ProgramOption
 
 	configPath string // --config
 	debug      bool   // --debug
@@ -69,12 +74,13 @@ oncall init writes. Try it first with: oncall demo`,
 		Args:              cobra.NoArgs,
 		PersistentPreRunE: g.prepare,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			src, err := g.source()
+			f := g.factory()
+			src, err := f.Source()
 			if err != nil {
 				return err
 			}
-			return runTUI(cmd.Context(), g.withSettings(tuiOptions{source: src, whoAmI: src.Me, dbPath: g.db, label: labelFor(g.resolvedAPIURL()),
-				actor: g.set.from, readOnly: g.set.readOnly, runbooksDir: g.set.runbooksDir, waits: &g.waits}))
+			opts := f.ViewOptions(src, labelFor(g.resolvedAPIURL()), g.set.from)
+			return runTUI(cmd.Context(), f, opts, runbookSource{dir: g.set.runbooksDir})
 		},
 	}
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")

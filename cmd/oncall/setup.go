@@ -78,18 +78,6 @@ func (g *globalOptions) flagValues(cmd *cobra.Command) flagValues {
 	return f
 }
 
-// withSettings adds what the configuration says about the view.
-func (g *globalOptions) withSettings(o tuiOptions) tuiOptions {
-	o.refresh = g.set.refresh
-	o.updateEvery = g.set.updateEvery
-	o.keys = g.set.keys
-	o.theme = g.set.theme
-	o.readOnly = o.readOnly || g.set.readOnly
-	o.postmortemsDir = g.set.postmortemsDir
-	o.slos = postmortemSLOs(g.set.slos)
-	return o
-}
-
 // close closes the debug log; run calls it after the command.
 func (g *globalOptions) close() error {
 	if g.logCloser == nil {

@@ -70,9 +70,6 @@ once.`,
 // its backoff allows. It prints one line per action and returns an error
 // unless every action reached PagerDuty (or was moot).
 func runSync(ctx context.Context, o *syncOptions, src incident.Source, j outbox.Journal, stdout io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if o.now == nil {
 		o.now = time.Now
 	}

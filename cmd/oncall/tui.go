@@ -11,37 +11,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
-	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
 	"github.com/oncallkit/oncall/tui"
 )
-
-type tuiOptions struct {
-	source   incident.Source
-	whoAmI   func(context.Context) (string, error)
-	dbPath   string
-	label    string
-	actor    string // who this terminal's actions are recorded as
-	readOnly bool
-	// runbooks come from the embedded demo set (runbookFS) or a directory.
-	runbookFS   fs.FS
-	runbooksDir string
-	waits       *waitRelay
-	// From the configuration file: the list's poll interval, key bindings
-	// (action -> keys, validated by package config) and theme.
-	refresh     time.Duration
-	updateEvery time.Duration
-	keys        map[string][]string
-	theme       string
-	// postmortemsDir receives a draft when an open incident resolves.
-	postmortemsDir string
-	slos           map[string]postmortem.SLO
-	// program adds options to the Bubble Tea program: tests give it an
-	// input, an output and a size instead of the terminal.
-	program []tea.ProgramOption
-}
 
 // readOnlyJournal is the journal as a read-only TUI uses it: it reads,
 // and skips the caches it would otherwise keep (the list, the filter, the
@@ -87,19 +62,26 @@ func (r *waitRelay) notify(d time.Duration, reason string) {
 	}
 }
 
+// runbookSource is where the view's runbooks come from: an embedded set
+// (the demo's) or a directory; neither means none.
+type runbookSource struct {
+	fsys fs.FS
+	dir  string
+}
+
 // loadRunbooks loads the runbooks; broken files are skipped and reported,
 // and a missing directory just means no runbooks yet.
-func loadRunbooks(o tuiOptions) (*runbook.Set, []string) {
+func loadRunbooks(from runbookSource) (*runbook.Set, []string) {
 	var (
 		set   *runbook.Set
 		diags []runbook.Diagnostic
 		err   error
 	)
 	switch {
-	case o.runbookFS != nil:
-		set, diags, err = runbook.LoadFS(o.runbookFS)
-	case o.runbooksDir != "":
-		set, diags, err = runbook.Load(o.runbooksDir)
+	case from.fsys != nil:
+		set, diags, err = runbook.LoadFS(from.fsys)
+	case from.dir != "":
+		set, diags, err = runbook.Load(from.dir)
 	default:
 		return nil, nil
 	}
@@ -118,83 +100,58 @@ func loadRunbooks(o tuiOptions) (*runbook.Set, []string) {
 	return set, problems
 }
 
-// runTUI opens the journal and runs the interactive view until the user
-// quits. The journal is opened first: without it no action may be taken.
-func runTUI(ctx context.Context, o tuiOptions) error {
-	path, err := journalPath(o.dbPath)
+// ViewOptions are the interactive view's options as the settings make
+// them (configuration file, flags, environment), for incidents from src
+// shown under label, with actions recorded as actor. The journal, the
+// outbox and the runbooks are runTUI's to add.
+func (f *factory) ViewOptions(src *pagerduty.Client, label, actor string) tui.Options {
+	s := f.g.set
+	return tui.Options{
+		Source: src, WhoAmI: src.Me, Label: label, Actor: actor, ReadOnly: s.readOnly,
+		ListEvery: s.refresh, UpdateEvery: s.updateEvery, Keys: s.keys, Theme: s.theme,
+		PostmortemsDir: s.postmortemsDir, SLOs: postmortemSLOs(s.slos),
+		Dark: true, // until the terminal answers the background colour query
+	}
+}
+
+// runTUI runs the interactive view with opts until the user quits or ctx
+// ends. It opens the journal first (through the factory, which honours
+// read-only mode): without it no action may be taken. The view's own
+// context ends when the program does, so nothing it started outlives it.
+func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookSource) error {
+	v, err := f.ViewJournal(opts.Source)
 	if err != nil {
 		return err
 	}
-	// Read-only means this process changes nothing: not the journal (so
-	// one it may not write is fine) and not an incident, neither by a new
-	// action nor by sending one queued earlier, so no drainer runs.
-	var (
-		j       *store.Store
-		journal tui.Journal
-		ob      tui.Outbox
-		drainer *outbox.Drainer
-	)
-	if o.readOnly {
-		j, err = store.OpenReadOnly(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			// Creating it would be a write: show PagerDuty alone.
-			journal, ob = noJournal{}, refusingOutbox{}
-		case err != nil:
-			return err
-		default:
-			journal, ob = readOnlyJournal{j}, refusingOutbox{}
-		}
-	} else {
-		j, err = store.Open(path)
-		if err != nil {
-			return err
-		}
-		drainer = outbox.New(j, o.source, outbox.Options{})
-		journal, ob = j, drainer
-	}
-	var (
-		cached   []incident.Incident
-		cachedAt time.Time
-		filter   incident.Filter
-	)
-	if j != nil {
-		defer j.Close()
+	defer v.close()
+	opts.Journal, opts.Outbox = v.journal, v.outbox
+	if v.store != nil {
 		// The last list fetched, so the screen has something before
 		// PagerDuty answers; a cache that cannot be read only costs that
 		// head start.
-		cached, cachedAt, _ = j.Incidents()
-		filter, _, _ = j.Filter() // none saved, or unreadable: show everything active
+		opts.Cached, opts.CachedAt, _ = v.store.Incidents()
+		opts.Filter, _, _ = v.store.Filter() // none saved, or unreadable: show everything active
 	}
-	runbooks, problems := loadRunbooks(o)
-	m := tui.New(tui.Options{
-		Source: o.source, Journal: journal, Outbox: ob, Label: o.label, Actor: o.actor, ReadOnly: o.readOnly,
-		WhoAmI:    o.whoAmI,
-		ListEvery: o.refresh, UpdateEvery: o.updateEvery, Keys: o.keys, Theme: o.theme,
-		Cached: cached, CachedAt: cachedAt, Filter: filter,
-		Runbooks: runbooks, RunbookProblems: problems,
-		PostmortemsDir: o.postmortemsDir, SLOs: o.slos,
-		Dark: true, // until the terminal answers the background colour query
-	})
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, o.program...)...)
-	if o.waits != nil {
-		o.waits.p.Store(p)
-		defer o.waits.p.Store(nil)
-	}
-	if drainer != nil {
+	opts.Runbooks, opts.RunbookProblems = loadRunbooks(runbooks)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := tea.NewProgram(tui.New(opts), append([]tea.ProgramOption{tea.WithContext(ctx)}, f.g.program...)...)
+	f.g.waits.p.Store(p)
+	defer f.g.waits.p.Store(nil)
+	if v.drainer != nil {
 		// Actions that could not go at once (PagerDuty down, rate
 		// limited) are retried in the background; the screen hears of
 		// each outcome. The drainer has stopped before the journal
 		// closes.
-		bg, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			drainer.Run(bg, func(r outbox.Result) { p.Send(tui.OutboxNotice(r)) })
+			v.drainer.Run(ctx, func(r outbox.Result) { p.Send(tui.OutboxNotice(r)) })
 		}()
-		defer func() { stop(); <-done }()
+		defer func() { cancel(); <-done }()
 	}
-	if _, err := p.Run(); err != nil {
+	if _, err := p.Run(); err != nil && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		return fmt.Errorf("terminal: %w", err)
 	}
 	return nil

@@ -93,11 +93,11 @@ func startTUI(t *testing.T, db string, readOnly bool) *tuiHarness {
 	})
 	go func() {
 		defer close(h.stopped)
-		h.err = runTUI(ctx, tuiOptions{
-			source: src, dbPath: db, label: "test", actor: "marcus", readOnly: readOnly,
-			refresh: 100 * time.Millisecond, // time passing, counted in polls
-			program: []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(h.screen), tea.WithWindowSize(120, 40), tea.WithoutSignalHandler()},
-		})
+		g := &globalOptions{program: []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(h.screen), tea.WithWindowSize(120, 40), tea.WithoutSignalHandler()}}
+		g.set.db, g.set.readOnly = db, readOnly
+		g.set.refresh = 100 * time.Millisecond // time passing, counted in polls
+		f := g.factory()
+		h.err = runTUI(ctx, f, f.ViewOptions(src, "test", "marcus"), runbookSource{})
 	}()
 	return h
 }
