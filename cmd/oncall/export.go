@@ -12,6 +12,7 @@ import (
 
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/store"
 )
@@ -67,10 +68,13 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			if err != nil {
 				return err
 			}
-			if o.incidentID, err = g.factory().ResolveIncident(cmd.Context(), args[0], src); err != nil {
+			src.SetPacing(pagerduty.PaceBudget) // a person waits for this fetch, which ends soon
+			ctx, stop := withProgress(cmd.Context(), cmd.ErrOrStderr())
+			defer stop()
+			if o.incidentID, err = g.factory().ResolveIncident(ctx, args[0], src); err != nil {
 				return err
 			}
-			return runExport(cmd.Context(), o, src, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runExport(ctx, o, src, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "-", "file to write, or - for standard output")

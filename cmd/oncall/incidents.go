@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/pagerduty"
 )
 
 type incidentsOptions struct {
@@ -46,7 +47,10 @@ PagerDuty is sanitized); --json writes one JSON object per line for scripts.`,
 			if err != nil {
 				return err
 			}
-			return runIncidents(cmd.Context(), o, f, src, cmd.OutOrStdout())
+			src.SetPacing(pagerduty.PaceBudget) // a person waits for this listing, which ends soon
+			ctx, stop := withProgress(cmd.Context(), cmd.ErrOrStderr())
+			defer stop()
+			return runIncidents(ctx, o, f, src, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "write JSON lines instead of a table")

@@ -36,24 +36,25 @@ func freeze(c *Client, also func(time.Duration)) *[]time.Duration {
 	return &waits
 }
 
-// TestABudgetedClientSpendsTheMinuteAtOnce: 35 pages in no time at all
+// TestABudgetedClientSpendsTheMinuteAtOnce: 31 pages in no time at all
 // wait under steady pacing (a burst of 30) and not at all under
 // PaceBudget, which may spend PagerDuty's 960 a minute at once.
 func TestABudgetedClientSpendsTheMinuteAtOnce(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		pacing Pacing
-		waits  bool
-	}{{PaceSteady, true}, {PaceBudget, false}} {
+		pacing, set Pacing // set: SetPacing after New
+		waits       bool
+	}{{PaceSteady, PaceSteady, true}, {PaceBudget, PaceBudget, false}, {PaceSteady, PaceBudget, false}, {PaceBudget, PaceSteady, true}} {
 		sim, c, _ := newEmpty(t, pdsim.Options{}, Config{Pacing: tc.pacing})
-		addIncidents(t, sim, 3500)
+		addIncidents(t, sim, 3100)
+		c.SetPacing(tc.set)
 		waits := freeze(c, nil)
 		got, err := c.Active(context.Background())
-		if err != nil || len(got) != 3500 {
-			t.Fatalf("pacing %d: %d incidents, %v", tc.pacing, len(got), err)
+		if err != nil || len(got) != 3100 {
+			t.Fatalf("pacing %d then %d: %d incidents, %v", tc.pacing, tc.set, len(got), err)
 		}
 		if waited := len(*waits) > 0; waited != tc.waits {
-			t.Errorf("pacing %d: waits %v, want some: %v", tc.pacing, *waits, tc.waits)
+			t.Errorf("pacing %d then %d: waits %v, want some: %v", tc.pacing, tc.set, *waits, tc.waits)
 		}
 	}
 }
@@ -104,7 +105,7 @@ func TestProgressCountsPagesAgainstPagerDutysTotal(t *testing.T) {
 	if _, err := c.Active(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want := []Progress{{"incidents", 100, 250}, {"incidents", 200, 250}, {"incidents", 250, 250}}
+	want := []Progress{{"incidents", 100, 250, false}, {"incidents", 200, 250, false}, {"incidents", 250, 250, true}}
 	if !slices.Equal(got, want) {
 		t.Errorf("progress %v, want %v", got, want)
 	}

@@ -49,10 +49,11 @@ func walk[T any](ctx context.Context, c *Client, what, noun string,
 		if offset == 0 {
 			total = int(p.total)
 		}
+		last := !p.more || len(p.items) == 0
 		if report != nil {
-			report(Progress{What: noun, Done: done, Total: max(total, done)})
+			report(Progress{What: noun, Done: done, Total: max(total, done), Last: last || offset+2*pageSize > offsetCap})
 		}
-		if !p.more || len(p.items) == 0 {
+		if last {
 			return false, nil
 		}
 	}
@@ -60,10 +61,11 @@ func walk[T any](ctx context.Context, c *Client, what, noun string,
 
 // Progress is how far a listing has come: Done items of Total read so
 // far (Total is Done when PagerDuty gave no count). What names the
-// items ("log entries").
+// items ("log entries"); Last says this was the listing's last page.
 type Progress struct {
 	What        string
 	Done, Total int
+	Last        bool
 }
 
 type progressKey struct{}

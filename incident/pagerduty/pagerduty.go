@@ -162,13 +162,6 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || api.Host == "" {
 		return nil, fmt.Errorf("API URL %q is not a URL", cfg.APIURL)
 	}
-	perMinute := cfg.RequestsPerMinute
-	if perMinute == 0 {
-		perMinute = DefaultRequestsPerMinute
-		if cfg.Pacing == PaceBudget {
-			perMinute = PagerDutyRequestsPerMinute
-		}
-	}
 	retries := cfg.MaxRetries
 	switch {
 	case retries == 0:
@@ -181,15 +174,41 @@ func New(cfg Config) (*Client, error) {
 		copied := *cfg.HTTPClient // the caller's client stays as it was
 		hc = &copied
 	}
-	tr := newTransport(hc.Transport, perMinute, retries, cfg.OnWait)
-	if cfg.Pacing == PaceBudget && tr.bucket != nil {
-		tr.bucket = newBudget(perMinute, time.Now)
-	}
+	tr := newTransport(hc.Transport, 0, retries, cfg.OnWait)
+	tr.bucket = bucketFor(cfg)
 	hc.Transport = tr
 	hc.CheckRedirect = sameOrigin(api, hc.CheckRedirect)
 	c := pd.NewClient(cfg.Token, pdOpts...)
 	c.HTTPClient = hc
 	return &Client{pd: c, cfg: cfg, tr: tr, timeout: cfg.Timeout}, nil
+}
+
+// SetPacing changes how the client spends the rate limit, for a command
+// handed a client built for every command; call it before the first
+// request. Pacing turned off (RequestsPerMinute negative) stays off.
+func (c *Client) SetPacing(p Pacing) {
+	if c.cfg.Pacing == p {
+		return
+	}
+	c.cfg.Pacing = p
+	c.tr.bucket = bucketFor(c.cfg)
+}
+
+// bucketFor is the pacing cfg asks for: nil when it is turned off.
+func bucketFor(cfg Config) *bucket {
+	perMinute := cfg.RequestsPerMinute
+	switch {
+	case perMinute < 0:
+		return nil
+	case perMinute == 0 && cfg.Pacing == PaceBudget:
+		perMinute = PagerDutyRequestsPerMinute
+	case perMinute == 0:
+		perMinute = DefaultRequestsPerMinute
+	}
+	if cfg.Pacing == PaceBudget {
+		return newBudget(perMinute, time.Now)
+	}
+	return newBucket(perMinute, time.Now)
 }
 
 // checkRef refuses a user or policy id that could not be a PagerDuty id.
