@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"bytes"
+	"io"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,7 +20,21 @@ type Format string
 const (
 	FormatMarkdown Format = "md"
 	FormatJSON     Format = "json"
+	FormatHTML     Format = "html"
 )
+
+// Render writes the draft for in to w in format f.
+func Render(w io.Writer, in Input, f Format) error {
+	switch f {
+	case FormatMarkdown:
+		return Markdown(w, in)
+	case FormatJSON:
+		return JSON(w, in)
+	case FormatHTML:
+		return HTML(w, in)
+	}
+	return fmt.Errorf("postmortem format %q: use md, json or html", f)
+}
 
 // maxSlug bounds the title's share of a file name.
 const maxSlug = 60
@@ -87,20 +102,13 @@ func WriteDraft(dir string, in Input) (string, error) {
 	return Write(dir, in, FormatMarkdown)
 }
 
-// Write is WriteDraft in a given format (".md" or ".json").
+// Write is WriteDraft in a given format (".md", ".json" or ".html").
 func Write(dir string, in Input, f Format) (string, error) {
-	var data []byte
-	switch f {
-	case FormatMarkdown:
-		data = render(Build(in))
-	case FormatJSON:
-		var err error
-		if data, err = marshal(Build(in)); err != nil {
-			return "", err
-		}
-	default:
-		return "", fmt.Errorf("postmortem format %q: use md or json", f)
+	var b bytes.Buffer
+	if err := Render(&b, in, f); err != nil {
+		return "", err
 	}
+	data := b.Bytes()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("write draft: %w", err)
 	}
