@@ -104,8 +104,10 @@ var htmlFuncs = template.FuncMap{
 		}
 		return secs(*p)
 	},
-	"or":      orText,
-	"ph":      func(s string) template.HTML { return template.HTML(`<span class="ph">` + template.HTMLEscapeString(s) + `</span>`) },
+	"or": orText,
+	"ph": func(s string) template.HTML {
+		return template.HTML(`<span class="ph">` + template.HTMLEscapeString(s) + `</span>`)
+	},
 	"syncing": syncNote,
 	"first": func(s string) string {
 		line, _, _ := strings.Cut(s, "\n")
