@@ -99,6 +99,7 @@ oncall init writes. Try it first with: oncall demo`,
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
 	root.AddCommand(newVerbCmds(g)...)
+	addStateCmds(root, g)
 	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd(g), newPostmortemCmd())
 	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
 	return root, g
