@@ -74,7 +74,10 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 		}
 	}
 	runID := NewRunID(time.Now())
-	intent, err := incident.NewCommand(j.Runbook.ID, j.Step.Key, j.Step.Label(), j.Step.Text, j.Step.Mode, host, runID)
+	// The command is journaled as the runbook writes it ($VAR unexpanded),
+	// masked too: a runbook that spells a secret out must not spread it.
+	shown := j.Spec.Redactor.String(j.Step.Text)
+	intent, err := incident.NewCommand(j.Runbook.ID, j.Step.Key, j.Step.Label(), shown, j.Step.Mode, host, runID)
 	if err != nil {
 		return out, fmt.Errorf("%w: %w", ErrIntent, err)
 	}
@@ -100,7 +103,7 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 		RunID: runID, ExitCode: res.ExitCode, Duration: res.Duration, Host: host,
 		Head: strings.Join(res.Head, "\n"), Tail: strings.Join(res.Tail, "\n"),
 		OutputFile: spec.OutputPath, Status: res.Status,
-		Runbook: j.Runbook.ID, StepKey: j.Step.Key, Step: j.Step.Label(), Command: j.Step.Text,
+		Runbook: j.Runbook.ID, StepKey: j.Step.Key, Step: j.Step.Label(), Command: shown,
 	})
 	if err != nil {
 		return out, fmt.Errorf("record the result: %w", err)
@@ -134,7 +137,7 @@ func (j Job) tick() (incident.Event, error) {
 	if item, ok := j.Runbook.StepByKey(j.Step.Of); ok && j.Step.Of != "" {
 		return incident.NewRunbookStep(j.Runbook.ID, item.Key, item.Text, "", incident.StepDone)
 	}
-	return incident.NewRunbookStep(j.Runbook.ID, j.Step.Key, j.Step.Label(), j.Step.Text, incident.StepDone)
+	return incident.NewRunbookStep(j.Runbook.ID, j.Step.Key, j.Step.Label(), j.Spec.Redactor.String(j.Step.Text), incident.StepDone)
 }
 
 // NewRunID returns a run id: the time, for reading, and random digits,
