@@ -88,8 +88,8 @@
 //     lock, never creates, migrates or writes anything, and refuses writes
 //     with ErrReadOnly.
 //
-// Changing the schema means raising schemaVersion and adding one migration
-// to migrations; a journal from a newer oncall is refused, never rewritten.
+// Changing the schema means adding one migration to migrations, which
+// raises schemaVersion; a journal from a newer oncall is refused, never rewritten.
 // An older journal is migrated in one transaction: all of it or none.
 package store
 
@@ -100,6 +100,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -130,14 +131,52 @@ var (
 	ErrDamaged = errors.New("damaged value")
 )
 
-// schemaVersion is the layout this code reads and writes.
-const schemaVersion uint64 = 3
+// migration is one change of the journal's layout: the version it brings
+// a journal to, the buckets that version added (paths such as
+// "cache/detail", which the version check then expects), and the change
+// itself, run inside the transaction that records the new version.
+type migration struct {
+	version uint64
+	adds    []string
+	migrate func(*bolt.Tx) error
+}
 
-// migrations[i] upgrades a journal from version i+1 to i+2, inside the same
-// transaction that records the new version.
-var migrations = []func(*bolt.Tx) error{
-	migrateOutbox, // 1 -> 2
-	migrateSeal,   // 2 -> 3
+// firstBuckets are the buckets of schema version 1.
+var firstBuckets = []string{"meta", "events", "event_index", "cache"}
+
+// migrations, in order of version, each one above the last.
+var migrations = []migration{
+	{version: 2, adds: []string{"outbox", "cache/detail"}, migrate: migrateOutbox},
+	{version: 3, adds: []string{"quarantine"}, migrate: migrateSeal},
+}
+
+// schemaVersion is the layout this code reads and writes: the last
+// migration's.
+var schemaVersion = migrations[len(migrations)-1].version
+
+// bucketsAt lists the bucket paths a journal of version has, parents
+// before their children.
+func bucketsAt(version uint64) []string {
+	out := slices.Clone(firstBuckets)
+	for _, m := range migrations {
+		if m.version <= version {
+			out = append(out, m.adds...)
+		}
+	}
+	return out
+}
+
+// bucketAt finds the bucket at path ("cache/detail"); nil if missing.
+func bucketAt(tx *bolt.Tx, path string) *bolt.Bucket {
+	names := strings.Split(path, "/")
+	b := tx.Bucket([]byte(names[0]))
+	for _, n := range names[1:] {
+		if b == nil {
+			return nil
+		}
+		b = b.Bucket([]byte(n))
+	}
+	return b
 }
 
 var (
@@ -153,12 +192,7 @@ var (
 	keyIncidents     = []byte("incidents")
 	keyFetchedAt     = []byte("fetched_at")
 
-	topBuckets = [][]byte{bucketMeta, bucketEvents, bucketIndex, bucketCache, bucketOutbox, bucketQuarantine}
 )
-
-// since is the schema version that introduced a top-level bucket; the
-// others have been there from version 1.
-var since = map[string]uint64{string(bucketOutbox): 2, string(bucketQuarantine): 3}
 
 // lockWait bounds how long an operation waits for other processes'
 // operations on the file. Theirs last milliseconds; only a process stuck
@@ -388,7 +422,7 @@ func (s *Store) prepare() (err error) {
 	case problem != "":
 		return corrupt(s.path, problem)
 	case version > schemaVersion:
-		return fmt.Errorf("journal %s has schema version %d, %w (version %d); upgrade oncall, or point it at another file with --db or ONCALL_DB",
+		return fmt.Errorf("journal %s has schema version %d, %w (version %d)",
 			s.path, version, ErrNewerSchema, schemaVersion)
 	case s.readOnly && fresh:
 		return fmt.Errorf("journal %s holds nothing yet: there is nothing to read", s.path)
@@ -405,18 +439,28 @@ func (s *Store) prepare() (err error) {
 		case version > schemaVersion:
 			return fmt.Errorf("schema version %d, %w", version, ErrNewerSchema)
 		case fresh:
-			for _, name := range topBuckets {
-				if _, err := tx.CreateBucket(name); err != nil {
-					return err
+			for _, path := range bucketsAt(schemaVersion) {
+				parent, name := "", path
+				if i := strings.LastIndexByte(path, '/'); i >= 0 {
+					parent, name = path[:i], path[i+1:]
 				}
-			}
-			if _, err := tx.Bucket(bucketCache).CreateBucket(bucketDetail); err != nil {
-				return err
+				var err error
+				if parent == "" {
+					_, err = tx.CreateBucket([]byte(name))
+				} else {
+					_, err = bucketAt(tx, parent).CreateBucket([]byte(name))
+				}
+				if err != nil {
+					return fmt.Errorf("create bucket %s: %w", path, err)
+				}
 			}
 			version = schemaVersion
 		}
-		for ; version < schemaVersion; version++ {
-			if err := migrations[version-1](tx); err != nil {
+		for _, m := range migrations {
+			if m.version <= version {
+				continue
+			}
+			if err := m.migrate(tx); err != nil {
 				return fmt.Errorf("migrating from schema version %d: %w", version, err)
 			}
 		}
@@ -425,6 +469,7 @@ func (s *Store) prepare() (err error) {
 	if err != nil {
 		return fmt.Errorf("journal %s: cannot set it up: %w", s.path, err)
 	}
+			version = m.version
 	return nil
 }
 
@@ -452,16 +497,10 @@ func readVersion(tx *bolt.Tx) (version uint64, fresh bool, problem string) {
 		return 0, false, "meta/schema_version is 0"
 	}
 	if version <= schemaVersion {
-		for _, name := range topBuckets {
-			if since[string(name)] > version {
-				continue
+		for _, path := range bucketsAt(version) {
+			if bucketAt(tx, path) == nil {
+				return 0, false, fmt.Sprintf("bucket %q is missing", path)
 			}
-			if tx.Bucket(name) == nil {
-				return 0, false, fmt.Sprintf("bucket %q is missing", name)
-			}
-		}
-		if version >= 2 && tx.Bucket(bucketCache).Bucket(bucketDetail) == nil {
-			return 0, false, `bucket "cache/detail" is missing`
 		}
 	}
 	return version, false, ""
