@@ -463,13 +463,13 @@ func (s *Store) prepare() (err error) {
 			if err := m.migrate(tx); err != nil {
 				return fmt.Errorf("migrating from schema version %d: %w", version, err)
 			}
+			version = m.version
 		}
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, be64(schemaVersion))
 	})
 	if err != nil {
 		return fmt.Errorf("journal %s: cannot set it up: %w", s.path, err)
 	}
-			version = m.version
 	return nil
 }
 
