@@ -267,7 +267,8 @@ func actionsJSONL(w io.Writer, a Actions) error {
 }
 
 // shellQuote quotes s for a POSIX shell: inside single quotes nothing is
-// special but the single quote itself, written as '\”.
+// special but the single quote itself, which closes the quotes, adds an
+// escaped quote and opens them again.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
