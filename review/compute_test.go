@@ -103,25 +103,25 @@ func TestBucketsAcrossDSTAndWeekend(t *testing.T) {
 		at   time.Time
 		want string
 	}{
-		{u(30, 12, 59), "off_hours"},      // Fri 08:59 EDT
-		{u(30, 13, 0), "business"},        // Fri 09:00 EDT
-		{u(30, 21, 59), "business"},       // Fri 17:59 EDT
-		{u(30, 22, 0), "off_hours"},       // Fri 18:00 EDT
-		{u(31, 2, 0), "sleep"},            // Fri 22:00 EDT
-		{u(31, 10, 59), "sleep"},          // Sat 06:59 EDT
-		{u(31, 14, 0), "off_hours"},       // Sat 10:00 EDT: weekend
-		{u(32, 3, 0), "sleep"},            // Sat 23:00 EDT
-		{u(32, 5, 30), "sleep"},           // Sun 01:30 EDT, the first one
-		{u(32, 6, 30), "sleep"},           // Sun 01:30 EST, the second one
-		{u(32, 15, 0), "off_hours"},       // Sun 10:00 EST: weekend
-		{u(33, 11, 30), "sleep"},          // Mon 06:30 EST
-		{u(33, 12, 0), "off_hours"},       // Mon 07:00 EST
-		{u(33, 13, 30), "off_hours"},      // Mon 08:30 EST
-		{u(33, 14, 0), "business"},        // Mon 09:00 EST
-		{u(33, 22, 59), "business"},       // Mon 17:59 EST
-		{u(33, 23, 0), "off_hours"},       // Mon 18:00 EST
-		{u(34, 3, 0), "sleep"},            // Mon 22:00 EST
-		{u(34, 2, 59), "off_hours"},       // Mon 21:59 EST
+		{u(30, 12, 59), "off_hours"}, // Fri 08:59 EDT
+		{u(30, 13, 0), "business"},   // Fri 09:00 EDT
+		{u(30, 21, 59), "business"},  // Fri 17:59 EDT
+		{u(30, 22, 0), "off_hours"},  // Fri 18:00 EDT
+		{u(31, 2, 0), "sleep"},       // Fri 22:00 EDT
+		{u(31, 10, 59), "sleep"},     // Sat 06:59 EDT
+		{u(31, 14, 0), "off_hours"},  // Sat 10:00 EDT: weekend
+		{u(32, 3, 0), "sleep"},       // Sat 23:00 EDT
+		{u(32, 5, 30), "sleep"},      // Sun 01:30 EDT, the first one
+		{u(32, 6, 30), "sleep"},      // Sun 01:30 EST, the second one
+		{u(32, 15, 0), "off_hours"},  // Sun 10:00 EST: weekend
+		{u(33, 11, 30), "sleep"},     // Mon 06:30 EST
+		{u(33, 12, 0), "off_hours"},  // Mon 07:00 EST
+		{u(33, 13, 30), "off_hours"}, // Mon 08:30 EST
+		{u(33, 14, 0), "business"},   // Mon 09:00 EST
+		{u(33, 22, 59), "business"},  // Mon 17:59 EST
+		{u(33, 23, 0), "off_hours"},  // Mon 18:00 EST
+		{u(34, 3, 0), "sleep"},       // Mon 22:00 EST
+		{u(34, 2, 59), "off_hours"},  // Mon 21:59 EST
 	}
 	for _, tt := range tests {
 		if got := Bucket(tt.at, ny, DefaultWork, DefaultSleep); got != tt.want {
@@ -230,8 +230,8 @@ func TestRepeats(t *testing.T) {
 		Earlier: []incident.Incident{
 			ref("E1", 90, "High latency on checkout-api (pod 91bc)", "checkout", since.Add(-10*24*time.Hour)),
 			ref("E2", 91, "High latency on checkout-api (pod 91bc)", "payments", since.Add(-9*24*time.Hour)), // other service
-			ref("E3", 80, "High latency on checkout-api", "checkout", since.Add(-31*24*time.Hour)),              // too old
-			ref("E4", 92, "Certificate expires soon", "checkout", since.Add(-5*24*time.Hour)),                   // other failure
+			ref("E3", 80, "High latency on checkout-api", "checkout", since.Add(-31*24*time.Hour)),           // too old
+			ref("E4", 92, "Certificate expires soon", "checkout", since.Add(-5*24*time.Hour)),                // other failure
 		},
 		Drafts: []Draft{{Path: "pm/2026-11-06-90-high-latency.md", Number: 90, Version: 1}},
 	}
