@@ -120,7 +120,7 @@ func benchDetail(b *testing.B, n, events, w, h int) Model {
 		b.Fatal("enter did not open the incident")
 	}
 	in := mm.detail.inc
-	m, _ = m.Update(detailMsg{id: in.ID, gen: mm.detailGen, inc: in, remote: benchEvents(in.ID, events)})
+	m, _ = m.Update(detailMsg{id: in.ID, gen: mm.detail.gen, inc: in, remote: benchEvents(in.ID, events)})
 	mm = m.(Model)
 	if len(mm.detail.timeline) != events {
 		b.Fatalf("timeline holds %d events, want %d", len(mm.detail.timeline), events)
@@ -239,7 +239,7 @@ func BenchmarkDetailKey(b *testing.B) {
 func BenchmarkDetailRefresh100k(b *testing.B) {
 	var m tea.Model = benchDetail(b, 1000, 100000, 120, 40)
 	mm := m.(Model)
-	msg := detailMsg{id: mm.detail.inc.ID, gen: mm.detailGen, inc: mm.detail.inc, remote: mm.remote}
+	msg := detailMsg{id: mm.detail.inc.ID, gen: mm.detail.gen, inc: mm.detail.inc, remote: mm.detail.remote}
 	for b.Loop() {
 		m, _ = m.Update(msg)
 	}

@@ -85,8 +85,10 @@ type (
 		name string
 		err  error
 	}
-	clipboardMsg  string
-	listTickMsg   struct{ gen int }
+	clipboardMsg string
+	// listTickMsg: time to poll the list. One poll loop runs for the
+	// program's life, so it needs no generation.
+	listTickMsg   struct{}
 	clockTickMsg  struct{ gen int }
 	detailTickMsg struct {
 		id  string
@@ -94,9 +96,9 @@ type (
 	}
 )
 
-func fetchIncidents(src incident.Source, f incident.Filter, gen int) tea.Cmd {
+func fetchIncidents(ctx context.Context, src incident.Source, f incident.Filter, gen int) tea.Cmd {
 	return func() tea.Msg {
-		list, err := src.List(context.Background(), f)
+		list, err := src.List(ctx, f)
 		if errors.Is(err, incident.ErrTruncated) && len(list) > 0 {
 			// The first 10,000 are still worth showing; say what is missing.
 			return incidentsMsg{gen: gen, list: list, warn: err}
@@ -115,9 +117,8 @@ func saveFilter(j Journal, f incident.Filter) tea.Cmd {
 // With since zero it fetches everything; otherwise only events from since
 // on (one small request while nothing happens), and the incident itself
 // only when those events may have changed it.
-func fetchDetail(src incident.Source, j Journal, id string, gen int, since time.Time) tea.Cmd {
+func fetchDetail(ctx context.Context, src incident.Source, j Journal, id string, gen int, since time.Time) tea.Cmd {
 	return func() tea.Msg {
-		ctx := context.Background()
 		msg := detailMsg{id: id, gen: gen, incremental: !since.IsZero()}
 		local, jerr := j.Events(id)
 		msg.local = local
@@ -165,9 +166,9 @@ func changesIncident(events []incident.Event) bool {
 	return false
 }
 
-func fetchAlerts(src incident.Source, id string, gen int) tea.Cmd {
+func fetchAlerts(ctx context.Context, src incident.Source, id string, gen int) tea.Cmd {
 	return func() tea.Msg {
-		alerts, err := src.Alerts(context.Background(), id)
+		alerts, err := src.Alerts(ctx, id)
 		return alertsMsg{id: id, gen: gen, alerts: alerts, err: err}
 	}
 }
@@ -203,9 +204,8 @@ type draftMsg struct {
 // writeDraft gathers everything known about an incident (PagerDuty's
 // record and the journal) and writes the draft; postmortem.WriteDraft
 // never overwrites a draft a person may have edited.
-func writeDraft(src incident.Source, j Journal, id, dir string, slos map[string]postmortem.SLO, now time.Time, loc *time.Location) tea.Cmd {
+func writeDraft(ctx context.Context, src incident.Source, j Journal, id, dir string, slos map[string]postmortem.SLO, now time.Time, loc *time.Location) tea.Cmd {
 	return func() tea.Msg {
-		ctx := context.Background()
 		inc, err := src.Get(ctx, id)
 		if err != nil {
 			return draftMsg{id: id, err: err}
@@ -334,9 +334,9 @@ type Outbox interface {
 // send flushes an incident's outbox right after an action is journaled,
 // so the responder hears at once whether PagerDuty took it. Whatever
 // cannot go now stays in the outbox for the background drainer.
-func send(ob Outbox, incidentID string) tea.Cmd {
+func send(ctx context.Context, ob Outbox, incidentID string) tea.Cmd {
 	return func() tea.Msg {
-		rep, err := ob.Flush(context.Background(), incidentID)
+		rep, err := ob.Flush(ctx, incidentID)
 		return sentMsg{incidentID: incidentID, results: rep.Results, err: err}
 	}
 }

@@ -1,15 +1,16 @@
 package tui
 
 import (
+	"context"
 	"fmt"
-	"maps"
 	"slices"
-	"strings"
 	"time"
 
-	"charm.land/lipgloss/v2"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/runbook"
 )
 
 // pane is the part of the detail view that has focus.
@@ -33,13 +34,45 @@ func (p pane) String() string {
 	}
 }
 
+// detailDeps is the wiring the detail screen fetches with; fixed for the
+// program's life.
+type detailDeps struct {
+	ctx         context.Context
+	src         incident.Source
+	journal     Journal
+	now         func() time.Time
+	loc         *time.Location
+	every       every
+	detailEvery time.Duration
+	runbooks    *runbook.Set
+}
+
 // detailModel shows one incident: its facts, its merged timeline with a
-// selected event, and its alerts. The timeline follows new events unless
-// the user has moved up.
+// selected event, its alerts and its runbooks. It owns everything it
+// fetched: the provider's events and the journal's, merged into the
+// timeline only when either changed. The timeline follows new events
+// unless the user has moved up.
 type detailModel struct {
-	inc      incident.Incident
-	loaded   bool // inc came from the provider, not just the list
-	timeline incident.Timeline
+	deps detailDeps
+	st   *Styles
+	keys *KeyMap
+
+	// gen names the incident on screen; it grows on every open and
+	// close, so answers and ticks for an incident no longer shown drop.
+	gen    int
+	active bool // on screen
+
+	inc     incident.Incident
+	loaded  bool             // inc came from the provider, not just the list
+	remote  []incident.Event // provider events of the incident
+	local   []incident.Event // journal events of the incident
+	print   string           // what the timeline was built from
+	failing bool             // the last fetch failed: alerts are refetched on recovery
+
+	full     incident.Timeline // every event but stars
+	timeline incident.Timeline // full, narrowed by query and kinds
+	query    string            // "/" in the timeline
+	kinds    kindFilter
 	starred  map[string]bool // event ids starred in the journal
 	// Facts gathered from the timeline when it changes, so a frame does
 	// not scan it: the newest status update, and the IC's tasks.
@@ -54,7 +87,7 @@ type detailModel struct {
 	// timeline or the width changes, never per frame.
 	plain     []string    // unstyled; styled only when visible
 	lineStyle []lineStyle // how each line is coloured
-	lineEvent []int       // the timeline index each line belongs to
+	lineEvent []int       // the timeline index each line belongs to (-1: a day's heading)
 	starts    []int       // the first line of each timeline event
 
 	alertScroll int
@@ -63,13 +96,41 @@ type detailModel struct {
 	follow      bool
 	width       int
 	height      int // rows for the pane
-	loc         *time.Location
-	st          Styles
 }
 
-func newDetail(inc incident.Incident, st Styles, loc *time.Location) detailModel {
-	return detailModel{inc: inc, follow: true, st: st, loc: loc, side: paneRunbook}
+func newDetail(st *Styles, keys *KeyMap, deps detailDeps) detailModel {
+	return detailModel{st: st, keys: keys, deps: deps, follow: true, side: paneRunbook, rb: runbookPane{st: st, keys: keys}}
 }
+
+// open shows in, forgetting the previous incident, and returns the
+// fetches that fill the screen.
+func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
+	n := newDetail(d.st, d.keys, d.deps)
+	n.gen, n.active, n.inc = d.gen+1, true, in
+	n = n.SetSize(d.width, d.height+factsHeight)
+	n.rematch()
+	return n, n.start()
+}
+
+// start is what an incident just opened needs: everything fetched, and
+// its poll and clock started.
+func (d detailModel) start() tea.Cmd {
+	id := d.inc.ID
+	return tea.Batch(fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, id, d.gen, time.Time{}),
+		fetchAlerts(d.deps.ctx, d.deps.src, id, d.gen),
+		d.deps.every(d.deps.detailEvery, detailTickMsg{id: id, gen: d.gen}),
+		d.deps.every(time.Second, clockTickMsg{gen: d.gen}))
+}
+
+// close leaves the screen; answers still on their way are dropped.
+func (d detailModel) close() detailModel {
+	d.active = false
+	d.gen++
+	return d
+}
+
+// shows reports whether the incident id is the one on screen.
+func (d detailModel) shows(id string) bool { return d.active && d.inc.ID == id }
 
 const factsHeight = 5 // title, status, people, tab bar, pane heading
 
@@ -91,47 +152,204 @@ func (d *detailModel) timelineWidth() int {
 func (d *detailModel) sideWidth() int { return d.width - d.timelineWidth() - 1 }
 
 // SetSize sets the area the detail view may draw in.
-func (d *detailModel) SetSize(w, h int) {
+func (d detailModel) SetSize(w, h int) detailModel {
 	if w != d.width {
 		d.width = w
 		d.render()
 	}
 	d.height = max(h-factsHeight, 1)
+	if d.wide() {
+		d.rb = d.rb.SetSize(d.sideWidth(), d.height+1)
+	} else {
+		d.rb = d.rb.SetSize(d.width, d.height+1)
+	}
 	d.clamp()
+	return d
 }
 
-// SetTimeline replaces the timeline. Star events become marks on the
-// events they star rather than lines of their own.
-func (d *detailModel) SetTimeline(tl incident.Timeline) {
-	var selID string
-	if d.sel < len(d.timeline) {
-		selID = d.timeline[d.sel].ID
+// KeyHelp lists the keys that act on the detail screen now.
+func (d detailModel) KeyHelp() []key.Binding {
+	k := d.keys
+	bs := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Pane, k.Back}
+	switch d.focus {
+	case paneTimeline:
+		bs = append(bs, k.Star, k.Search)
+	case paneRunbook:
+		bs = append(bs, k.Tick, k.Document, k.NextRunbook, k.PrevRunbook, k.CopyURL)
 	}
-	d.starred = map[string]bool{}
-	d.lastUpdate, d.taskEvents = time.Time{}, nil
-	shown := make(incident.Timeline, 0, len(tl))
-	for _, e := range tl {
-		switch e.Kind {
-		case incident.KindStar:
-			d.starred[e.Fields[incident.FieldEventID]] = true
-			continue
-		case incident.KindStatusUpdate:
-			if e.At.After(d.lastUpdate) {
-				d.lastUpdate = e.At
-			}
-		case incident.KindTask:
-			d.taskEvents = append(d.taskEvents, e)
+	return enabled(bs...)
+}
+
+// Update handles the detail screen's own messages: its fetches, its
+// clocks, and the keys that move within it.
+func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case detailMsg:
+		return d.handleDetail(msg)
+	case alertsMsg:
+		if !d.shows(msg.id) || msg.gen != d.gen {
+			return d, nil
 		}
-		shown = append(shown, e)
+		if msg.err != nil {
+			return d, report(refreshFailed(msg.err))
+		}
+		d.alerts = msg.alerts
+		d.rematch()
+		return d, d.ensureRendered()
+	case renderedMsg:
+		d.rb, _ = d.rb.Update(msg)
+		return d, nil
+	case detailTickMsg:
+		if !d.shows(msg.id) || msg.gen != d.gen {
+			return d, nil
+		}
+		return d, tea.Batch(d.refetch(), d.deps.every(d.deps.detailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
+	case clockTickMsg:
+		if msg.gen != d.gen || !d.active {
+			return d, nil
+		}
+		// Nothing to do but draw again: timers and "due in" count down.
+		return d, d.deps.every(time.Second, clockTickMsg{gen: d.gen})
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			d.Scroll(-3)
+		case tea.MouseWheelDown:
+			d.Scroll(3)
+		}
+		return d, nil
+	case tea.KeyPressMsg:
+		return d.handleKey(msg)
 	}
-	d.timeline = shown
-	if !d.follow && selID != "" {
-		if i := slices.IndexFunc(shown, func(e incident.Event) bool { return e.ID == selID }); i >= 0 {
-			d.sel = i
+	return d, nil
+}
+
+// handleKey moves within the screen; a key it has no use for is said so.
+func (d detailModel) handleKey(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
+	k := d.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		d.Move(-1)
+	case key.Matches(msg, k.Down):
+		d.Move(1)
+	case key.Matches(msg, k.PageUp):
+		d.Page(-1, false)
+	case key.Matches(msg, k.PageDown):
+		d.Page(1, false)
+	case key.Matches(msg, k.HalfPageUp):
+		d.Page(-1, true)
+	case key.Matches(msg, k.HalfPageDown):
+		d.Page(1, true)
+	case key.Matches(msg, k.Top):
+		d.ScrollTo(false)
+	case key.Matches(msg, k.Bottom):
+		d.ScrollTo(true)
+	case key.Matches(msg, k.Pane):
+		d.NextPane()
+		return d, d.ensureRendered()
+	case d.focus == paneRunbook && key.Matches(msg, k.NextRunbook, k.PrevRunbook, k.Document):
+		var cmd tea.Cmd
+		d.rb, cmd = d.rb.Update(msg)
+		return d, cmd
+	default:
+		return d, report(notHere(d.keys, msg, "here"))
+	}
+	return d, nil
+}
+
+// refetch asks for what changed since the newest provider event seen.
+func (d detailModel) refetch() tea.Cmd {
+	return fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, d.inc.ID, d.gen, d.since())
+}
+
+// refresh fetches the incident, its events and its alerts again.
+func (d detailModel) refresh() tea.Cmd {
+	return tea.Batch(d.refetch(), fetchAlerts(d.deps.ctx, d.deps.src, d.inc.ID, d.gen))
+}
+
+func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
+	if !d.shows(msg.id) || msg.gen != d.gen {
+		return d, nil
+	}
+	if msg.local != nil {
+		d.local = msg.local
+	}
+	if msg.err != nil {
+		d.failing = true
+		if !msg.cachedAt.IsZero() && len(d.remote) == 0 {
+			d.inc, d.remote, d.loaded = msg.inc, msg.remote, true
+			d.setTimeline()
+			// This says more than the refresh errors that follow.
+			return d, report(reportMsg{kind: statusError, hold: true, stale: true,
+				text: fmt.Sprintf("PagerDuty cannot be reached: the timeline as of %s ago (%s)",
+					incident.Age(d.deps.now().Sub(msg.cachedAt)), oneLine(msg.err))})
+		}
+		d.setTimeline()
+		return d, report(refreshFailed(msg.err))
+	}
+	var cmds []tea.Cmd
+	if d.failing {
+		// PagerDuty answers again: what was fetched while it did not
+		// (alerts, and the runbooks they match) is stale too.
+		d.failing = false
+		cmds = append(cmds, fetchAlerts(d.deps.ctx, d.deps.src, d.inc.ID, d.gen), report(reportMsg{recovered: true}))
+	}
+	wasActive := d.inc.Active()
+	before := d.print
+	if msg.haveInc {
+		d.inc = msg.inc
+	}
+	d.loaded = true
+	if msg.incremental {
+		d.remote = mergeByID(d.remote, msg.remote)
+	} else {
+		d.remote = msg.remote
+	}
+	d.setTimeline()
+	d.rb.SetTicks(d.local)
+	if d.print != before || msg.haveInc {
+		cmds = append(cmds, saveSnapshot(d.deps.journal, d.inc, d.remote, d.deps.now()))
+	}
+	if d.inc.Status == incident.Resolved {
+		id, turned := d.inc.ID, wasActive
+		cmds = append(cmds, func() tea.Msg { return resolvedMsg{id: id, turned: turned} })
+	}
+	return d, tea.Batch(cmds...)
+}
+
+// journaled adds an action just written to the journal.
+func (d detailModel) journaled(e incident.Event) detailModel {
+	d.local = append(d.local, e)
+	d.setTimeline()
+	d.rb.SetTicks(d.local)
+	return d
+}
+
+// settle records what became of a journaled action.
+func (d detailModel) settle(id string, state incident.SyncState, errText string) detailModel {
+	for i := range d.local {
+		if d.local[i].ID == id {
+			d.local = slices.Clone(d.local) // copies of the model share the array
+			d.local[i].State, d.local[i].Error = state, errText
+			d.setTimeline()
+			break
 		}
 	}
-	d.render()
-	d.clamp()
+	return d
+}
+
+// rematch matches runbooks to the incident and its alerts.
+func (d *detailModel) rematch() {
+	d.rb.SetMatches(d.deps.runbooks.Match(d.inc, d.alerts))
+}
+
+// ensureRendered asks for the current runbook's document when it is on
+// screen and not yet rendered for this width and background.
+func (d detailModel) ensureRendered() tea.Cmd {
+	if !d.active || d.focus != paneRunbook {
+		return nil
+	}
+	return d.rb.ensureRendered()
 }
 
 // Selected is the selected timeline event.
@@ -140,84 +358,6 @@ func (d detailModel) Selected() (incident.Event, bool) {
 		return incident.Event{}, false
 	}
 	return d.timeline[d.sel], true
-}
-
-const (
-	stampW = 22
-	kindW  = 9
-)
-
-func (d *detailModel) render() {
-	d.plain, d.lineStyle, d.lineEvent, d.starts = d.plain[:0], d.lineStyle[:0], d.lineEvent[:0], d.starts[:0]
-	w := d.timelineWidth()
-	if w <= 0 {
-		return
-	}
-	indent := 2 + stampW + 1 + kindW + 1
-	for i, e := range d.timeline {
-		d.starts = append(d.starts, len(d.plain))
-		kind := fit(kindLabel(e.Kind), kindW)
-		text := incident.Clean(e.Summary)
-		if actor := incident.Clean(e.Actor); actor != "" {
-			text = actor + ": " + text
-		}
-		switch {
-		case e.Origin == incident.Local && e.State == incident.Queued:
-			text += " [queued]"
-		case e.Origin == incident.Local && e.State == incident.Failed:
-			text += " [not sent: " + incident.Clean(e.Error) + "]"
-		}
-		mark := "  "
-		if d.starred[e.ID] {
-			mark = "★ "
-		}
-		for j, part := range wrap(text, max(w-indent, 10)) {
-			prefix := strings.Repeat(" ", indent)
-			if j == 0 {
-				prefix = mark + stamp(e.At, d.loc) + " " + kind + " "
-			}
-			ls := lineNormal
-			switch {
-			case e.Origin == incident.Local && e.State == incident.Failed:
-				ls = lineFailed
-			case e.Origin == incident.Local && e.State == incident.Queued:
-				ls = lineQueued
-			case e.Origin == incident.Local:
-				ls = lineLocal
-			case e.Kind == incident.KindTrigger || e.Kind == incident.KindEscalate:
-				ls = lineAlarm
-			}
-			d.plain = append(d.plain, fit(prefix+part, w))
-			d.lineStyle = append(d.lineStyle, ls)
-			d.lineEvent = append(d.lineEvent, i)
-		}
-	}
-}
-
-// lineStyle is how a timeline line is coloured.
-type lineStyle uint8
-
-const (
-	lineNormal lineStyle = iota
-	lineFailed
-	lineQueued
-	lineLocal
-	lineAlarm
-)
-
-// styleLine colours one visible line.
-func (d *detailModel) styleLine(i int) string {
-	switch d.lineStyle[i] {
-	case lineFailed:
-		return d.st.Error.Render(d.plain[i])
-	case lineQueued:
-		return d.st.Queued.Render(d.plain[i])
-	case lineLocal:
-		return d.st.Local.Render(d.plain[i])
-	case lineAlarm:
-		return d.st.Triggered.Render(d.plain[i])
-	}
-	return d.plain[i]
 }
 
 // Move moves the selection by delta events; reaching the last event
@@ -240,6 +380,24 @@ func (d *detailModel) Move(delta int) {
 	}
 }
 
+// Page moves a screenful (or half of one) up or down: the view scrolls
+// and the selection goes with it.
+func (d *detailModel) Page(dir int, half bool) {
+	n := max(d.height-1, 1)
+	if half {
+		n = max(d.height/2, 1)
+	}
+	if d.focus != paneTimeline {
+		d.Move(dir * n)
+		return
+	}
+	d.Scroll(dir * n)
+	if dir > 0 && d.scroll >= d.maxScroll() {
+		d.follow = true
+		d.clamp()
+	}
+}
+
 // Scroll moves the view by delta lines (mouse wheel) without moving the
 // selection further than it must.
 func (d *detailModel) Scroll(delta int) {
@@ -248,12 +406,35 @@ func (d *detailModel) Scroll(delta int) {
 	if len(d.plain) == 0 {
 		return
 	}
-	first, last := d.lineEvent[d.scroll], d.lineEvent[min(d.scroll+d.height, len(d.plain))-1]
-	d.sel = min(max(d.sel, first), last)
+	first, last := d.eventAt(d.scroll, 1), d.eventAt(min(d.scroll+d.height, len(d.plain))-1, -1)
+	d.sel = min(max(d.sel, first), max(last, first))
+}
+
+// eventAt is the event line i belongs to, looking in direction dir past
+// day headings.
+func (d *detailModel) eventAt(i, dir int) int {
+	for i >= 0 && i < len(d.lineEvent) {
+		if e := d.lineEvent[i]; e >= 0 {
+			return e
+		}
+		i += dir
+	}
+	if dir > 0 {
+		return len(d.timeline) - 1
+	}
+	return 0
 }
 
 // ScrollTo selects the first event (bottom false) or the last (following).
 func (d *detailModel) ScrollTo(bottom bool) {
+	if d.focus != paneTimeline {
+		if bottom {
+			d.Move(1 << 20)
+		} else {
+			d.Move(-1 << 20)
+		}
+		return
+	}
 	d.follow = bottom
 	d.sel, d.scroll = 0, 0
 	d.clamp()
@@ -282,6 +463,9 @@ func (d *detailModel) clamp() {
 	d.sel = min(max(d.sel, 0), max(len(d.timeline)-1, 0))
 	if len(d.starts) > 0 {
 		start := d.starts[d.sel]
+		if start > 0 && d.lineEvent[start-1] < 0 {
+			start-- // the day's heading stays with its first event
+		}
 		end := len(d.plain)
 		if d.sel+1 < len(d.starts) {
 			end = d.starts[d.sel+1]
@@ -294,196 +478,4 @@ func (d *detailModel) clamp() {
 		}
 	}
 	d.scroll = min(max(d.scroll, 0), d.maxScroll())
-}
-
-// taskShownFor is how long a task stays on screen after it fell due.
-const taskShownFor = 10 * time.Minute
-
-// tasks renders the IC's time-boxed tasks still worth showing: due ones
-// count down; overdue ones flash (they alternate style every second).
-func (d *detailModel) tasks(now time.Time) string {
-	var out []string
-	for _, e := range d.taskEvents {
-		due, err := time.Parse(time.RFC3339, e.Fields[incident.FieldDue])
-		if err != nil || now.Sub(due) > taskShownFor {
-			continue
-		}
-		who, what := incident.Clean(e.Fields[incident.FieldPerson]), incident.Clean(e.Fields[incident.FieldWhat])
-		if left := due.Sub(now); left > 0 {
-			out = append(out, d.st.Info.Render(fmt.Sprintf("⏱ %s: %s in %s", who, what, age(left))))
-			continue
-		}
-		s := fmt.Sprintf("⏰ %s: %s DUE %s ago", who, what, age(now.Sub(due)))
-		if now.Unix()%2 == 0 {
-			out = append(out, d.st.Selected.Render(s))
-		} else {
-			out = append(out, d.st.Error.Render(s))
-		}
-	}
-	return strings.Join(out, "  ")
-}
-
-// View draws the facts block, the pane tabs and the focused pane.
-func (d *detailModel) View(now time.Time) string {
-	st := d.st
-	in := d.inc
-	var b strings.Builder
-	b.WriteString(st.Title.Render(fit(fmt.Sprintf("#%d %s", in.Number, incident.Clean(in.Title)), d.width)))
-	urg := st.Low
-	if in.Urgency == incident.High {
-		urg = st.High
-	}
-	facts := statusStyle(st, in.Status).Render(string(in.Status)) + " · " +
-		urg.Render(string(in.Urgency)+" urgency") + " · priority " + st.Priority.Render(priorityOrDash(in.Priority)) +
-		" · " + incident.Clean(in.Service.Name)
-	if in.EscalationLevel > 0 {
-		facts += fmt.Sprintf(" · escalation level %d", in.EscalationLevel)
-	}
-	b.WriteString("\n" + fit(facts, d.width))
-	var who []string
-	for _, a := range in.Assignees {
-		who = append(who, incident.Clean(a.Name))
-	}
-	people := "unassigned"
-	if len(who) > 0 {
-		people = "assigned to " + strings.Join(who, ", ")
-	}
-	if in.EscalationPolicy.Name != "" {
-		people += " · policy " + incident.Clean(in.EscalationPolicy.Name)
-	}
-	if in.Bridge != "" {
-		people += " · bridge " + incident.Clean(in.Bridge)
-	}
-	if in.URL != "" {
-		people += " · " + incident.Clean(in.URL)
-	}
-	people = st.Faint.Render(people)
-	if t := d.tasks(now); t != "" {
-		people = t + st.Faint.Render(" · ") + people // a due task matters more
-	}
-	b.WriteString("\n" + fit(people, d.width))
-
-	var tabs []string
-	for p := range paneCount {
-		label := p.String()
-		switch p {
-		case paneTimeline:
-			label += fmt.Sprintf(" (%d)", len(d.timeline))
-		case paneAlerts:
-			label += fmt.Sprintf(" (%d)", len(d.alerts))
-		case paneRunbook:
-			label += fmt.Sprintf(" (%d)", len(d.rb.matches))
-		}
-		if p == d.focus {
-			tabs = append(tabs, st.Selected.Render(" "+label+" "))
-		} else {
-			tabs = append(tabs, st.Faint.Render(" "+label+" "))
-		}
-	}
-	b.WriteString("\n" + fit(strings.Join(tabs, " "), d.width))
-
-	if d.wide() {
-		// The timeline stays in view; the other pane is the one last
-		// focused (the runbook, to begin with).
-		side := d.side
-		if d.focus != paneTimeline {
-			side = d.focus
-		}
-		var right string
-		if side == paneAlerts {
-			right = d.alertsView(d.sideWidth())
-		} else {
-			right = d.rb.view(d.st, d.sideWidth(), d.height+1)
-		}
-		left := d.timelineView(d.timelineWidth())
-		sep := strings.TrimSuffix(strings.Repeat(d.st.Faint.Render("│")+"\n", d.height+1), "\n")
-		b.WriteString("\n" + lipgloss.JoinHorizontal(lipgloss.Top, padLines(left, d.timelineWidth(), d.height+1), sep, right))
-		return b.String()
-	}
-	switch d.focus {
-	case paneAlerts:
-		b.WriteString("\n" + d.alertsView(d.width))
-	case paneRunbook:
-		b.WriteString("\n" + d.rb.view(d.st, d.width, d.height+1))
-	default:
-		b.WriteString("\n" + d.timelineView(d.width))
-	}
-	return b.String()
-}
-
-// padLines makes s exactly h lines of width w, so panes join cleanly.
-func padLines(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	for i := range lines {
-		if lipgloss.Width(lines[i]) < w {
-			lines[i] = fit(lines[i], w)
-		}
-	}
-	return strings.Join(lines[:h], "\n")
-}
-
-func (d *detailModel) timelineView(width int) string {
-	st := d.st
-	head := fmt.Sprintf("%s time, UTC offset shown · s stars the selected event", zoneName(d.loc))
-	if !d.follow {
-		head = "scrolled back · G follows new events · " + head
-	}
-	out := []string{st.Header.Render(fit(head, width))}
-	if !d.loaded && len(d.timeline) == 0 {
-		return strings.Join(append(out, st.Faint.Render(fit("Loading timeline…", width))), "\n")
-	}
-	end := min(d.scroll+d.height, len(d.plain))
-	for i := d.scroll; i < end; i++ {
-		if d.lineEvent[i] == d.sel {
-			out = append(out, st.Selected.Render(d.plain[i]))
-		} else {
-			out = append(out, d.styleLine(i))
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// alertsView lists the alerts with their body details, scrollable.
-func (d *detailModel) alertsView(width int) string {
-	st := d.st
-	var lines []string
-	if len(d.alerts) == 0 {
-		lines = append(lines, st.Faint.Render("No alerts loaded."))
-	}
-	for _, a := range d.alerts {
-		head := fmt.Sprintf("%s  %s  %s", stamp(a.CreatedAt, d.loc), fit(incident.Clean(a.Severity), 8), incident.Clean(a.Status))
-		lines = append(lines, st.Header.Render(fit(head, width)))
-		for _, part := range wrap(incident.Clean(a.Summary), max(width-2, 10)) {
-			lines = append(lines, "  "+part)
-		}
-		for _, k := range slices.Sorted(maps.Keys(a.Details)) {
-			v := incident.Clean(fmt.Sprint(a.Details[k]))
-			for j, part := range wrap(incident.Clean(k)+": "+v, max(width-4, 10)) {
-				if j == 0 {
-					lines = append(lines, "    "+st.Faint.Render(part))
-				} else {
-					lines = append(lines, "      "+st.Faint.Render(part))
-				}
-			}
-		}
-		lines = append(lines, "")
-	}
-	scroll := min(d.alertScroll, max(len(lines)-d.height, 0))
-	out := []string{st.Header.Render(fit("Alerts, newest last, with their details", width))}
-	for i := scroll; i < min(scroll+d.height, len(lines)); i++ {
-		out = append(out, fit(lines[i], width))
-	}
-	return strings.Join(out, "\n")
-}
-
-// zoneName names a location for the header; "Local" says nothing, so it
-// becomes "local".
-func zoneName(loc *time.Location) string {
-	if loc == nil || loc.String() == "Local" {
-		return "local"
-	}
-	return loc.String()
 }

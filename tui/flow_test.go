@@ -144,8 +144,8 @@ func TestTimelineFollowsNewEvents(t *testing.T) {
 	id, before := m.detail.inc.ID, len(m.detail.timeline)
 	for range 40 { // ten minutes of scenario, in 15 s steps
 		h.clock.Advance(15 * time.Second)
-		h.send(detailTickMsg{id: id, gen: h.model().detailGen})
-		h.send(listTickMsg{gen: h.model().tickGen})
+		h.send(detailTickMsg{id: id, gen: h.model().detail.gen})
+		h.send(listTickMsg{})
 	}
 	if after := len(h.model().detail.timeline); after <= before {
 		t.Fatalf("the scenario added no events to %s in ten minutes (%d events)", id, before)
@@ -162,7 +162,7 @@ func TestStaleAnswersAreDropped(t *testing.T) {
 	h := newHarness(t, 120, 40)
 	h.keys("enter")
 	m := h.model()
-	stale := detailMsg{id: m.detail.inc.ID, gen: m.detailGen - 1, inc: incident.Incident{ID: m.detail.inc.ID, Title: "STALE"}}
+	stale := detailMsg{id: m.detail.inc.ID, gen: m.detail.gen - 1, inc: incident.Incident{ID: m.detail.inc.ID, Title: "STALE"}}
 	h.send(stale)
 	if strings.Contains(h.screen(), "STALE") {
 		t.Fatal("an answer from an earlier generation was shown")
@@ -392,7 +392,7 @@ func TestRefreshKeepsTheCursor(t *testing.T) {
 		}
 	}
 	h.clock.Advance(time.Second)
-	h.send(listTickMsg{gen: h.model().tickGen})
+	h.send(listTickMsg{})
 	if n := len(h.model().list.all); n != before+3 {
 		t.Fatalf("after refresh %d incidents, want %d", n, before+3)
 	}
@@ -418,7 +418,7 @@ func TestQuietPollIsOneRequest(t *testing.T) {
 		return n
 	}
 	before := total()
-	h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	h.send(detailTickMsg{id: id, gen: h.model().detail.gen})
 	if got := total() - before; got != 1 {
 		t.Fatalf("a quiet poll made %d requests, want 1", got)
 	}
@@ -428,7 +428,7 @@ func TestQuietPollIsOneRequest(t *testing.T) {
 	if err := other.AddNote(t.Context(), id, "X1", "replica lag back to 0"); err != nil {
 		t.Fatal(err)
 	}
-	h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	h.send(detailTickMsg{id: id, gen: h.model().detail.gen})
 	h.wantScreen("replica lag back to 0")
 	if n := strings.Count(h.screen(), "replica lag back to 0"); n != 1 {
 		t.Fatalf("the new note shows %d times", n)
@@ -463,7 +463,7 @@ func TestOfflineShowsTheLastKnownState(t *testing.T) {
 		Cached: list, CachedAt: at, Now: h.clock.Now, Location: zone})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	screen := ansi.Strip(next.View().Content)
-	for _, want := range []string{"stale: updated 3m ago", "Showing the cached list", in.Title} {
+	for _, want := range []string{"stale: updated 3m ago", "Showing the cached list", fmt.Sprintf("#%d %s", in.Number, withoutService(in.Title, in.Service.Name))} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("cached start lacks %q:\n%s", want, screen)
 		}
@@ -491,7 +491,7 @@ func TestTimelineFollowsUnlessScrolledUp(t *testing.T) {
 		if err := other.AddNote(t.Context(), id, "", text); err != nil {
 			t.Fatal(err)
 		}
-		h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+		h.send(detailTickMsg{id: id, gen: h.model().detail.gen})
 	}
 	note("first new note")
 	if sel, _ := h.model().detail.Selected(); sel.Summary != "first new note" {
@@ -503,7 +503,7 @@ func TestTimelineFollowsUnlessScrolledUp(t *testing.T) {
 	if sel, _ := h.model().detail.Selected(); sel.ID != held.ID {
 		t.Fatalf("scrolled up: the selection moved from %q to %q", held.Summary, sel.Summary)
 	}
-	h.wantScreen("scrolled back · G follows new events")
+	h.wantScreen("scrolled back · G/end follows new events")
 	h.keys("G")
 	if sel, _ := h.model().detail.Selected(); sel.Summary != "second new note" {
 		t.Fatalf("after G: selected %q", sel.Summary)

@@ -3,10 +3,12 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -32,6 +34,12 @@ type form struct {
 	fields []field
 	focus  int
 	err    string
+	// done and cancelled say how the last Update left the form: the
+	// parent reads them and closes it.
+	done, cancelled bool
+
+	st            *Styles
+	width, height int
 }
 
 func newField(key, label, placeholder string, required bool, check func(string) (string, error)) field {
@@ -46,8 +54,8 @@ func newField(key, label, placeholder string, required bool, check func(string) 
 // formFor returns the form for an incident-commander action. Field keys
 // and checks are incident's vocabulary, so a form accepts exactly what the
 // command-line verbs accept.
-func formFor(kind incident.Kind, now time.Time) form {
-	f := form{kind: kind}
+func formFor(kind incident.Kind, now time.Time, st *Styles) form {
+	f := form{kind: kind, st: st}
 	switch kind {
 	case incident.KindDecision:
 		f.title = "Log a decision"
@@ -148,32 +156,44 @@ func snoozeCheck(s string) (string, error) {
 	return "", errors.New("a duration from 1m to 7d, like 30m or 4h")
 }
 
-// update handles a key; done is true when the form was submitted, and
-// cancelled when it was dismissed.
-func (f *form) update(msg tea.Msg) (cmd tea.Cmd, done, cancelled bool) {
+// SetSize sets the cells the form is centred in.
+func (f form) SetSize(w, h int) form {
+	f.width, f.height = w, h
+	return f
+}
+
+// KeyHelp is empty: the form's keys (tab, enter, esc) are fixed, since
+// every other key is text, and its box says them.
+func (f form) KeyHelp() []key.Binding { return nil }
+
+// Update handles a key or a paste. Afterwards done is set when the form
+// was submitted, and cancelled when it was dismissed.
+func (f form) Update(msg tea.Msg) (form, tea.Cmd) {
+	f.done, f.cancelled = false, false
+	f.fields = slices.Clone(f.fields) // copies of a form share no inputs
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch k.String() {
 		case "esc":
-			return nil, false, true
+			f.cancelled = true
+			return f, nil
 		case "tab", "down":
 			f.move(1)
-			return nil, false, false
+			return f, nil
 		case "shift+tab", "up":
 			f.move(-1)
-			return nil, false, false
+			return f, nil
 		case "enter":
 			if f.focus < len(f.fields)-1 {
 				f.move(1)
-				return nil, false, false
+				return f, nil
 			}
-			if f.validate() {
-				return nil, true, false
-			}
-			return nil, false, false
+			f.done = f.validate()
+			return f, nil
 		}
 	}
+	var cmd tea.Cmd
 	f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
-	return cmd, false, false
+	return f, cmd
 }
 
 func (f *form) move(d int) {
@@ -223,8 +243,9 @@ func (f *form) values() map[string]string {
 	return out
 }
 
-// view draws the form as a box of at most width cells.
-func (f *form) view(st Styles, width int) string {
+// View draws the form as a box centred in its size.
+func (f form) View() string {
+	st, width := f.st, f.width
 	inner := max(min(width-6, 90), 20) // border and padding take 4, and a margin
 	labelW := 0
 	for _, fl := range f.fields {
@@ -245,5 +266,5 @@ func (f *form) view(st Styles, width int) string {
 		lines = append(lines, st.Error.Render(f.err))
 	}
 	lines = append(lines, st.Faint.Render("tab next field · enter on the last field saves · esc cancels"))
-	return st.Box.Width(inner + 4).Render(strings.Join(lines, "\n"))
+	return lipgloss.Place(f.width, f.height, lipgloss.Center, lipgloss.Center, st.Box.Width(inner+4).Render(strings.Join(lines, "\n")))
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/oncallkit/oncall/incident"
@@ -28,12 +30,53 @@ type listModel struct {
 	offset                  int // first visible row
 	width                   int
 	height                  int // rows available for incidents
+	// narrowed is set while the provider-side filter (mine, urgency,
+	// status, service) narrows what is fetched; allActive is how many
+	// incidents were active when last fetched without it (-1: unknown).
+	narrowed  bool
+	allActive int
+
+	st   *Styles
+	keys *KeyMap
+	now  func() time.Time
+}
+
+func newList(st *Styles, keys *KeyMap, now func() time.Time) listModel {
+	return listModel{st: st, keys: keys, now: now, allActive: -1}
 }
 
 // SetSize sets the area the list may draw in.
-func (l *listModel) SetSize(w, h int) {
+func (l listModel) SetSize(w, h int) listModel {
 	l.width, l.height = w, max(h, 1)
 	l.clamp()
+	return l
+}
+
+// KeyHelp lists the keys that act on the list.
+func (l listModel) KeyHelp() []key.Binding {
+	k := l.keys
+	return enabled(k.Up, k.Down, k.Top, k.Bottom, k.Open, k.Search, k.Scope, k.Urgency, k.Status, k.Service)
+}
+
+// Update moves the cursor; the list's other keys (search, filters,
+// actions on the selected incident) are the root's, since they reach
+// beyond the list.
+func (l listModel) Update(msg tea.Msg) (listModel, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return l, nil
+	}
+	switch {
+	case key.Matches(k, l.keys.Up):
+		l.Move(-1)
+	case key.Matches(k, l.keys.Down):
+		l.Move(1)
+	case key.Matches(k, l.keys.Top):
+		l.MoveTo(0)
+	case key.Matches(k, l.keys.Bottom):
+		l.MoveTo(-1)
+	}
+	return l, nil
 }
 
 // newFor is how long an incident that appeared during a refresh is marked
@@ -63,6 +106,14 @@ func (l *listModel) SetIncidents(list []incident.Incident, now time.Time) {
 		}
 	}
 	l.all = sorted
+	if !l.narrowed {
+		l.allActive = 0
+		for _, in := range sorted {
+			if in.Active() {
+				l.allActive++
+			}
+		}
+	}
 	l.triggered, l.acknowledged = 0, 0
 	for _, in := range sorted {
 		switch in.Status {
@@ -234,7 +285,8 @@ func (l *listModel) columns() (service, title int) {
 
 // View draws the header row and the visible rows only, so a list of ten
 // thousand incidents costs what a screenful costs.
-func (l *listModel) View(st Styles, now time.Time) string {
+func (l listModel) View() string {
+	st, now := l.st, l.now()
 	var b strings.Builder
 	svcW, titleW := l.columns()
 	header := fmt.Sprintf("  %s %s %s %s %s %s",
@@ -242,8 +294,21 @@ func (l *listModel) View(st Styles, now time.Time) string {
 	b.WriteString(st.Header.Render(fit(header, l.width)))
 	if len(l.incidents) == 0 {
 		msg := "  No active incidents."
-		if l.filter != "" {
-			msg = fmt.Sprintf("  Nothing matches %q (esc clears the filter).", incident.Clean(l.filter))
+		if l.filter != "" || l.narrowed {
+			// Say how many there are without the filter, so an empty
+			// screen is not read as a quiet night.
+			n := l.allActive
+			if !l.narrowed {
+				n = len(l.all)
+			}
+			msg = "  No incidents match the filter"
+			if n >= 0 {
+				msg += fmt.Sprintf(" (%d active)", n)
+			}
+			if l.filter != "" {
+				msg += "; " + l.keys.Back.Help().Key + " clears the search"
+			}
+			msg += "."
 		}
 		b.WriteString("\n" + st.Faint.Render(fit(msg, l.width)))
 		return b.String()
@@ -254,22 +319,28 @@ func (l *listModel) View(st Styles, now time.Time) string {
 		cells := []string{
 			fit(string(in.Status), 12), fit(string(in.Urgency), 4), fit(priorityOrDash(in.Priority), 3),
 			fit(incident.Clean(in.Service.Name), svcW),
-			fit(fmt.Sprintf("#%d %s", in.Number, incident.Clean(in.Title)), titleW),
-			fit(age(now.Sub(in.CreatedAt)), 6),
+			fit(fmt.Sprintf("#%d %s", in.Number, withoutService(incident.Clean(in.Title), incident.Clean(in.Service.Name))), titleW),
+			fit(incident.Age(now.Sub(in.CreatedAt)), 6),
 		}
+		urg := st.Low
+		if in.Urgency == incident.High {
+			urg = st.High
+		}
+		styles := []lipgloss.Style{statusStyle(st, in.Status), urg, st.priority(in.Priority)}
 		var row string
 		if i == l.cursor {
-			// One style for the whole row: inner colours would end the
-			// highlight part way.
-			row = st.Selected.Render(fit(l.marker(in.ID, now, ">")+strings.Join(cells, " "), l.width))
-		} else {
-			urg := st.Low
-			if in.Urgency == incident.High {
-				urg = st.High
+			// The highlight runs the whole row; the status, urgency and
+			// priority keep their colours inside it (reversed too, so
+			// the highlight never breaks).
+			for c, style := range styles {
+				cells[c] = style.Inherit(st.Selected).Render(cells[c])
 			}
-			cells[0] = statusStyle(st, in.Status).Render(cells[0])
-			cells[1] = urg.Render(cells[1])
-			cells[2] = st.Priority.Render(cells[2])
+			head := st.Selected.Render(l.marker(in.ID, now, ">")) + strings.Join(cells[:3], st.Selected.Render(" "))
+			row = head + st.Selected.Render(fit(" "+strings.Join(cells[3:], " "), l.width-lipgloss.Width(head)))
+		} else {
+			for c, style := range styles {
+				cells[c] = style.Render(cells[c])
+			}
 			row = fit(l.marker(in.ID, now, " ")+strings.Join(cells, " "), l.width)
 			if l.IsNew(in.ID, now) {
 				row = st.New.Render(row)
@@ -280,7 +351,26 @@ func (l *listModel) View(st Styles, now time.Time) string {
 	return b.String()
 }
 
-func statusStyle(st Styles, s incident.Status) lipgloss.Style {
+// withoutService drops a title's leading service name ("checkout-api:
+// 5xx spike", "[checkout-api] 5xx spike") when the service column says it
+// already; at 80 columns the title needs the room.
+func withoutService(title, service string) string {
+	if service == "" {
+		return title
+	}
+	t := strings.TrimPrefix(title, "[")
+	if len(t) <= len(service) || !strings.EqualFold(t[:len(service)], service) {
+		return title
+	}
+	rest := t[len(service):]
+	trimmed := strings.TrimLeft(rest, "]:|-–— ")
+	if trimmed == "" || len(trimmed) == len(rest) {
+		return title // no separator: the service name is part of a word
+	}
+	return trimmed
+}
+
+func statusStyle(st *Styles, s incident.Status) lipgloss.Style {
 	switch s {
 	case incident.Triggered:
 		return st.Triggered

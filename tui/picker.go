@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -30,6 +31,14 @@ type picker struct {
 	input   textinput.Model
 	loading bool
 	err     string
+	// chosen and cancelled say how the last Update left the picker: the
+	// parent reads them and closes it.
+	chosen    *choice
+	cancelled bool
+
+	st            *Styles
+	keys          *KeyMap
+	width, height int
 }
 
 // choicesMsg carries the account's users and policies for a picker.
@@ -39,14 +48,14 @@ type choicesMsg struct {
 	err     error
 }
 
-func newPicker(kind incident.Kind) picker {
+func newPicker(kind incident.Kind, st *Styles, keys *KeyMap) picker {
 	ti := textinput.New()
 	ti.Prompt = "filter> "
 	ti.Placeholder = "type part of a name"
 	ti.CharLimit = 100
 	ti.SetVirtualCursor(false)
 	ti.Focus()
-	p := picker{kind: kind, input: ti, loading: true}
+	p := picker{kind: kind, input: ti, loading: true, st: st, keys: keys}
 	switch kind {
 	case incident.KindReassign:
 		p.title = "Reassign to a person or an escalation policy"
@@ -57,9 +66,8 @@ func newPicker(kind incident.Kind) picker {
 }
 
 // fetchChoices lists users (and, for reassign, escalation policies).
-func fetchChoices(src incident.Source, kind incident.Kind) tea.Cmd {
+func fetchChoices(ctx context.Context, src incident.Source, kind incident.Kind) tea.Cmd {
 	return func() tea.Msg {
-		ctx := context.Background()
 		users, err := src.Users(ctx)
 		if err != nil {
 			return choicesMsg{kind: kind, err: err}
@@ -85,6 +93,16 @@ func fetchChoices(src incident.Source, kind incident.Kind) tea.Cmd {
 	}
 }
 
+// SetSize sets the cells the picker is centred in.
+func (p picker) SetSize(w, h int) picker {
+	p.width, p.height = w, h
+	return p
+}
+
+// KeyHelp is empty: the picker's keys are fixed, since every other key
+// filters, and its box says them.
+func (p picker) KeyHelp() []key.Binding { return nil }
+
 func (p *picker) setChoices(cs []choice) {
 	p.all, p.loading = cs, false
 	p.refilter()
@@ -92,7 +110,7 @@ func (p *picker) setChoices(cs []choice) {
 
 func (p *picker) refilter() {
 	words := strings.Fields(strings.ToLower(p.input.Value()))
-	p.shown = p.shown[:0]
+	p.shown = nil // copies of a picker must not share it
 	for _, c := range p.all {
 		label := strings.ToLower(c.label)
 		ok := true
@@ -106,33 +124,54 @@ func (p *picker) refilter() {
 	p.cursor = min(p.cursor, max(len(p.shown)-1, 0))
 }
 
-// update handles a key; chosen is set when the user picked an entry.
-func (p *picker) update(msg tea.Msg) (cmd tea.Cmd, chosen *choice, cancelled bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
+// Update handles a key, a paste or the choices arriving. Afterwards
+// chosen is set when the user picked an entry, and cancelled when the
+// picker was dismissed.
+func (p picker) Update(msg tea.Msg) (picker, tea.Cmd) {
+	p.chosen, p.cancelled = nil, false
+	switch msg := msg.(type) {
+	case choicesMsg:
+		if msg.kind != p.kind {
+			return p, nil
+		}
+		if msg.err != nil {
+			p.err, p.loading = oneLine(msg.err), false
+		} else {
+			p.setChoices(msg.choices)
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		switch msg.String() {
 		case "esc":
-			return nil, nil, true
+			p.cancelled = true
+			return p, nil
 		case "up", "ctrl+p":
 			p.cursor = max(p.cursor-1, 0)
-			return nil, nil, false
+			return p, nil
 		case "down", "ctrl+n":
 			p.cursor = min(p.cursor+1, max(len(p.shown)-1, 0))
-			return nil, nil, false
+			return p, nil
 		case "enter":
 			if p.cursor < len(p.shown) {
 				c := p.shown[p.cursor]
-				return nil, &c, false
+				p.chosen = &c
 			}
-			return nil, nil, false
+			return p, nil
 		}
 	}
+	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
 	p.refilter()
-	return cmd, nil, false
+	return p, cmd
 }
 
-func (p *picker) view(st Styles, width, height int) string {
+// View draws the picker as a box centred in its size.
+func (p picker) View() string {
+	st, width, height := p.st, p.width, p.height
 	inner := max(min(width-6, 80), 20)
+	// A width makes the input draw its whole placeholder, not one
+	// letter that reads as typed.
+	p.input.SetWidth(max(inner-len(p.input.Prompt)-2, 1))
 	lines := []string{st.Title.Render(p.title), "", p.input.View() + st.Selected.Render(" "), ""}
 	switch {
 	case p.err != "":
@@ -158,5 +197,5 @@ func (p *picker) view(st Styles, width, height int) string {
 		lines = append(lines, st.Faint.Render(fmt.Sprintf("  … %d in all", n)))
 	}
 	lines = append(lines, "", st.Faint.Render("↑/↓ choose · enter confirms · esc cancels"))
-	return st.Box.Width(inner + 4).Render(lipgloss.JoinVertical(lipgloss.Left, lines...))
+	return lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center, st.Box.Width(inner+4).Render(lipgloss.JoinVertical(lipgloss.Left, lines...)))
 }

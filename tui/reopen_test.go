@@ -89,7 +89,7 @@ func TestConfirmedReopenReopensOnce(t *testing.T) {
 		t.Error("the detail view still shows the incident resolved")
 	}
 	// A later poll sends nothing more.
-	h.send(detailTickMsg{id: target.ID, gen: h.model().detailGen})
+	h.send(detailTickMsg{id: target.ID, gen: h.model().detail.gen})
 	if r := h.sim.Reopens(); len(r) != 1 {
 		t.Errorf("%d reopens after a poll, want 1", len(r))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/glamour/v2"
 	"charm.land/glamour/v2/styles"
@@ -28,6 +29,65 @@ type runbookPane struct {
 	renderedKey string
 	scroll      int
 	ticked      map[string]bool // step keys journaled as done
+
+	st            *Styles
+	keys          *KeyMap
+	width, height int
+}
+
+// SetSize sets the cells the pane draws in.
+func (p runbookPane) SetSize(w, h int) runbookPane {
+	p.width, p.height = w, h
+	return p
+}
+
+// KeyHelp lists the keys that act in the pane.
+func (p runbookPane) KeyHelp() []key.Binding {
+	k := p.keys
+	return enabled(k.Up, k.Down, k.Tick, k.CopyURL, k.Document, k.NextRunbook, k.PrevRunbook)
+}
+
+// Update moves within the pane and takes rendered documents in; keys it
+// has no use for are the detail screen's. Ticking and copying are
+// actions, journaled by the root.
+func (p runbookPane) Update(msg tea.Msg) (runbookPane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case renderedMsg:
+		if rb, ok := p.current(); ok && msg.key == renderKey(rb, p.width, p.st.dark) {
+			p.rendered, p.renderedKey = msg.out, msg.key
+		}
+	case tea.KeyPressMsg:
+		k := p.keys
+		switch {
+		case key.Matches(msg, k.Up):
+			p.Move(-1)
+		case key.Matches(msg, k.Down):
+			p.Move(1)
+		case key.Matches(msg, k.NextRunbook, k.PrevRunbook):
+			d := 1
+			if key.Matches(msg, k.PrevRunbook) {
+				d = -1
+			}
+			p.Cycle(d)
+			return p, p.ensureRendered()
+		case key.Matches(msg, k.Document):
+			p.doc = !p.doc
+			p.scroll = 0
+			return p, p.ensureRendered()
+		}
+	}
+	return p, nil
+}
+
+// ensureRendered asks for the current runbook's document when the pane
+// shows documents and it is not yet rendered for this width and
+// background.
+func (p runbookPane) ensureRendered() tea.Cmd {
+	rb, ok := p.current()
+	if !p.doc || !ok || p.renderedKey == renderKey(rb, p.width, p.st.dark) {
+		return nil
+	}
+	return renderRunbook(rb, p.width, p.st.dark)
 }
 
 // current is the selected runbook, if the selected match is one (a match
@@ -139,21 +199,22 @@ func renderRunbook(rb *runbook.Runbook, width int, dark bool) tea.Cmd {
 	}
 }
 
-// view draws the pane in width x height.
-func (p *runbookPane) view(st Styles, width, height int) string {
+// View draws the pane in its size.
+func (p runbookPane) View() string {
+	st, k, width, height := p.st, p.keys, p.width, p.height
 	var out []string
 	if len(p.matches) == 0 {
 		return strings.Join([]string{
 			st.Header.Render(fit("Runbook", width)),
 			st.Faint.Render(fit("No runbook matches this incident. Runbooks written before the failure save minutes during it:", width)),
-			st.Faint.Render(fit("add one to the runbooks directory (oncall runbook lint checks it).", width)),
+			st.Faint.Render(fit("add one to the runbooks directory.", width)),
 		}, "\n")
 	}
 	m := p.matches[p.cur]
 	title := m.Title()
 	head := fmt.Sprintf("Runbook %d/%d: %s", p.cur+1, len(p.matches), incident.Clean(title))
 	if len(p.matches) > 1 {
-		head += "  ([ ] other matches)"
+		head += "  (" + k.PrevRunbook.Help().Key + " " + k.NextRunbook.Help().Key + " other matches)"
 	}
 	out = append(out, st.Header.Render(fit(head, width)))
 	why := "matched on " + incident.Clean(strings.Join(m.Why, ", "))
@@ -163,7 +224,7 @@ func (p *runbookPane) view(st Styles, width, height int) string {
 	out = append(out, st.Faint.Render(fit(why, width)))
 	rb, ok := p.current()
 	if !ok {
-		out = append(out, fit("Open it in a browser; y copies the link.", width))
+		out = append(out, fit("Open it in a browser; "+k.CopyURL.Help().Key+" copies the link.", width))
 		return strings.Join(out, "\n")
 	}
 	if rb.Impact != "" {
@@ -171,7 +232,7 @@ func (p *runbookPane) view(st Styles, width, height int) string {
 	}
 	rows := max(height-len(out)-1, 1)
 	if p.doc {
-		out = append(out, st.Faint.Render(fit("document · v for steps · j/k scroll", width)))
+		out = append(out, st.Faint.Render(fit("document · "+hint(k.Document, "for steps")+" · "+k.Down.Help().Key+" "+k.Up.Help().Key+" scroll", width)))
 		lines := strings.Split(p.rendered, "\n")
 		if p.rendered == "" {
 			lines = []string{"rendering…"}
@@ -182,7 +243,7 @@ func (p *runbookPane) view(st Styles, width, height int) string {
 		}
 		return strings.Join(out, "\n")
 	}
-	out = append(out, st.Faint.Render(fit("steps · x ticks · y copies a command · v for the whole document", width)))
+	out = append(out, st.Faint.Render(fit("steps · "+hint(k.Tick, "ticks")+" · "+hint(k.CopyURL, "copies a command")+" · "+hint(k.Document, "for the whole document"), width)))
 	lines, selLine := p.stepLines(rb, st, width)
 	start := 0
 	if selLine >= rows {
@@ -196,7 +257,7 @@ func (p *runbookPane) view(st Styles, width, height int) string {
 
 // stepLines lays the steps out under their section titles, and says which
 // line the selected step starts on.
-func (p *runbookPane) stepLines(rb *runbook.Runbook, st Styles, width int) ([]string, int) {
+func (p *runbookPane) stepLines(rb *runbook.Runbook, st *Styles, width int) ([]string, int) {
 	var lines []string
 	sel := 0
 	section := "\x00"
@@ -244,7 +305,7 @@ func (p *runbookPane) stepLines(rb *runbook.Runbook, st Styles, width int) ([]st
 		}
 	}
 	if len(lines) == 0 {
-		lines = append(lines, st.Faint.Render(fit("This runbook has no steps; v shows the document.", width)))
+		lines = append(lines, st.Faint.Render(fit("This runbook has no steps; "+p.keys.Document.Help().Key+" shows the document.", width)))
 	}
 	return lines, sel
 }

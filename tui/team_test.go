@@ -202,8 +202,12 @@ func TestTeamSharesTheMinutes(t *testing.T) {
 			t.Errorf("Alex's %s %s is %s: %s", e.Kind, e.ID, e.State, e.Error)
 		}
 	}
+	// Kinds recorded only by other commands (a runbook command's run,
+	// the commander's state verbs, a pre-mortem) are theirs to test.
+	notFromHere := map[incident.Kind]bool{incident.KindCommand: true, incident.KindCommandResult: true,
+		incident.KindItemUpdate: true, incident.KindHandoff: true, incident.KindCountermeasure: true}
 	for _, k := range incident.MirroredKinds {
-		if kinds[k] == 0 {
+		if kinds[k] == 0 && !notFromHere[k] {
 			t.Fatalf("Alex logged no %s (journal %v)", k, kinds)
 		}
 	}

@@ -167,7 +167,8 @@ func TestSearchNarrowsTheList(t *testing.T) {
 	}
 	h.keys("esc", "/")
 	h.typeText("zzzz-no-match")
-	h.wantScreen(`Nothing matches "zzzz-no-match"`)
+	// An empty result says the filter did it, and how many it hides.
+	h.wantScreen(fmt.Sprintf("No incidents match the filter (%d active)", all), `search "zzzz-no-match"`)
 }
 
 func TestReadOnlyRemovesWrites(t *testing.T) {
@@ -314,10 +315,10 @@ func TestTimeBoxedTaskCountsDownThenFlashes(t *testing.T) {
 		t.Fatalf("journal %+v", ev)
 	}
 	h.clock.Set(epoch.Add(11 * time.Minute))
-	h.send(clockTickMsg{gen: h.model().detailGen})
+	h.send(clockTickMsg{gen: h.model().detail.gen})
 	h.wantScreen("⏰ Priya: check replica lag DUE 1m ago")
 	h.clock.Set(epoch.Add(30 * time.Minute))
-	h.send(clockTickMsg{gen: h.model().detailGen})
+	h.send(clockTickMsg{gen: h.model().detail.gen})
 	if strings.Contains(h.screen(), "replica lag DUE") {
 		t.Error("a task long past due still shows")
 	}
@@ -375,7 +376,7 @@ func TestDraftWrittenWhenTheOpenIncidentResolves(t *testing.T) {
 		}
 	}
 	// Later polls of the resolved incident write nothing more.
-	h.send(detailTickMsg{id: target.ID, gen: h.model().detailGen})
+	h.send(detailTickMsg{id: target.ID, gen: h.model().detail.gen})
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
 		t.Fatalf("a second draft appeared: %v", files)
 	}
@@ -393,7 +394,7 @@ func TestDraftWrittenWhenSomeoneElseResolves(t *testing.T) {
 	if err := other.Resolve(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}
-	h.send(detailTickMsg{id: id, gen: h.model().detailGen})
+	h.send(detailTickMsg{id: id, gen: h.model().detail.gen})
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
 		t.Fatalf("drafts after another responder resolved: %v", files)
 	}
@@ -444,7 +445,7 @@ func TestFailedDraftIsTriedAgain(t *testing.T) {
 	if err := os.Remove(dir); err != nil {
 		t.Fatal(err)
 	}
-	h.send(detailTickMsg{id: target.ID, gen: h.model().detailGen})
+	h.send(detailTickMsg{id: target.ID, gen: h.model().detail.gen})
 	h.wantScreen("postmortem draft in " + dir)
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.md")); len(files) != 1 {
 		t.Fatalf("drafts %v", files)
