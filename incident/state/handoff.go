@@ -97,6 +97,7 @@ type jsonTurn struct {
 	EndedAt   *time.Time `json:"ended_at"`
 	Taken     bool       `json:"taken"`
 	External  bool       `json:"external"`
+	Handoff   bool       `json:"handoff"`
 }
 
 type jsonHandoff struct {
@@ -217,7 +218,7 @@ func (h HandoffDoc) JSON(w io.Writer) error {
 			jr.Holder, jr.Since = oneLine(t.Person), utcPtr(t.AssumedAt)
 		}
 		for _, t := range r.Turns {
-			jr.Turns = append(jr.Turns, jsonTurn{Person: oneLine(t.Person), AssumedAt: t.AssumedAt.UTC(), EndedAt: utcPtr(t.EndedAt), Taken: t.Taken, External: t.External})
+			jr.Turns = append(jr.Turns, jsonTurn{Person: oneLine(t.Person), AssumedAt: t.AssumedAt.UTC(), EndedAt: utcPtr(t.EndedAt), Taken: t.Taken, External: t.External, Handoff: t.Handoff})
 		}
 		out.Roles = append(out.Roles, jr)
 	}

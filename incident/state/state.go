@@ -132,6 +132,9 @@ type Turn struct {
 	TakenAt time.Time `json:"taken_at,omitzero"`
 	// External: the person is not a PagerDuty user.
 	External bool `json:"external"`
+	// Handoff: the turn began with a recorded handoff (and Taken says
+	// whether the person has confirmed it).
+	Handoff bool `json:"handoff"`
 }
 
 // Handoff is a recorded transfer of a role.
@@ -360,7 +363,7 @@ func roles(tl incident.Timeline) ([]Role, []Handoff) {
 	handoffs := []Handoff{}
 	// begin starts person's turn in role at at, ending the current
 	// holder's; the current holder again continues their turn.
-	begin := func(role, person string, at time.Time, by string, taken, external bool) {
+	begin := func(role, person string, at time.Time, by string, taken, external, handoff bool) {
 		r := byRole[role]
 		if r == nil {
 			r = &Role{Role: role}
@@ -377,7 +380,7 @@ func roles(tl incident.Timeline) ([]Role, []Handoff) {
 			}
 			cur.EndedAt = at
 		}
-		t := Turn{Person: person, AssumedAt: at, AssignedBy: by, Taken: taken, External: external}
+		t := Turn{Person: person, AssumedAt: at, AssignedBy: by, Taken: taken, External: external, Handoff: handoff}
 		if taken {
 			t.TakenAt = at
 		}
@@ -391,14 +394,14 @@ func roles(tl incident.Timeline) ([]Role, []Handoff) {
 			if role == "" || person == "" {
 				continue
 			}
-			begin(role, person, e.At, e.Actor, incident.Flag(e, incident.FieldTaken), incident.Flag(e, incident.FieldExternal))
+			begin(role, person, e.At, e.Actor, incident.Flag(e, incident.FieldTaken), incident.Flag(e, incident.FieldExternal), false)
 		case incident.KindHandoff:
 			role, from, to := f(incident.FieldRole), f(incident.FieldFrom), f(incident.FieldTo)
 			if role == "" || to == "" {
 				continue
 			}
 			handoffs = append(handoffs, Handoff{At: e.At, Role: role, From: from, To: to, Message: f(incident.FieldMessage), By: e.Actor})
-			begin(role, to, e.At, e.Actor, false, false)
+			begin(role, to, e.At, e.Actor, false, false, true)
 		}
 	}
 	out := []Role{}

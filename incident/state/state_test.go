@@ -76,7 +76,7 @@ func TestHandoffThenTake(t *testing.T) {
 	roles, handoffs := RoleHistory(tl)
 	wantTurns := []Turn{
 		{Person: "Alice", AssumedAt: at(1), EndedAt: at(40), AssignedBy: "Alice"},
-		{Person: "Bob", AssumedAt: at(40), AssignedBy: "Alice", Taken: true, TakenAt: at(42)},
+		{Person: "Bob", AssumedAt: at(40), AssignedBy: "Alice", Taken: true, TakenAt: at(42), Handoff: true},
 	}
 	if len(roles) != 1 || !reflect.DeepEqual(roles[0].Turns, wantTurns) {
 		t.Errorf("turns\n got %+v\nwant %+v", roles, wantTurns)
