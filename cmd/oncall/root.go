@@ -102,6 +102,7 @@ oncall init writes. Try it first with: oncall demo`,
 	addStateCmds(root, g)
 	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd(g), newPostmortemCmd())
 	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
+	root.AddCommand(newPremortemCmd(g))
 	return root, g
 }
 
