@@ -122,6 +122,16 @@ func TestHandoffJSONKeys(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("keys\n got %v\nwant %v", got, want)
 	}
+	// README documents every key (its own section's table).
+	if readme, err := os.ReadFile(filepath.Join("..", "..", "README.md")); err == nil {
+		for _, k := range got {
+			if !strings.Contains(string(readme), "| `"+k+"`") && !strings.Contains(string(readme), ", `"+k+"` |") {
+				t.Errorf("README's handoff table lacks %q", k)
+			}
+		}
+	} else {
+		t.Errorf("README: %v", err)
+	}
 	if string(m["message"]) != `"watch db-2"` || string(m["open_seconds"]) != "3300" {
 		t.Errorf("message %s open_seconds %s", m["message"], m["open_seconds"])
 	}
