@@ -114,7 +114,7 @@ func (s *Store) openBolt() (db *bolt.DB, err error) {
 		errors.Is(err, bolterrors.ErrChecksum):
 		return nil, corrupt(s.path, err.Error())
 	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("journal %s cannot be opened for writing: %w; oncall --read-only can still read it", s.path, bare(err))
+		return nil, fmt.Errorf("journal %s %w: %w", s.path, ErrNotWritable, bare(err))
 	default:
 		return nil, fmt.Errorf("journal %s: cannot open it: %w", s.path, bare(err))
 	}
@@ -180,7 +180,7 @@ func (s *Store) version(tx *bolt.Tx) (uint64, error) {
 	n := beUint64(v)
 	switch {
 	case n > schemaVersion:
-		return 0, fmt.Errorf("a newer oncall has moved it to schema version %d, %w (version %d); upgrade oncall", n, ErrNewerSchema, schemaVersion)
+		return 0, fmt.Errorf("a newer oncall has moved it to schema version %d, %w (version %d)", n, ErrNewerSchema, schemaVersion)
 	case n != schemaVersion && !s.readOnly:
 		return 0, fmt.Errorf("schema version %d, but it was version %d when opened", n, schemaVersion)
 	case n == 0:
@@ -206,6 +206,6 @@ func (s *Store) LockSender(ctx context.Context) (release func(), err error) {
 }
 
 func lockedError(path string, wait time.Duration) error {
-	return fmt.Errorf("journal %s is %w, which kept it busy for over %v; if that oncall is stuck, quit it, or point this one at another file with --db or ONCALL_DB",
+	return fmt.Errorf("journal %s is %w, which kept it busy for over %v",
 		path, ErrLocked, wait.Round(time.Second))
 }

@@ -120,6 +120,12 @@ var (
 	ErrCorrupt = errors.New("not a valid oncall journal")
 	// ErrNewerSchema means the journal was written by a newer oncall.
 	ErrNewerSchema = errors.New("newer than this oncall understands")
+	// ErrNotFile means the journal's path names something other than a
+	// regular file: a directory, a device, a pipe.
+	ErrNotFile = errors.New("not a regular file")
+	// ErrNotWritable means the journal exists but this process may not
+	// write it; it can still be opened read-only.
+	ErrNotWritable = errors.New("cannot be opened for writing")
 	// ErrReadOnly means a write was asked of a Store opened read-only.
 	ErrReadOnly = errors.New("opened read-only")
 	// ErrReplaced means the file at the journal's path is gone, or is not
@@ -293,9 +299,9 @@ func (s *Store) check() error {
 	case err != nil:
 		return fmt.Errorf("journal %s: %w", s.path, bare(err))
 	case fi.IsDir():
-		return fmt.Errorf("journal %s is a directory, not a file; point --db or ONCALL_DB at a file", s.path)
+		return fmt.Errorf("journal %s is a directory, %w", s.path, ErrNotFile)
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("journal %s is not a regular file; point --db or ONCALL_DB at a file", s.path)
+		return fmt.Errorf("journal %s is %w", s.path, ErrNotFile)
 	}
 
 	flag := os.O_RDONLY
@@ -307,7 +313,7 @@ func (s *Store) check() error {
 	pin, err := os.OpenFile(s.path, flag, 0)
 	switch {
 	case errors.Is(err, fs.ErrPermission) && !s.readOnly:
-		return fmt.Errorf("journal %s cannot be opened for writing: %w; oncall --read-only can still read it", s.path, bare(err))
+		return fmt.Errorf("journal %s %w: %w", s.path, ErrNotWritable, bare(err))
 	case err != nil:
 		return fmt.Errorf("journal %s: cannot open it: %w", s.path, bare(err))
 	}
@@ -318,7 +324,7 @@ func (s *Store) check() error {
 	}
 	if !pinInfo.Mode().IsRegular() {
 		_ = pin.Close()
-		return fmt.Errorf("journal %s is not a regular file; point --db or ONCALL_DB at a file", s.path)
+		return fmt.Errorf("journal %s is %w", s.path, ErrNotFile)
 	}
 	if pinInfo.Size() > 0 {
 		// bbolt trusts the header it finds and may fault on a truncated file

@@ -421,8 +421,11 @@ func TestNewerSchemaRefused(t *testing.T) {
 
 func TestBadPaths(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "directory") {
+	if _, err := Open(dir); !errors.Is(err, ErrNotFile) || !strings.Contains(err.Error(), "directory") {
 		t.Fatalf("directory: %v", err)
+	}
+	if _, err := OpenReadOnly("/dev/null"); !errors.Is(err, ErrNotFile) {
+		t.Fatalf("a device: %v", err)
 	}
 	if _, err := Open(""); err == nil {
 		t.Fatal("empty path accepted")

@@ -76,7 +76,7 @@ func TestUnwritableJournal(t *testing.T) {
 	}
 	_, err = Open(ro)
 	t.Log(err)
-	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), ro) || !strings.Contains(err.Error(), "--read-only") {
+	if !errors.Is(err, fs.ErrPermission) || !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), ro) {
 		t.Fatalf("Open of a read-only file: %v", err)
 	}
 	s, err := OpenReadOnly(ro)

@@ -65,7 +65,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !errors.As(err, new(usageError)) && isCobraUsage(err) {
 		err = usageError{err}
 	}
-	msg := incident.Clean(err.Error())
+	msg := incident.Clean(withAdvice(err, g.set.tokenEnv).Error())
 	g.log.Info("done", "exit", exitCode(err), "err", msg)
 	fmt.Fprintln(stderr, "oncall: "+msg)
 	return exitCode(err)

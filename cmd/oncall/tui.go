@@ -133,6 +133,7 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookS
 		opts.Filter, _, _ = v.store.Filter() // none saved, or unreadable: show everything active
 	}
 	opts.Runbooks, opts.RunbookProblems = loadRunbooks(runbooks)
+	opts.RunbookProblems = runbookAdvice(opts.RunbookProblems)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
