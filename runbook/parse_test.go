@@ -334,6 +334,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("---\r\n&a x: *a\r\n---\r\n"))
 	f.Add([]byte("---\n- a\n---\n"))
 	f.Add([]byte("no front matter\n- [ ] x\n  y\n"))
+	f.Add([]byte("---\nid: a\ntitle: A\npost_output: false\n---\n## Diagnosis\n- [ ] x\n```sh oncall:read timeout=30s name=n\nls\n```\n```oncall:write name=n timeout=1h\nx\n```\n```sh oncall:x y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rb, diags := Parse("f.md", data)
 		lines := strings.Count(normalize(data), "\n") + 1
@@ -365,6 +366,14 @@ func FuzzParse(f *testing.F) {
 			keys[s.Key] = true
 			if incident.CleanLines(s.Text) != strings.TrimSpace(s.Text) && !strings.Contains(s.Text, "\t") {
 				t.Fatalf("step text %q has characters Clean would drop", s.Text)
+			}
+			if s.Kind == Command && (s.Mode != ModeRead && s.Mode != ModeWrite || s.Timeout < 0 || s.Timeout > MaxTimeout || !s.Marked && s.Mode != ModeWrite) {
+				t.Fatalf("command %+v: mode or timeout out of bounds", s)
+			}
+			if s.Of != "" {
+				if item, ok := rb.StepByKey(s.Of); !ok || item.Kind != Check || s.Kind != Command {
+					t.Fatalf("step %+v belongs to %q, not a checklist item", s, s.Of)
+				}
 			}
 		}
 	})
