@@ -14,10 +14,7 @@ import (
 // SaveIncidents replaces the cached incident list with list, as fetched at
 // fetchedAt.
 func (s *Store) SaveIncidents(list []incident.Incident, fetchedAt time.Time) error {
-	data, err := json.Marshal(list)
-	if err != nil {
-		return s.opError("caching incidents", err)
-	}
+	data := encodeList(list)
 	at, err := fetchedAt.UTC().MarshalText()
 	if err != nil {
 		return s.opError("caching incidents", err)
@@ -65,8 +62,8 @@ func cachedList(b *bolt.Bucket, sealed bool) (list []incident.Incident, at time.
 	}
 	body, err := unseal(sealed, keyIncidents, data)
 	if err == nil {
-		if jerr := json.Unmarshal(body, &list); jerr != nil {
-			err = fmt.Errorf("%w: %w", ErrDamaged, jerr)
+		if list, err = decodeList(body); err != nil {
+			err = fmt.Errorf("%w: %w", ErrDamaged, err)
 		}
 	}
 	if err != nil {

@@ -307,7 +307,7 @@ func cacheValueOK(bucket string, key, body []byte) bool {
 	case bucket == "cache/detail":
 		err = json.Unmarshal(body, new(Snapshot))
 	case bytes.Equal(key, keyIncidents):
-		err = json.Unmarshal(body, new([]incident.Incident))
+		_, err = decodeList(body)
 	case bytes.Equal(key, keyFetchedAt):
 		err = new(time.Time).UnmarshalText(body)
 	case bytes.Equal(key, keyListFilter):

@@ -22,7 +22,7 @@
 //	                                       (event id, kind, attempts, last error,
 //	                                       last and next attempt, uncertain)
 //	cache/
-//	    incidents  -> JSON []incident.Incident
+//	    incidents  -> []incident.Incident in the list codec of listcodec.go
 //	    fetched_at -> RFC 3339 time, UTC
 //	    list_filter -> JSON incident.Filter   the list's last filter
 //	    detail/                        (since version 2)
@@ -197,7 +197,6 @@ var (
 	keySchemaVersion = []byte("schema_version")
 	keyIncidents     = []byte("incidents")
 	keyFetchedAt     = []byte("fetched_at")
-
 )
 
 // lockWait bounds how long an operation waits for other processes'
