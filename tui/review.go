@@ -220,7 +220,7 @@ func (v Review) View() string {
 	}
 	charts := []struct {
 		title, axis string
-		values     []int
+		values      []int
 	}{
 		{"Incidents per day", axisDays(r.PerDay), days},
 		{"Pages by hour", "00h..23h", r.PagesByHourOfDay[:]},
