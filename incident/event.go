@@ -188,14 +188,25 @@ func rank(k Kind) int {
 // record of it may be and still count as one event.
 const absorbWindow = 5 * time.Minute
 
-// absorbed reports whether a sent local status change is already on the
+// confirmedBy is, for each local action PagerDuty records in its own log
+// (rather than through a mirrored note), the kind of its log entry.
+var confirmedBy = map[Kind]Kind{
+	KindAcknowledge: KindAcknowledge,
+	KindResolve:     KindResolve,
+	KindSnooze:      KindSnooze,
+	KindReassign:    KindAssign,
+	KindEscalate:    KindEscalate,
+}
+
+// absorbed reports whether a sent local action is already on the
 // provider's log.
 func absorbed(e Event, remote []Event) bool {
-	if e.State != Sent || (e.Kind != KindAcknowledge && e.Kind != KindResolve) {
+	want, ok := confirmedBy[e.Kind]
+	if e.State != Sent || !ok {
 		return false
 	}
 	for _, r := range remote {
-		if r.Kind == e.Kind && r.At.Sub(e.At).Abs() <= absorbWindow {
+		if r.Kind == want && r.At.Sub(e.At).Abs() <= absorbWindow {
 			return true
 		}
 	}

@@ -15,8 +15,9 @@ func ids(tl Timeline) string {
 	return strings.Join(s, " ")
 }
 
-// TestMergeAbsorbsSentStatusChanges: a local acknowledge or resolve that
-// PagerDuty confirmed shows once, as PagerDuty's log entry of the same kind,
+// TestMergeAbsorbsSentStatusChanges: a local acknowledge, resolve, snooze,
+// reassign or escalate that PagerDuty confirmed shows once, as PagerDuty's
+// log entry of its kind,
 // when the two are at most absorbWindow apart either way. Anything else (not
 // yet sent, refused, another kind, too far apart) keeps its local row, so a
 // resolve that did not happen is never hidden behind one that did.
@@ -50,9 +51,16 @@ func TestMergeAbsorbsSentStatusChanges(t *testing.T) {
 		{"sent acknowledge", []Event{remoteAt("A", KindAcknowledge, time.Minute)}, local(KindAcknowledge, Sent), "A"},
 		{"sent acknowledge, only a resolve", []Event{remoteAt("R", KindResolve, time.Minute)}, local(KindAcknowledge, Sent), "L1 R"},
 		{"queued acknowledge", []Event{remoteAt("A", KindAcknowledge, time.Minute)}, local(KindAcknowledge, Queued), "L1 A"},
-		// Other kinds are matched by local id, never by time and kind.
-		{"sent snooze", []Event{remoteAt("S", KindSnooze, time.Minute)}, local(KindSnooze, Sent), "L1 S"},
-		{"sent escalate", []Event{remoteAt("E", KindEscalate, time.Minute)}, local(KindEscalate, Sent), "L1 E"},
+		// Snooze, reassign and escalate are PagerDuty's own log entries too
+		// (a reassign is logged as an assignment), so they are absorbed the
+		// same way; a queued one keeps its row.
+		{"sent snooze", []Event{remoteAt("S", KindSnooze, time.Minute)}, local(KindSnooze, Sent), "S"},
+		{"queued snooze", []Event{remoteAt("S", KindSnooze, time.Minute)}, local(KindSnooze, Queued), "L1 S"},
+		{"sent escalate", []Event{remoteAt("E", KindEscalate, time.Minute)}, local(KindEscalate, Sent), "E"},
+		{"sent reassign", []Event{remoteAt("G", KindAssign, time.Minute)}, local(KindReassign, Sent), "G"},
+		{"sent reassign, only a snooze", []Event{remoteAt("S", KindSnooze, time.Minute)}, local(KindReassign, Sent), "L1 S"},
+		// Kinds PagerDuty has no log entry for are matched by local id only.
+		{"sent note, a provider note nearby", []Event{remoteAt("N", KindNote, time.Minute)}, local(KindNote, Sent), "L1 N"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

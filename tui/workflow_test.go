@@ -261,7 +261,7 @@ func TestResponderWrites(t *testing.T) {
 	if snap, _ := h.sim.Incident(target.ID); len(snap.Assignees) != 1 || snap.Assignees[0] != pdsim.EmailHannah {
 		t.Fatalf("assignees after reassign: %v", snap.Assignees)
 	}
-	h.wantScreen("Reassigned to Hannah")
+	h.wantScreen("Assigned to Hannah Weber") // PagerDuty's entry; the local copy is absorbed
 
 	h.keys("E")
 	h.typeText("0")
