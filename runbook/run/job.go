@@ -96,6 +96,9 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 		// Nothing ran; say so in the result rather than leave the intent
 		// looking interrupted.
 		res = Result{Status: incident.RunFailed, ExitCode: 127, Tail: []string{incident.Clean(spec.Redactor.String(runErr.Error()))}, Lines: 1}
+		if ctx.Err() != nil {
+			res.Status, res.ExitCode = incident.RunCancelled, 130 // cancelled before it could start
+		}
 		spec.OutputPath = ""
 	}
 	out.Run = res

@@ -146,6 +146,16 @@ func TestJobFailureTicksNothingAndStaysLocal(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != incident.RunFailed || runs[0].Result.Fields[incident.FieldExitCode] != "127" {
 		t.Errorf("runs %+v", runs)
 	}
+	// Cancelled before it could start: a cancelled run, not a failure.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := (Job{IncidentID: "PINC3", Runbook: rb, Step: step(t, rb, "fail"), Host: "h"}).Run(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	events, _ = st.Events("PINC3")
+	if runs := incident.CommandRuns(events, nil); len(runs) != 1 || runs[0].Status != incident.RunCancelled {
+		t.Errorf("runs %+v", runs)
+	}
 }
 
 // TestJobKilledLeavesInterruptedRun: oncall is killed -9 (a separate
