@@ -62,4 +62,3 @@ func TestAdviceKeepsTheErrorAndSaysItOnce(t *testing.T) {
 		t.Error("no problems gained advice")
 	}
 }
-

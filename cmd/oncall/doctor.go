@@ -184,7 +184,7 @@ func runDoctor(ctx context.Context, o doctorOptions) error {
 		}
 	}
 
-	report(checkJournal(o.flags.db))
+	report(checkJournal(s.db))
 	report(checkRunbooks(s.runbooksDir, o.now()))
 	report(checkTerminal(o.out, o.getenv))
 

@@ -22,8 +22,10 @@ type exportOptions struct {
 	output     string // a file, or "-" for standard output
 	dir        string // a directory: the draft is named for the incident and never overwrites
 	format     string // "md" or "json"
-	dbPath     string
-	now        func() time.Time
+	// journal opens the journal read-only if there is one (nil and no
+	// error when there is none).
+	journal func() (*store.Store, error)
+	now     func() time.Time
 	// slos (by service id or name) and location (working hours) come from
 	// the configuration; nil means none and UTC.
 	slos     map[string]postmortem.SLO
@@ -59,12 +61,12 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.dbPath = g.db
+			o.journal = g.factory().ReadJournal
 			o.slos = postmortemSLOs(g.set.slos)
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
 				return err
 			}
-			src, err := g.source()
+			src, err := g.factory().Source()
 			if err != nil {
 				return err
 			}
@@ -97,9 +99,6 @@ func (o *exportOptions) validate(outputSet bool) error {
 }
 
 func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdout, stderr io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if o.format == "" {
 		o.format = string(postmortem.FormatMarkdown)
 	}
@@ -114,20 +113,13 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 	if err != nil {
 		return err
 	}
-	var local []incident.Event
-	path, err := journalPath(o.dbPath)
-	if err != nil {
+	local, err := journalEvents(o.journal, o.incidentID)
+	if errors.Is(err, store.ErrLocked) {
+		// A running oncall holds the journal: PagerDuty's record still
+		// makes a useful draft, so say what is missing and go on.
+		fmt.Fprintf(stderr, "oncall: warning: %v; the draft has PagerDuty's timeline only\n", err)
+	} else if err != nil {
 		return err
-	}
-	if _, statErr := os.Stat(path); statErr == nil {
-		local, err = journalEvents(path, o.incidentID)
-		if errors.Is(err, store.ErrLocked) {
-			// A running oncall holds the journal: PagerDuty's record still
-			// makes a useful draft, so say what is missing and go on.
-			fmt.Fprintf(stderr, "oncall: warning: %v; the draft has PagerDuty's timeline only\n", err)
-		} else if err != nil {
-			return err
-		}
 	}
 	in := postmortem.Input{Incident: inc, Timeline: incident.Merge(remote, local), Now: o.now(),
 		SLOs: o.slos, Location: o.location}
@@ -170,8 +162,10 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 	return nil
 }
 
-func journalEvents(path, incidentID string) ([]incident.Event, error) {
-	j, err := openExistingJournal(path, true)
+// journalEvents reads the incident's events from the journal open
+// opens; none when there is no journal.
+func journalEvents(open func() (*store.Store, error), incidentID string) ([]incident.Event, error) {
+	j, err := open()
 	if err != nil || j == nil {
 		return nil, err
 	}

@@ -72,6 +72,18 @@ func (f *factory) ReadJournal() (*store.Store, error) {
 	return openExistingJournal(path, true)
 }
 
+// ExistingJournal opens the journal if there is one, for a command that
+// reads it and may keep a cache in it: writable unless read-only mode is
+// on or this process may not write the file, and nil with no error when
+// there is none (reading never creates one).
+func (f *factory) ExistingJournal() (*store.Store, error) {
+	path, err := f.JournalPath()
+	if err != nil {
+		return nil, err
+	}
+	return openExistingJournal(path, f.g.set.readOnly)
+}
+
 // openExistingJournal opens the journal at path if there is one: nil and
 // no error when there is none. readOnly opens it so that nothing can be
 // written (store.OpenReadOnly); otherwise a journal this process may not

@@ -43,7 +43,7 @@ PagerDuty is sanitized); --json writes one JSON object per line for scripts.`,
 			if err != nil {
 				return err
 			}
-			src, err := g.source()
+			src, err := g.factory().Source()
 			if err != nil {
 				return err
 			}
@@ -139,7 +139,7 @@ func writeTable(w io.Writer, list []incident.Incident, now time.Time) error {
 		}
 		fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			incident.Clean(in.ID), in.Number, incident.Clean(string(in.Status)), incident.Clean(string(in.Urgency)),
-			prio, cell(in.Service.Name), age(now.Sub(in.CreatedAt)), cell(in.Title))
+			prio, cell(in.Service.Name), incident.Age(now.Sub(in.CreatedAt)), cell(in.Title))
 	}
 	return tw.Flush()
 }
@@ -151,20 +151,6 @@ func cell(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// age is a short duration: 45s, 12m, 3h05m, 2d04h.
-func age(d time.Duration) string {
-	d = max(d, 0)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 // parseWhen reads a point in time: RFC 3339, a date (midnight UTC), or a

@@ -17,11 +17,12 @@ import (
 type logOptions struct {
 	incidentID string
 	json       bool
-	dbPath     string
-	// readOnly opens the journal so that nothing is written to it, not
-	// even the cached copy of the incident.
-	readOnly bool
-	now      func() time.Time
+	// journal opens the journal if there is one (nil and no error when
+	// there is none: log never creates one just to read it). In read-only
+	// mode it opens it so that nothing is written to it, not even the
+	// cached copy of the incident.
+	journal func() (*store.Store, error)
+	now     func() time.Time
 }
 
 func newLogCmd(g *globalOptions) *cobra.Command {
@@ -46,9 +47,9 @@ old that is).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.dbPath, o.readOnly = g.db, g.set.readOnly
+			o.journal = g.factory().ExistingJournal
 			// No token still leaves the journal and the cache to show.
-			src, srcErr := g.source()
+			src, srcErr := g.factory().Source()
 			var ask incidentGetter
 			if srcErr == nil {
 				ask = src
@@ -87,7 +88,7 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 	if o.now == nil {
 		o.now = time.Now
 	}
-	j, err := openJournalForReading(o.dbPath, o.readOnly)
+	j, err := o.journal()
 	switch {
 	case errors.Is(err, store.ErrLocked):
 		// A running oncall holds it: PagerDuty's record is still worth showing.
@@ -152,7 +153,7 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 		view.Stale = true
 		what := "this machine's journal only (the incident was never fetched here)"
 		if !view.FetchedAt.IsZero() {
-			what = "this machine's journal and the incident as fetched " + shortAge(o.now().Sub(view.FetchedAt)) + " ago"
+			what = "this machine's journal and the incident as fetched " + incident.Age(o.now().Sub(view.FetchedAt)) + " ago"
 		}
 		fmt.Fprintf(stderr, "oncall: working offline (%s); showing %s\n", view.Offline, what)
 	}
@@ -165,16 +166,6 @@ func runLog(ctx context.Context, o *logOptions, src incident.Source, srcErr erro
 		return writeJSON(stdout, view, true)
 	}
 	return writeTimeline(stdout, view, o.now())
-}
-
-// openJournalForReading opens the journal if there is one: log never
-// creates a journal just to read it. Nil and no error when there is none.
-func openJournalForReading(flag string, readOnly bool) (*store.Store, error) {
-	path, err := journalPath(flag)
-	if err != nil {
-		return nil, err
-	}
-	return openExistingJournal(path, readOnly)
 }
 
 func writeTimeline(w io.Writer, v timelineView, now time.Time) error {
@@ -199,7 +190,7 @@ func writeTimeline(w io.Writer, v timelineView, now time.Time) error {
 		fmt.Fprintln(w, "from this machine's journal only: PagerDuty could not be asked and the incident was never fetched here")
 	default:
 		fmt.Fprintf(w, "STALE: from the cache, fetched %s ago (%s), and this machine's journal: PagerDuty could not be asked\n",
-			shortAge(now.Sub(v.FetchedAt)), v.FetchedAt.Format("2006-01-02 15:04:05Z"))
+			incident.Age(now.Sub(v.FetchedAt)), v.FetchedAt.Format("2006-01-02 15:04:05Z"))
 	}
 	fmt.Fprintln(w)
 	if len(v.Events) == 0 {

@@ -16,7 +16,8 @@ import (
 func (e *journalEnv) log(t *testing.T, src incident.Source, srcErr error, asJSON bool) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	o := &logOptions{incidentID: e.inc, json: asJSON, dbPath: e.db, now: e.clock.Now}
+	o := &logOptions{incidentID: e.inc, json: asJSON, now: e.clock.Now,
+		journal: func() (*store.Store, error) { return openExistingJournal(e.db, false) }}
 	err := runLog(context.Background(), o, src, srcErr, &out, &errOut)
 	t.Logf("log stdout:\n%sstderr: %s(err %v)", out.String(), errOut.String(), err)
 	return out.String(), errOut.String(), err

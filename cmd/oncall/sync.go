@@ -17,7 +17,6 @@ import (
 )
 
 type syncOptions struct {
-	dbPath string
 	wait   time.Duration // keep retrying this long while actions wait
 	now    func() time.Time
 	sleep  func(ctx context.Context, d time.Duration) // tests make it instant
@@ -43,15 +42,16 @@ once.`,
   oncall sync --wait 2m      # keep retrying for up to two minutes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := g.writable("sync"); err != nil {
+			f := g.factory()
+			if err := f.Writable("sync"); err != nil {
 				return err
 			}
-			o.dbPath, o.outbox = g.db, g.outbox
-			src, err := g.source()
+			o.outbox = g.outbox
+			src, err := f.Source()
 			if err != nil {
 				return err
 			}
-			j, err := g.factory().Journal("sync")
+			j, err := f.Journal("sync")
 			if errors.Is(err, store.ErrLocked) {
 				return fmt.Errorf("%w; a running oncall sends the outbox itself", err)
 			}
@@ -210,20 +210,6 @@ func syncSummary(counts map[outbox.Outcome]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// shortAge is a short duration: 45s, 12m, 3h05m.
-func shortAge(d time.Duration) string {
-	d = max(d, 0).Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours())/24)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -81,7 +81,7 @@ func (e *journalEnv) sync(t *testing.T, src incident.Source, wait time.Duration)
 	}
 	defer j.Close()
 	var out bytes.Buffer
-	o := &syncOptions{dbPath: e.db, wait: wait, now: e.clock.Now,
+	o := &syncOptions{wait: wait, now: e.clock.Now,
 		sleep: func(_ context.Context, d time.Duration) { e.clock.Advance(d) }}
 	err = runSync(context.Background(), o, src, j, &out)
 	t.Logf("sync output:\n%s(err %v)", out.String(), err)
