@@ -159,11 +159,13 @@ func (p *parser) frontMatter(pm *Premortem, fm string, firstLine int) {
 		}
 	})
 	start := max(firstLine-1, 1)
-	if pm.ID == "" && pm.lines["id"] == 0 {
-		p.errorf(start, "missing id")
-	}
-	if pm.Title == "" && pm.lines["title"] == 0 {
-		p.errorf(start, "missing title")
+	p.required(root, "", []string{"id", "title"}, func(key string) bool {
+		return key == "id" && pm.ID == "" || key == "title" && pm.Title == ""
+	})
+	for i, d := range p.diags {
+		if d.Message == "missing id" || d.Message == "missing title" {
+			p.diags[i].Line = start // the opening "---": the file has no such key
+		}
 	}
 	if pm.lines["failures"] == 0 {
 		p.warnf(start, "no failures: list the failures the workshop assumed under failures:")
@@ -188,10 +190,8 @@ func (p *parser) failures(pm *Premortem, v *yaml.Node) []*Failure {
 		}
 		f := &Failure{Premortem: pm, Line: p.line(e)}
 		var matchKey, matchVal *yaml.Node
-		present := make(map[string]bool)
 		before := len(p.diags)
 		p.keys(e, failureKeys, prefix, func(key string, k, v *yaml.Node) {
-			present[key] = true
 			name := prefix + key
 			switch key {
 			case "id":
@@ -216,11 +216,18 @@ func (p *parser) failures(pm *Premortem, v *yaml.Node) []*Failure {
 				f.Countermeasures = p.countermeasures(name, v)
 			}
 		})
-		for _, req := range []string{"id", "service", "failure", "impact"} {
-			if !present[req] {
-				p.errorf(p.line(e), "%smissing %s", prefix, req)
+		p.required(e, prefix, []string{"id", "service", "failure", "impact"}, func(key string) bool {
+			switch key {
+			case "id":
+				return f.ID == ""
+			case "service":
+				return f.Service == ""
+			case "failure":
+				return f.Failure == ""
+			default:
+				return f.Impact == 0
 			}
-		}
+		})
 		if f.ID != "" {
 			if at, dup := seen[f.ID]; dup {
 				p.errorf(f.Line, "duplicate failure id %q (first at line %d)", f.ID, at)
@@ -345,9 +352,7 @@ func (p *parser) countermeasures(name string, v *yaml.Node) []Countermeasure {
 			continue
 		}
 		c := Countermeasure{Line: p.line(e)}
-		present := make(map[string]bool)
 		p.keys(e, countermeasureKeys, prefix, func(key string, k, v *yaml.Node) {
-			present[key] = true
 			name := prefix + key
 			switch key {
 			case "phase":
@@ -366,11 +371,16 @@ func (p *parser) countermeasures(name string, v *yaml.Node) []Countermeasure {
 				c.RemindAt, c.remindLine = p.date(name, v), p.line(k)
 			}
 		})
-		for _, req := range []string{"phase", "action", "status"} {
-			if !present[req] {
-				p.errorf(p.line(e), "%smissing %s", prefix, req)
+		p.required(e, prefix, []string{"phase", "action", "status"}, func(key string) bool {
+			switch key {
+			case "phase":
+				return c.Phase == ""
+			case "action":
+				return c.Action == ""
+			default:
+				return c.Status == ""
 			}
-		}
+		})
 		out = append(out, c)
 	}
 	return out
@@ -416,6 +426,37 @@ func (p *parser) keys(m *yaml.Node, known []string, prefix string, fn func(key s
 			continue
 		}
 		fn(k.Value, k, v)
+	}
+}
+
+// required reports each required key that is missing or empty, unless a
+// diagnostic already covers it: at the key's line, or at the entry's.
+func (p *parser) required(m *yaml.Node, prefix string, keys []string, empty func(key string) bool) {
+	for _, key := range keys {
+		if !empty(key) {
+			continue
+		}
+		line, found := p.line(m), false
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
+				line, found = p.line(m.Content[i]), true
+				break
+			}
+		}
+		covered := false
+		for _, d := range p.diags {
+			if d.Severity == Error && d.Line == line && strings.Contains(d.Message, prefix+key) {
+				covered = true
+			}
+		}
+		if covered {
+			continue
+		}
+		if found {
+			p.errorf(line, "%s%s is empty", prefix, key)
+		} else {
+			p.errorf(line, "%smissing %s", prefix, key)
+		}
 	}
 }
 

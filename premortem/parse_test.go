@@ -2,6 +2,7 @@ package premortem
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,10 @@ func TestParseBad(t *testing.T) {
 		{"control character", "---\nid: p\ntitle: t\x1b[31m\n" + okFailure + "---\n", 3, "control character"},
 		{"bidi", "---\nid: p\ntitle: t\n" + okFailure + "---\nnotes \u202e here\n", 10, "control character"},
 		{"invalid utf-8", "---\nid: p\ntitle: t\xff\n" + okFailure + "---\n", 3, "invalid UTF-8"},
+		{"null impact", "---\nid: p\ntitle: t\nfailures:\n  - id: f\n    service: s\n    failure: x\n    impact:\n---\n", 8, "failures[0].impact is empty"},
+		{"empty service", "---\nid: p\ntitle: t\nfailures:\n  - id: f\n    service: ''\n    failure: x\n    impact: 2\n---\n", 6, "failures[0].service is empty"},
+		{"null id", "---\nid:\ntitle: t\n" + okFailure + "---\n", 2, "id is empty"},
+		{"null status", "---\nid: p\ntitle: t\n" + okFailure + "    countermeasures:\n      - {phase: during, action: a, status: }\n---\n", 10, "status is empty"},
 		{"crlf lines", "---\r\nid: p\r\ntitle: t\r\nfailures:\r\n  - id: f\r\n    service: s\r\n    failure: x\r\n    impact: 7\r\n---\r\n", 8, "from 1 to 5"},
 	}
 	for _, c := range cases {
@@ -172,9 +177,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a pre-mortem returned with errors: %v", diags)
 		}
 		for _, fl := range pm.Failures {
-			if !idRE.MatchString(fl.ID) || fl.Impact < 1 || fl.Impact > 5 || fl.Likelihood < 0 || fl.Likelihood > 5 || fl.rb == nil {
+			if !idRE.MatchString(fl.ID) || fl.Service == "" || fl.Failure == "" || fl.Impact < 1 || fl.Impact > 5 || fl.Likelihood < 0 || fl.Likelihood > 5 || fl.rb == nil {
 				t.Fatalf("inconsistent failure %+v", fl)
 			}
+			for _, c := range fl.Countermeasures {
+				if c.Action == "" || c.Key == "" || !slices.Contains(Phases, c.Phase) || !slices.Contains(Statuses, c.Status) {
+					t.Fatalf("inconsistent countermeasure %+v", c)
+				}
+			}
+		}
+		if pm.ID == "" || pm.Title == "" {
+			t.Fatalf("a pre-mortem without id or title: %+v", pm)
 		}
 	})
 }
