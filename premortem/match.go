@@ -182,3 +182,25 @@ func (s *Set) Due(now time.Time) []Reminder {
 func (c Countermeasure) reminderCome(today time.Time) bool {
 	return !c.RemindAt.IsZero() && c.Status != Done && !c.RemindAt.After(today)
 }
+
+// NeedsAlerts reports whether matching the failure looks at alerts
+// (summary, component, class or source rules), so that a caller listing
+// many incidents fetches alerts only for the incidents that need them.
+func (f *Failure) NeedsAlerts() bool {
+	c := f.rb.Match
+	return c.Summary != nil || len(c.Component) > 0 || len(c.Class) > 0 || len(c.Source) > 0
+}
+
+// NeedsAlerts reports whether some failure of the incident's service (by
+// id or name, any case) matches on alerts.
+func (s *Set) NeedsAlerts(svc incident.Ref) bool {
+	if s == nil {
+		return false
+	}
+	for _, f := range s.failures {
+		if (svc.ID != "" && strings.EqualFold(f.Service, svc.ID) || svc.Name != "" && strings.EqualFold(f.Service, svc.Name)) && f.NeedsAlerts() {
+			return true
+		}
+	}
+	return false
+}

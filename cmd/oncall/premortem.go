@@ -192,12 +192,9 @@ func runPremortemList(ctx context.Context, o *premortemOptions, service, format 
 	}
 	var seen []premortem.Seen
 	if !offline && o.g != nil {
-		incs, err := o.incidents(ctx)
+		seen, err = o.seen(ctx, set)
 		if err != nil {
 			fmt.Fprintf(o.errW, "oncall: matches from the journal only: %s\n", incident.Clean(err.Error()))
-		}
-		for _, in := range incs {
-			seen = append(seen, premortem.Seen{Incident: in})
 		}
 	}
 	journal, err := o.countermeasureEvents()
@@ -210,6 +207,31 @@ func runPremortemList(ctx context.Context, o *premortemOptions, service, format 
 	}
 	_, err = io.WriteString(stdout, premortem.RegisterMarkdown(rows))
 	return err
+}
+
+// seen lists PagerDuty's incidents of the last month with, for those
+// whose service has failures that match on alerts, their alerts (one
+// request each, only where a rule needs them).
+func (o *premortemOptions) seen(ctx context.Context, set *premortem.Set) ([]premortem.Seen, error) {
+	src, err := o.g.factory().Source()
+	if err != nil {
+		return nil, err
+	}
+	incs, err := src.List(ctx, incident.Filter{Statuses: []incident.Status{incident.Triggered, incident.Acknowledged, incident.Resolved}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]premortem.Seen, 0, len(incs))
+	for _, in := range incs {
+		x := premortem.Seen{Incident: in}
+		if set.NeedsAlerts(in.Service) {
+			if x.Alerts, err = src.Alerts(ctx, in.ID); err != nil {
+				return nil, fmt.Errorf("alerts of %s: %w", in.ID, err)
+			}
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // incidents lists PagerDuty's incidents of the last month, open and

@@ -274,3 +274,30 @@ func TestPremortemNew(t *testing.T) {
 		t.Errorf("second new: exit %d %q; file changed: %v", code, stderr, !bytes.Equal(after, body))
 	}
 }
+
+// TestPremortemListAlertRules: a failure that matches on an alert's
+// component counts the demo's checkout incident, whose alert says
+// component orders-handler; one naming another component does not. The
+// alerts are fetched for that service's incidents only.
+func TestPremortemListAlertRules(t *testing.T) {
+	_, url := newSim(t)
+	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
+	dir := t.TempDir()
+	writePM(t, filepath.Join(dir, "alerts.md"), "---\nid: alerts\ntitle: Alerts\nfailures:\n"+
+		"  - id: orders-handler-down\n    service: checkout-api\n    failure: Orders fail\n    impact: 4\n    match: {component: orders-handler}\n"+
+		"  - id: cart-down\n    service: checkout-api\n    failure: Carts fail\n    impact: 3\n    match: {component: cart}\n---\n")
+	code, stdout, stderr := cli(t, "premortem", "list", "--premortems", dir, "--api-url", url, "--db", filepath.Join(dir, "j.db"), "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rows []struct {
+		ID      string `json:"id"`
+		Matched int    `json:"matched"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].ID != "orders-handler-down" || rows[0].Matched != 1 || rows[1].Matched != 0 {
+		t.Errorf("rows %+v", rows)
+	}
+}
