@@ -215,20 +215,20 @@ func runRunbookRun(ctx context.Context, f *factory, o *runbookRunOptions) error 
 	if err != nil {
 		return err
 	}
-	readOnly := f.g.set.readOnly
-	if step.Mode != incident.ModeRead {
-		if readOnly {
-			return usageError{fmt.Errorf("%s is a write command (not marked oncall:read), and read-only mode is on (%s); nothing ran", incident.Clean(step.Label()), f.g.set.readOnlyFrom)}
-		}
-		if err := confirmWrite(o, step); err != nil {
-			return err
-		}
-	}
 	cmds := f.g.set.commands
 	_ = f.g.set.loadToken() // a missing token is reported when it is needed; masking wants it if it is there
 	redactor, err := redact.New(redact.Config{Environ: os.Environ(), EnvNames: cmds.RedactEnv, Patterns: cmds.Redact, Secrets: []string{f.g.set.token}})
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	readOnly := f.g.set.readOnly
+	if step.Mode != incident.ModeRead {
+		if readOnly {
+			return usageError{fmt.Errorf("%s is a write command (not marked oncall:read), and read-only mode is on (%s); nothing ran", incident.Clean(step.Label()), f.g.set.readOnlyFrom)}
+		}
+		if err := confirmWrite(o, step, redactor); err != nil {
+			return err
+		}
 	}
 	workdir := cmds.RunbookWorkdir
 	if workdir == "" {
@@ -335,16 +335,12 @@ func findRunbookCommand(dir, id, which string) (*runbook.Runbook, runbook.Step, 
 // confirmWrite asks for a write command's confirmation: --yes, or, on a
 // terminal, the step's name or "yes" typed after the command is shown
 // with its variables expanded (and masked, as output is).
-func confirmWrite(o *runbookRunOptions, step runbook.Step) error {
+func confirmWrite(o *runbookRunOptions, step runbook.Step, r *redact.Redactor) error {
 	if o.yes {
 		return nil
 	}
 	if !o.interactive {
 		return usageError{fmt.Errorf("%s changes something (it is not marked oncall:read): pass --yes to run it from a script; nothing ran", incident.Clean(step.Label()))}
-	}
-	r, err := redact.New(redact.Config{Environ: os.Environ()})
-	if err != nil {
-		return err
 	}
 	fmt.Fprintln(o.stderr, "This command changes something:")
 	for _, l := range strings.Split(r.String(os.ExpandEnv(step.Text)), "\n") {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/internal/redact"
 	"github.com/oncallkit/oncall/store"
 )
 
@@ -89,8 +90,11 @@ func TestRunbookRunJournalsAndMasks(t *testing.T) {
 	if res.Fields[incident.FieldExitCode] != "3" || res.Fields[incident.FieldStatus] != incident.RunFailed || res.Actor != pdsim.DemoUserEmail {
 		t.Errorf("result %+v", res)
 	}
-	if events[0].Fields[incident.FieldCommand] != strings.Split(strings.Split(runRunbook, "name=probe\n")[1], "\n```")[0] {
-		t.Errorf("the journaled command is not the runbook's, unexpanded: %q", events[0].Fields[incident.FieldCommand])
+	// The command is journaled as written ($VAR unexpanded), with the
+	// literal that matches a redact pattern masked.
+	written := strings.Split(strings.Split(runRunbook, "name=probe\n")[1], "\n```")[0]
+	if want := strings.Replace(written, "card=4111111111111111", "[redacted]", 1); events[0].Fields[incident.FieldCommand] != want {
+		t.Errorf("the journaled command is %q, want %q", events[0].Fields[incident.FieldCommand], want)
 	}
 	noSecrets(t, "journal", strings.Join([]string{res.Summary, res.Fields[incident.FieldHead], res.Fields[incident.FieldTail]}, "\n"))
 	file := res.Fields[incident.FieldOutputFile]
@@ -148,7 +152,8 @@ func TestRunbookRunTypedConfirmation(t *testing.T) {
 	}
 	for typed, ok := range map[string]bool{"restart\n": true, "yes\n": true, "y\n": false, "": false, "restart-all\n": false} {
 		var prompt strings.Builder
-		err := confirmWrite(&runbookRunOptions{interactive: true, stdin: strings.NewReader(typed), stderr: &prompt}, step)
+		r, _ := redact.New(redact.Config{Environ: os.Environ()})
+		err := confirmWrite(&runbookRunOptions{interactive: true, stdin: strings.NewReader(typed), stderr: &prompt}, step, r)
 		if (err == nil) != ok {
 			t.Errorf("typed %q: %v", typed, err)
 		}
