@@ -30,6 +30,10 @@ type exportOptions struct {
 	// the configuration; nil means none and UTC.
 	slos     map[string]postmortem.SLO
 	location *time.Location
+	// fiveWhys adds the five-whys prompt; runbooksDir and draftsDir are
+	// read for the draft's links and the drafts of related incidents.
+	fiveWhys               bool
+	runbooksDir, draftsDir string
 }
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -45,6 +49,14 @@ review hints. It works for open incidents too (marked so).
 
 --format json writes the same content as data (schema oncall.postmortem/v1,
 documented in the postmortem package: times in UTC, durations in seconds).
+--format html writes one self-contained page (no scripts, no external
+loads) that pastes with its tables into Google Docs or Confluence and prints
+well. --five-whys adds a five-whys prompt block.
+
+The draft also lists earlier incidents on the same service in the 90 days
+before (with their drafts in postmortems_dir), and the links of the matched
+runbooks and of the alerts under Supporting information. Working hours are
+counted in the machine's zone (TZ), named.
 
 With -o FILE the file must not exist yet. With --dir DIR the draft is named
 YYYY-MM-DD-<number>-<slug>.md (or .json) in DIR; if that name is taken, by a
@@ -63,6 +75,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.journal = g.factory().ReadJournal
 			o.slos = postmortemSLOs(g.set.slos)
+			o.runbooksDir, o.draftsDir = g.set.runbooksDir, g.set.postmortemsDir
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
 				return err
 			}
@@ -81,16 +94,17 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "-", "file to write, or - for standard output")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "write into this directory under the incident's name, beside (never over) earlier drafts")
-	cmd.Flags().StringVar(&o.format, "format", "md", "md (Markdown) or json")
+	cmd.Flags().StringVar(&o.format, "format", "md", "md (Markdown), json or html (one self-contained page)")
+	cmd.Flags().BoolVar(&o.fiveWhys, "five-whys", false, "add a five-whys prompt block")
 	return cmd
 }
 
 // validate checks the flags before any request is made.
 func (o *exportOptions) validate(outputSet bool) error {
 	switch postmortem.Format(o.format) {
-	case postmortem.FormatMarkdown, postmortem.FormatJSON:
+	case postmortem.FormatMarkdown, postmortem.FormatJSON, postmortem.FormatHTML:
 	default:
-		return usageError{fmt.Errorf("--format %q: use md or json", o.format)}
+		return usageError{fmt.Errorf("--format %q: use md, json or html", o.format)}
 	}
 	if o.dir != "" && outputSet {
 		return usageError{errors.New("use either -o FILE or --dir DIR, not both")}
@@ -122,14 +136,19 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 		return err
 	}
 	in := postmortem.Input{Incident: inc, Timeline: incident.Merge(remote, local), Now: o.now(),
-		SLOs: o.slos, Location: o.location}
+		SLOs: o.slos, Location: o.location, FiveWhys: o.fiveWhys}
+	if in.Location == nil {
+		in.Location = postmortem.LocalZone() // named, as the TUI's draft names it
+	}
+	if err := postmortem.Gather(ctx, src, &in, postmortem.GatherOptions{RunbooksDir: o.runbooksDir, DraftsDir: o.draftsDir}); err != nil {
+		fmt.Fprintf(stderr, "oncall: warning: the draft lacks some links: %s\n", incident.Clean(err.Error()))
+	}
 	if inc.Active() {
 		fmt.Fprintf(stderr, "oncall: note: #%d is still %s; the draft says so and is incomplete\n", inc.Number, incident.Clean(string(inc.Status)))
 	}
 
-	write := postmortem.Markdown
-	if postmortem.Format(o.format) == postmortem.FormatJSON {
-		write = postmortem.JSON
+	write := func(w io.Writer, in postmortem.Input) error {
+		return postmortem.Render(w, in, postmortem.Format(o.format))
 	}
 	switch {
 	case o.dir != "":

@@ -100,7 +100,7 @@ oncall init writes. Try it first with: oncall demo`,
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
 	root.AddCommand(newVerbCmds(g)...)
 	addStateCmds(root, g)
-	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd(g), newPostmortemCmd())
+	root.AddCommand(newSyncCmd(g), newLogCmd(g), newRunbookCmd(g), newPostmortemCmd(g))
 	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
 	root.AddCommand(newPremortemCmd(g))
 	root.AddCommand(newReviewCmd(g))

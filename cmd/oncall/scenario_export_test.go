@@ -79,7 +79,7 @@ func TestExportOfAScriptedIncident(t *testing.T) {
 
 	export := func(format string) []byte {
 		var out, errOut bytes.Buffer
-		o := &exportOptions{incidentID: snap.ID, output: "-", format: format, journal: func() (*store.Store, error) { return openExistingJournal(db, true) }, now: func() time.Time { return scriptStart },
+		o := &exportOptions{incidentID: snap.ID, output: "-", format: format, journal: func() (*store.Store, error) { return openExistingJournal(db, true) }, now: func() time.Time { return scriptStart }, location: time.UTC,
 			slos: postmortemSLOs(map[string]config.SLO{pdsim.ServiceInventoryDB: {Target: 99.9, Window: 28 * 24 * time.Hour}})}
 		if err := runExport(t.Context(), o, src, &out, &errOut); err != nil {
 			t.Fatalf("%s: %v (%s)", format, err, errOut.String())
