@@ -5,24 +5,35 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+
+	"github.com/oncallkit/oncall/tui/keymap"
 )
 
-// helpLines lists every enabled binding, grouped, from the key map.
+// helpLines lists every enabled binding, grouped, from the key map; a
+// binding that acts only in some views names them, so help says which
+// keys apply where.
 func (m Model) helpLines(colW int) []string {
 	var lines []string
-	for _, g := range m.keys.groups() {
-		bs := enabled(g.Bindings...)
-		if len(bs) == 0 {
+	for _, g := range m.keys.Groups() {
+		var rows []string
+		for _, e := range g.Entries {
+			if !e.Binding.Enabled() {
+				continue
+			}
+			desc := m.st.HelpDesc.Render(e.Binding.Help().Desc)
+			if e.Views != keymap.Pages && e.Views != keymap.Form {
+				desc += m.st.Faint.Render(" (" + e.Views.String() + ")")
+			}
+			rows = append(rows, "  "+m.st.HelpKey.Render(fit(e.Binding.Help().Key, 8))+" "+fit(desc, max(colW-11, 1)))
+		}
+		if len(rows) == 0 {
 			continue
 		}
 		if len(lines) > 0 {
 			lines = append(lines, "")
 		}
 		lines = append(lines, m.st.Header.Render(fit(g.Title, colW)))
-		for _, bind := range bs {
-			line := "  " + m.st.HelpKey.Render(fit(bind.Help().Key, 8)) + " " + m.st.HelpDesc.Render(fit(bind.Help().Desc, max(colW-11, 1)))
-			lines = append(lines, line)
-		}
+		lines = append(lines, rows...)
 	}
 	return lines
 }

@@ -201,9 +201,9 @@ func (m Model) keyLine() string {
 		}
 		return st.Faint.Render(fit(hint, m.width))
 	case m.screen == screenDetail && m.detail.focus == paneRunbook:
-		bs = m.keys.Short(keymap.Runbook)
+		bs = withoutQuit(m.keys, m.keys.Short(keymap.Runbook))
 	case m.screen == screenDetail:
-		bs = m.keys.shortDetail()
+		bs = withoutQuit(m.keys, m.keys.shortDetail())
 	default:
 		bs = m.keys.shortList()
 	}
@@ -227,4 +227,16 @@ func (m Model) keyLine() string {
 // hint is a key hint built from its binding: "s star".
 func hint(b key.Binding, what string) string {
 	return b.Help().Key + " " + what
+}
+
+// withoutQuit drops quit from an incident's key line: there q goes back,
+// and the line already shows back.
+func withoutQuit(k *KeyMap, bs []key.Binding) []key.Binding {
+	out := make([]key.Binding, 0, len(bs))
+	for _, b := range bs {
+		if b.Help() != k.Quit.Help() {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -100,7 +100,7 @@ func Default() KeyMap {
 		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search the list or the timeline")),
 		Scope:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "list: all, mine, my teams")),
 		Urgency:     key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "list: any, high, low urgency")),
-		Status:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "list: active, triggered, acknowledged")),
+		Status:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "list: active, triggered, acknowledged, resolved")),
 		Service:     key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "list: each service in turn, then all")),
 		CopyURL:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the URL (runbook: the command)")),
 		Tick:        key.NewBinding(key.WithKeys("x", "space"), key.WithHelp("x/space", "tick the selected runbook step")),
