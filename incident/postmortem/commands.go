@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"fmt"
+	"html"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -10,27 +11,111 @@ import (
 	"github.com/oncallkit/oncall/incident"
 )
 
-// CommandsSection renders the "Commands run" section of a draft from an
-// incident's timeline: each runbook command run from oncall, with when it
-// started, who ran it and where, how it ended, how long it took, a short
+// CommandsRun is the "Commands run" section of a draft, for the Section
+// hook: each runbook command run from oncall during the incident, with when
+// it started, who ran it and where, how it ended, how long it took, a short
 // excerpt of its output, and a link to the full output file on the machine
-// that ran it, for the author to attach. It is "" when no command was run.
+// that ran it, for the author to attach. ok is false when no command was
+// run.
 //
 // Everything in it is outside text: the excerpts were masked for secrets
-// when the command ran, and are sanitised and fenced here like any
-// command output.
-func CommandsSection(tl incident.Timeline) string {
+// when the command ran, and are sanitised and escaped here (fenced in
+// Markdown, escaped in HTML) like any command output.
+func CommandsRun(tl incident.Timeline) (s Section, ok bool) {
 	runs := incident.CommandRuns(tl, nil)
 	if len(runs) == 0 {
+		return Section{}, false
+	}
+	const intro = "Commands run from the runbooks during the incident, oldest first; their output was masked for secrets when they ran."
+	var md, h strings.Builder
+	md.WriteString(intro + "\n\n")
+	h.WriteString("<p>" + html.EscapeString(intro) + "</p>\n<ul>\n")
+	entries := make([]CommandEntry, 0, len(runs))
+	for _, r := range runs {
+		e := commandEntry(r)
+		entries = append(entries, e)
+		writeRun(&md, r)
+		writeRunHTML(&h, e)
+	}
+	h.WriteString("</ul>\n")
+	return Section{Title: "Commands run", Markdown: md.String(), HTML: h.String(), Key: "commands_run", Value: entries}, true
+}
+
+// CommandsSection is CommandsRun as Markdown with its heading: "" when no
+// command was run.
+func CommandsSection(tl incident.Timeline) string {
+	s, ok := CommandsRun(tl)
+	if !ok {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString("## Commands run\n\n")
-	b.WriteString("Commands run from the runbooks during the incident, oldest first; their output was masked for secrets when they ran.\n\n")
-	for _, r := range runs {
-		writeRun(&b, r)
+	return "## " + s.Title + "\n\n" + s.Markdown
+}
+
+// CommandEntry is one run as the draft's JSON carries it.
+type CommandEntry struct {
+	At         time.Time `json:"at,omitzero"`
+	Who        string    `json:"who,omitempty"`
+	Host       string    `json:"host,omitempty"`
+	Runbook    string    `json:"runbook,omitempty"`
+	Step       string    `json:"step,omitempty"`
+	Command    string    `json:"command,omitempty"`
+	Status     string    `json:"status"`
+	ExitCode   *int      `json:"exit_code,omitempty"`
+	DurationMS *int64    `json:"duration_ms,omitempty"`
+	Excerpt    string    `json:"excerpt,omitempty"`
+	OutputFile string    `json:"output_file,omitempty"`
+}
+
+func commandEntry(r incident.CommandRun) CommandEntry {
+	f := r.Intent.Fields
+	e := CommandEntry{At: r.Intent.At, Who: r.Intent.Actor, Status: r.Status}
+	if r.Result != nil {
+		rf := r.Result.Fields
+		if f == nil {
+			f, e.At = rf, r.Result.At
+		}
+		e.Who = orText(r.Result.Actor, e.Who)
+		if c, err := strconv.Atoi(rf[incident.FieldExitCode]); err == nil {
+			e.ExitCode = &c
+		}
+		if ms, err := strconv.ParseInt(rf[incident.FieldDurationMS], 10, 64); err == nil {
+			e.DurationMS = &ms
+		}
+		e.Excerpt = incident.CleanLines(orText(rf[incident.FieldTail], rf[incident.FieldHead]))
+		e.OutputFile = oneLine(rf[incident.FieldOutputFile])
+		e.Command = rf[incident.FieldCommand]
 	}
-	return b.String()
+	e.Command = incident.CleanLines(orText(f[incident.FieldCommand], e.Command))
+	e.Who, e.Host = oneLine(e.Who), oneLine(f[incident.FieldHost])
+	e.Runbook, e.Step = oneLine(f[incident.FieldRunbook]), oneLine(f[incident.FieldStep])
+	return e
+}
+
+// writeRunHTML is one run as an HTML list item; every value is escaped.
+func writeRunHTML(b *strings.Builder, e CommandEntry) {
+	esc := html.EscapeString
+	b.WriteString("<li>" + esc(stamp(e.At, "when")) + ": <code>" + esc(firstLineOf(e.Command)) + "</code>")
+	if e.Runbook != "" {
+		b.WriteString(" (runbook " + esc(e.Runbook) + ")")
+	}
+	b.WriteString(", run by " + esc(orText(e.Who, "someone")))
+	if e.Host != "" {
+		b.WriteString(" on " + esc(e.Host))
+	}
+	b.WriteString(": <strong>" + esc(e.Status) + "</strong>")
+	if e.ExitCode != nil && e.Status != incident.RunOK {
+		b.WriteString(", exit " + strconv.Itoa(*e.ExitCode))
+	}
+	if e.DurationMS != nil {
+		b.WriteString(", " + esc(runDuration(time.Duration(*e.DurationMS)*time.Millisecond)))
+	}
+	if e.OutputFile != "" {
+		b.WriteString(". Full output: <code>" + esc(e.OutputFile) + "</code>")
+	}
+	if e.Excerpt != "" {
+		b.WriteString("<pre>" + esc(e.Excerpt) + "</pre>")
+	}
+	b.WriteString("</li>\n")
 }
 
 func writeRun(b *strings.Builder, r incident.CommandRun) {

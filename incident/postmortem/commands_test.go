@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func TestCommandsSection(t *testing.T) {
 	defer st.Close()
 	doc := "---\nid: acq\ntitle: A\n---\n" +
 		"```sh oncall:read name=probe\nprintf 'token %s\\n' \"$PROBE_TOKEN\"; printf 'password=hunter22\\n'; exit 3\n```\n" +
-		"```sh oncall:read\necho '| not `a` table |'\n```\n"
+		"```sh oncall:read\necho '| not `a` table <b>x</b> |'\n```\n"
 	rb, diags := runbook.Parse("acq.md", []byte(doc))
 	if rb == nil {
 		t.Fatal(diags)
@@ -72,7 +73,7 @@ func TestCommandsSection(t *testing.T) {
 		"(runbook acq, step probe), run by Alex on laptop: **failed**, exit 3, ",
 		"  ```\n  token [redacted]\n  [redacted]\n  ```\n",
 		"run by Alex on laptop: **ok**, ",
-		"  ```\n  | not `a` table |\n  ```\n",
+		"  ```\n  | not `a` table <b>x</b> |\n  ```\n",
 		"`kubectl rollout restart deploy/gw` (runbook acq), run by Sam on laptop: **interrupted**.\n  No result was recorded",
 		"Full output: [",
 		".log](<file://" + filepath.Join(dir, "output", "PINC") + "/",
@@ -86,5 +87,30 @@ func TestCommandsSection(t *testing.T) {
 	}
 	if CommandsSection(events[:0]) != "" {
 		t.Error("a timeline without commands has a section")
+	}
+
+	// The same runs through the draft's section hook: HTML escaped, JSON
+	// typed, and still no secret.
+	sec, ok := CommandsRun(events)
+	if !ok || sec.Title != "Commands run" || sec.Key != "commands_run" {
+		t.Fatalf("section %+v", sec)
+	}
+	js, err := json.Marshal(sec.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for where, text := range map[string]string{"html": sec.HTML, "json": string(js)} {
+		for _, secret := range []string{"tok-probe-98765", "hunter22"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s shows %q", where, secret)
+			}
+		}
+	}
+	if strings.Contains(sec.HTML, "<b>") || !strings.Contains(sec.HTML, "&lt;b&gt;x&lt;/b&gt;") || !strings.Contains(sec.HTML, "<strong>interrupted</strong>") {
+		t.Errorf("html not escaped or incomplete:\n%s", sec.HTML)
+	}
+	var entries []map[string]any
+	if err := json.Unmarshal(js, &entries); err != nil || len(entries) != 3 || entries[0]["exit_code"] != float64(3) || entries[2]["status"] != "interrupted" || entries[2]["exit_code"] != nil {
+		t.Errorf("json %s", js)
 	}
 }
