@@ -97,7 +97,7 @@ func TestInspectGuards(t *testing.T) {
 			l.setMeta(0, 40, n, 8)
 			l.setMeta(1, 40, n, 8)
 		}, "the file is truncated"},
-		{"page id wrong", func(t *testing.T, l layout) { ne.PutUint64(l.page(l.root()), uint64(l.root()+1)) }, fmt.Sprintf("says it is page")},
+		{"page id wrong", func(t *testing.T, l layout) { ne.PutUint64(l.page(l.root()), uint64(l.root()+1)) }, "says it is page"},
 		{"overflow past high water", func(t *testing.T, l layout) {
 			// Just one page too many: the last one would be the high-water mark.
 			ne.PutUint32(l.page(l.root())[12:], uint32(l.pgid()-uint64(l.root())))

@@ -34,7 +34,6 @@ const (
 type channel struct{ typ, summary string }
 
 var (
-	chAPI     = channel{"api", "The PagerDuty REST API"}
 	chWeb     = channel{"website", "The PagerDuty website or APIs"}
 	chMobile  = channel{"mobile", "The PagerDuty mobile app"}
 	chAuto    = channel{"auto", "PagerDuty"}

@@ -1,7 +1,9 @@
 package pdsim
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -68,6 +70,41 @@ func paginate[T any](items []T, p page) ([]T, wireListMeta) {
 	end := min(p.offset+p.limit, len(items))
 	meta.More = end < len(items)
 	return items[p.offset:end], meta
+}
+
+// listed answers a list route with the page p of items, each in its wire
+// form, under the collection's name key: {"users": [...], "limit": 25,
+// "offset": 0, "more": false, "total": null}, as every PagerDuty list
+// answers.
+func listed[T, W any](key string, p page, items []T, wire func(T) W) (int, any, *apiError) {
+	pageItems, meta := paginate(items, p)
+	return http.StatusOK, listBody[W]{key, mapSlice(pageItems, wire), meta}, nil
+}
+
+// identity is the wire form of what is already in its wire form.
+func identity[T any](v T) T { return v }
+
+// listBody is one page of a list answer; its collection's name varies by
+// route, so it writes its own JSON.
+type listBody[W any] struct {
+	key   string
+	items []W
+	meta  wireListMeta
+}
+
+func (b listBody[W]) MarshalJSON() ([]byte, error) {
+	items, err := json.Marshal(b.items)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := json.Marshal(b.meta)
+	if err != nil {
+		return nil, err
+	}
+	key, _ := json.Marshal(b.key)
+	out := make([]byte, 0, len(key)+len(items)+len(meta)+3)
+	out = append(append(append(append(out, '{'), key...), ':'), items...)
+	return append(append(out, ','), meta[1:]...), nil
 }
 
 // multi returns the values of an array parameter, accepting both

@@ -70,11 +70,7 @@ func (s *Server) listTeamMembers(c *call) (int, any, *apiError) {
 			members = append(members, wireMember{User: userRef(u), Role: teamRole(u)})
 		}
 	}
-	pageItems, meta := paginate(members, p)
-	return http.StatusOK, struct {
-		Members []wireMember `json:"members"`
-		wireListMeta
-	}{pageItems, meta}, nil
+	return listed("members", p, members, identity)
 }
 
 // GET /escalation_policies/{id}
@@ -157,11 +153,7 @@ func (s *Server) listOncalls(c *call) (int, any, *apiError) {
 			}
 		}
 	}
-	pageItems, meta := paginate(oncalls, p)
-	return http.StatusOK, struct {
-		Oncalls []wireOncall `json:"oncalls"`
-		wireListMeta
-	}{pageItems, meta}, nil
+	return listed("oncalls", p, oncalls, identity)
 }
 
 // accountEntry is a log entry with its incident, for the account-wide log.
@@ -194,11 +186,7 @@ func (s *Server) listAccountLogEntries(c *call) (int, any, *apiError) {
 	slices.SortFunc(entries, func(a, b accountEntry) int {
 		return cmp.Or(b.e.at.Compare(a.e.at), cmp.Compare(b.e.seq, a.e.seq))
 	})
-	pageItems, meta := paginate(entries, lq.page)
-	return http.StatusOK, struct {
-		LogEntries []wireLogEntry `json:"log_entries"`
-		wireListMeta
-	}{mapSlice(pageItems, func(ae accountEntry) wireLogEntry { return toWireLogEntry(ae.inc, ae.e, lq.zone) }), meta}, nil
+	return listed("log_entries", lq.page, entries, func(ae accountEntry) wireLogEntry { return toWireLogEntry(ae.inc, ae.e, lq.zone) })
 }
 
 // Routes returns the patterns of the PagerDuty API routes the server

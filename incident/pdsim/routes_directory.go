@@ -55,11 +55,7 @@ func (s *Server) listUsers(c *call) (int, any, *apiError) {
 			users = append(users, u)
 		}
 	}
-	pageItems, meta := paginate(users, p)
-	return http.StatusOK, struct {
-		Users []wireUser `json:"users"`
-		wireListMeta
-	}{mapSlice(pageItems, toWireUser), meta}, nil
+	return listed("users", p, users, toWireUser)
 }
 
 // GET /services
@@ -75,11 +71,7 @@ func (s *Server) listServices(c *call) (int, any, *apiError) {
 			services = append(services, sv)
 		}
 	}
-	pageItems, meta := paginate(services, p)
-	return http.StatusOK, struct {
-		Services []wireService `json:"services"`
-		wireListMeta
-	}{mapSlice(pageItems, func(sv *service) wireService { return toWireService(s.world, sv) }), meta}, nil
+	return listed("services", p, services, func(sv *service) wireService { return toWireService(s.world, sv) })
 }
 
 // GET /escalation_policies
@@ -100,11 +92,7 @@ func (s *Server) listPolicies(c *call) (int, any, *apiError) {
 		}
 		policies = append(policies, pol)
 	}
-	pageItems, meta := paginate(policies, p)
-	return http.StatusOK, struct {
-		EscalationPolicies []wirePolicy `json:"escalation_policies"`
-		wireListMeta
-	}{mapSlice(pageItems, toWirePolicy), meta}, nil
+	return listed("escalation_policies", p, policies, toWirePolicy)
 }
 
 // GET /priorities
@@ -113,11 +101,7 @@ func (s *Server) listPriorities(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	pageItems, meta := paginate(s.world.dir.priorities, p)
-	return http.StatusOK, struct {
-		Priorities []wirePriority `json:"priorities"`
-		wireListMeta
-	}{mapSlice(pageItems, toWirePriority), meta}, nil
+	return listed("priorities", p, s.world.dir.priorities, toWirePriority)
 }
 
 // GET /teams
@@ -133,9 +117,5 @@ func (s *Server) listTeams(c *call) (int, any, *apiError) {
 			teams = append(teams, t)
 		}
 	}
-	pageItems, meta := paginate(teams, p)
-	return http.StatusOK, struct {
-		Teams []wireTeam `json:"teams"`
-		wireListMeta
-	}{mapSlice(pageItems, toWireTeam), meta}, nil
+	return listed("teams", p, teams, toWireTeam)
 }

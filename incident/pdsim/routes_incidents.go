@@ -100,11 +100,7 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 		matched = append(matched, inc)
 	}
 	slices.SortStableFunc(matched, less)
-	pageItems, meta := paginate(matched, p)
-	return http.StatusOK, struct {
-		Incidents []wireIncident `json:"incidents"`
-		wireListMeta
-	}{mapSlice(pageItems, view.render), meta}, nil
+	return listed("incidents", p, matched, view.render)
 }
 
 // incidentIncludes are the include[] values GET /incidents and GET
@@ -259,11 +255,7 @@ func (s *Server) listLogEntries(c *call) (int, any, *apiError) {
 	slices.SortStableFunc(entries, func(a, b *logEntry) int {
 		return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.seq, a.seq))
 	})
-	pageItems, meta := paginate(entries, lq.page)
-	return http.StatusOK, struct {
-		LogEntries []wireLogEntry `json:"log_entries"`
-		wireListMeta
-	}{mapSlice(pageItems, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e, lq.zone) }), meta}, nil
+	return listed("log_entries", lq.page, entries, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e, lq.zone) })
 }
 
 // GET /incidents/{id}/alerts: oldest first unless sort_by says otherwise.
@@ -299,11 +291,7 @@ func (s *Server) listAlerts(c *call) (int, any, *apiError) {
 	if desc {
 		slices.Reverse(alerts)
 	}
-	pageItems, meta := paginate(alerts, p)
-	return http.StatusOK, struct {
-		Alerts []wireAlert `json:"alerts"`
-		wireListMeta
-	}{mapSlice(pageItems, func(a *alert) wireAlert { return toWireAlert(inc, a) }), meta}, nil
+	return listed("alerts", p, alerts, func(a *alert) wireAlert { return toWireAlert(inc, a) })
 }
 
 // GET /incidents/{id}/notes: oldest first, not paginated.

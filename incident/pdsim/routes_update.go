@@ -190,11 +190,8 @@ func (s *Server) manageIncidents(c *call) (int, any, *apiError) {
 	for i, u := range body.Incidents {
 		s.applyUpdate(incs[i], u, c.from, c.now)
 	}
-	_, meta := paginate(incs, page{limit: max(p.limit, len(incs)), total: p.total})
-	return http.StatusOK, struct {
-		Incidents []wireIncident `json:"incidents"`
-		wireListMeta
-	}{mapSlice(incs, toWireIncident), meta}, nil
+	// Every incident updated comes back, however small the limit.
+	return listed("incidents", page{limit: max(p.limit, len(incs)), total: p.total}, incs, toWireIncident)
 }
 
 // PUT /incidents/{id}
