@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,7 +183,50 @@ the signal); oncall's own failures exit 1 to 4 with a message on stderr.`,
 		},
 	}
 	c.Flags().BoolVar(&o.yes, "yes", false, "run a command that changes something without asking")
+	c.ValidArgsFunction = completeRunbookRun(g)
 	return c
+}
+
+// completeRunbookRun completes the incident, then the runbook's id, then
+// its commands' names (or numbers, for commands without one).
+func completeRunbookRun(g *globalOptions) cobra.CompletionFunc {
+	incidents := completeIncidents(g.factory())
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) == 0 {
+			return incidents(cmd, args, toComplete)
+		}
+		dir := cmp.Or(g.set.runbooksDir, g.runbooks, defaultRunbooksDir())
+		set, _, err := runbook.Load(dir)
+		if err != nil || len(args) > 2 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		if len(args) == 1 {
+			for _, rb := range set.Runbooks() {
+				out = append(out, cobra.CompletionWithDesc(rb.ID, incident.Clean(rb.Title)))
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		}
+		rb, ok := set.Get(args[1])
+		if !ok {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		n := 0
+		for _, s := range rb.Steps {
+			if !s.Runnable() {
+				continue
+			}
+			n++
+			name := cmp.Or(s.Name, strconv.Itoa(n))
+			out = append(out, cobra.CompletionWithDesc(name, s.Mode+": "+incident.Clean(firstLineOfCommand(s.Text))))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func firstLineOfCommand(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 // commandExit is a run's own non-zero exit status, which oncall exits with.

@@ -298,3 +298,17 @@ func TestRunbookRunBinaryCancelAndKill(t *testing.T) {
 		t.Errorf("runs after kill -9 %+v, want the second interrupted", r)
 	}
 }
+
+func TestRunbookRunCompletes(t *testing.T) {
+	e := newRunbookRunEnv(t, runRunbook)
+	_, out, _ := cli(t, "__complete", "runbook", "run", e.inc, "--runbooks", e.dir, "")
+	if !strings.Contains(out, "acq\tAcquirer") {
+		t.Errorf("runbook ids: %q", out)
+	}
+	_, out, _ = cli(t, "__complete", "runbook", "run", e.inc, "acq", "--runbooks", e.dir, "")
+	for _, want := range []string{"probe\tread: printf", "restart\twrite: touch restarted", "slow\tread: sleep"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("commands lack %q: %q", want, out)
+		}
+	}
+}
