@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -135,4 +136,35 @@ func FuzzWriter(f *testing.F) {
 			t.Errorf("secret left in %q", out.String())
 		}
 	})
+}
+
+// BenchmarkWriter streams command output through a Writer with a few
+// secrets and a pattern, in pipe-sized writes.
+func BenchmarkWriter(b *testing.B) {
+	r, err := New(Config{
+		Environ:  []string{"A_TOKEN=ghp_abcdef123456", "DB_PASSWORD=hunter2hunter2", "X_KEY=key-0123456789"},
+		Patterns: []string{`AKIA[0-9A-Z]{16}`},
+		Secrets:  []string{token},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var text strings.Builder
+	for i := 0; i < 2000; i++ {
+		text.WriteString("2026-11-29T03:04:05Z pod checkout-api-7f9c ready=true latency_ms=123 status=200\n")
+	}
+	data := []byte(text.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := NewWriter(r, io.Discard)
+		for i := 0; i < len(data); i += 4096 {
+			if _, err := w.Write(data[i:min(i+4096, len(data))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
