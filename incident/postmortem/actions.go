@@ -303,9 +303,9 @@ func actionsGH(w io.Writer, a Actions) error {
 
 func actionsMD(w io.Writer, a Actions) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Follow-ups of incident %s", cell(a.ref()))
+	fmt.Fprintf(&b, "Follow-ups of incident %s", inline(a.ref()))
 	if a.IncidentTitle != "" {
-		fmt.Fprintf(&b, ": %s", cell(a.IncidentTitle))
+		fmt.Fprintf(&b, ": %s", inline(a.IncidentTitle))
 	}
 	if a.IncidentURL != "" {
 		fmt.Fprintf(&b, " (%s)", autolink(a.IncidentURL))
@@ -316,12 +316,12 @@ func actionsMD(w io.Writer, a Actions) error {
 		if it.State == "done" || it.State == "cancelled" {
 			box = "x"
 		}
-		fmt.Fprintf(&b, "- [%s] %s", box, cell(it.Title))
+		fmt.Fprintf(&b, "- [%s] %s", box, inline(it.Title))
 		var meta []string
 		if it.Type != "" {
-			meta = append(meta, cell(it.Type))
+			meta = append(meta, inline(it.Type))
 		}
-		meta = append(meta, "owner: "+orText(cell(it.Owner), "none"), "due: "+orText(cell(it.Due), "none"))
+		meta = append(meta, "owner: "+orText(inline(it.Owner), "none"), "due: "+orText(inline(it.Due), "none"))
 		if it.State == "cancelled" {
 			meta = append(meta, "cancelled")
 		}

@@ -10,35 +10,95 @@ import (
 	"github.com/oncallkit/oncall/incident"
 )
 
-// mdPunct are the characters escaped in outside text so that it reads
-// literally in any inline position: emphasis, code spans, links, raw HTML,
-// strikethrough, math, table pipes and the escape character itself.
+// mdPunct are the ASCII punctuation characters a backslash escapes in
+// CommonMark: what unescape removes the backslash before.
 const mdPunct = "\\`*_[]<>|~$"
 
-// cell turns untrusted text into one line of inline Markdown that renders as
-// the text itself and is safe in a table cell: it is cleaned with
-// incident.Clean, runs of white space (line breaks included) become one
-// space, and every Markdown metacharacter, '|' among them, is
-// backslash-escaped. Backticks are escaped too, so no code span can open and
-// swallow the rest of the row. The result has no line break and no pipe
-// without a backslash before it.
-func cell(s string) string {
+// inline turns untrusted text into one line of inline Markdown that renders
+// as the text itself, escaping only what GitHub, GitLab and Confluence
+// would otherwise read as markup, so that pasted drafts do not fill with
+// backslashes. The text is cleaned with incident.Clean and folded onto one
+// line. Then:
+//   - backticks and asterisks are always escaped (code spans, emphasis);
+//   - an underscore is escaped unless it sits inside a word (snake_case
+//     never makes emphasis);
+//   - '~' and '$' are escaped when the text has two or more of them
+//     (strikethrough, math need a pair);
+//   - ']' is escaped before '(' or '[', so no inline, reference or image
+//     link can close (definitions cannot be written inline);
+//   - '<' is escaped before a letter, '/', '!' or '?' (raw HTML, autolinks);
+//   - '&' is escaped where it starts an entity reference (&lt; &#60;);
+//   - a backslash is escaped before punctuation and at the end, where it
+//     would escape or break the line.
+//
+// Pipes are left alone: cell is inline for table cells.
+func inline(s string) string {
 	s = oneLine(s)
+	pairs := func(c string) bool { return strings.Count(s, c) >= 2 }
+	tilde, dollar := pairs("~"), pairs("$")
 	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r': // Clean removes them; never rely on it here
-			b.WriteByte(' ')
-		case r < 0x80 && strings.ContainsRune(mdPunct, r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var next, prev byte
+		if i+1 < len(s) {
+			next = s[i+1]
 		}
+		if i > 0 {
+			prev = s[i-1]
+		}
+		esc := false
+		switch c {
+		case '\\':
+			esc = next == 0 || isASCIIPunct(next)
+		case '`', '*':
+			esc = true
+		case '_':
+			esc = !(isWordByte(prev) && isWordByte(next))
+		case '~':
+			esc = tilde
+		case '$':
+			esc = dollar
+		case ']':
+			esc = next == '(' || next == '['
+		case '<':
+			esc = next == '/' || next == '!' || next == '?' || isASCIILetter(next)
+		case '&':
+			esc = entityAt(s[i:])
+		case '\n', '\r': // Clean removes them; never rely on it here
+			b.WriteByte(' ')
+			continue
+		}
+		if esc {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
 	}
 	return b.String()
 }
+
+// cell is inline text for a table cell: as inline, and every '|' escaped,
+// so the text never adds a cell. The result has no line break and no pipe
+// without a backslash before it.
+func cell(s string) string {
+	return strings.ReplaceAll(inline(s), "|", `\|`)
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// isWordByte: letters, digits, and any byte of a non-ASCII rune (a word
+// character to CommonMark's flanking rules, or close enough to keep '_'
+// literal between them).
+func isWordByte(c byte) bool { return isASCIILetter(c) || c >= '0' && c <= '9' || c >= 0x80 }
+
+func isASCIIPunct(c byte) bool {
+	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
+}
+
+// entity matches the start of an HTML entity or character reference.
+var entity = regexp.MustCompile(`^&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});`)
+
+func entityAt(s string) bool { return entity.MatchString(s) }
 
 // oneLine is untrusted text cleaned and folded onto one line: what cell
 // escapes, and what the JSON carries for one-line fields.

@@ -155,7 +155,7 @@ func TestFullMarkdownGolden(t *testing.T) {
 		"(command copied): `` psql -c 'select 1' | grep `x` `` _(and 1 more line)_\n\n## Lessons learned",
 		"| Add a canary stage to orders-api deploys | prevent | Ravi Kumar | 2026-03-19 | _<ticket: link>_ |\n",
 		"| Investigate why the 4.12 tests passed | process | _<owner: a person or team>_ | _<due: a date>_ | _<ticket: link>_ |\n",
-		"- 2026-03-05 17:15:00 UTC, Jane Doe: Orders API is failing \\~7% of checkouts.",
+		"- 2026-03-05 17:15:00 UTC, Jane Doe: Orders API is failing ~7% of checkouts.",
 		"(person-subject)", "(blame-phrase)", "(open-ended)", "(no-owner)", "(no-due)",
 	} {
 		if !strings.Contains(got, want) {

@@ -1,12 +1,22 @@
 // Package postmortem writes the first draft of an incident's postmortem, as
-// Markdown for people and as JSON for tools, from the incident and its
-// merged timeline: the header with the review's due date, a summary
-// skeleton, the impact (duration, time at each priority, error budget),
-// detection and response metrics, responders and roles, the timeline with
-// its key moments, decisions, actions and runbook steps, the blameless
-// prompts, the action items, messaging skeletons, and review hints from a
-// blameless lint of the human text (see Lint). WriteDraft saves a draft
-// beside, never over, earlier ones.
+// Markdown for people to edit, as one self-contained HTML page to paste into
+// Google Docs or Confluence, and as JSON for tools, from the incident and
+// its merged timeline: the header (owner, authors, reviewers, attendees, the
+// review's due date), a summary skeleton, the impact (duration, time at
+// each priority, error budget), the trigger, root causes and contributing
+// factors, resolution and recovery, detection and response metrics,
+// responders (people only) and roles, the timeline in two levels (key
+// moments, then everything else with notifications folded per escalation
+// step), decisions, actions and runbook steps, an optional five whys,
+// lessons learned, the action items with their tickets, related incidents,
+// supporting links, messaging skeletons, and review hints from a blameless
+// lint of the human text (see Lint). Write saves a draft beside, never
+// over, earlier ones; Gather reads what a draft needs besides the
+// timeline; ReadActions and WriteActions turn action items into tickets.
+//
+// Other parts of the program add sections through Input.Sections (see
+// Section): each brings a title, its Markdown and HTML bodies (escaped by
+// their owner) and a JSON key and value, placed after Lessons learned.
 //
 // Invariants:
 //   - Blameless: the draft describes systems, code and process. Where facts
@@ -15,13 +25,16 @@
 //     of who did what and when; the lint flags blame in what people wrote.
 //   - All outside text (titles, notes, alert and log summaries, names,
 //     statuses, errors, links, commands) is untrusted. In Markdown it goes
-//     through incident.Clean and is then escaped (or put in a code span
-//     sized to it), so it reads literally: it cannot add Markdown structure,
-//     raw HTML or links, and it never breaks a table row.
+//     through incident.Clean and then inline or cell, which escape only what
+//     a renderer would read as markup (so pasted drafts stay readable), or
+//     into a code span sized to it: it cannot add Markdown structure, raw
+//     HTML or a link that hides its target, and it never breaks a table
+//     row. In HTML, html/template escapes it; only http(s) links are made.
 //   - The output depends only on Input: times are written in UTC, ordering is
 //     deterministic, and neither the clock nor the machine's zone is read
-//     (Input.Now says when; Input.Location is the working-hours zone).
-//   - Markdown and JSON are rendered from one Report, so they carry the
+//     (Input.Now says when; Input.Location is the working-hours zone), with
+//     one exception: time.Local as the Location is named by LocalZone.
+//   - Markdown, HTML and JSON are rendered from one Report, so they carry the
 //     same facts.
 //   - Placeholders for the writer have the form _<word: prompt text>_, which
 //     CommonMark renders literally (neither an HTML tag nor an autolink).
@@ -130,7 +143,7 @@ func render(r Report) []byte {
 
 func (d *draft) header() {
 	inc := d.r.Incident
-	title := cell(inc.Title)
+	title := inline(inc.Title)
 	if title == "" {
 		title = "Untitled incident"
 	}
@@ -142,11 +155,11 @@ func (d *draft) header() {
 		ref += " (<" + inc.URL + ">)"
 	}
 	d.printf("- **Incident:** %s\n", ref)
-	d.printf("- **Service:** %s\n", orPlaceholder(cell(inc.Service), "service: which system was affected"))
-	d.printf("- **Priority / urgency:** %s / %s\n", orText(cell(inc.Priority), "none"), orText(cell(inc.Urgency), "unknown"))
+	d.printf("- **Service:** %s\n", orPlaceholder(inline(inc.Service), "service: which system was affected"))
+	d.printf("- **Priority / urgency:** %s / %s\n", orText(inline(inc.Priority), "none"), orText(inline(inc.Urgency), "unknown"))
 	d.printf("- **Status:** Draft\n")
 	if !inc.Open && inc.State != string(incident.Resolved) {
-		d.printf("- **Incident state:** %s\n", orText(cell(inc.State), "unknown"))
+		d.printf("- **Incident state:** %s\n", orText(inline(inc.State), "unknown"))
 	}
 	d.printf("- **Owner:** _<owner: who drives this postmortem and its follow-ups>_\n")
 	d.printf("- **Authors:** _<authors: who wrote this postmortem>_\n")
@@ -162,7 +175,7 @@ func (d *draft) header() {
 	}
 	d.printf("- **Written:** %s\n", stamp(d.r.GeneratedAt, "date: when this draft was written"))
 	wh := d.r.WorkingHours
-	zone := cell(wh.Zone)
+	zone := inline(wh.Zone)
 	if wh.UTCOffset != "+00:00" || wh.Zone != "UTC" {
 		zone += fmt.Sprintf(" (UTC%s when the incident started)", wh.UTCOffset)
 	}
@@ -170,7 +183,7 @@ func (d *draft) header() {
 	if inc.Open {
 		d.printf("\n> **Still open:** this incident was still open (%s, not resolved) when this draft was written at %s.\n"+
 			"> The timeline, the metrics and the duration are incomplete; update this draft once it is resolved.\n",
-			cell(inc.State), stamp(d.r.GeneratedAt, "date: when this draft was written"))
+			inline(inc.State), stamp(d.r.GeneratedAt, "date: when this draft was written"))
 	}
 }
 
@@ -186,7 +199,7 @@ func (d *draft) summary() {
 	inc, m := d.r.Incident, d.r.Metrics
 	d.printf("\n## Summary\n\n")
 	var kind string
-	switch u, p := cell(inc.Urgency), cell(inc.Priority); {
+	switch u, p := inline(inc.Urgency), inline(inc.Priority); {
 	case u != "" && p != "":
 		kind = fmt.Sprintf("a %s-urgency (%s) incident", u, p)
 	case u != "":
@@ -197,17 +210,17 @@ func (d *draft) summary() {
 		kind = "an incident"
 	}
 	service := "_<service: which system was affected>_"
-	if name := cell(inc.Service); name != "" {
+	if name := inline(inc.Service); name != "" {
 		service = "**" + name + "**"
 	}
-	title := orText(cell(inc.Title), "untitled")
+	title := orText(inline(inc.Title), "untitled")
 	d.printf("On %s, %s had %s: \"%s\".", stamp(m.StartedAt, "start: when it began"), service, kind, title)
 	switch {
 	case inc.Open:
 		if s := span(m.StartedAt, d.r.GeneratedAt); s != nil {
-			d.printf(" It was still %s at the time of writing, %s after it began.", cell(inc.State), secs(*s))
+			d.printf(" It was still %s at the time of writing, %s after it began.", inline(inc.State), secs(*s))
 		} else {
-			d.printf(" It was still %s at the time of writing.", cell(inc.State))
+			d.printf(" It was still %s at the time of writing.", inline(inc.State))
 		}
 	case inc.State == string(incident.Resolved):
 		if m.TimeToResolve != nil {
@@ -247,7 +260,7 @@ func (d *draft) impact() {
 	d.printf("- **Support tickets:** _<tickets: how many were opened, with links>_\n")
 	eb := im.ErrorBudget
 	if eb == nil {
-		service := orText(cell(d.r.Incident.Service), "this service")
+		service := orText(inline(d.r.Incident.Service), "this service")
 		d.printf("- **Error budget:** no SLO is configured for %s, so the budget consumed is not computed\n", service)
 		return
 	}
@@ -285,7 +298,7 @@ func periodText(ps []Period) string {
 	}
 	parts := make([]string, 0, len(ps))
 	for _, p := range ps {
-		parts = append(parts, fmt.Sprintf("%s for %s (from %s)", cell(p.Value), secs(p.Seconds), clock(p.From)))
+		parts = append(parts, fmt.Sprintf("%s for %s (from %s)", inline(p.Value), secs(p.Seconds), clock(p.From)))
 	}
 	return strings.Join(parts, ", then ")
 }
@@ -317,7 +330,7 @@ func (d *draft) detection() {
 	d.printf("- **Escalations:** %d\n", m.Escalations)
 	names := make([]string, len(m.PeoplePaged))
 	for i, n := range m.PeoplePaged {
-		names[i] = cell(n)
+		names[i] = inline(n)
 	}
 	if len(names) == 0 {
 		d.printf("- **People paged:** 0\n")
@@ -326,7 +339,7 @@ func (d *draft) detection() {
 	}
 	wh := d.r.WorkingHours
 	d.printf("- **Pages:** %d, of which %d outside working hours (%s-%s, Monday to Friday, %s)\n",
-		m.Pages, m.PagesOutsideWorkingHours, wh.Start, wh.End, cell(wh.Zone))
+		m.Pages, m.PagesOutsideWorkingHours, wh.Start, wh.End, inline(wh.Zone))
 }
 
 func clockOrEmpty(t time.Time) string {
@@ -344,9 +357,9 @@ func (d *draft) responders() {
 	for _, r := range d.r.Roles {
 		by := ""
 		if r.AssignedBy != "" && r.AssignedBy != r.Person {
-			by = ", assigned by " + cell(r.AssignedBy)
+			by = ", assigned by " + inline(r.AssignedBy)
 		}
-		d.printf("- %s: **%s** (from %s%s)\n", cell(r.Role), cell(r.Person), stamp(r.At, ""), by)
+		d.printf("- %s: **%s** (from %s%s)\n", inline(r.Role), inline(r.Person), stamp(r.At, ""), by)
 	}
 	d.printf("\n### Responders\n\n")
 	if len(d.r.Responders) == 0 {
@@ -377,7 +390,7 @@ func (d *draft) responders() {
 		if r.Assignee {
 			role = " (assignee)"
 		}
-		d.printf("- **%s**%s: %s\n", cell(r.Name), role, what)
+		d.printf("- **%s**%s: %s\n", inline(r.Name), role, what)
 	}
 }
 
@@ -484,7 +497,7 @@ func (d *draft) actions() {
 		d.printf("_<actions: none were recorded; what was done to diagnose and mitigate?>_\n")
 	}
 	for _, a := range d.r.Actions {
-		d.printf("- %s, %s: %s\n", stamp(a.At, ""), orText(cell(a.Actor), noOne), cell(a.Text))
+		d.printf("- %s, %s: %s\n", stamp(a.At, ""), orText(inline(a.Actor), noOne), inline(a.Text))
 	}
 	d.printf("\n### Runbook steps used\n\n")
 	if len(d.r.RunbookSteps) == 0 {
@@ -495,9 +508,9 @@ func (d *draft) actions() {
 		if s.Action == "copied" {
 			verb = "command copied"
 		} else if s.Action != "" {
-			verb = cell(s.Action)
+			verb = inline(s.Action)
 		}
-		what := cell(s.Step)
+		what := inline(s.Step)
 		if s.Command != "" {
 			// One line: the command's first line; the JSON has it whole.
 			lines := strings.Split(strings.TrimRight(s.Command, "\n"), "\n")
@@ -506,7 +519,7 @@ func (d *draft) actions() {
 				what += fmt.Sprintf(" _(and %d more %s)_", len(lines)-1, map[bool]string{true: "line", false: "lines"}[len(lines) == 2])
 			}
 		}
-		d.printf("- %s, %s, runbook **%s** (%s): %s\n", stamp(s.At, ""), orText(cell(s.Actor), noOne), cell(s.Runbook), verb, what)
+		d.printf("- %s, %s, runbook **%s** (%s): %s\n", stamp(s.At, ""), orText(inline(s.Actor), noOne), inline(s.Runbook), verb, what)
 	}
 }
 
@@ -540,16 +553,16 @@ func (d *draft) messaging() {
 		d.printf("None were posted from oncall.\n")
 	}
 	for _, u := range d.r.Updates {
-		d.printf("- %s, %s: %s\n", stamp(u.At, ""), orText(cell(u.Actor), noOne), cell(u.Message))
+		d.printf("- %s, %s: %s\n", stamp(u.At, ""), orText(inline(u.Actor), noOne), inline(u.Message))
 	}
 
-	service := orPlaceholder(cell(inc.Service), "service: which system was affected")
+	service := orPlaceholder(inline(inc.Service), "service: which system was affected")
 	state := "was resolved"
 	if inc.Open {
-		state = "is still " + cell(inc.State)
+		state = "is still " + inline(inc.State)
 	}
 	d.printf("\n### Internal update (skeleton)\n\n")
-	d.printf("> **[%s] %s %s %s**\n>\n", orText(cell(inc.Priority), "incident"), incidentRef(inc), orText(cell(inc.Title), "untitled"), state)
+	d.printf("> **[%s] %s %s %s**\n>\n", orText(inline(inc.Priority), "incident"), incidentRef(inc), orText(inline(inc.Title), "untitled"), state)
 	d.printf("> Impact on %s began at %s", service, stamp(m.StartedAt, "start: when it began"))
 	switch im.EndedBy {
 	case "ongoing":
@@ -559,10 +572,10 @@ func (d *draft) messaging() {
 	}
 	d.printf(" Cause: _<cause: what in the system failed>_. Impact: _<impact: who was affected, how much>_.\n")
 	if n := len(d.r.Updates); n > 0 {
-		d.printf(">\n> %d status update(s) went out; the last, at %s: \"%s\"\n", n, stamp(d.r.Updates[n-1].At, ""), cell(d.r.Updates[n-1].Message))
+		d.printf(">\n> %d status update(s) went out; the last, at %s: \"%s\"\n", n, stamp(d.r.Updates[n-1].At, ""), inline(d.r.Updates[n-1].Message))
 	}
 	if len(d.r.Decisions) > 0 {
-		d.printf(">\n> Key decision: %s.\n", cell(d.r.Decisions[len(d.r.Decisions)-1].What))
+		d.printf(">\n> Key decision: %s.\n", inline(d.r.Decisions[len(d.r.Decisions)-1].What))
 	}
 	d.printf(">\n> Postmortem owner: _<owner: who drives the review>_; review by %s. Action items: %d recorded so far.\n",
 		orText(d.r.Review.Due, "_<review: a date>_"), len(d.r.ActionItems))
@@ -594,12 +607,12 @@ func (d *draft) hints() {
 	d.printf("Found by the blameless lint in the notes, decisions, action items and updates. " +
 		"Run `oncall postmortem lint FILE` after editing.\n\n")
 	for _, h := range d.r.Hints {
-		d.printf("- **%s** (%s): %s", cell(h.Where), h.Rule, cell(h.Message))
+		d.printf("- **%s** (%s): %s", inline(h.Where), h.Rule, inline(h.Message))
 		if h.Excerpt != "" {
-			d.printf(" In: \"%s\".", cell(h.Excerpt))
+			d.printf(" In: \"%s\".", inline(h.Excerpt))
 		}
 		if h.Suggestion != "" {
-			d.printf(" Try: %s", cell(h.Suggestion))
+			d.printf(" Try: %s", inline(h.Suggestion))
 		}
 		d.printf("\n")
 	}

@@ -116,7 +116,7 @@ func TestMarkdownResolvedGolden(t *testing.T) {
 		// 12:05 in +02:00 is 10:05 UTC.
 		"| 2026-03-04 10:05:00 | Jane Doe | Note: db pool \\| saturated see grafana |  |\n",
 		"| 2026-03-04 10:02:10 | Jane Doe | Acknowledged |\n",
-		"| 2026-03-04 09:58:00 | — | Alert: p99 latency \\> 2s on checkout-api | <https://acme.pagerduty.com/alerts/A1> |\n",
+		"| 2026-03-04 09:58:00 | — | Alert: p99 latency > 2s on checkout-api | <https://acme.pagerduty.com/alerts/A1> |\n",
 		"| 2026-03-04 10:20:00 | Ravi Kumar | Note: Rolled back deploy \\`4.12\\` of checkout-api |  |\n",
 		"- **Jane Doe** (assignee): acknowledged, escalated, 2 notes, resolved\n",
 		"It was resolved at 2026-03-04 11:00:30 UTC, after 1h 03m.",
@@ -175,19 +175,19 @@ func TestHostileText(t *testing.T) {
 		}
 	}
 	// Markup from outside may appear only as escaped, literal text.
-	for _, bad := range []string{"<script", "</script", "[click]", "](", "`x`", "*bold*", "_it_", "~~s~~", "$x$"} {
+	for _, bad := range []string{"<script", "</script", "](", "`x`", "*bold*", "_it_", "~~s~~", "$x$"} {
 		if hasUnescaped(got, bad) {
 			t.Errorf("draft contains unescaped %q:\n%s", bad, got)
 		}
 	}
 	for _, want := range []string{
-		"# Postmortem: Pwned \\| \\`x\\` \\<script\\>alert(1)\\</script\\> \\[click\\](javascript:alert(1)) \\#\n",
+		"# Postmortem: Pwned | \\`x\\` \\<script>alert(1)\\</script> [click\\](javascript:alert(1)) \\#\n",
 		"- **Incident:** #1234\n",
 		"- **Service:** svc # injected heading\n",
-		"- **Priority / urgency:** P1 \\| x / high\n",
+		"- **Priority / urgency:** P1 | x / high\n",
 		"| 2026-03-04 11:05:00 | Mallory \\| Bob | Note: line1 \\| --- \\| --- \\| evil \\`\\`code \\| span\\`\\` \\\\\\| trailing\\\\ |  |\n",
 		"| 2026-03-04 11:06:00 | — | \\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\$x\\$ |  |\n",
-		"- **Mallory \\| Bob**: 1 note\n",
+		"- **Mallory | Bob**: 1 note\n",
 		"- **- evil - list** (assignee): no recorded actions\n",
 	} {
 		if !strings.Contains(got, want) {
@@ -316,10 +316,18 @@ func TestCell(t *testing.T) {
 		{"a|b", `a\|b`},
 		{"a\nb\r\nc\td", "a b c d"},
 		{"`code`", "\\`code\\`"},
-		{`back\slash`, `back\\slash`},
+		{`back\slash`, `back\slash`}, // before a letter a backslash is literal
+		{`end\`, `end\\`},            // at the end it would break the line
+		{"snake_case_name", "snake_case_name"},
+		{"_leading and trailing_", `\_leading and trailing\_`},
+		{"~7% of 10$", "~7% of 10$"}, // one tilde, one dollar: no pair
+		{"~~s~~ $x$", `\~\~s\~\~ \$x\$`},
+		{"[x](y) [a][b] [plain]", `[x\](y) [a\][b] [plain]`},
+		{"p99 < 2s > 1s", "p99 < 2s > 1s"},
+		{"AT&T &amp; &#60;", `AT&T \&amp; \&#60;`},
 		{`\|`, `\\\|`},
 		{"\x1b[1mbold\x1b[0m", "bold"},
-		{"<b>&amp;</b>", `\<b\>&amp;\</b\>`},
+		{"<b>&amp;</b>", `\<b>\&amp;\</b>`},
 		{"émoji ✓", "émoji ✓"},
 	} {
 		if got := cell(tc.in); got != tc.want {

@@ -10,13 +10,13 @@ func (d *draft) trigger() {
 	d.printf("\n## Trigger\n\n")
 	switch {
 	case t.Alert != "":
-		d.printf("The first alert, at %s, was \"%s\"", stamp(t.At, ""), cell(t.Alert))
+		d.printf("The first alert, at %s, was \"%s\"", stamp(t.At, ""), inline(t.Alert))
 		if t.Source != "" {
-			d.printf("; %s triggered the incident", cell(t.Source))
+			d.printf("; %s triggered the incident", inline(t.Source))
 		}
 		d.printf(".\n\n")
 	case t.Source != "":
-		d.printf("%s triggered the incident at %s.\n\n", cell(t.Source), stamp(t.At, ""))
+		d.printf("%s triggered the incident at %s.\n\n", inline(t.Source), stamp(t.At, ""))
 	}
 	d.printf("_<trigger: the change or event that set the failure off, such as a deploy, a config change or a spike in traffic>_\n")
 }
@@ -46,7 +46,7 @@ func byText(who string) string {
 	if who == "" {
 		return ""
 	}
-	return ", by " + cell(who)
+	return ", by " + inline(who)
 }
 
 func (d *draft) fiveWhys() {
@@ -71,7 +71,7 @@ func (d *draft) lessons() {
 
 func (d *draft) extras() {
 	for _, s := range d.r.extra {
-		d.printf("\n## %s\n\n", strings.ReplaceAll(orText(cell(s.Title), "More"), "#", `\#`))
+		d.printf("\n## %s\n\n", strings.ReplaceAll(orText(inline(s.Title), "More"), "#", `\#`))
 		body := strings.TrimRight(s.Markdown, "\n")
 		if body == "" {
 			body = "None recorded."
@@ -118,7 +118,7 @@ func (d *draft) related() {
 func (d *draft) supporting() {
 	d.printf("\n## Supporting information\n\n")
 	for _, l := range d.r.SupportingLinks {
-		d.printf("- %s (from %s): %s\n", cell(l.Label), cell(l.From), autolink(l.URL))
+		d.printf("- %s (from %s): %s\n", inline(l.Label), inline(l.From), autolink(l.URL))
 	}
 	if len(d.r.SupportingLinks) > 0 {
 		d.printf("\n")

@@ -80,7 +80,7 @@ func TestSectionsMarkdownGolden(t *testing.T) {
 			"[2026-02-13-4100-orders-api-5xx-after-deploy-4-10.md](2026-02-13-4100-orders-api-5xx-after-deploy-4-10.md) |\n",
 		"- Deploy history (from runbook orders-rollback): <https://deploys.example.com/orders-api>\n",
 		"- Same dashboard again (from runbook orders-rollback): <https://grafana.example.com/d/orders>\n",
-		"- runbook\\_url (from alert HTTP 5xx ratio 7.2% on POST /v2/orders (threshold 5%)): <https://wiki.example.com/orders/5xx>\n",
+		"- runbook_url (from alert HTTP 5xx ratio 7.2% on POST /v2/orders (threshold 5%)): <https://wiki.example.com/orders/5xx>\n",
 		"| Add a canary stage to orders-api deploys _(done)_ | prevent | Ravi Kumar | 2026-03-19 | <https://jira.example.com/browse/OPS-42> |\n",
 		"| Investigate why the 4.12 tests passed | process | _<owner: a person or team>_ | _<due: a date>_ | _<ticket: link>_ |\n",
 		"## Five whys\n\n", "5. _<why:",
