@@ -334,7 +334,15 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	status, doc, apiErr := rt.h(c)
 	var out []byte
 	if apiErr == nil {
-		out, err = json.Marshal(doc) // under the lock: doc may share maps with the world
+		// Under the lock: doc may share maps with the world. A list answer
+		// writes its own JSON, which json.Marshal would only copy and
+		// re-check: on a 10,000-incident listing that was a fifth of the
+		// simulator's time.
+		if body, ok := doc.(json.Marshaler); ok {
+			out, err = body.MarshalJSON()
+		} else {
+			out, err = json.Marshal(doc)
+		}
 	}
 	s.mu.Unlock()
 
