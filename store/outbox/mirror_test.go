@@ -39,6 +39,9 @@ func structured(t *testing.T, e *env, incidentID string) []incident.Event {
 		func() (incident.Event, error) {
 			return incident.NewRunbookStep("checkout-5xx", "s1", "", "kubectl rollout undo deploy/checkout", incident.StepDone)
 		},
+		func() (incident.Event, error) {
+			return incident.NewCountermeasure("checkout-2026-q4", "checkout-bad-deploy", "during", "Roll back to the previous release", "", incident.ChangeDone)
+		},
 	}
 	var out []incident.Event
 	for _, b := range build {
