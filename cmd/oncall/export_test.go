@@ -88,7 +88,7 @@ func TestExportFlagErrors(t *testing.T) {
 		args    []string
 		message string
 	}{
-		{[]string{"--format", "pdf"}, `--format "pdf": use md or json`},
+		{[]string{"--format", "pdf"}, `--format "pdf": use md, json or html`},
 		{[]string{"-o", "x.md", "--dir", "d"}, "either -o FILE or --dir DIR"},
 	} {
 		args := append([]string{"export", id, "--api-url", url, "--db", db}, c.args...)
