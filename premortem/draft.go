@@ -16,8 +16,8 @@ import (
 
 // Draft is the postmortem's section "Foreseen in a pre-mortem?": what a
 // workshop expected beside what happened. Its JSON form is the draft's
-// "premortem" object. Every text in it is cleaned to one line (Clean); the
-// Markdown escapes it.
+// "premortem" object. Every text in it is cleaned to one line (Clean);
+// Markdown escapes it, HTML escapes it, and encoding/json escapes <, > and &.
 type Draft struct {
 	// Foreseen is true when a failure matched.
 	Foreseen bool           `json:"foreseen"`

@@ -52,6 +52,11 @@ func TestDraftMatched(t *testing.T) {
 		t.Errorf("outside text reached the Markdown unescaped:\n%s", md)
 	}
 	golden(t, "draft-matched.md", md)
+	html := d.HTML()
+	if strings.Contains(html, "<all>") || !strings.Contains(html, "&lt;all&gt; customers &amp; partners") {
+		t.Errorf("outside text reached the HTML unescaped:\n%s", html)
+	}
+	golden(t, "draft-matched.html", html)
 	js, err := json.MarshalIndent(map[string]any{"premortem": d}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +79,11 @@ func TestDraftUnmatched(t *testing.T) {
 		t.Errorf("a three-backtick fence would be closed by the title:\n%s", md)
 	}
 	golden(t, "draft-unmatched.md", md)
+	if html := d.HTML(); strings.Contains(html, "<b>") || !strings.Contains(html, "&lt;b&gt;badly&lt;/b&gt;") {
+		t.Errorf("the title reached the HTML unescaped:\n%s", html)
+	} else {
+		golden(t, "draft-unmatched.html", html)
+	}
 	js, err := json.MarshalIndent(map[string]any{"premortem": d}, "", "  ")
 	if err != nil {
 		t.Fatal(err)

@@ -40,22 +40,35 @@ func fence(s string) string {
 	return strings.Repeat("`", max(3, longest+1))
 }
 
-// Markdown renders the section, heading included, at level 2.
-func (d Draft) Markdown() string {
-	var b strings.Builder
-	b.WriteString("## Foreseen in a pre-mortem?\n\n")
-	h := d.Happened
-	what := fmt.Sprintf("%d minutes", h.Minutes)
+// text says what happened, as plain text: the duration and day, and the
+// urgency with the priority.
+func (h Happened) text() (what, urgency string) {
+	what = fmt.Sprintf("%d minutes", h.Minutes)
 	if h.Ongoing {
 		what = fmt.Sprintf("%d minutes so far (still open)", h.Minutes)
 	}
 	if h.DayOfMonth > 0 {
 		what += fmt.Sprintf(", began on day %d of the month", h.DayOfMonth)
 	}
-	urgency := cmp.Or(md(h.Urgency), "unknown")
+	urgency = cmp.Or(h.Urgency, "unknown")
 	if h.Priority != "" {
-		urgency += ", " + md(h.Priority)
+		urgency += ", " + h.Priority
 	}
+	return what, urgency
+}
+
+// happenedText is what happened on one line.
+func (d Draft) happenedText() string {
+	what, urgency := d.Happened.text()
+	return what + "; urgency " + urgency
+}
+
+// Markdown renders the section, heading included, at level 2.
+func (d Draft) Markdown() string {
+	var b strings.Builder
+	b.WriteString("## Foreseen in a pre-mortem?\n\n")
+	what, urgency := d.Happened.text()
+	urgency = md(urgency)
 	if !d.Foreseen {
 		b.WriteString("**Not foreseen.** No failure assumed in a pre-mortem matches this incident ")
 		fmt.Fprintf(&b, "(%s; urgency %s).\n\n", what, urgency)
