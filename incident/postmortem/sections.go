@@ -119,21 +119,8 @@ var keyKinds = map[incident.Kind]bool{
 	incident.KindTrigger: true, incident.KindAcknowledge: true, incident.KindResolve: true,
 	incident.KindEscalate: true, incident.KindReassign: true, incident.KindSnooze: true,
 	incident.KindMitigated: true, incident.KindReopen: true, incident.KindDecision: true,
-	incident.KindRole: true, kindHandoff: true,
+	incident.KindRole: true, incident.KindHandoff: true,
 }
-
-// Kinds and fields of the commander's state this package reads.
-const (
-	kindHandoff    incident.Kind = "handoff"
-	kindItemUpdate incident.Kind = "item_update"
-	fieldItem                    = "item"
-	fieldChange                  = "change"
-	fieldTicket                  = "ticket"
-	changeLinked                 = "linked"
-	changeDone                   = "done"
-	changeCancel                 = "cancelled"
-	changeReopen                 = "reopened"
-)
 
 // notified reads PagerDuty's "Notified Jane Doe by push notification."
 var notified = regexp.MustCompile(`^Notified (.+?) (?:by|via) (.+?)\.?$`)
@@ -234,21 +221,21 @@ func (r *Report) itemUpdates(events []incident.Event) {
 		byID[a.EventID] = i
 	}
 	for _, e := range events {
-		if e.Kind != kindItemUpdate || e.State == incident.Failed {
+		if e.Kind != incident.KindItemUpdate || e.State == incident.Failed {
 			continue
 		}
-		i, ok := byID[oneLine(e.Fields[fieldItem])]
+		i, ok := byID[oneLine(e.Fields[incident.FieldItem])]
 		if !ok {
 			continue
 		}
-		switch e.Fields[fieldChange] {
-		case changeLinked:
-			if u := safeURL(e.Fields[fieldTicket]); u != "" {
+		switch e.Fields[incident.FieldChange] {
+		case incident.ChangeLinked:
+			if u := safeURL(e.Fields[incident.FieldTicket]); u != "" {
 				r.ActionItems[i].Ticket = u
 			}
-		case changeDone, changeCancel:
-			r.ActionItems[i].State = e.Fields[fieldChange]
-		case changeReopen:
+		case incident.ChangeDone, incident.ChangeCancelled:
+			r.ActionItems[i].State = e.Fields[incident.FieldChange]
+		case incident.ChangeReopened:
 			r.ActionItems[i].State = "open"
 		}
 	}

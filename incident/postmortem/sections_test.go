@@ -47,11 +47,11 @@ func sectionsInput(t testing.TB) Input {
 		{Incident: in.Incident}, // itself
 	}
 	in.Timeline = append(in.Timeline,
-		incident.Event{ID: "IU1", Kind: "item_update", At: ut("17:40:00"), Actor: "Jane Doe", Origin: incident.Local, State: incident.Sent,
+		incident.Event{ID: "IU1", Kind: incident.KindItemUpdate, At: ut("17:40:00"), Actor: "Jane Doe", Origin: incident.Local, State: incident.Sent,
 			Fields: map[string]string{"item": "I1", "change": "linked", "ticket": "https://jira.example.com/browse/OPS-42"}},
-		incident.Event{ID: "IU2", Kind: "item_update", At: ut("17:41:00"), Actor: "Jane Doe", Origin: incident.Local, State: incident.Sent,
+		incident.Event{ID: "IU2", Kind: incident.KindItemUpdate, At: ut("17:41:00"), Actor: "Jane Doe", Origin: incident.Local, State: incident.Sent,
 			Fields: map[string]string{"item": "I2", "change": "linked", "ticket": "javascript:alert(1)"}}, // refused
-		incident.Event{ID: "IU3", Kind: "item_update", At: ut("17:42:00"), Actor: "Jane Doe", Origin: incident.Local, State: incident.Sent,
+		incident.Event{ID: "IU3", Kind: incident.KindItemUpdate, At: ut("17:42:00"), Actor: "Jane Doe", Origin: incident.Local, State: incident.Sent,
 			Fields: map[string]string{"item": "I1", "change": "done"}},
 	)
 	in.FiveWhys = true
