@@ -40,6 +40,10 @@ func structured(t *testing.T, e *env, incidentID string) []incident.Event {
 			return incident.NewRunbookStep("checkout-5xx", "s1", "", "kubectl rollout undo deploy/checkout", incident.StepDone)
 		},
 		func() (incident.Event, error) {
+			return incident.NewCommandResult(incident.CommandResult{RunID: "r1", ExitCode: 3, Duration: time.Second, Host: "laptop",
+				Tail: "connection refused", Status: incident.RunFailed, Runbook: "checkout-5xx", Step: "check-acquirer"})
+		},
+		func() (incident.Event, error) {
 			return incident.NewCountermeasure("checkout-2026-q4", "checkout-bad-deploy", "during", "Roll back to the previous release", "", incident.ChangeDone)
 		},
 	}
