@@ -264,9 +264,9 @@ func (l *lines) Write(p []byte) (int, error) {
 		l.line(string(l.partial))
 		l.partial = l.partial[:0]
 	}
-	if l.err != nil {
-		return 0, l.err
-	}
+	// A failing output file (a full disk) is reported when the run ends;
+	// the output is still read meanwhile, or the command would block on a
+	// full pipe until its timeout.
 	return len(p), nil
 }
 
