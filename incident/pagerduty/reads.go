@@ -29,7 +29,7 @@ func (c *Client) Active(ctx context.Context) ([]incident.Incident, error) {
 // List lists the incidents f selects, newest first, walking every page of
 // 100 (so 2,500 incidents take 25 requests). PagerDuty cannot page past
 // offset+limit 10,000: reaching that returns the first 10,000 with an
-// error wrapping incident.ErrTruncated that says to narrow the filter.
+// error wrapping incident.ErrTruncated (narrower filters get the rest).
 func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
@@ -98,7 +98,8 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 			return nil, err
 		}
 		if capped {
-			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: narrow by date (oncall incidents --since/--until), service, team, urgency or status: %w",
+			// What to narrow by is the caller's to say: it knows its flags.
+			return out, fmt.Errorf("list incidents: more than %d match and PagerDuty cannot page further; these are the newest %d: %w",
 				offsetCap, len(out), incident.ErrTruncated)
 		}
 	}
