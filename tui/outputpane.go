@@ -78,9 +78,9 @@ func (p outputPane) Running() bool { return !p.done }
 // KeyHelp lists the keys that act in the pane now.
 func (p outputPane) KeyHelp() []key.Binding {
 	k := p.keys
-	bs := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Bottom}
+	bs := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 	if p.done {
-		return enabled(append(bs, k.Back)...)
+		return enabled(bs...) // closing the pane is its parent's key
 	}
 	return enabled(append(bs, k.Cancel)...)
 }
