@@ -197,27 +197,8 @@ func Compute(d Data, o Options) Report {
 	}
 
 	// Repeats.
-	repeatOf := map[string]bool{}
-	var history []incident.Incident
-	for _, in := range d.Earlier {
-		if !in.CreatedAt.Before(o.Since.Add(-RepeatLookback)) && wanted(in, o.Services) {
-			history = append(history, in)
-		}
-	}
-	for _, a := range items {
-		var earlier []Ref
-		for _, h := range history {
-			if h.ID != a.Incident.ID && h.CreatedAt.Before(a.Incident.CreatedAt) && sameService(h, a.Incident) && similar(h.Title, a.Incident.Title) {
-				earlier = append(earlier, ref(h))
-			}
-		}
-		if len(earlier) > 0 {
-			slices.Reverse(earlier) // newest first
-			r.Repeats = append(r.Repeats, Repeat{Incident: ref(a.Incident), Reason: "same service, similar title", Earlier: earlier})
-			repeatOf[a.Incident.ID] = true
-		}
-		history = append(history, a.Incident)
-	}
+	var repeatOf map[string]bool
+	r.Repeats, repeatOf = repeats(d.Earlier, items, o, ref)
 
 	r.FollowUps = followUps(d, items, o, ref)
 	r.ErrorBudgets = budgets(d, items, o)
@@ -346,19 +327,97 @@ func serviceName(in incident.Incident) string {
 	return cmp.Or(oneLine(in.Service.Name), oneLine(in.Service.ID), "unknown service")
 }
 
-func sameService(a, b incident.Incident) bool {
-	if a.Service.ID != "" && b.Service.ID != "" {
-		return a.Service.ID == b.Service.ID
+// maxEarlier bounds the earlier incidents a repeat lists (the newest);
+// Repeat.EarlierCount says how many there were.
+const maxEarlier = 5
+
+// repeats finds, for each incident of the period, the earlier ones on its
+// service with a similar title, in the period or RepeatLookback before it.
+// Titles are grouped by their word sets per service, so each incident is
+// compared with its service's distinct titles, not with every incident:
+// a noisy service's thousand pages of one alert cost a thousand lookups.
+func repeats(earlier []incident.Incident, items []analysed, o Options, ref func(incident.Incident) Ref) ([]Repeat, map[string]bool) {
+	type shape struct {
+		words map[string]bool
+		list  []incident.Incident // oldest first
 	}
-	return strings.EqualFold(a.Service.Name, b.Service.Name)
+	byService := map[string]map[string]*shape{}
+	add := func(in incident.Incident, ws map[string]bool) {
+		svc := serviceKey(in)
+		key := wordsKey(ws)
+		if byService[svc] == nil {
+			byService[svc] = map[string]*shape{}
+		}
+		sh := byService[svc][key]
+		if sh == nil {
+			sh = &shape{words: ws}
+			byService[svc][key] = sh
+		}
+		sh.list = append(sh.list, in)
+	}
+	var history []incident.Incident
+	for _, in := range earlier {
+		if !in.CreatedAt.Before(o.Since.Add(-RepeatLookback)) && in.CreatedAt.Before(o.Since) && wanted(in, o.Services) {
+			history = append(history, in)
+		}
+	}
+	slices.SortStableFunc(history, func(a, b incident.Incident) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	for _, in := range history {
+		add(in, words(in.Title))
+	}
+	out, repeatOf := []Repeat{}, map[string]bool{}
+	for _, a := range items {
+		ws := words(a.Incident.Title)
+		var found []incident.Incident
+		count := 0
+		for _, sh := range byService[serviceKey(a.Incident)] {
+			if !similarSets(ws, sh.words) {
+				continue
+			}
+			n, _ := slices.BinarySearchFunc(sh.list, a.Incident.CreatedAt, func(x incident.Incident, t time.Time) int {
+				if x.CreatedAt.Before(t) {
+					return -1
+				}
+				return 1
+			})
+			count += n
+			found = append(found, sh.list[max(0, n-maxEarlier):n]...)
+		}
+		add(a.Incident, ws)
+		if count == 0 {
+			continue
+		}
+		slices.SortFunc(found, func(x, y incident.Incident) int {
+			return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), cmp.Compare(x.ID, y.ID))
+		})
+		refs := make([]Ref, 0, min(len(found), maxEarlier))
+		for _, in := range found[:min(len(found), maxEarlier)] {
+			refs = append(refs, ref(in))
+		}
+		out = append(out, Repeat{Incident: ref(a.Incident), Reason: "same service, similar title", Earlier: refs, EarlierCount: count})
+		repeatOf[a.Incident.ID] = true
+	}
+	return out, repeatOf
+}
+
+func serviceKey(in incident.Incident) string {
+	if in.Service.ID != "" {
+		return "id:" + in.Service.ID
+	}
+	return "name:" + strings.ToLower(in.Service.Name)
+}
+
+func wordsKey(ws map[string]bool) string {
+	return strings.Join(slices.Sorted(maps.Keys(ws)), " ")
 }
 
 // similar reports whether two titles name the same failure: their words,
 // lowercased, without numbers, ids and hosts' digits, overlap by at least
 // two thirds (Jaccard). "High latency on checkout-api (pod 7f3a)" and
 // "High latency on checkout-api (pod 91bc)" are similar.
-func similar(a, b string) bool {
-	wa, wb := words(a), words(b)
+func similar(a, b string) bool { return similarSets(words(a), words(b)) }
+
+func similarSets(wa, wb map[string]bool) bool {
 	if len(wa) == 0 || len(wb) == 0 {
 		return false
 	}

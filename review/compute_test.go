@@ -2,6 +2,7 @@ package review
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"sort"
@@ -240,6 +241,9 @@ func TestRepeats(t *testing.T) {
 		t.Fatalf("repeats = %+v, want #101 and #103", r.Repeats)
 	}
 	first, second := r.Repeats[0], r.Repeats[1]
+	if first.EarlierCount != 1 || second.EarlierCount != 2 {
+		t.Errorf("earlier counts = %d, %d; want 1 and 2", first.EarlierCount, second.EarlierCount)
+	}
 	if first.Incident.Number != 101 || len(first.Earlier) != 1 || first.Earlier[0].Number != 90 || first.Earlier[0].Draft != "pm/2026-11-06-90-high-latency.md" {
 		t.Errorf("first repeat = %+v", first)
 	}
@@ -500,5 +504,45 @@ func TestJSONKeys(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("README.md does not document these review JSON keys: %v", missing)
+	}
+}
+
+// TestRepeatsListTheNewestFive: a title seen eight times before lists the
+// newest five earlier incidents and counts all eight.
+func TestRepeatsListTheNewestFive(t *testing.T) {
+	var d Data
+	for i := range 8 {
+		d.Earlier = append(d.Earlier, incident.Incident{ID: fmt.Sprintf("E%d", i), Number: 10 + i, Title: "Queue backlog on worker-7",
+			Service: incident.Ref{ID: "SW", Name: "worker"}, CreatedAt: since.Add(-time.Duration(20-i) * 24 * time.Hour)})
+	}
+	d.Incidents = []Item{inc("P1", 100, "Queue backlog on worker-3", "w", since.Add(time.Hour), time.Minute, time.Hour)}
+	d.Incidents[0].Incident.Service = incident.Ref{ID: "SW", Name: "worker"}
+	r := Compute(d, opts())
+	if len(r.Repeats) != 1 {
+		t.Fatalf("repeats = %+v", r.Repeats)
+	}
+	rp := r.Repeats[0]
+	var nums []int
+	for _, e := range rp.Earlier {
+		nums = append(nums, e.Number)
+	}
+	if rp.EarlierCount != 8 || !slices.Equal(nums, []int{17, 16, 15, 14, 13}) {
+		t.Errorf("earlier = %v (count %d), want the newest five of 8", nums, rp.EarlierCount)
+	}
+}
+
+// BenchmarkCompute10k is Compute alone over 10,000 incidents on ten
+// services with few distinct titles, as a noisy month looks.
+func BenchmarkCompute10k(b *testing.B) {
+	o := Options{Since: since.Add(-21 * 24 * time.Hour), Until: until, Now: now}
+	var d Data
+	for i := range 10000 {
+		at := o.Since.Add(time.Duration(i) * 3 * time.Minute)
+		it := inc(fmt.Sprintf("P%05d", i), i+1, fmt.Sprintf("Latency high on node-%d (%s)", i%97, []string{"api", "db", "queue"}[i%3]),
+			fmt.Sprintf("svc%d", i%10), at, time.Duration(1+i%15)*time.Minute, time.Duration(10+i%170)*time.Minute, time.Minute, 2*time.Minute)
+		d.Incidents = append(d.Incidents, it)
+	}
+	for b.Loop() {
+		_ = Compute(d, o)
 	}
 }

@@ -230,7 +230,10 @@ type Ref struct {
 type Repeat struct {
 	Incident Ref    `json:"incident"`
 	Reason   string `json:"reason"` // "same service, similar title"
-	Earlier  []Ref  `json:"earlier"`
+	// Earlier are the newest earlier incidents (at most five), newest
+	// first; EarlierCount is how many there were in all.
+	Earlier      []Ref `json:"earlier"`
+	EarlierCount int   `json:"earlier_count"`
 }
 
 // Follow-up states.
