@@ -292,7 +292,7 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 		// PagerDuty answers again: what was fetched while it did not
 		// (alerts, and the runbooks they match) is stale too.
 		d.failing = false
-		cmds = append(cmds, fetchAlerts(d.deps.ctx, d.deps.src, d.inc.ID, d.gen), report(reportMsg{recovered: true}))
+		cmds = append(cmds, fetchAlerts(d.deps.ctx, d.deps.src, d.inc.ID, d.gen))
 	}
 	wasActive := d.inc.Active()
 	before := d.print

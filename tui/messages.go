@@ -23,8 +23,6 @@ type (
 		hold bool
 		// stale: a background fetch failed, so the title bar says stale.
 		stale bool
-		// recovered: a fetch succeeded after failures.
-		recovered bool
 	}
 	// resolvedMsg: the open incident is resolved; turned says it turned
 	// resolved while on screen (else it was resolved when opened).

@@ -322,3 +322,15 @@ func keyPressCode(k string) tea.KeyPressMsg {
 	}
 	panic("keyPressCode: " + k)
 }
+
+// TestPlaceholdersShowWhole: an empty prompt shows its whole placeholder,
+// not one letter that reads as typed.
+func TestPlaceholdersShowWhole(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("/")
+	h.wantScreen("/type to filter by number, title or service")
+	h.keys("esc", "enter", "/")
+	h.wantScreen("/type to search the timeline")
+	h.keys("esc", "A")
+	h.wantScreen("filter> type part of a name")
+}

@@ -249,9 +249,7 @@ func (p runbookPane) View() string {
 	if selLine >= rows {
 		start = selLine - rows + 1
 	}
-	for _, l := range lines[start:min(start+rows, len(lines))] {
-		out = append(out, l)
-	}
+	out = append(out, lines[start:min(start+rows, len(lines))]...)
 	return strings.Join(out, "\n")
 }
 
