@@ -60,13 +60,16 @@ func withAdvice(err error, tokenEnv string) error {
 	return advised{err, a}
 }
 
-// runbookAdvice ends the first of the loader's complaints, the one the
-// view shows, with where to see them all.
+// runbookAdvice starts the first of the loader's complaints, the one the
+// view shows, with where to see them all: first, since a long path may be
+// cut at the screen's edge.
 func runbookAdvice(problems []string) []string {
 	if len(problems) == 0 {
 		return problems
 	}
 	out := append([]string(nil), problems...)
-	out[0] += " (oncall runbook lint lists all)"
+	out[0] = runbookLintAdvice + "; " + out[0]
 	return out
 }
+
+const runbookLintAdvice = "oncall runbook lint lists all"

@@ -55,7 +55,7 @@ func TestAdviceKeepsTheErrorAndSaysItOnce(t *testing.T) {
 	if withAdvice(plain, "") != plain || withAdvice(nil, "") != nil {
 		t.Error("an error without a known sentinel gained advice")
 	}
-	if got := runbookAdvice([]string{"a.md: bad", "b.md: bad"}); got[0] != "a.md: bad (oncall runbook lint lists all)" || got[1] != "b.md: bad" {
+	if got := runbookAdvice([]string{"a.md: bad", "b.md: bad"}); got[0] != "oncall runbook lint lists all; a.md: bad" || got[1] != "b.md: bad" {
 		t.Errorf("runbookAdvice = %q", got)
 	}
 	if runbookAdvice(nil) != nil {

@@ -98,6 +98,10 @@ func TestBadInputGetsOneLineAndAnExitCode(t *testing.T) {
 		{"no incident id", pdsim.DemoToken, []string{"export"}, exitUsage, "exactly one incident id"},
 		{"unknown flag", pdsim.DemoToken, []string{"--bogus"}, exitUsage, "unknown flag"},
 		{"unknown command", pdsim.DemoToken, []string{"bogus"}, exitUsage, "unknown command"},
+		{"mistyped command", pdsim.DemoToken, []string{"expotr"}, exitUsage, "did you mean export?"},
+		{"two incidents", pdsim.DemoToken, []string{"PT4KHLK", "PT4KHLL"}, exitUsage, "at most one incident"},
+		// The incident to open is looked up before the view starts.
+		{"unknown incident to open", pdsim.DemoToken, []string{"999999", "--api-url", url, "--db", db}, exitUsage, "no incident #999999"},
 		{"bad --since", pdsim.DemoToken, []string{"incidents", "--since", "yesterday", "--api-url", url}, exitUsage, `"yesterday" is not a time`},
 		{"bad api url", pdsim.DemoToken, []string{"export", "P1", "--api-url", "ftp://x"}, exitError, "must start with https://"},
 	}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -56,30 +58,43 @@ func newRootCmd() *cobra.Command {
 func newRoot() (*cobra.Command, *globalOptions) {
 	g := &globalOptions{log: slog.New(slog.DiscardHandler)}
 	root := &cobra.Command{
-		Use:   "oncall",
+		Use:   "oncall [INCIDENT]",
 		Short: "The terminal on-call companion for PagerDuty incidents",
 		Long: `oncall lists active PagerDuty incidents, shows each one's live timeline,
 journals every action locally before sending it, and writes postmortem drafts.
 
 Without a subcommand it opens the interactive view against PagerDuty,
 using the token in PAGERDUTY_TOKEN or the configuration file that
-oncall init writes. Try it first with: oncall demo`,
+oncall init writes; given an incident (PT4KHLK, 1045 or #1045, resolved
+ones too), it opens the view on that incident, with the list behind it.
+Try it first with: oncall demo`,
 		Example: `  oncall demo                        # the built-in simulator, no account needed
   oncall init && oncall doctor        # set up for your account, then check
   PAGERDUTY_TOKEN=... oncall          # your PagerDuty account
+  oncall 1045                         # straight to incident #1045
   oncall --api-url https://api.eu.pagerduty.com   # the EU service region`,
-		Version:           versionString(),
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		Args:              cobra.NoArgs,
-		PersistentPreRunE: g.prepare,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          rootArgs,
+		// cobra's default, which it applies only where it suggests.
+		SuggestionsMinimumDistance: 2,
+		ValidArgsFunction:          completeIncidents(g.factory()),
+		PersistentPreRunE:          g.prepare,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			f := g.factory()
 			src, err := f.Source()
 			if err != nil {
 				return err
 			}
 			opts := f.ViewOptions(src, labelFor(g.resolvedAPIURL()), g.set.from)
+			if len(args) == 1 {
+				// Looked up before the view starts: an incident nobody
+				// knows is an error on the command line, not a blank pane.
+				if opts.Open, err = f.ResolveIncident(cmd.Context(), args[0], src); err != nil {
+					return err
+				}
+			}
 			return runTUI(cmd.Context(), f, opts, runbookSource{dir: g.set.runbooksDir})
 		},
 	}
@@ -105,6 +120,24 @@ oncall init writes. Try it first with: oncall demo`,
 	root.AddCommand(newPremortemCmd(g))
 	root.AddCommand(newReviewCmd(g))
 	return root, g
+}
+
+// rootArgs accepts at most one argument, an incident. Anything else is
+// most likely a mistyped subcommand, and is reported as one.
+func rootArgs(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) > 1:
+		return usageError{fmt.Errorf("oncall takes at most one incident (PT4KHLK, 1045 or #1045), not %d arguments; see oncall --help", len(args))}
+	case len(args) == 1:
+		if _, err := parseIncidentRef(args[0]); err != nil {
+			msg := fmt.Sprintf("unknown command %s for %q, and not an incident id (PT4KHLK) or number (1045)", quoteArg(args[0]), cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageError{errors.New(msg)}
+		}
+	}
+	return nil
 }
 
 func (g *globalOptions) resolvedAPIURL() string {

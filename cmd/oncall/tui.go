@@ -137,6 +137,7 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookS
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	opts.Context = ctx
 	p := tea.NewProgram(tui.New(opts), append([]tea.ProgramOption{tea.WithContext(ctx)}, f.g.program...)...)
 	f.g.waits.p.Store(p)
 	defer f.g.waits.p.Store(nil)
