@@ -312,3 +312,25 @@ func TestRunbookRunCompletes(t *testing.T) {
 		}
 	}
 }
+
+// TestRunbookLintKnowsCommandSyntax: lint refuses an unknown mode and a
+// bad timeout, and warns about an unmarked diagnostic, each with its line.
+func TestRunbookLintKnowsCommandSyntax(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "---\nid: a\ntitle: A\nowners: [x]\nservices: [s]\nlast_reviewed: 2026-11-01\n---\n## Diagnosis\n"+
+		"```sh\nuptime\n```\n```sh oncall:exec\nls\n```\n```sh oncall:read timeout=1h\nls\n```\n")
+	var out strings.Builder
+	err := runRunbookLint(&runbookLintOptions{path: dir, now: lintNow}, &out)
+	p := filepath.Join(dir, "a.md")
+	want := p + `:12: unknown command mode "oncall:exec": use oncall:read (changes nothing) or oncall:write` + "\n" +
+		p + ":15: timeout 1h0m0s is outside 1s to 10m0s\n" +
+		dir + ": 0 runbooks loaded, 2 errors, 0 warnings\n"
+	if out.String() != want || err == nil {
+		t.Errorf("lint (%v):\n%s\nwant\n%s", err, out.String(), want)
+	}
+	writeFile(t, filepath.Join(dir, "a.md"), "---\nid: a\ntitle: A\nowners: [x]\nservices: [s]\nlast_reviewed: 2026-11-01\n---\n## Diagnosis\n```sh\nuptime\n```\n")
+	out.Reset()
+	if err := runRunbookLint(&runbookLintOptions{path: dir, now: lintNow}, &out); err != nil || !strings.Contains(out.String(), p+":9: warning: command in \"Diagnosis\" has no oncall: mode") {
+		t.Errorf("lint (%v):\n%s", err, out.String())
+	}
+}
