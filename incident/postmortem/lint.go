@@ -60,12 +60,12 @@ var phraseRules = []phraseRule{
 	{"blame-phrase", []string{"fault", "mistake", "screw", "blunder", "blam"}, regexp.MustCompile(`(?i)\b(?:[\p{L}][\p{L}.-]*'s|(?:his|her|their|my|your|our)) (?:fault|mistake|screw-?up|blunder)\b|\b(?:fault|mistake) (?:of|by)\b|\b(?:to blame|blamed?|blaming)\b`),
 		"fault and blame point at a person.",
 		"describe the contributing factors in the system: what allowed the change through, and what would have caught it.", nil},
-	{"hindsight", []string{" have", "failed to", "fail to", "notice", "catch", "realiz", "realis", "spot", "if only", "hindsight"},
-		regexp.MustCompile(`(?i)\b(?:should(?:n't| not)?|ought to|could(?:n't| not)?|would(?:n't| not)?) have\b|\bfail(?:ed|s)? to (?:notice|check|follow|catch|see|spot|read|escalate|respond|acknowledge|ack|test|verify|review|update|communicate|act|realise|realize|consider|look|page|roll back|rollback|warn|tell|inform|validate)\b|\b(?:didn't|did not|never) (?:notice|catch|realise|realize|spot|think to|bother)\b|\bif only\b|\b(?:in|with) hindsight\b`),
+	{"hindsight", []string{" have", "failed to", "fail to", "notice", "catch", "realiz", "realis", "spot", "if only", "hindsight", "retrospect"},
+		regexp.MustCompile(`(?i)\b(?:should(?:n't| not)?|ought to|could(?:n't| not)?|would(?:n't| not)?) have\b|\bfail(?:ed|s)? to (?:notice|check|follow|catch|see|spot|read|escalate|respond|acknowledge|ack|test|verify|review|update|communicate|act|realise|realize|consider|look|page|roll back|rollback|warn|tell|inform|validate)\b|\b(?:didn't|did not|never) (?:notice|catch|realise|realize|spot|think to|bother)\b|\bif only\b|\b(?:in|with) hindsight\b|\bin retrospect\b`),
 		"this is hindsight: it judges a choice with facts the person did not have then, and says what did not happen instead of why.",
 		"say what the system did not provide at the time, e.g. \"the runbook did not cover a full disk\" or \"no alert fired on replication lag\".", nil},
 	{"minimiser", []string{"obvious", "clear", "simpl", "of course", "trivial", "everyone knows", "just", "easy", "common sense"},
-		regexp.MustCompile(`(?i)\b(?:obviously|of course|trivially|everyone knows|common sense)\b|\bclearly\b(?: \p{L}+)?|\bsimply\b|\ball (?:\p{L}+ )?(?:had|has|needed) to do was\b|\b(?:should|could|would|only|need(?:ed|s)? to|ha(?:d|ve|s) to) just\b|\bjust (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\bit(?:'s| is| was) (?:easy|trivial|obvious)\b`),
+		regexp.MustCompile(`(?i)\b(?:obviously|of course|trivially|everyone knows|common sense)\b|\bclearly\b(?: \p{L}+)?|(?:^|[.;:!?]\s*)simply\b|\b(?:should|could|would|can|just|only) simply\b|\bsimply (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\ball (?:\p{L}+ )?(?:had|has|needed) to do was\b|\b(?:should|could|would|only|need(?:ed|s)? to|ha(?:d|ve|s) to) just\b|\bjust (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\bit(?:'s| is| was) obvious\b`),
 		"words like \"obviously\", \"simply\" and \"just\" say the right move was easy to see, which is hindsight: it was not obvious to the people in the incident.",
 		"drop the word and say what the signal or tool showed at the time, e.g. \"the error rate rose 2 minutes after the deploy; nothing linked the two on the dashboard\".",
 		// Said of a message or a page, "clearly" describes the thing.
@@ -79,6 +79,23 @@ var phraseRules = []phraseRule{
 		regexp.MustCompile(`(?i)\b(?:re-?train(?:ed|ing)?|remind(?:ed|ing)?|be (?:more |extra )?(?:careful|vigilant|diligent|attentive)|more (?:careful|vigilant|diligent|attentive)|pay (?:more |closer |extra )?attention|(?:talk|speak) to \p{Lu}\p{L}+|tell \p{Lu}\p{L}+ to|training for \p{Lu}\p{L}+|teach \p{Lu}\p{L}+ a lesson)\b`),
 		"asking people to be more careful (retraining, reminders, attention) is not a fix: the same conditions will produce the same slip, by someone else.",
 		"change the system so the slip is harder to make or caught sooner, e.g. \"add a confirmation step to the production deploy\" or \"validate the config in CI\".", nil},
+}
+
+// systemNouns name things that fail, as opposed to people.
+var systemNouns = toSet(`check checks alert alerts monitor monitoring probe test tests script job system service tool pipeline
+validator deploy deployment canary linter build scanner rule dashboard runbook automation cron healthcheck`)
+
+// systemSubject reports text ending in a system noun with at most one word
+// after it ("the health check", "the canary job"): the subject of the
+// phrase that follows.
+func systemSubject(before string) bool {
+	words := strings.Fields(strings.ToLower(before))
+	for i := len(words) - 1; i >= 0 && i >= len(words)-2; i-- {
+		if systemNouns[strings.Trim(words[i], ".,;:'\"()")] {
+			return true
+		}
+	}
+	return false
 }
 
 // failureVerbs are verbs that, with a person as subject, tell a story of
@@ -168,6 +185,9 @@ func (l linter) text(s, where string, line int) []Hint {
 		for _, loc := range r.re.FindAllStringIndex(s, -1) {
 			if r.unless != nil && r.unless.MatchString(s[loc[0]:loc[1]]) {
 				continue
+			}
+			if r.rule == "hindsight" && strings.HasPrefix(strings.ToLower(s[loc[0]:loc[1]]), "fail") && systemSubject(s[:loc[0]]) {
+				continue // "the health check failed to notice": a system's gap, not a judgment
 			}
 			out = append(out, Hint{Line: line, Where: where, Rule: r.rule, Excerpt: excerpt(s, loc), Message: r.message, Suggestion: r.suggestion,
 				match: strings.TrimLeft(s[loc[0]:loc[1]], " ")})
