@@ -16,7 +16,8 @@
 //     from any secret in it), so its memory is bounded.
 //   - Values shorter than MinSecret are not masked as literals: "1" or
 //     "yes" in a variable named *_KEY would otherwise mask every such
-//     character of the output, which hides more than it protects.
+//     character of the output, which hides more than it protects. A value
+//     of several lines is masked line by line, as output is.
 package redact
 
 import (
@@ -89,14 +90,21 @@ func New(c Config) (*Redactor, error) {
 		r.literals = append(r.literals, v)
 		r.longest = max(r.longest, len(v))
 	}
+	// Output is masked a line at a time, so a secret of several lines (a
+	// PEM key in a variable) is masked line by line.
+	addLines := func(v string) {
+		for l := range strings.SplitSeq(strings.ReplaceAll(v, "\r", ""), "\n") {
+			add(l)
+		}
+	}
 	for _, kv := range c.Environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if ok && (SecretName(name) || slices.Contains(c.EnvNames, name)) {
-			add(value)
+			addLines(value)
 		}
 	}
 	for _, s := range c.Secrets {
-		add(s)
+		addLines(s)
 	}
 	slices.SortStableFunc(r.literals, func(a, b string) int { return len(b) - len(a) })
 	for _, p := range c.Patterns {

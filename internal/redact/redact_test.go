@@ -45,6 +45,30 @@ func TestString(t *testing.T) {
 	}
 }
 
+// TestWriterMultiLineSecret: a key of several lines in a variable is
+// masked line by line, however the output is split.
+func TestWriterMultiLineSecret(t *testing.T) {
+	pem := "-----BEGIN KEY-----\r\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKB\n-----END KEY-----"
+	r, err := New(Config{Environ: []string{"DEPLOY_KEY=" + pem}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	w := NewWriter(r, &out)
+	text := "key:\n" + strings.ReplaceAll(pem, "\r", "") + "\ndone\n"
+	for i := 0; i < len(text); i += 5 {
+		if _, err := w.Write([]byte(text[i:min(i+5, len(text))])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "MIIEvQ") || strings.Contains(out.String(), "BKcwgg") || !strings.HasSuffix(out.String(), "\ndone\n") {
+		t.Errorf("multi-line key not masked: %q", out.String())
+	}
+}
+
 func TestNewRefusesBadPatterns(t *testing.T) {
 	for _, p := range []string{`(`, `a*`} {
 		if _, err := New(Config{Patterns: []string{p}}); err == nil || !strings.Contains(err.Error(), p) {
