@@ -17,7 +17,8 @@
 //   - Values shorter than MinSecret are not masked as literals: "1" or
 //     "yes" in a variable named *_KEY would otherwise mask every such
 //     character of the output, which hides more than it protects. A value
-//     of several lines is masked line by line, as output is.
+//     of several lines is masked line by line, as output is; for the same
+//     reason a pattern matches within one line.
 package redact
 
 import (
