@@ -10,6 +10,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/tui"
 )
 
 // TestReviewCommand runs oncall review against the simulator's demo: JSON
@@ -182,4 +183,53 @@ func TestReviewMinutes(t *testing.T) {
 	if n != 2 {
 		t.Errorf("PagerDuty holds %d notes typed with context review, want 2:\n%s", n, stdout)
 	}
+}
+
+// TestReviewScreenMarksAFollowUpDone: the review screen's "done" on a
+// follow-up is journaled as an item_update (done, context review) naming
+// the follow-up, and sent, through the verbs' machinery.
+func TestReviewScreenMarksAFollowUpDone(t *testing.T) {
+	sim, url := newSim(t)
+	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
+	t.Setenv("PAGERDUTY_FROM", pdsim.DemoUserEmail)
+	snap, _ := sim.IncidentByKey(pdsim.DemoCheckout)
+	db := filepath.Join(t.TempDir(), "j.db")
+	if code, _, stderr := cli(t, "follow-up", snap.ID, "add a canary", "--owner", "payments", "--due", "+7d", "--api-url", url, "--db", db); code != exitOK {
+		t.Fatalf("follow-up: %d %q", code, stderr)
+	}
+	itemID := journalOf(t, db, snap.ID)[0].ID
+
+	g := &globalOptions{apiURL: url, db: db}
+	m := reviewModel{f: g.factory(), ctx: t.Context(), actor: "Alex"}
+	_, cmd := m.Update(tui.ReviewDoneMsg{IncidentID: snap.ID, ItemID: itemID, Title: "add a canary"})
+	if cmd == nil {
+		t.Fatal("no command for the done follow-up")
+	}
+	status, ok := cmd().(reviewStatusMsg)
+	if !ok || !strings.Contains(string(status), "sent") {
+		t.Fatalf("status = %q", status)
+	}
+	evs := journalOf(t, db, snap.ID)
+	if len(evs) != 2 {
+		t.Fatalf("journal = %+v", evs)
+	}
+	u := evs[1]
+	if u.Kind != incident.KindItemUpdate || u.Fields[incident.FieldItem] != itemID || u.Fields[incident.FieldChange] != incident.ChangeDone ||
+		u.Fields[incident.FieldContext] != incident.ContextReview || u.State != incident.Sent {
+		t.Errorf("update = %+v", u)
+	}
+}
+
+func journalOf(t *testing.T, db, id string) []incident.Event {
+	t.Helper()
+	j, err := store.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	evs, err := j.Events(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
 }
