@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -262,4 +264,27 @@ func TestHandoffMarkdownGoldenOverHTTP(t *testing.T) {
 	if !bytes.Equal(want, b.Bytes()) {
 		t.Errorf("the handoff differs from %s (-update-handoff to accept):\n--- got\n%s\n--- want\n%s", path, b.Bytes(), want)
 	}
+}
+
+// TestTaskDoneOffline: with PagerDuty out of reach, a task this journal
+// recorded is still found, and marking it done is journaled and queued
+// (exit 0); a task only PagerDuty knows is refused, saying why.
+func TestTaskDoneOffline(t *testing.T) {
+	isolate(t)
+	tm := team{t, newJournalEnv(t)}
+	db, inc := tm.e.db, tm.e.inc
+	tm.ok(pdsim.DemoToken, db, "task", inc, "Priya", "check replica lag", "--in", "10m")
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	offline := team{t, &journalEnv{sim: tm.e.sim, url: dead.URL, clock: tm.e.clock, inc: inc, db: db}}
+	code, out, errOut := offline.as(pdsim.DemoToken, db, "task", "done", inc, "1")
+	if code != 0 || !strings.Contains(out, "queued") {
+		t.Fatalf("offline task done: exit %d\n%s%s", code, out, errOut)
+	}
+	evs := journalEventsOf(t, db, inc)
+	last := evs[len(evs)-1]
+	if last.Kind != incident.KindItemUpdate || last.Fields[incident.FieldItem] != evs[0].ID || last.State != incident.Queued {
+		t.Errorf("journaled %+v", last)
+	}
+	offline.refused(pdsim.DemoToken, db, "PagerDuty could not be asked", "task", "done", inc, "2")
 }
