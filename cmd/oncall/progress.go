@@ -24,9 +24,6 @@ const progressDelay = time.Second
 // the bar. When w is not a terminal (a pipe, a file, a test) ctx comes
 // back as it was, so scripts see nothing new on stderr.
 func withProgress(ctx context.Context, w io.Writer) (_ context.Context, stop func()) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(f.Fd()) {
 		return ctx, func() {}
