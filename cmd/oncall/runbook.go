@@ -32,7 +32,7 @@ func newRunbookCmd(g *globalOptions) *cobra.Command {
 the incident on screen. See runbooks/README.md for the format.`,
 		Example: `  oncall runbook lint              # ./runbooks, else $XDG_CONFIG_HOME/oncall/runbooks
   oncall runbook lint ops/runbooks
-  oncall runbook run 1045 checkout-high-5xx probe-checkout`,
+  oncall runbook run 1045 checkout-deploy-rollback rollout-history`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newRunbookLintCmd(g), newRunbookRunCmd(g))
@@ -165,8 +165,8 @@ commands run, and nothing is journaled.
 
 The exit status is the command's own (a command killed by a signal: 128 plus
 the signal); oncall's own failures exit 1 to 4 with a message on stderr.`,
-		Example: `  oncall runbook run 1045 checkout-high-5xx probe-checkout
-  oncall runbook run PT4KHLK checkout-deploy-rollback 3 --yes`,
+		Example: `  oncall runbook run 1045 checkout-deploy-rollback rollout-history
+  oncall runbook run PT4KHLK checkout-high-5xx canary-order --yes`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 3 {
 				return usageError{errors.New("runbook run needs an incident, a runbook id and a step, e.g. oncall runbook run 1045 checkout-high-5xx 1")}
