@@ -103,6 +103,9 @@ likelihood outside 1..5, an unknown phase or status, a runbook id that
 names no runbook in the runbooks directory) make the command exit 1;
 warnings (a review overdue, a reminder come, a failure without
 countermeasures) do not.`,
+		Example: `  oncall premortem lint
+  oncall premortem lint ~/team/premortems --runbooks ~/team/runbooks
+  oncall premortem lint premortems/payments-2026-q4.md`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageError{errors.New("premortem lint takes at most one directory, e.g. oncall premortem lint premortems/")}
@@ -170,6 +173,10 @@ counts, and a note on stderr says so.
 
 --format md prints a Markdown table; --format json an array of objects
 whose keys README.md lists.`,
+		Example: `  oncall premortem list
+  oncall premortem list --service payments-gateway
+  oncall premortem list --format json | jq '.[] | select(.matched == 0) | .id'
+  oncall premortem list --offline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "md" && format != "json" {
@@ -282,6 +289,8 @@ func newPremortemDueCmd(o *premortemOptions) *cobra.Command {
 		Long: `due lists the countermeasures whose remind_at date has come (today or
 before) and whose status is not done, earliest first, with their owners:
 the workshop's "bring it up again" for what was not feasible yet.`,
+		Example: `  oncall premortem due
+  oncall premortem due --premortems ~/team/premortems`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.errW = cmd.ErrOrStderr()
@@ -316,6 +325,9 @@ func newPremortemNewCmd(o *premortemOptions) *cobra.Command {
 pre-mortems directory) with one failure to fill in for each service
 PagerDuty knows from the last month's incidents, then opens it in $VISUAL
 or $EDITOR. It never overwrites a file: an existing FILE is an error.`,
+		Example: `  oncall premortem new
+  oncall premortem new premortems/billing-2026-q4.md
+  EDITOR=nano oncall premortem new`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageError{errors.New("premortem new takes at most one file, e.g. oncall premortem new premortems/billing.md")}
