@@ -20,6 +20,7 @@ const (
 	paneTimeline pane = iota
 	paneAlerts
 	paneRunbook
+	paneState
 	paneCount
 )
 
@@ -29,6 +30,8 @@ func (p pane) String() string {
 		return "Alerts"
 	case paneRunbook:
 		return "Runbook"
+	case paneState:
+		return "State"
 	default:
 		return "Timeline"
 	}
@@ -45,6 +48,7 @@ type detailDeps struct {
 	every       every
 	detailEvery time.Duration
 	runbooks    *runbook.Set
+	updateEvery time.Duration // the status update cadence the state pane counts
 }
 
 // detailModel shows one incident: its facts, its merged timeline with a
@@ -69,6 +73,7 @@ type detailModel struct {
 	print   string           // what the timeline was built from
 	failing bool             // the last fetch failed: alerts are refetched on recovery
 
+	merged   incident.Timeline // provider and journal events, merged
 	full     incident.Timeline // every event but stars
 	timeline incident.Timeline // full, narrowed by query and kinds
 	query    string            // "/" in the timeline
@@ -80,6 +85,7 @@ type detailModel struct {
 	taskEvents []incident.Event
 	alerts     []incident.Alert
 	rb         runbookPane
+	state      statePane // where the incident stands, derived from the timeline
 	focus      pane
 	side       pane // on a wide screen, the pane shown beside the timeline
 
@@ -99,7 +105,8 @@ type detailModel struct {
 }
 
 func newDetail(st *Styles, keys *KeyMap, deps detailDeps) detailModel {
-	return detailModel{st: st, keys: keys, deps: deps, follow: true, side: paneRunbook, rb: runbookPane{st: st, keys: keys}}
+	return detailModel{st: st, keys: keys, deps: deps, follow: true, side: paneRunbook, rb: runbookPane{st: st, keys: keys},
+		state: newStatePane(st, keys)}
 }
 
 // open shows in, forgetting the previous incident, and returns the
@@ -160,8 +167,10 @@ func (d detailModel) SetSize(w, h int) detailModel {
 	d.height = max(h-factsHeight, 1)
 	if d.wide() {
 		d.rb = d.rb.SetSize(d.sideWidth(), d.height+1)
+		d.state = d.state.SetSize(d.sideWidth(), d.height+1)
 	} else {
 		d.rb = d.rb.SetSize(d.width, d.height+1)
+		d.state = d.state.SetSize(d.width, d.height+1)
 	}
 	d.clamp()
 	return d
@@ -208,7 +217,11 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 		if msg.gen != d.gen || !d.active {
 			return d, nil
 		}
-		// Nothing to do but draw again: timers and "due in" count down.
+		// Timers and "due in" count down; the state pane's clock with
+		// them, when it is on screen.
+		if d.focus == paneState || (d.wide() && d.side == paneState) {
+			d.derive()
+		}
 		return d, d.deps.every(time.Second, clockTickMsg{gen: d.gen})
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -228,6 +241,8 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 func (d detailModel) handleKey(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 	k := d.keys
 	switch {
+	case d.focus == paneState && key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown):
+		d.state, _ = d.state.Update(msg)
 	case key.Matches(msg, k.Up):
 		d.Move(-1)
 	case key.Matches(msg, k.Down):
@@ -307,6 +322,9 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 	}
 	d.setTimeline()
 	d.rb.SetTicks(d.local)
+	if msg.haveInc {
+		d.derive() // the incident's facts feed the state too
+	}
 	if d.print != before || msg.haveInc {
 		cmds = append(cmds, saveSnapshot(d.deps.journal, d.inc, d.remote, d.deps.now()))
 	}
@@ -370,6 +388,9 @@ func (d *detailModel) Move(delta int) {
 	if d.focus == paneAlerts {
 		d.alertScroll = max(d.alertScroll+delta, 0)
 		return
+	}
+	if d.focus == paneState {
+		return // the state pane scrolls itself (handleKey)
 	}
 	d.sel += delta
 	d.follow = false

@@ -217,9 +217,12 @@ func (d detailModel) View() string {
 			side = d.focus
 		}
 		var right string
-		if side == paneAlerts {
+		switch side {
+		case paneAlerts:
 			right = d.alertsView(d.sideWidth())
-		} else {
+		case paneState:
+			right = d.state.View()
+		default:
 			right = d.rb.View()
 		}
 		left := d.timelineView(d.timelineWidth())
@@ -232,6 +235,8 @@ func (d detailModel) View() string {
 		b.WriteString("\n" + d.alertsView(d.width))
 	case paneRunbook:
 		b.WriteString("\n" + d.rb.View())
+	case paneState:
+		b.WriteString("\n" + d.state.View())
 	default:
 		b.WriteString("\n" + d.timelineView(d.width))
 	}

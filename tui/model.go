@@ -220,7 +220,7 @@ func New(opts Options) Model {
 	m.list = newList(m.st, m.keys, opts.Now)
 	m.list.narrowed = !filterEmpty(m.filter)
 	m.detail = newDetail(m.st, m.keys, detailDeps{ctx: ctx, src: opts.Source, journal: opts.Journal, now: opts.Now,
-		loc: opts.Location, every: opts.every, detailEvery: opts.DetailEvery, runbooks: opts.Runbooks})
+		loc: opts.Location, every: opts.every, detailEvery: opts.DetailEvery, runbooks: opts.Runbooks, updateEvery: opts.UpdateEvery})
 	if keysErr != nil {
 		m.status = status{kind: statusWarning, text: "default keys in use: " + keysErr.Error()}
 	}

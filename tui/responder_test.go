@@ -334,3 +334,28 @@ func TestPlaceholdersShowWhole(t *testing.T) {
 	h.keys("esc", "A")
 	h.wantScreen("filter> type part of a name")
 }
+
+// TestStatePaneInTheDetail: the state pane is the detail's fourth tab,
+// derived from the merged timeline, so a decision and a role taken here
+// show there at once.
+func TestStatePaneInTheDetail(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			h := newHarness(t, size.w, size.h)
+			h.keys("enter", "d")
+			h.typeText("roll back to 4.11")
+			h.keys("enter", "enter", "enter")
+			h.keys("o")
+			h.typeText("ic")
+			h.keys("tab")
+			h.typeText("Dana Kim")
+			h.keys("enter")
+			h.keys("tab", "tab", "tab")
+			if d := h.model().detail; d.focus != paneState {
+				t.Fatalf("three tabs reach %v, want the state pane", d.focus)
+			}
+			h.wantScreen("roll back to 4.11", "Dana Kim")
+			golden(t, fmt.Sprintf("state-%dx%d", size.w, size.h), h.screen())
+		})
+	}
+}

@@ -58,7 +58,7 @@ func TestRunbookStepIsJournaledAndSurvivesARestart(t *testing.T) {
 		ev[0].Fields["step_key"] != step.Key || ev[0].Fields["step"] != step.Text || ev[0].State != incident.Sent {
 		t.Fatalf("journal = %+v", ev)
 	}
-	h.keys("tab") // back to the timeline
+	h.keys("tab", "tab") // past the state pane, back to the timeline
 	h.wantScreen("Runbook " + rb.ID + ": done " + step.Text[:20])
 
 	// A new program on the same journal sees the tick.

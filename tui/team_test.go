@@ -126,7 +126,7 @@ func TestTeamSharesTheMinutes(t *testing.T) {
 	if alex.model().detail.focus != paneRunbook {
 		t.Fatal("tab twice did not reach the runbook pane")
 	}
-	alex.keys("x", "tab")
+	alex.keys("x", "tab", "tab") // past the state pane, back to the timeline
 	step()
 	alex.keys("n")
 	alex.typeText("pool at 98%, raising it")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/state"
 )
 
 // mergeByID adds the events of more that old lacks; an incremental poll
@@ -49,7 +50,19 @@ func (d *detailModel) setTimeline() {
 		return
 	}
 	d.print = print
-	d.SetTimeline(incident.Merge(d.remote, d.local))
+	merged := incident.Merge(d.remote, d.local)
+	d.SetTimeline(merged)
+	d.merged = merged
+	d.derive()
+}
+
+// derive brings the state pane up to the timeline and the clock.
+func (d *detailModel) derive() {
+	in := state.Input{Incident: d.inc, Timeline: d.merged, Now: d.deps.now(), Cadence: d.deps.updateEvery}
+	if rb, ok := d.rb.current(); ok {
+		in.Runbook, in.RunbookSteps = rb.ID, len(rb.Steps)
+	}
+	d.state = d.state.SetDoc(state.Derive(in))
 }
 
 // timelinePrint identifies a timeline's content cheaply: the provider's
