@@ -92,6 +92,7 @@ func Compute(d Data, o Options) Report {
 		ErrorBudgets:     []Budget{},
 		Postmortems:      []Postmortem{},
 		Agenda:           []AgendaItem{},
+		Minutes:          []Minute{},
 		TTASamples:       []int64{},
 		TTRSamples:       []int64{},
 	}
@@ -201,6 +202,7 @@ func Compute(d Data, o Options) Report {
 	r.Repeats, repeatOf = repeats(d.Earlier, items, o, ref)
 
 	r.FollowUps = followUps(d, items, o, ref)
+	r.Minutes = minutes(d, items, o, ref)
 	r.ErrorBudgets = budgets(d, items, o)
 
 	// Postmortems.

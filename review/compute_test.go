@@ -546,3 +546,34 @@ func BenchmarkCompute10k(b *testing.B) {
 		_ = Compute(d, o)
 	}
 }
+
+// TestMinutes: decisions and follow-ups with the review's context, from
+// the period's start to the time of writing, each once; others are not
+// minutes.
+func TestMinutes(t *testing.T) {
+	ev := func(id string, k incident.Kind, at time.Time, review bool, f ...string) incident.Event {
+		fields := map[string]string{}
+		for i := 0; i+1 < len(f); i += 2 {
+			fields[f[i]] = f[i+1]
+		}
+		if review {
+			fields[incident.FieldContext] = incident.ContextReview
+		}
+		return incident.Event{ID: id, Kind: k, At: at, Origin: incident.Local, State: incident.Sent, Fields: fields}
+	}
+	it := inc("P1", 1, "a", "x", since.Add(time.Hour), time.Minute, time.Hour)
+	it.Timeline = append(it.Timeline,
+		ev("d1", incident.KindDecision, now.Add(-time.Hour), true, incident.FieldWhat, "retire it"),
+		ev("d2", incident.KindDecision, since.Add(2*time.Hour), false, incident.FieldWhat, "during the incident"),
+		ev("f1", incident.KindActionItem, now.Add(-30*time.Minute), true, incident.FieldTitle, "load-test", incident.FieldOwner, "ops"),
+		ev("d3", incident.KindDecision, now.Add(time.Hour), true, incident.FieldWhat, "later"),
+	)
+	d := Data{Incidents: []Item{it}, Local: map[string][]incident.Event{
+		"P1":  {ev("d1", incident.KindDecision, now.Add(-time.Hour), true, incident.FieldWhat, "retire it")},
+		"OLD": {ev("d0", incident.KindDecision, since.Add(-time.Hour), true, incident.FieldWhat, "before the period")},
+	}}
+	r := Compute(d, opts())
+	if len(r.Minutes) != 2 || r.Minutes[0].Text != "Decision: retire it" || r.Minutes[1].Kind != "action_item" || r.Minutes[0].Incident.Number != 1 {
+		t.Errorf("minutes = %+v", r.Minutes)
+	}
+}

@@ -187,3 +187,46 @@ func compareDue(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// minutes collects the decisions and follow-ups marked as raised in a
+// review, recorded from the period's start to Now, each once (a local
+// event and its copy read back from the provider share a local id),
+// oldest first.
+func minutes(d Data, items []analysed, o Options, ref func(incident.Incident) Ref) []Minute {
+	incs := map[string]incident.Incident{}
+	for _, in := range d.Earlier {
+		incs[in.ID] = in
+	}
+	out := []Minute{}
+	seen := map[string]bool{}
+	add := func(incID string, evs []incident.Event) {
+		for _, e := range evs {
+			if (e.Kind != incident.KindDecision && e.Kind != incident.KindActionItem) ||
+				e.Fields[incident.FieldContext] != incident.ContextReview || e.State == incident.Failed {
+				continue
+			}
+			id := localID(e)
+			if id == "" || seen[id] || e.At.Before(o.Since) || (!o.Now.IsZero() && e.At.After(o.Now)) {
+				continue
+			}
+			seen[id] = true
+			r := Ref{ID: oneLine(incID)}
+			if in, ok := incs[incID]; ok {
+				r = ref(in)
+			}
+			out = append(out, Minute{At: e.At.UTC(), Kind: string(e.Kind), Incident: r,
+				Text: oneLine(incident.Summary(e)), By: oneLine(e.Actor)})
+		}
+	}
+	for _, a := range items {
+		incs[a.Incident.ID] = a.Incident
+	}
+	for _, a := range items {
+		add(a.Incident.ID, a.Timeline)
+	}
+	for _, id := range slices.Sorted(maps.Keys(d.Local)) {
+		add(id, d.Local[id])
+	}
+	slices.SortStableFunc(out, func(a, b Minute) int { return a.At.Compare(b.At) })
+	return out
+}

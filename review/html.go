@@ -229,6 +229,11 @@ svg text { font-size: 9px; fill: #333; }
 {{if .Agenda}}<ol>
 {{range .Agenda}}<li><strong>{{inc .Incident}} {{.Incident.Title}}</strong> ({{.Incident.Service}}): {{.Summary}}; {{if .Incident.Draft}}draft {{.Incident.Draft}}{{else}}no draft yet{{end}}{{if .Incident.URL}} · <a href="{{.Incident.URL}}">in PagerDuty</a>{{end}}</li>
 {{end}}</ol>{{else}}<p>No incidents to discuss.</p>{{end}}
+
+<h2>Minutes</h2>
+{{if .Minutes}}<ul>
+{{range .Minutes}}<li>{{rfc .At}}, on {{inc .Incident}}: {{.Text}}{{if .By}} ({{.By}}){{end}}</li>
+{{end}}</ul>{{else}}<p>Nothing recorded in a review yet.</p>{{end}}
 </body>
 </html>
 `

@@ -217,6 +217,17 @@ func Markdown(w io.Writer, r Report) error {
 		}
 		pf("%d. **%s %s** (%s): %s; %s\n", i+1, incLabel(a.Incident), md(a.Incident.Title), md(a.Incident.Service), md(a.Summary), link)
 	}
+	pf("\n## Minutes\n\n")
+	if len(r.Minutes) == 0 {
+		pf("Nothing recorded in a review yet (oncall review decision, oncall review follow-up).\n")
+	}
+	for _, m := range r.Minutes {
+		by := ""
+		if m.By != "" {
+			by = " (" + md(m.By) + ")"
+		}
+		pf("- %s UTC, on %s: %s%s\n", m.At.Format("2006-01-02 15:04"), incLabel(m.Incident), md(m.Text), by)
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }

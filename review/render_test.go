@@ -42,6 +42,14 @@ func sampleData() (Data, Options) {
 	c.Timeline = append(c.Timeline, incident.Event{ID: "ai1", Kind: incident.KindActionItem, At: since.Add(5*24*time.Hour + 15*time.Hour),
 		Origin: incident.Local, State: incident.Sent,
 		Fields: map[string]string{incident.FieldTitle: hostile[1], incident.FieldOwner: hostile[0], incident.FieldDue: "2026-11-20"}})
+	// A decision of last week's meeting, with its copy read back from
+	// PagerDuty: one minute.
+	minute := incident.Event{ID: "dec1", Kind: incident.KindDecision, At: since.Add(6 * 24 * time.Hour), Origin: incident.Local,
+		State: incident.Sent, Actor: "Priya <b>", Fields: map[string]string{incident.FieldWhat: "retire the legacy processor | now",
+			incident.FieldContext: incident.ContextReview}}
+	copied := minute
+	copied.ID, copied.LocalID, copied.Origin, copied.State = "PDN1", "dec1", incident.Remote, ""
+	a.Timeline = append(a.Timeline, minute, copied)
 	d := Data{
 		Incidents: []Item{a, b, c},
 		Earlier: []incident.Incident{{ID: "E1", Number: 190, Title: "High latency on checkout-api (pod 1b2c)",

@@ -161,6 +161,10 @@ type Report struct {
 	ErrorBudgets []Budget     `json:"error_budgets"`
 	Postmortems  []Postmortem `json:"postmortems"`
 	Agenda       []AgendaItem `json:"agenda"`
+	// Minutes are the decisions and follow-ups recorded with the review's
+	// context from the period's start to Now: after the meeting, the
+	// review written again carries its minutes.
+	Minutes []Minute `json:"minutes"`
 
 	// The samples behind TTA and TTR, for histograms; not in JSON.
 	TTASamples []int64 `json:"-"`
@@ -301,6 +305,15 @@ type Postmortem struct {
 	Hints         int      `json:"lint_hints"`
 	HintSamples   []string `json:"lint_samples,omitempty"`
 	Foreseen      string   `json:"foreseen_in,omitempty"` // the pre-mortem that foresaw it
+}
+
+// Minute is a decision or a follow-up raised in a review.
+type Minute struct {
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"` // "decision" or "action_item"
+	Incident Ref       `json:"incident"`
+	Text     string    `json:"text"` // one line, as the timeline words it
+	By       string    `json:"by,omitempty"`
 }
 
 // AgendaItem is an incident to discuss.
