@@ -9,9 +9,15 @@
 //   - Writes carry a From header: the configured email, or the email of the
 //     token's user (GET /users/me), looked up once. The transport adds it
 //     where go-pagerduty does not (snooze).
-//   - Requests are paced under PagerDuty's rate limit, and a 429 is waited
-//     out and retried (see transport); a GET is also retried after a 5xx or
-//     a broken connection, a write never is.
+//   - Requests are paced under PagerDuty's rate limit: steadily for a
+//     program that polls (PaceSteady), or spending the whole budget for a
+//     command that fetches once (PaceBudget), and never past what
+//     ratelimit-remaining says is left. A 429 is waited out and retried
+//     (see transport); a GET is also retried after a 5xx or a broken
+//     connection, a write never is.
+//   - Every listing walks PagerDuty's pages in one place (walk), stopping
+//     at its offset cap of 10,000, and reports its progress to a context
+//     that asks (WithProgress).
 //   - A malformed response is an error, never a panic: go-pagerduty's
 //     decoders can panic on unexpected JSON types, so calls recover.
 package pagerduty
