@@ -46,7 +46,9 @@ func structured(t *testing.T, e *env, incidentID string) []incident.Event {
 		func() (incident.Event, error) {
 			return incident.NewItemUpdate("L0TASK", incident.ChangeExtended, incident.ItemDue("2026-11-21T04:00:00Z"), incident.ItemLabel("check replica lag"))
 		},
-		func() (incident.Event, error) { return incident.NewHandoff("ic", "Alice", "Bob", "the rollback is at 60%") },
+		func() (incident.Event, error) {
+			return incident.NewHandoff("ic", "Alice", "Bob", "the rollback is at 60%")
+		},
 		func() (incident.Event, error) {
 			return incident.NewCountermeasure("checkout-2026-q4", "checkout-bad-deploy", "during", "Roll back to the previous release", "", incident.ChangeDone)
 		},
