@@ -529,6 +529,10 @@ func TestRepeatsListTheNewestFive(t *testing.T) {
 	if rp.EarlierCount != 8 || !slices.Equal(nums, []int{17, 16, 15, 14, 13}) {
 		t.Errorf("earlier = %v (count %d), want the newest five of 8", nums, rp.EarlierCount)
 	}
+	var b strings.Builder
+	if err := Markdown(&b, r); err != nil || !strings.Contains(b.String(), "#13 Queue backlog on worker-7 (2026-10-30); and 3 earlier") {
+		t.Errorf("Markdown does not count the rest (%v):\n%s", err, b.String())
+	}
 }
 
 // BenchmarkCompute10k is Compute alone over 10,000 incidents on ten

@@ -99,6 +99,7 @@ var page = template.Must(template.New("review").Funcs(template.FuncMap{
 	"load":   byLoad,
 	"line":   oneLine,
 	"sub":    func(a, b int) int { return a - b },
+	"more":   func(r Repeat) int { return r.EarlierCount - len(r.Earlier) },
 	"ptr":    func(n int64) *int64 { return &n },
 	"pmstate": func(s string) string {
 		return map[string]string{"missing": "no draft", "draft": "still the draft", "edited": "written"}[s]
@@ -203,7 +204,7 @@ svg text { font-size: 9px; fill: #333; }
 
 <h2>Repeats</h2>
 {{if .Repeats}}<ul>
-{{range .Repeats}}<li>{{inc .Incident}} {{.Incident.Title}} on {{.Incident.Service}}, {{.Reason}}: repeats {{range $i, $e := .Earlier}}{{if $i}}; {{end}}{{inc $e}} {{$e.Title}} ({{date $e.CreatedAt}}){{if $e.Draft}}, postmortem {{$e.Draft}}{{end}}{{end}}</li>
+{{range .Repeats}}<li>{{inc .Incident}} {{.Incident.Title}} on {{.Incident.Service}}, {{.Reason}}: repeats {{range $i, $e := .Earlier}}{{if $i}}; {{end}}{{inc $e}} {{$e.Title}} ({{date $e.CreatedAt}}){{if $e.Draft}}, postmortem {{$e.Draft}}{{end}}{{end}}{{with more .}}; and {{.}} earlier{{end}}</li>
 {{end}}</ul>{{else}}<p>No repeats.</p>{{end}}
 
 <h2>Follow-ups</h2>

@@ -146,7 +146,11 @@ func Markdown(w io.Writer, r Report) error {
 			}
 			earlier = append(earlier, s)
 		}
-		pf("- %s %s on %s, %s: repeats %s\n", incLabel(rp.Incident), md(rp.Incident.Title), md(rp.Incident.Service), rp.Reason, strings.Join(earlier, "; "))
+		more := ""
+		if n := rp.EarlierCount - len(rp.Earlier); n > 0 {
+			more = fmt.Sprintf("; and %d earlier", n)
+		}
+		pf("- %s %s on %s, %s: repeats %s%s\n", incLabel(rp.Incident), md(rp.Incident.Title), md(rp.Incident.Service), rp.Reason, strings.Join(earlier, "; "), more)
 	}
 	if len(r.Repeats) > 0 {
 		pf("\n")
