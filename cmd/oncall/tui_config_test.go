@@ -10,12 +10,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
+	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
@@ -243,5 +245,73 @@ func TestViewOptionsFollowTheSettings(t *testing.T) {
 		o.PostmortemsDir != "/drafts" || o.SLOs["checkout"].Target != 0.995 || o.Keys["quit"][0] != "Q" ||
 		o.Label != "label" || o.Actor != "me@example.com" || o.Source == nil || o.WhoAmI == nil {
 		t.Fatalf("view options %+v", o)
+	}
+}
+
+// ctxRecorder is a Source that keeps the context of every list request.
+type ctxRecorder struct {
+	incident.Source
+	mu   sync.Mutex
+	ctxs []context.Context
+	seen chan struct{} // gets a value after each list request
+}
+
+func (r *ctxRecorder) List(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
+	r.mu.Lock()
+	r.ctxs = append(r.ctxs, ctx)
+	r.mu.Unlock()
+	defer func() {
+		select {
+		case r.seen <- struct{}{}:
+		default:
+		}
+	}()
+	return r.Source.List(ctx, f)
+}
+
+// TestViewEndsWithItsContext: when the command's context ends (a signal),
+// the view stops without an error, and every request it made was under
+// that context, so none outlives it.
+func TestViewEndsWithItsContext(t *testing.T) {
+	isolate(t)
+	_, url := newSim(t)
+	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, keys := io.Pipe()
+	defer keys.Close()
+	g := &globalOptions{program: []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(&screen{}), tea.WithWindowSize(120, 40), tea.WithoutSignalHandler()}}
+	g.set.db = filepath.Join(t.TempDir(), "journal.db")
+	f := g.factory()
+	rec := &ctxRecorder{Source: src, seen: make(chan struct{}, 1)}
+	opts := f.ViewOptions(src, "test", "me")
+	opts.Source = rec
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runTUI(ctx, f, opts, runbookSource{}) }()
+	select {
+	case <-rec.seen:
+	case err := <-done:
+		t.Fatalf("the view stopped before listing: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the view never listed incidents")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("runTUI after its context ended: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the view did not stop when its context ended")
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i, c := range rec.ctxs {
+		if c.Err() == nil {
+			t.Errorf("list request %d: its context is still live after the view ended", i)
+		}
 	}
 }
