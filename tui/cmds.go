@@ -114,10 +114,12 @@ func saveFilter(j Journal, f incident.Filter) tea.Cmd {
 
 // fetchDetail reads the incident, its provider events and its local
 // journal. The journal read is disk I/O, so it happens here, not in Update.
-// With since zero it fetches everything; otherwise only events from since
-// on (one small request while nothing happens), and the incident itself
-// only when those events may have changed it.
-func fetchDetail(ctx context.Context, src incident.Source, j Journal, id string, gen int, since time.Time) tea.Cmd {
+// With a zero mark it fetches everything; otherwise only events from the
+// mark on (one small request while nothing happens), without the repeats
+// of the mark's second, and the incident itself only when the events left
+// may have changed it.
+func fetchDetail(ctx context.Context, src incident.Source, j Journal, id string, gen int, mark pollMark) tea.Cmd {
+	since := mark.at
 	return func() tea.Msg {
 		msg := detailMsg{id: id, gen: gen, incremental: !since.IsZero()}
 		local, jerr := j.Events(id)
@@ -139,6 +141,9 @@ func fetchDetail(ctx context.Context, src incident.Source, j Journal, id string,
 				}
 			}
 			return msg
+		}
+		if msg.incremental {
+			msg.remote = mark.unseen(msg.remote)
 		}
 		if !msg.incremental || changesIncident(msg.remote) {
 			if msg.inc, msg.err = src.Get(ctx, id); msg.err != nil {

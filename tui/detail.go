@@ -72,6 +72,12 @@ type detailModel struct {
 	local   []incident.Event // journal events of the incident
 	print   string           // what the timeline was built from
 	failing bool             // the last fetch failed: alerts are refetched on recovery
+	// Polling (poll.go): a fetch on its way makes a tick start none;
+	// mark is where the next poll starts; savedAs is what the last
+	// snapshot written held, so an unchanged one is not written again.
+	fetching bool
+	mark     pollMark
+	savedAs  string
 
 	merged   incident.Timeline // provider and journal events, merged
 	full     incident.Timeline // every event but stars
@@ -116,6 +122,7 @@ func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
 	n.gen, n.active, n.inc = d.gen+1, true, in
 	n = n.SetSize(d.width, d.height+factsHeight)
 	n.rematch()
+	n.fetching = true // start fetches it
 	return n, n.start()
 }
 
@@ -123,7 +130,7 @@ func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
 // its poll and clock started.
 func (d detailModel) start() tea.Cmd {
 	id := d.inc.ID
-	return tea.Batch(fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, id, d.gen, time.Time{}),
+	return tea.Batch(fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, id, d.gen, pollMark{}),
 		fetchAlerts(d.deps.ctx, d.deps.src, id, d.gen),
 		d.deps.every(d.deps.detailEvery, detailTickMsg{id: id, gen: d.gen}),
 		d.deps.every(time.Second, clockTickMsg{gen: d.gen}))
@@ -212,7 +219,12 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 		if !d.shows(msg.id) || msg.gen != d.gen {
 			return d, nil
 		}
-		return d, tea.Batch(d.refetch(), d.deps.every(d.deps.detailEvery, detailTickMsg{id: msg.id, gen: msg.gen}))
+		next := d.deps.every(d.deps.detailEvery, detailTickMsg{id: msg.id, gen: msg.gen})
+		if d.fetching {
+			return d, next // a long first fetch is still on its way
+		}
+		d.fetching = true
+		return d, tea.Batch(d.refetch(), next)
 	case clockTickMsg:
 		if msg.gen != d.gen || !d.active {
 			return d, nil
@@ -274,7 +286,7 @@ func (d detailModel) handleKey(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 
 // refetch asks for what changed since the newest provider event seen.
 func (d detailModel) refetch() tea.Cmd {
-	return fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, d.inc.ID, d.gen, d.since())
+	return fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, d.inc.ID, d.gen, d.mark)
 }
 
 // refresh fetches the incident, its events and its alerts again.
@@ -286,6 +298,7 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 	if !d.shows(msg.id) || msg.gen != d.gen {
 		return d, nil
 	}
+	d.fetching = false
 	if msg.local != nil {
 		d.local = msg.local
 	}
@@ -293,6 +306,7 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 		d.failing = true
 		if !msg.cachedAt.IsZero() && len(d.remote) == 0 {
 			d.inc, d.remote, d.loaded = msg.inc, msg.remote, true
+			d.mark = pollMark{}.advance(d.remote)
 			d.setTimeline()
 			// This says more than the refresh errors that follow.
 			return d, report(reportMsg{kind: statusError, hold: true, stale: true,
@@ -310,22 +324,24 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 		cmds = append(cmds, fetchAlerts(d.deps.ctx, d.deps.src, d.inc.ID, d.gen))
 	}
 	wasActive := d.inc.Active()
-	before := d.print
 	if msg.haveInc {
 		d.inc = msg.inc
 	}
 	d.loaded = true
 	if msg.incremental {
-		d.remote = mergeByID(d.remote, msg.remote)
+		d.remote = appendNew(d.remote, msg.remote)
+		d.mark = d.mark.advance(msg.remote)
 	} else {
 		d.remote = msg.remote
+		d.mark = pollMark{}.advance(msg.remote)
 	}
 	d.setTimeline()
 	d.rb.SetTicks(d.local)
 	if msg.haveInc {
 		d.derive() // the incident's facts feed the state too
 	}
-	if d.print != before || msg.haveInc {
+	if saved := snapshotPrint(d.inc, d.remote); saved != d.savedAs {
+		d.savedAs = saved
 		cmds = append(cmds, saveSnapshot(d.deps.journal, d.inc, d.remote, d.deps.now()))
 	}
 	if d.inc.Status == incident.Resolved {

@@ -87,6 +87,10 @@ func (m Model) handleIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 	case m.status.clearsOnSuccess():
 		m.say(statusInfo, "")
 	}
+	if sameList(m.cachedList, msg.list) {
+		return m, nil
+	}
+	m.cachedList = msg.list
 	return m, saveCache(m.opts.Journal, msg.list, m.fetched)
 }
 

@@ -139,6 +139,9 @@ type Model struct {
 	listHad int       // generation of the list on screen
 	fetched time.Time // when the list on screen was fetched
 	stale   bool      // the last refresh failed
+	// cachedList is the list the journal's cache holds (read at start or
+	// last written): a poll that brings the same list writes nothing.
+	cachedList []incident.Incident
 
 	detail detailModel
 
@@ -229,6 +232,7 @@ func New(opts Options) Model {
 	}
 	if len(opts.Cached) > 0 {
 		m.list.SetIncidents(opts.Cached, time.Time{})
+		m.cachedList = opts.Cached
 		m.fetched, m.stale = opts.CachedAt, true
 		if m.status.kind != statusWarning {
 			m.status = status{kind: statusProgress, text: "Showing the cached list while PagerDuty answers…"}

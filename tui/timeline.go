@@ -10,37 +10,6 @@ import (
 	"github.com/oncallkit/oncall/incident/state"
 )
 
-// mergeByID adds the events of more that old lacks; an incremental poll
-// repeats the events at its "since" second.
-func mergeByID(old, more []incident.Event) []incident.Event {
-	if len(more) == 0 {
-		return old
-	}
-	seen := make(map[string]bool, len(old))
-	for _, e := range old {
-		seen[e.ID] = true
-	}
-	for _, e := range more {
-		if !seen[e.ID] {
-			old = append(old, e)
-			seen[e.ID] = true
-		}
-	}
-	return old
-}
-
-// since is where the next poll of the incident starts: the newest
-// provider event seen (zero before the first answer: fetch everything).
-func (d detailModel) since() time.Time {
-	var newest time.Time
-	for _, e := range d.remote {
-		if e.At.After(newest) {
-			newest = e.At
-		}
-	}
-	return newest
-}
-
 // setTimeline merges and shows the timeline, unless nothing in it
 // changed since the last time: re-rendering a long timeline on every
 // quiet poll would stall the screen.
