@@ -37,6 +37,10 @@ func TestReviewCommand(t *testing.T) {
 			t.Errorf("JSON lacks %q", k)
 		}
 	}
+	// A date for --until is the end of that day, in --zone.
+	if p := doc["period"].(map[string]any); p["since"] != "2026-11-14T00:00:00Z" || p["until"] != "2026-11-22T00:00:00Z" {
+		t.Errorf("period = %v, want the 14th to the end of the 21st", p)
+	}
 	if n, _ := doc["incidents"].(float64); n < 1 {
 		t.Errorf("incidents = %v, want the demo's", doc["incidents"])
 	}
