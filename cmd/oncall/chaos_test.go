@@ -660,9 +660,12 @@ func TestJournalDeletedWhileTheTUIRuns(t *testing.T) {
 	}
 
 	// Escape, then q once the prompt is gone: sent together, a terminal
-	// reads them as alt+q.
+	// reads them as alt+q. In the incident's view q goes back to the
+	// list; there it quits.
 	tm.keys("Escape")
 	tm.waitGone("note> ", "the prompt to close")
+	tm.keys("q")
+	tm.waitGone("Timeline (", "the list")
 	tm.keys("q")
 	tm.waitFor("ONCALL-EXIT=", "oncall to quit")
 
