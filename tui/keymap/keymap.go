@@ -69,6 +69,9 @@ type KeyMap struct {
 	HalfPageUp   key.Binding
 	HalfPageDown key.Binding
 	Kinds        key.Binding
+
+	// The weekly review of the last 7 days, a screen of its own.
+	Review key.Binding
 }
 
 // Default returns the default bindings: arrows plus vim movement.
@@ -118,6 +121,8 @@ func Default() KeyMap {
 		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half a page up")),
 		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half a page down")),
 		Kinds:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline: all, notes only, people only")),
+
+		Review: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "the weekly review of the last 7 days")),
 	}
 }
 
@@ -217,6 +222,7 @@ var actions = []action{
 	{"half_page_up", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.HalfPageUp }},
 	{"half_page_down", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.HalfPageDown }},
 	{"kinds", Detail, func(k *KeyMap) *key.Binding { return &k.Kinds }},
+	{"review", List, func(k *KeyMap) *key.Binding { return &k.Review }},
 }
 
 func find(name string) (action, bool) {
@@ -324,7 +330,7 @@ var groups = []struct {
 	actions []string
 }{
 	{"Move", []string{"up", "down", "page_up", "page_down", "half_page_up", "half_page_down", "top", "bottom"}},
-	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh"}},
+	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh", "review"}},
 	{"Respond", []string{"acknowledge", "resolve", "note", "editor_note", "star", "reassign", "escalate", "snooze", "responders"}},
 	{"Runbook", []string{"tick", "document", "next_runbook", "prev_runbook"}},
 	{"Command", []string{"role", "decision", "action_item", "update", "task", "mitigated"}},
