@@ -51,6 +51,7 @@ type KeyMap struct {
 	NextRunbook key.Binding
 	PrevRunbook key.Binding
 	Document    key.Binding
+	Run         key.Binding
 	Search      key.Binding
 	Scope       key.Binding
 	Urgency     key.Binding
@@ -110,6 +111,7 @@ func Default() KeyMap {
 		NextRunbook: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next matching runbook")),
 		PrevRunbook: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous matching runbook")),
 		Document:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "runbook: steps or whole document")),
+		Run:         key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "run the selected command (asks first)")),
 		Refresh:     key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh now")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -206,6 +208,7 @@ var actions = []action{
 	{"next_runbook", Runbook, func(k *KeyMap) *key.Binding { return &k.NextRunbook }},
 	{"prev_runbook", Runbook, func(k *KeyMap) *key.Binding { return &k.PrevRunbook }},
 	{"document", Runbook, func(k *KeyMap) *key.Binding { return &k.Document }},
+	{"run", Runbook, func(k *KeyMap) *key.Binding { return &k.Run }},
 	{"search", List | Detail, func(k *KeyMap) *key.Binding { return &k.Search }},
 	{"scope", List, func(k *KeyMap) *key.Binding { return &k.Scope }},
 	{"urgency", List, func(k *KeyMap) *key.Binding { return &k.Urgency }},
@@ -332,7 +335,7 @@ var groups = []struct {
 	{"Move", []string{"up", "down", "page_up", "page_down", "half_page_up", "half_page_down", "top", "bottom"}},
 	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh", "review"}},
 	{"Respond", []string{"acknowledge", "resolve", "note", "editor_note", "star", "reassign", "escalate", "snooze", "responders"}},
-	{"Runbook", []string{"tick", "document", "next_runbook", "prev_runbook"}},
+	{"Runbook", []string{"tick", "run", "document", "next_runbook", "prev_runbook"}},
 	{"Command", []string{"role", "decision", "action_item", "update", "task", "mitigated"}},
 	{"Program", []string{"help", "quit"}},
 	{"Prompts", []string{"confirm", "cancel"}},
@@ -362,7 +365,7 @@ func (k KeyMap) Short(v View) []key.Binding {
 	case v.Has(Form):
 		bs = []key.Binding{k.Confirm, k.Cancel}
 	case v.Has(Runbook):
-		bs = []key.Binding{k.Help, k.Quit, k.Back, k.Tick, k.Document, k.NextRunbook, k.CopyURL, k.Pane, k.Down, k.Up}
+		bs = []key.Binding{k.Help, k.Quit, k.Back, k.Tick, k.Run, k.Document, k.NextRunbook, k.CopyURL, k.Pane, k.Down, k.Up}
 	case v.Has(Detail):
 		bs = []key.Binding{k.Help, k.Quit, k.Back, k.Acknowledge, k.Resolve, k.Note, k.Decision, k.Pane, k.Star, k.Down, k.Up}
 	default:
