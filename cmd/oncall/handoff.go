@@ -105,9 +105,6 @@ README lists its keys). With -o FILE the file must not exist yet.`,
 // it, then writes the document from the incident's state as PagerDuty
 // and the journal now have it.
 func runHandoff(ctx context.Context, o *handoffOptions, f *factory, stdout io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if o.now == nil {
 		o.now = time.Now
 	}

@@ -128,11 +128,12 @@ func orStdin(arg string) string {
 // fromIncident builds the incident's draft as export would and takes its
 // action items, with the draft in postmortems_dir when there is one.
 func (o *postmortemActionsOptions) fromIncident(ctx context.Context, g *globalOptions) (postmortem.Actions, error) {
-	src, err := g.source()
+	f := g.factory()
+	src, err := f.Source()
 	if err != nil {
 		return postmortem.Actions{}, err
 	}
-	id, err := g.factory().ResolveIncident(ctx, o.arg, src)
+	id, err := f.ResolveIncident(ctx, o.arg, src)
 	if err != nil {
 		return postmortem.Actions{}, err
 	}

@@ -249,9 +249,6 @@ func (e commandExit) Error() string {
 func (e commandExit) ExitCode() int { return e.code }
 
 func runRunbookRun(ctx context.Context, f *factory, o *runbookRunOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ref, err := parseIncidentRef(o.incident)
 	if err != nil {
 		return err
