@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -180,7 +179,10 @@ func fetchAlerts(ctx context.Context, src incident.Source, id string, gen int) t
 
 // saveSnapshot keeps the open incident's last known state on disk.
 func saveSnapshot(j Journal, inc incident.Incident, remote []incident.Event, at time.Time) tea.Cmd {
-	events := slices.Clone(remote) // the model goes on appending to its own
+	// The model only appends to its events and never changes one, so
+	// the saver may read them while the model goes on: capped, an append
+	// never writes where the saver reads.
+	events := remote[:len(remote):len(remote)]
 	return func() tea.Msg {
 		return cacheSavedMsg{err: j.SaveSnapshot(store.Snapshot{Incident: inc, Events: events, FetchedAt: at})}
 	}

@@ -78,6 +78,9 @@ type detailModel struct {
 	fetching bool
 	mark     pollMark
 	savedAs  string
+	// builtFrom is how many provider events the timeline holds, so a
+	// poll's new ones are appended (timelineappend.go).
+	builtFrom int
 
 	merged   incident.Timeline // provider and journal events, merged
 	full     incident.Timeline // every event but stars
@@ -484,6 +487,7 @@ func (d *detailModel) NextPane() {
 		d.side = d.focus
 	}
 	d.clamp()
+	d.deriveShown() // a poll's append leaves the state pane to its showing
 }
 
 func (d *detailModel) maxScroll() int { return max(len(d.plain)-d.height, 0) }

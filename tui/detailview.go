@@ -23,6 +23,12 @@ const (
 // render lays the timeline out for the current width.
 func (d *detailModel) render() {
 	d.plain, d.lineStyle, d.lineEvent, d.starts = d.plain[:0], d.lineStyle[:0], d.lineEvent[:0], d.starts[:0]
+	d.renderFrom(0)
+}
+
+// renderFrom lays out the timeline's events from index first on, after
+// the lines of the events before it (a poll's new events are appended).
+func (d *detailModel) renderFrom(first int) {
 	w := d.timelineWidth()
 	if w <= 0 {
 		return
@@ -34,7 +40,11 @@ func (d *detailModel) render() {
 	trigger := d.inc.CreatedAt
 	indent := 2 + clockW + 1 + relW + 1 + kindW + 1
 	day := ""
-	for i, e := range d.timeline {
+	if first > 0 {
+		day = d.timeline[first-1].At.In(loc).Format(time.DateOnly)
+	}
+	for i := first; i < len(d.timeline); i++ {
+		e := d.timeline[i]
 		at := e.At.In(loc)
 		if today := at.Format(time.DateOnly); today != day {
 			day = today

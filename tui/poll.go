@@ -26,11 +26,17 @@ type pollMark struct {
 
 // advance moves the mark past events just added to the timeline.
 func (p pollMark) advance(events []incident.Event) pollMark {
+	newest := p.at
 	for _, e := range events {
-		switch {
-		case e.At.After(p.at):
-			p = pollMark{at: e.At, ids: []string{e.ID}}
-		case e.At.Equal(p.at) && !slices.Contains(p.ids, e.ID):
+		if e.At.After(newest) {
+			newest = e.At
+		}
+	}
+	if newest.After(p.at) {
+		p = pollMark{at: newest}
+	}
+	for _, e := range events {
+		if e.At.Equal(p.at) && !slices.Contains(p.ids, e.ID) {
 			p.ids = append(slices.Clip(p.ids), e.ID)
 		}
 	}

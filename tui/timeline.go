@@ -18,10 +18,16 @@ func (d *detailModel) setTimeline() {
 	if print == d.print && d.timeline != nil {
 		return
 	}
+	prev := d.print
 	d.print = print
+	if d.appendRemote(prev) {
+		d.deriveShown()
+		return
+	}
 	merged := incident.Merge(d.remote, d.local)
 	d.SetTimeline(merged)
 	d.merged = merged
+	d.builtFrom = len(d.remote)
 	d.derive()
 }
 
@@ -53,8 +59,15 @@ func timelinePrint(remote, local []incident.Event) string {
 func (d *detailModel) SetTimeline(tl incident.Timeline) {
 	d.starred = map[string]bool{}
 	d.lastUpdate, d.taskEvents = time.Time{}, nil
-	shown := make(incident.Timeline, 0, len(tl))
-	for _, e := range tl {
+	// One copy of the events: without stars the timeline shown is tl
+	// itself; a copy is made only when a star is left out.
+	shown := tl[:0:0]
+	stars := false
+	for i, e := range tl {
+		if e.Kind == incident.KindStar && !stars {
+			stars = true
+			shown = append(make(incident.Timeline, 0, len(tl)), tl[:i]...)
+		}
 		switch e.Kind {
 		case incident.KindStar:
 			d.starred[e.Fields[incident.FieldEventID]] = true
@@ -66,7 +79,12 @@ func (d *detailModel) SetTimeline(tl incident.Timeline) {
 		case incident.KindTask:
 			d.taskEvents = append(d.taskEvents, e)
 		}
-		shown = append(shown, e)
+		if stars {
+			shown = append(shown, e)
+		}
+	}
+	if !stars {
+		shown = tl
 	}
 	d.full = shown
 	d.narrow()
