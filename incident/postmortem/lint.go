@@ -127,13 +127,20 @@ const personSubjectMessage = "a person is the subject of a failure; the sentence
 const personSubjectSuggestion = "make the system the subject, e.g. \"the migration dropped the index\" rather than \"<name> dropped the index\", and ask what made it possible."
 
 // linter checks text against the phrase rules and the names of the people
-// in the incident.
+// in the incident. The names are plain strings matched by nameSubjects,
+// not an expression built per incident: every expression the lint uses is
+// compiled once, at start-up, so a review that builds thousands of drafts
+// pays nothing per draft.
 type linter struct {
-	names *regexp.Regexp // nil when there are none
+	names []string // longest first, so "Ravi Kumar" wins over "Ravi"; nil when there are none
 }
 
+// afterName is what follows a known name in a person-as-subject hint: an
+// optional adverb and a failure verb, anchored where the name ends.
+var afterName = regexp.MustCompile(`^(?i:` + adverb + `\s+(?:` + failureVerbs + `))\b`)
+
 func newLinter(names []string) linter {
-	var alts []string
+	var out []string
 	seen := map[string]bool{}
 	add := func(n string) {
 		n = oneLine(n) // names from an edited file are raw text
@@ -141,7 +148,7 @@ func newLinter(names []string) linter {
 			return
 		}
 		seen[strings.ToLower(n)] = true
-		alts = append(alts, regexp.QuoteMeta(n))
+		out = append(out, n)
 	}
 	for _, n := range names {
 		add(n)
@@ -149,16 +156,70 @@ func newLinter(names []string) linter {
 			add(first) // "Ravi" for "Ravi Kumar"
 		}
 	}
-	if len(alts) == 0 {
-		return linter{}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return linter{names: out}
+}
+
+// nameSubjects finds, left to right and without overlap, a known name
+// (any case, not inside a word) followed by afterName. A match starts at
+// the character before the name, or at the name when it opens s.
+func (l linter) nameSubjects(s string) [][]int {
+	var out [][]int
+	try := func(from, at int) []int {
+		for _, n := range l.names {
+			k, ok := foldPrefix(s[at:], n)
+			if !ok {
+				continue
+			}
+			if m := afterName.FindStringIndex(s[at+k:]); m != nil {
+				return []int{from, at + k + m[1]}
+			}
+		}
+		return nil
 	}
-	// Longest first, so "Ravi Kumar" wins over "Ravi".
-	slices.SortFunc(alts, func(a, b string) int { return len(b) - len(a) })
-	re, err := regexp.Compile(`(?i)(?:^|[^\p{L}\p{N}])(?:` + strings.Join(alts, "|") + `)` + adverb + `\s+(?:` + failureVerbs + `)\b`)
-	if err != nil {
-		return linter{} // too many names for one expression: the other rules still run
+	for p := 0; p < len(s); {
+		if p == 0 {
+			if loc := try(0, 0); loc != nil {
+				out, p = append(out, loc), loc[1]
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(s[p:])
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+			if loc := try(p, p+size); loc != nil {
+				out, p = append(out, loc), loc[1]
+				continue
+			}
+		}
+		p += size
 	}
-	return linter{names: re}
+	return out
+}
+
+// foldPrefix reports whether s begins with name under simple case folding,
+// as (?i) matches, and how many bytes of s that prefix takes.
+func foldPrefix(s, name string) (int, bool) {
+	i := 0
+	for _, nr := range name {
+		if i >= len(s) {
+			return 0, false
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r != nr && !foldEqual(r, nr) {
+			return 0, false
+		}
+		i += size
+	}
+	return i, true
+}
+
+func foldEqual(a, b rune) bool {
+	for f := unicode.SimpleFold(a); f != a; f = unicode.SimpleFold(f) {
+		if f == b {
+			return true
+		}
+	}
+	return false
 }
 
 func hasLetter(s string) bool {
@@ -194,11 +255,17 @@ func (l linter) text(s, where string, line int) []Hint {
 		}
 	}
 	var seen [][2]int
-	for _, re := range []*regexp.Regexp{l.names, roleSubject, namedSubject} {
-		if re == nil || !cued(lower, failureCues) {
-			continue
+	for i, re := range []*regexp.Regexp{nil, roleSubject, namedSubject} {
+		if !cued(lower, failureCues) {
+			break
 		}
-		for _, loc := range re.FindAllStringIndex(s, -1) {
+		var locs [][]int
+		if i == 0 {
+			locs = l.nameSubjects(s)
+		} else {
+			locs = re.FindAllStringIndex(s, -1)
+		}
+		for _, loc := range locs {
 			if slices.ContainsFunc(seen, func(r [2]int) bool { return r[0] < loc[1] && loc[0] < r[1] }) {
 				continue // a known name is also a capitalised word: one hint
 			}
