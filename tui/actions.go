@@ -122,6 +122,9 @@ func (m Model) act(in incident.Incident, kind incident.Kind, fields map[string]s
 		return func() tea.Msg { return journaledMsg{incidentID: in.ID, err: err, typed: t} }
 	}
 	e.Actor, e.At = m.opts.Actor, m.opts.Now().UTC()
+	if m.screen == screenReview {
+		e = inReview(e) // a minute of the review meeting (reviewwire.go)
+	}
 	return journal(m.opts.Journal, in.ID, e, t)
 }
 

@@ -101,6 +101,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.screen == screenDetail {
 		return m.detailKey(msg)
 	}
+	if m.screen == screenReview {
+		return m.reviewKey(msg)
+	}
 	return m.listKey(msg)
 }
 
@@ -197,6 +200,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.list, _ = m.list.Update(msg)
 	case key.Matches(msg, k.Search):
 		return m.openSearch(), nil
+	case key.Matches(msg, k.Review):
+		return m.openReview()
 	case key.Matches(msg, k.Scope, k.Urgency, k.Status, k.Service):
 		m.filter = nextFilter(m.filter, msg, k, m.list.services)
 		m.say(statusProgress, "list: "+orAll(filterLabel(m.filter, m.list.services)))
@@ -237,6 +242,9 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.screen = screenList
+		if m.rev.fromReview { // opened from the review's agenda: back to it
+			m.screen, m.rev.fromReview = screenReview, false
+		}
 		m.detail = d.close() // drop answers and ticks for the closed incident
 		return m, nil
 	case key.Matches(msg, k.Search) && d.focus == paneTimeline:

@@ -42,6 +42,7 @@ type screen int
 const (
 	screenList screen = iota
 	screenDetail
+	screenReview // the weekly review (reviewwire.go)
 )
 
 // prompt is what, if anything, has taken the keyboard over the page.
@@ -106,6 +107,9 @@ type Options struct {
 	// by service id or name, let the draft state the error budget spent.
 	PostmortemsDir string
 	SLOs           map[string]postmortem.SLO
+	// Review loads the weekly review of the last 7 days for its screen;
+	// nil offers none.
+	Review ReviewLoader
 	// Filter is the list's filter at start (the one remembered).
 	Filter incident.Filter
 	// Open, when set, is the id of an incident to open at start (any
@@ -144,6 +148,7 @@ type Model struct {
 	cachedList []incident.Incident
 
 	detail detailModel
+	rev    reviewRoot // the weekly review's screen (reviewwire.go)
 
 	drafted     map[string]bool   // incidents whose draft was written (or is being)
 	draftFailed map[string]bool   // incidents whose draft failed, to try again
@@ -330,6 +335,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case editorReadyMsg, editorDoneMsg, editorNoteMsg:
 		return m.handleEditor(msg)
+	case reviewLoadedMsg, reviewProgressMsg, ReviewDoneMsg, ReviewOpenMsg, ReviewMinuteMsg:
+		return m.handleReview(msg)
 	}
 	return m, nil
 }
@@ -339,6 +346,7 @@ func (m *Model) layout() {
 	body := max(m.height-3, 1) // title bar, status line, key line
 	m.list = m.list.SetSize(m.width, body-1)
 	m.detail = m.detail.SetSize(m.width, body)
+	m.rev.screen = m.rev.screen.SetSize(m.width, body)
 	m.form = m.form.SetSize(m.width, body)
 	m.picker = m.picker.SetSize(m.width, body)
 	m.input.SetWidth(max(m.width-len(m.input.Prompt)-1, 1))

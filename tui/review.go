@@ -30,6 +30,9 @@ type Review struct {
 	cur   [2]int          // selected row of each list
 	top   [2]int          // first row shown of each list
 	done  map[string]bool // follow-ups marked done here
+	// embedded: the program around the screen draws the keys on its own
+	// key line, so the screen gives its footer row to the lists.
+	embedded bool
 
 	st            *Styles
 	keys          *KeyMap
@@ -245,19 +248,35 @@ func (v Review) View() string {
 		}
 	}
 
-	footer := v.footer()
-	rest := v.height - len(lines) - 1
+	footer, foot := v.footer(), 1
+	if v.embedded {
+		foot = 0
+	}
+	rest := v.height - len(lines) - foot
 	if rest >= 4 {
 		fuH := rest / 2
 		agH := rest - fuH
 		lines = append(lines, v.list(focusFollowUps, fuH)...)
 		lines = append(lines, v.list(focusAgenda, agH)...)
 	}
-	for len(lines) < v.height-1 {
+	for len(lines) < v.height-foot {
 		lines = append(lines, fit("", w))
 	}
-	lines = append(lines[:min(len(lines), v.height-1)], fit(footer, w))
+	lines = lines[:min(len(lines), v.height-foot)]
+	if foot > 0 {
+		lines = append(lines, fit(footer, w))
+	}
 	return strings.Join(lines, "\n")
+}
+
+// undo shows the follow-up id as it was before it was marked done here:
+// the mark could not be recorded.
+func (v Review) undo(id string) Review {
+	if v.done[id] {
+		v.done = cloneSet(v.done)
+		delete(v.done, id)
+	}
+	return v
 }
 
 func statText(p *int64) string {

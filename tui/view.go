@@ -52,6 +52,8 @@ func (m Model) render() string {
 		body = m.picker.View()
 	case m.screen == screenDetail:
 		body = m.detail.View()
+	case m.screen == screenReview:
+		body = m.reviewView()
 	default:
 		body = m.list.View()
 	}
@@ -202,6 +204,8 @@ func (m Model) keyLine() string {
 		return st.Faint.Render(fit(hint, m.width))
 	case m.screen == screenDetail && m.detail.focus == paneRunbook:
 		bs = withoutQuit(m.keys, m.keys.Short(keymap.Runbook))
+	case m.screen == screenReview:
+		bs = m.reviewKeys()
 	case m.screen == screenDetail:
 		bs = withoutQuit(m.keys, m.keys.shortDetail())
 	default:
