@@ -81,6 +81,11 @@ type Incident struct {
 	// incident. A poller compares it with the alerts it holds to learn,
 	// from the list it reads anyway, when Alerts is worth calling again.
 	AlertCount int `json:"alert_count,omitempty"`
+	// Key is PagerDuty's incident_key, the de-duplication key of the
+	// monitoring events that opened it: the same key again after the
+	// incident resolved opens a new incident, so a shared key names a
+	// repeat across titles and services.
+	Key string `json:"key,omitempty"`
 }
 
 // Active reports whether the incident still needs a responder.
@@ -94,6 +99,8 @@ type Alert struct {
 	Severity  string         `json:"severity,omitempty"`
 	CreatedAt time.Time      `json:"created_at"`
 	Details   map[string]any `json:"details,omitempty"`
+	// Key is the alert's alert_key, its de-duplication key.
+	Key string `json:"key,omitempty"`
 }
 
 // Errors callers branch on. Adapters wrap their provider's errors so that
@@ -129,6 +136,10 @@ type Filter struct {
 	// They are how a list past PagerDuty's 10,000-result cap is narrowed.
 	Since time.Time `json:"since,omitzero"`
 	Until time.Time `json:"until,omitzero"`
+	// IncidentKey, when set, keeps the incidents with this de-duplication
+	// key (PagerDuty's incident_key, which also finds incidents whose
+	// alerts carry it as alert_key).
+	IncidentKey string `json:"incident_key,omitempty"`
 }
 
 // Validate reports a status or urgency the provider would not know, so a

@@ -334,16 +334,20 @@ func serviceName(in incident.Incident) string {
 const maxEarlier = 5
 
 // repeats finds, for each incident of the period, the earlier ones on its
-// service with a similar title, in the period or RepeatLookback before it.
+// service with a similar title, or with its alert key (PagerDuty's
+// incident_key) on any service, in the period or RepeatLookback before it.
 // Titles are grouped by their word sets per service, so each incident is
 // compared with its service's distinct titles, not with every incident:
 // a noisy service's thousand pages of one alert cost a thousand lookups.
+// The incidents of a key are grouped by the same shapes, so one found
+// both ways is counted once.
 func repeats(earlier []incident.Incident, items []analysed, o Options, ref func(incident.Incident) Ref) ([]Repeat, map[string]bool) {
 	type shape struct {
 		words map[string]bool
 		list  []incident.Incident // oldest first
 	}
 	byService := map[string]map[string]*shape{}
+	byKey := map[string]map[*shape][]incident.Incident{} // oldest first
 	add := func(in incident.Incident, ws map[string]bool) {
 		svc := serviceKey(in)
 		key := wordsKey(ws)
@@ -356,6 +360,21 @@ func repeats(earlier []incident.Incident, items []analysed, o Options, ref func(
 			byService[svc][key] = sh
 		}
 		sh.list = append(sh.list, in)
+		if k := alertKey(in); k != "" {
+			if byKey[k] == nil {
+				byKey[k] = map[*shape][]incident.Incident{}
+			}
+			byKey[k][sh] = append(byKey[k][sh], in)
+		}
+	}
+	before := func(list []incident.Incident, t time.Time) int {
+		n, _ := slices.BinarySearchFunc(list, t, func(x incident.Incident, t time.Time) int {
+			if x.CreatedAt.Before(t) {
+				return -1
+			}
+			return 1
+		})
+		return n
 	}
 	var history []incident.Incident
 	for _, in := range earlier {
@@ -369,21 +388,31 @@ func repeats(earlier []incident.Incident, items []analysed, o Options, ref func(
 	}
 	out, repeatOf := []Repeat{}, map[string]bool{}
 	for _, a := range items {
+		t := a.Incident.CreatedAt
 		ws := words(a.Incident.Title)
 		var found []incident.Incident
-		count := 0
+		count, byTitle, byAlertKey := 0, false, false
+		similarShapes := map[*shape]bool{}
 		for _, sh := range byService[serviceKey(a.Incident)] {
 			if !similarSets(ws, sh.words) {
 				continue
 			}
-			n, _ := slices.BinarySearchFunc(sh.list, a.Incident.CreatedAt, func(x incident.Incident, t time.Time) int {
-				if x.CreatedAt.Before(t) {
-					return -1
-				}
-				return 1
-			})
+			similarShapes[sh] = true
+			n := before(sh.list, t)
 			count += n
+			byTitle = byTitle || n > 0
 			found = append(found, sh.list[max(0, n-maxEarlier):n]...)
+		}
+		if k := alertKey(a.Incident); k != "" {
+			for sh, list := range byKey[k] {
+				n := before(list, t)
+				byAlertKey = byAlertKey || n > 0
+				if similarShapes[sh] {
+					continue // counted with the similar titles
+				}
+				count += n
+				found = append(found, list[max(0, n-maxEarlier):n]...)
+			}
 		}
 		add(a.Incident, ws)
 		if count == 0 {
@@ -396,11 +425,21 @@ func repeats(earlier []incident.Incident, items []analysed, o Options, ref func(
 		for _, in := range found[:min(len(found), maxEarlier)] {
 			refs = append(refs, ref(in))
 		}
-		out = append(out, Repeat{Incident: ref(a.Incident), Reason: "same service, similar title", Earlier: refs, EarlierCount: count})
+		var reasons []string
+		if byTitle {
+			reasons = append(reasons, "same service, similar title")
+		}
+		if byAlertKey {
+			reasons = append(reasons, "same alert key")
+		}
+		out = append(out, Repeat{Incident: ref(a.Incident), Reason: strings.Join(reasons, "; "), Earlier: refs, EarlierCount: count})
 		repeatOf[a.Incident.ID] = true
 	}
 	return out, repeatOf
 }
+
+// alertKey is the incident's de-duplication key as a repeat compares it.
+func alertKey(in incident.Incident) string { return strings.TrimSpace(incident.Clean(in.Key)) }
 
 func serviceKey(in incident.Incident) string {
 	if in.Service.ID != "" {

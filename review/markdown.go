@@ -135,7 +135,7 @@ func Markdown(w io.Writer, r Report) error {
 
 	pf("## Repeats\n\n")
 	if len(r.Repeats) == 0 {
-		pf("No repeats: no incident matched an earlier one on its service (in the period or the %d days before).\n\n", int(RepeatLookback.Hours()/24))
+		pf("No repeats: no incident matched an earlier one on its service or alert key (in the period or the %d days before).\n\n", int(RepeatLookback.Hours()/24))
 	}
 	for _, rp := range r.Repeats {
 		var earlier []string

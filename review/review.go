@@ -233,7 +233,7 @@ type Ref struct {
 // Repeat is an incident of the period that happened before.
 type Repeat struct {
 	Incident Ref    `json:"incident"`
-	Reason   string `json:"reason"` // "same service, similar title"
+	Reason   string `json:"reason"` // "same service, similar title", "same alert key", or both joined by "; "
 	// Earlier are the newest earlier incidents (at most five), newest
 	// first; EarlierCount is how many there were in all.
 	Earlier      []Ref `json:"earlier"`

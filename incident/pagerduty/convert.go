@@ -30,6 +30,7 @@ func convertIncident(in pd.Incident) incident.Incident {
 		CreatedAt:        parseTime(in.CreatedAt),
 		ResolvedAt:       parseTime(in.ResolvedAt),
 		AlertCount:       int(in.AlertCounts.All),
+		Key:              in.IncidentKey,
 	}
 	if b := in.ConferenceBridge; b != nil {
 		out.Bridge = b.ConferenceURL
@@ -108,6 +109,7 @@ func convertAlert(a pd.IncidentAlert) incident.Alert {
 		Status:    a.Status,
 		Severity:  a.Severity,
 		CreatedAt: parseTime(a.CreatedAt),
+		Key:       a.AlertKey,
 	}
 	if d, ok := a.Body["details"].(map[string]any); ok {
 		out.Details = d

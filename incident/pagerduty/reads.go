@@ -43,6 +43,8 @@ func (c *Client) List(ctx context.Context, f incident.Filter) ([]incident.Incide
 		ServiceIDs: slices.Clone(f.ServiceIDs),
 		TeamIDs:    slices.Clone(f.TeamIDs),
 		UserIDs:    slices.Clone(f.UserIDs),
+		// PagerDuty matches it against incident_key and the alerts' alert_key.
+		IncidentKey: f.IncidentKey,
 	}
 	if len(opts.Statuses) == 0 {
 		opts.Statuses = []string{string(incident.Triggered), string(incident.Acknowledged)}

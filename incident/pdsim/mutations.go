@@ -104,7 +104,9 @@ func (w *world) trigger(spec IncidentSpec, at time.Time) (*incident, error) {
 	if err := w.checkSpec(spec); err != nil {
 		return nil, err
 	}
-	if spec.Key != "" && w.byKey[spec.Key] != nil {
+	// As with events: a key whose incident is resolved opens a new
+	// incident (a repeat), and lookups by key then find the newest.
+	if old := w.byKey[spec.Key]; spec.Key != "" && old != nil && old.status != statusResolved {
 		return nil, fmt.Errorf("incident key %q already exists", spec.Key)
 	}
 	svc := w.dir.serviceByRef(spec.Service)

@@ -93,7 +93,7 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 			len(serviceIDs) > 0 && !slices.Contains(serviceIDs, inc.service.id),
 			len(userIDs) > 0 && !slices.ContainsFunc(inc.assignments, func(a assignment) bool { return slices.Contains(userIDs, a.user.id) }),
 			len(teamIDs) > 0 && (inc.policy.team == nil || !slices.Contains(teamIDs, inc.policy.team.id)),
-			key != "" && inc.key != key,
+			key != "" && inc.key != key && !slices.ContainsFunc(inc.alerts, func(a *alert) bool { return a.key == key }),
 			!inRange(inc.createdAt, since, until):
 			continue
 		}

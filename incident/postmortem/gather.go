@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,8 +29,9 @@ type GatherOptions struct {
 
 // Gather fills in what a draft reads besides the incident and its
 // timeline: the alerts (for their links), the runbooks matched to the
-// incident (for theirs), and the incidents on the same service in the
-// RelatedWindow before it, with their drafts in DraftsDir. What it cannot
+// incident (for theirs), and the incidents on the same service or with
+// one of its alert keys in the RelatedWindow before it, with their drafts
+// in DraftsDir. What it cannot
 // read it leaves out, and says so in the error it returns (errors.Join of
 // each problem): the draft is still worth writing.
 func Gather(ctx context.Context, src Source, in *Input, o GatherOptions) error {
@@ -40,6 +42,7 @@ func Gather(ctx context.Context, src Source, in *Input, o GatherOptions) error {
 		errs = append(errs, fmt.Errorf("alerts: %w", err))
 	}
 	in.Alerts = alerts
+	in.AlertKeys = alertKeys(inc, alerts)
 	if o.RunbooksDir != "" {
 		if _, err := os.Stat(o.RunbooksDir); err == nil {
 			set, _, err := runbook.Load(o.RunbooksDir)
@@ -64,20 +67,64 @@ func Gather(ctx context.Context, src Source, in *Input, o GatherOptions) error {
 	if start.IsZero() {
 		start = in.Now
 	}
-	if inc.Service.ID != "" && !start.IsZero() {
-		f := incident.Filter{Statuses: []incident.Status{incident.Triggered, incident.Acknowledged, incident.Resolved},
-			ServiceIDs: []string{inc.Service.ID}, Since: start.Add(-RelatedWindow), Until: start}
+	if start.IsZero() {
+		return errors.Join(errs...)
+	}
+	// The same service, and then each alert key on any service: a key is
+	// the monitor that fired, whatever service or title it came under.
+	var filters []incident.Filter
+	if inc.Service.ID != "" {
+		filters = append(filters, incident.Filter{ServiceIDs: []string{inc.Service.ID}})
+	}
+	for _, k := range in.AlertKeys[:min(len(in.AlertKeys), maxKeyLookups)] {
+		filters = append(filters, incident.Filter{IncidentKey: k})
+	}
+	seen := map[string]int{}
+	for _, f := range filters {
+		f.Statuses = []incident.Status{incident.Triggered, incident.Acknowledged, incident.Resolved}
+		f.Since, f.Until = start.Add(-RelatedWindow), start
 		list, err := src.List(ctx, f)
 		if err != nil && !errors.Is(err, incident.ErrTruncated) {
 			errs = append(errs, fmt.Errorf("related incidents: %w", err))
 		}
 		for _, o2 := range list {
-			if o2.ID != inc.ID {
-				in.Related = append(in.Related, Candidate{Incident: o2, Draft: FindDraft(o.DraftsDir, o2)})
+			if o2.ID == inc.ID {
+				continue
 			}
+			if i, ok := seen[o2.ID]; ok {
+				in.Related[i].AlertKeys = appendKey(in.Related[i].AlertKeys, f.IncidentKey)
+				continue
+			}
+			seen[o2.ID] = len(in.Related)
+			in.Related = append(in.Related, Candidate{Incident: o2, AlertKeys: appendKey(appendKey(nil, o2.Key), f.IncidentKey),
+				Draft: FindDraft(o.DraftsDir, o2)})
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// maxKeyLookups bounds the listings by alert key: an incident grouping
+// hundreds of alerts with distinct keys costs at most this many requests.
+const maxKeyLookups = 10
+
+// alertKeys are the incident's de-duplication keys: its incident_key and
+// its alerts' alert_key, each once.
+func alertKeys(inc incident.Incident, alerts []incident.Alert) []string {
+	keys := appendKey(nil, inc.Key)
+	for _, a := range alerts {
+		keys = appendKey(keys, a.Key)
+	}
+	return keys
+}
+
+// appendKey adds a non-empty key not yet in keys. A listing by key
+// returns incidents whose alerts carry it, so the key it was asked with
+// is one of theirs even when their incident_key differs.
+func appendKey(keys []string, k string) []string {
+	if k = strings.TrimSpace(k); k == "" || slices.Contains(keys, k) {
+		return keys
+	}
+	return append(keys, k)
 }
 
 // FindDraft is the newest draft of inc in dir, found by the name FileName
