@@ -94,6 +94,7 @@ type detailModel struct {
 	taskEvents []incident.Event
 	alerts     []incident.Alert
 	rb         runbookPane
+	run        commandRun // the runbook pane's command: asked, running or shown (runwire.go)
 	state      statePane // where the incident stands, derived from the timeline
 	focus      pane
 	side       pane // on a wide screen, the pane shown beside the timeline
@@ -123,6 +124,7 @@ func newDetail(st *Styles, keys *KeyMap, deps detailDeps) detailModel {
 func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
 	n := newDetail(d.st, d.keys, d.deps)
 	n.gen, n.active, n.inc = d.gen+1, true, in
+	n.run = d.run // a run goes on whichever incident is on screen
 	n = n.SetSize(d.width, d.height+factsHeight)
 	n.rematch()
 	n.fetching = true // start fetches it
@@ -182,6 +184,7 @@ func (d detailModel) SetSize(w, h int) detailModel {
 		d.rb = d.rb.SetSize(d.width, d.height+1)
 		d.state = d.state.SetSize(d.width, d.height+1)
 	}
+	d.run = d.run.SetSize(d.rb.width, d.rb.height)
 	d.clamp()
 	return d
 }
@@ -194,7 +197,7 @@ func (d detailModel) KeyHelp() []key.Binding {
 	case paneTimeline:
 		bs = append(bs, k.Star, k.Search)
 	case paneRunbook:
-		bs = append(bs, k.Tick, k.Document, k.NextRunbook, k.PrevRunbook, k.CopyURL)
+		bs = append(bs, k.Tick, k.Run, k.Document, k.NextRunbook, k.PrevRunbook, k.CopyURL)
 	}
 	return enabled(bs...)
 }

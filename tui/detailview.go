@@ -40,6 +40,7 @@ func (d *detailModel) renderFrom(first int) {
 	trigger := d.inc.CreatedAt
 	indent := 2 + clockW + 1 + relW + 1 + kindW + 1
 	day := ""
+	interrupted := d.runMarks()
 	if first > 0 {
 		day = d.timeline[first-1].At.In(loc).Format(time.DateOnly)
 	}
@@ -59,6 +60,8 @@ func (d *detailModel) renderFrom(first int) {
 			text = actor + ": " + text
 		}
 		switch {
+		case interrupted[e.ID]:
+			text += " [interrupted: no result was journaled]"
 		case e.Origin == incident.Local && e.State == incident.Queued:
 			text += " [queued]"
 		case e.Origin == incident.Local && e.State == incident.Failed:
@@ -233,7 +236,7 @@ func (d detailModel) View() string {
 		case paneState:
 			right = d.state.View()
 		default:
-			right = d.rb.View()
+			right = d.runbookView()
 		}
 		left := d.timelineView(d.timelineWidth())
 		sep := strings.TrimSuffix(strings.Repeat(d.st.Faint.Render("│")+"\n", d.height+1), "\n")
@@ -244,7 +247,7 @@ func (d detailModel) View() string {
 	case paneAlerts:
 		b.WriteString("\n" + d.alertsView(d.width))
 	case paneRunbook:
-		b.WriteString("\n" + d.rb.View())
+		b.WriteString("\n" + d.runbookView())
 	case paneState:
 		b.WriteString("\n" + d.state.View())
 	default:

@@ -81,6 +81,10 @@ func kindLabel(k incident.Kind) string {
 		return "responders"
 	case incident.KindTask:
 		return "task"
+	case incident.KindCommand:
+		return "command"
+	case incident.KindCommandResult:
+		return "result"
 	default:
 		return "event"
 	}

@@ -15,6 +15,9 @@ import (
 // handleKey routes a key: an open prompt takes it first (so typed text
 // never fires a global key), then the global keys, then the page.
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" && m.detail.run.live() {
+		return m.cancelRun() // a running command stops, not the program
+	}
 	if msg.String() == "ctrl+c" {
 		if len(m.inflight) > 0 && m.prompt != promptQuit {
 			m.prompt = promptQuit
@@ -51,6 +54,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case promptNote:
 		return m.noteKey(msg)
+	case promptRun:
+		return m.runKey(msg)
 	case promptSearch:
 		return m.searchKey(msg)
 	case promptPicker:
@@ -233,6 +238,11 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	d := m.detail
+	if d.outputOnScreen() {
+		if m, cmd, ok := m.outputKey(msg); ok {
+			return m, cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		if d.query != "" || d.kinds != kindsAll {
@@ -252,12 +262,15 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Kinds) && d.focus == paneTimeline:
 		m.detail = d.CycleKinds()
 		return m, nil
+	case d.focus == paneRunbook && key.Matches(msg, k.Run):
+		return m.askRun()
 	case d.focus == paneRunbook && key.Matches(msg, k.Tick):
 		rb, step, ok := d.rb.Selected()
 		if !ok {
 			m.say(statusError, "select a runbook step to tick ("+hint(k.Document, "shows steps")+")")
 			return m, nil
 		}
+		step = d.rb.ToTick(rb, step) // a command ticks the item it belongs to
 		if d.rb.ticked[step.Key] {
 			m.say(statusInfo, "that step is already ticked")
 			return m, nil

@@ -14,9 +14,11 @@ import (
 )
 
 // runbookPane shows the runbooks matched to the open incident: the best
-// match first, its steps selectable (tick a checklist item, copy a
-// command), or the whole document rendered. Ticks come from the journal,
-// so they survive a restart.
+// match first, its steps selectable (tick a checklist item, copy or run a
+// command), or the whole document rendered. Ticks and runs come from the
+// journal, so they survive a restart. A command belongs to the checklist
+// item before it (runbook.Step.Of): ticking or running it marks that
+// item, and the item shows how its commands' last runs went.
 type runbookPane struct {
 	matches []runbook.Match
 	cur     int  // index into matches
@@ -28,7 +30,10 @@ type runbookPane struct {
 	rendered    string
 	renderedKey string
 	scroll      int
-	ticked      map[string]bool // step keys journaled as done
+	ticked      map[string]bool    // step keys journaled as done
+	runs        map[string]stepRun // command step key -> its latest run
+	liveRun     string             // the run id of the command running now
+	liveStep    string             // and its step key
 
 	st            *Styles
 	keys          *KeyMap
@@ -120,14 +125,137 @@ func (p *runbookPane) SetMatches(ms []runbook.Match) {
 	p.clamp()
 }
 
-// SetTicks reads which steps are done from the journal's events.
+// stepRun is how a command's latest run went, as the pane shows it.
+type stepRun struct {
+	status string // an incident.Run* status, or runRunning
+	exit   string
+}
+
+// runRunning is the state of a command running now.
+const runRunning = "running"
+
+// SetTicks reads which steps are done, and how each command's latest run
+// went, from the journal's events. A run whose result never came is
+// interrupted, unless it is the one running now (SetLive).
 func (p *runbookPane) SetTicks(local []incident.Event) {
 	p.ticked = map[string]bool{}
+	p.runs = map[string]stepRun{}
 	for _, e := range local {
 		if e.Kind == incident.KindRunbookStep && e.Fields[incident.FieldAction] != incident.StepCopied {
 			p.ticked[e.Fields[incident.FieldStepKey]] = true
 		}
 	}
+	live := func(id string) bool { return id != "" && id == p.liveRun }
+	for _, r := range incident.CommandRuns(local, live) {
+		f := r.Intent.Fields
+		var exit string
+		if r.Result != nil {
+			f, exit = r.Result.Fields, r.Result.Fields[incident.FieldExitCode]
+		}
+		status := r.Status
+		if status == "" {
+			status = runRunning
+		}
+		if k := f[incident.FieldStepKey]; k != "" {
+			p.runs[k] = stepRun{status: status, exit: exit}
+		}
+	}
+	if p.liveStep != "" {
+		p.runs[p.liveStep] = stepRun{status: runRunning}
+	}
+}
+
+// SetLive names the run in progress (runID "" when none runs) and its
+// step, so it shows as running rather than interrupted.
+func (p *runbookPane) SetLive(runID string, step runbook.Step) {
+	p.liveRun, p.liveStep = runID, ""
+	if runID != "" {
+		p.liveStep = step.Key
+		if p.runs == nil {
+			p.runs = map[string]stepRun{}
+		}
+		p.runs[step.Key] = stepRun{status: runRunning}
+	}
+}
+
+// ToTick is the step the tick key marks when s is selected: the checklist
+// item a command belongs to, or the step itself.
+func (p runbookPane) ToTick(rb *runbook.Runbook, s runbook.Step) runbook.Step {
+	if s.Kind == runbook.Command && s.Of != "" {
+		if item, ok := rb.StepByKey(s.Of); ok {
+			return item
+		}
+	}
+	return s
+}
+
+// done reports whether step s of rb is ticked: journaled as done, checked
+// in the file, or (a journal written before ticks went to the item) one
+// of its commands ticked.
+func (p *runbookPane) done(rb *runbook.Runbook, s runbook.Step) bool {
+	if p.ticked[s.Key] || s.Checked {
+		return true
+	}
+	if s.Kind != runbook.Check {
+		return false
+	}
+	for _, c := range rb.Steps {
+		if c.Of == s.Key && p.ticked[c.Key] {
+			return true
+		}
+	}
+	return false
+}
+
+// itemRun is the state a checklist item shows for its commands' latest
+// runs when it is not ticked: running first, then failed, interrupted and
+// cancelled; zero when none of them ran or all went well.
+func (p *runbookPane) itemRun(rb *runbook.Runbook, item runbook.Step) stepRun {
+	rank := map[string]int{runRunning: 5, incident.RunFailed: 4, incident.RunTimeout: 4, incident.RunInterrupted: 3, incident.RunCancelled: 2}
+	var worst stepRun
+	for _, c := range rb.Steps {
+		if c.Of != item.Key {
+			continue
+		}
+		if r := p.runs[c.Key]; rank[r.status] > rank[worst.status] {
+			worst = r
+		}
+	}
+	return worst
+}
+
+// runWords say how a run went, for a step's line.
+func runWords(r stepRun) string {
+	switch r.status {
+	case runRunning:
+		return "running…"
+	case incident.RunFailed:
+		return "failed, exit " + r.exit
+	case incident.RunTimeout:
+		return "timed out"
+	case incident.RunInterrupted:
+		return "interrupted: no result was journaled"
+	case incident.RunCancelled:
+		return "cancelled"
+	}
+	return ""
+}
+
+// runBox is a command's mark for its latest run.
+func runBox(r stepRun) string {
+	switch r.status {
+	case incident.RunOK:
+		return "$✓ "
+	case runRunning:
+		return "$… "
+	case incident.RunFailed, incident.RunTimeout:
+		return "$✗ "
+	case incident.RunInterrupted:
+		return "$? "
+	case incident.RunCancelled:
+		return "$- "
+	}
+	return " $ "
 }
 
 // Cycle moves to the next (or previous) match.
@@ -243,7 +371,7 @@ func (p runbookPane) View() string {
 		}
 		return strings.Join(out, "\n")
 	}
-	out = append(out, st.Faint.Render(fit("steps · "+hint(k.Tick, "ticks")+" · "+hint(k.CopyURL, "copies a command")+" · "+hint(k.Document, "for the whole document"), width)))
+	out = append(out, st.Faint.Render(fit("steps · "+hint(k.Tick, "ticks")+" · "+hint(k.Run, "runs a command")+" · "+hint(k.CopyURL, "copies it")+" · "+hint(k.Document, "shows the document"), width)))
 	lines, selLine := p.stepLines(rb, st, width)
 	start := 0
 	if selLine >= rows {
@@ -266,21 +394,38 @@ func (p *runbookPane) stepLines(rb *runbook.Runbook, st *Styles, width int) ([]s
 				lines = append(lines, st.Title.Render(fit(incident.Clean(section), width)))
 			}
 		}
-		box := "[ ]"
-		if p.ticked[s.Key] || s.Checked {
-			box = "[x]"
-		}
+		box, done := "[ ]", p.done(rb, s)
+		var run stepRun
 		var text []string
 		if s.Kind == runbook.Command {
-			box = " $ "
-			if p.ticked[s.Key] {
+			run = p.runs[s.Key]
+			box = runBox(run)
+			if box == " $ " && p.ticked[s.Key] {
 				box = "$✓ "
 			}
 			for _, l := range strings.Split(s.Text, "\n") {
 				text = append(text, incident.Clean(l))
 			}
 		} else {
-			text = wrap(incident.Clean(s.Text), max(width-6, 10))
+			item := incident.Clean(s.Text)
+			if !done {
+				run = p.itemRun(rb, s)
+			}
+			switch run.status {
+			case runRunning:
+				box = "[…]"
+			case incident.RunFailed, incident.RunTimeout:
+				box = "[✗]"
+			case incident.RunInterrupted:
+				box = "[?]"
+			}
+			if w := runWords(run); w != "" {
+				item += " (" + w + ")"
+			}
+			if done {
+				box = "[x]"
+			}
+			text = wrap(item, max(width-6, 10))
 		}
 		if i == p.step {
 			sel = len(lines)
@@ -294,9 +439,13 @@ func (p *runbookPane) stepLines(rb *runbook.Runbook, st *Styles, width int) ([]s
 			switch {
 			case i == p.step:
 				line = st.Selected.Render(line)
+			case run.status == incident.RunFailed || run.status == incident.RunTimeout:
+				line = st.Error.Render(line)
+			case run.status == incident.RunInterrupted:
+				line = st.Acked.Render(line)
 			case s.Kind == runbook.Command:
 				line = st.Info.Render(line)
-			case p.ticked[s.Key] || s.Checked:
+			case done:
 				line = st.Faint.Render(line)
 			}
 			lines = append(lines, line)

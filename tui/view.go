@@ -196,6 +196,8 @@ func (m Model) keyLine() string {
 		return st.Faint.Render(fit("type to filter · ↑/↓ choose · enter confirms · esc cancel", m.width))
 	case m.prompt == promptConfirm || m.prompt == promptQuit:
 		bs = []key.Binding{m.keys.Confirm, m.keys.Cancel}
+	case m.prompt == promptRun || (m.screen == screenDetail && m.detail.outputOnScreen()):
+		bs = m.detail.run.keyHelp(m.keys)
 	case m.prompt == promptHelp:
 		hint := m.keys.Help.Help().Key + " or esc close help"
 		if m.helpPages() > 1 {

@@ -31,6 +31,13 @@ type Job struct {
 	// Post sends the result to PagerDuty as a note; otherwise it stays in
 	// the journal.
 	Post bool
+	// RunID names the run; "" makes one (NewRunID). A caller that must
+	// know the run while it is live (the TUI, to tell it from an
+	// interrupted one) makes it first.
+	RunID string
+	// Now stamps the events; nil leaves it to the journal (the time of
+	// the write). The TUI passes its clock, as for every action.
+	Now func() time.Time
 	// OutputDir holds the full output files, one per run, under a
 	// directory per incident; "" keeps no file.
 	OutputDir string
@@ -73,7 +80,10 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 			host = "unknown host"
 		}
 	}
-	runID := NewRunID(time.Now())
+	runID := j.RunID
+	if runID == "" {
+		runID = NewRunID(time.Now())
+	}
 	// The command is journaled as the runbook writes it ($VAR unexpanded),
 	// masked too: a runbook that spells a secret out must not spread it.
 	shown := j.Spec.Redactor.String(j.Step.Text)
@@ -81,7 +91,7 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("%w: %w", ErrIntent, err)
 	}
-	intent.Actor, intent.State = j.Actor, incident.LocalOnly
+	intent.Actor, intent.State, intent.At = j.Actor, incident.LocalOnly, j.stamp()
 	if out.Intent, err = journal.Append(j.IncidentID, intent); err != nil {
 		return out, fmt.Errorf("%w: %w", ErrIntent, err)
 	}
@@ -111,7 +121,7 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("record the result: %w", err)
 	}
-	result.Actor, result.State = j.Actor, incident.LocalOnly
+	result.Actor, result.State, result.At = j.Actor, incident.LocalOnly, j.stamp()
 	if j.Post {
 		result.State = incident.Queued
 	}
@@ -121,7 +131,7 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 	if res.Status == incident.RunOK {
 		tick, err := j.tick()
 		if err == nil {
-			tick.Actor = j.Actor
+			tick.Actor, tick.At = j.Actor, j.stamp()
 			out.Tick, err = journal.Append(j.IncidentID, tick)
 		}
 		if err != nil {
@@ -132,6 +142,14 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 		return out, runErr
 	}
 	return out, nil
+}
+
+// stamp is the time of an event: zero (the journal's clock) without Now.
+func (j Job) stamp() time.Time {
+	if j.Now == nil {
+		return time.Time{}
+	}
+	return j.Now().UTC()
 }
 
 // tick is the runbook step a successful run marks done: the checklist item
