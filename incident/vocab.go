@@ -508,7 +508,7 @@ func Summary(e Event) string {
 		if f(FieldDuration) == "" {
 			break
 		}
-		return "Snoozed for " + f(FieldDuration)
+		return "Snoozed for " + spanText(f(FieldDuration))
 	case KindReassign:
 		if f(FieldTo) == "" {
 			break
@@ -533,6 +533,29 @@ func Summary(e Event) string {
 		return fmt.Sprintf("Runbook %s: %s %s", or(f(FieldRunbook), "unnamed"), or(f(FieldAction), StepDone), or(f(FieldStep), "a step"))
 	}
 	return e.Summary
+}
+
+// spanText says a Go duration as people write it: 30m, 2h, 1h30m, 1d4h;
+// anything else (a duration PagerDuty worded) stays as it is.
+func spanText(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	return b.String()
 }
 
 func or(s, alt string) string {

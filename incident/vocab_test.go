@@ -125,7 +125,7 @@ func TestConstructors(t *testing.T) {
 		{must(NewRunbookStep("db-failover", "s3", "", "pg_ctl promote\nsleep 5", StepDone)), KindRunbookStep,
 			map[string]string{FieldRunbook: "db-failover", FieldStepKey: "s3", FieldStep: "pg_ctl promote …", FieldCommand: "pg_ctl promote\nsleep 5", FieldAction: StepDone},
 			"Runbook db-failover: done pg_ctl promote …"},
-		{must(NewSnooze(2 * time.Hour)), KindSnooze, map[string]string{FieldDuration: "2h0m0s"}, "Snoozed for 2h0m0s"},
+		{must(NewSnooze(2 * time.Hour)), KindSnooze, map[string]string{FieldDuration: "2h0m0s"}, "Snoozed for 2h"},
 		{must(NewEscalate(2)), KindEscalate, map[string]string{FieldLevel: "2"}, "Escalated to level 2"},
 		{must(NewReassignTo(Reassignment{UserIDs: []string{"PU1", "PU2"}}, "Priya, Yuki")), KindReassign,
 			map[string]string{FieldUserIDs: "PU1,PU2", FieldTo: "Priya, Yuki"}, "Reassigned to Priya, Yuki"},
