@@ -95,7 +95,7 @@ type detailModel struct {
 	alerts     []incident.Alert
 	rb         runbookPane
 	run        commandRun // the runbook pane's command: asked, running or shown (runwire.go)
-	state      statePane // where the incident stands, derived from the timeline
+	state      statePane  // where the incident stands, derived from the timeline
 	focus      pane
 	side       pane // on a wide screen, the pane shown beside the timeline
 
