@@ -57,7 +57,6 @@ const (
 	promptSearch // typing the list's or the timeline's search
 	promptPicker // choosing a person or policy (picker)
 	promptQuit   // y/n to quit with actions not yet sent
-	promptRun    // confirming a runbook command (runwire.go)
 )
 
 // Options wires the model to its sources. Source, Journal and Outbox are
@@ -108,8 +107,6 @@ type Options struct {
 	// by service id or name, let the draft state the error budget spent.
 	PostmortemsDir string
 	SLOs           map[string]postmortem.SLO
-	// Commands is how the runbook pane runs a runbook's commands.
-	Commands Commands
 	// Review loads the weekly review of the last 7 days for its screen;
 	// nil offers none.
 	Review ReviewLoader
@@ -118,6 +115,9 @@ type Options struct {
 	// Open, when set, is the id of an incident to open at start (any
 	// status, resolved too); the list is behind it, as if opened from it.
 	Open string
+	// Feed, when set, keeps the list current by the account's change
+	// feed (feed.go) instead of re-listing on every poll.
+	Feed ChangeFeed
 	// Cached is the last known list, shown (marked stale) until the first
 	// fetch answers.
 	Cached   []incident.Incident
@@ -149,6 +149,7 @@ type Model struct {
 	// cachedList is the list the journal's cache holds (read at start or
 	// last written): a poll that brings the same list writes nothing.
 	cachedList []incident.Incident
+	relisted   time.Time // when the last full listing was asked for (feed.go)
 
 	detail detailModel
 	rev    reviewRoot // the weekly review's screen (reviewwire.go)
@@ -196,7 +197,6 @@ func New(opts Options) Model {
 	if opts.UpdateEvery <= 0 {
 		opts.UpdateEvery = 20 * time.Minute
 	}
-	opts.Commands = opts.Commands.withDefaults()
 	switch opts.Theme {
 	case "dark":
 		opts.Dark = true
@@ -230,6 +230,7 @@ func New(opts Options) Model {
 		input: ti, search: search, width: 80, height: 24,
 		status: status{kind: statusProgress, text: "Loading incidents…"}}
 	m.list = newList(m.st, m.keys, opts.Now)
+	m.relisted = opts.Now() // Init lists
 	m.list.narrowed = !filterEmpty(m.filter)
 	m.detail = newDetail(m.st, m.keys, detailDeps{ctx: ctx, src: opts.Source, journal: opts.Journal, now: opts.Now,
 		loc: opts.Location, every: opts.every, detailEvery: opts.DetailEvery, runbooks: opts.Runbooks, updateEvery: opts.UpdateEvery})
@@ -299,15 +300,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
-	case runConfirmedMsg, runDeclinedMsg, commandOutputMsg, commandDoneMsg, cancelCommandMsg:
-		return m.handleRun(msg)
 	case choicesMsg:
 		if m.prompt == promptPicker {
 			m.picker, _ = m.picker.Update(msg)
 		}
 		return m, nil
 	case listTickMsg:
-		return m, tea.Batch(m.fetchList(), m.opts.every(m.opts.ListEvery, listTickMsg{}))
+		return m, tea.Batch(m.pollList(), m.opts.every(m.opts.ListEvery, listTickMsg{}))
+	case feedMsg:
+		return m.handleFeed(msg)
 	case incidentsMsg:
 		return m.handleIncidents(msg)
 	case journaledMsg:

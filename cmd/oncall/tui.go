@@ -108,6 +108,7 @@ func (f *factory) ViewOptions(src *pagerduty.Client, label, actor string) tui.Op
 	s := f.g.set
 	return tui.Options{
 		Source: src, WhoAmI: src.Me, Label: label, Actor: actor, ReadOnly: s.readOnly,
+		Feed:      src.Feed(time.Now()), // started before the first listing, so it misses nothing
 		ListEvery: s.refresh, UpdateEvery: s.updateEvery, Keys: s.keys, Theme: s.theme,
 		PostmortemsDir: s.postmortemsDir, SLOs: postmortemSLOs(s.slos),
 		Dark: true, // until the terminal answers the background colour query

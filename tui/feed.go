@@ -1,0 +1,66 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// The list keeps current by the account's change feed when the source
+// offers one: a poll asks what changed since the last (one small request
+// while the account is quiet) and re-lists only when something did, so a
+// quiet account of 10,000 incidents costs a request per poll rather than
+// a page per 100 incidents. A full re-listing every relistEvery is the
+// safety net for what a feed could miss (an incident that left the
+// filter without a log entry, a clock that jumped).
+
+// ChangeFeed names the incidents changed since it was last asked; the
+// first call reports what changed since the feed started. An error means
+// the list must be re-listed to be sure.
+type ChangeFeed interface {
+	Changed(ctx context.Context) ([]string, error)
+}
+
+// relistEvery is how often the list is re-listed in full although the
+// feed reported nothing.
+const relistEvery = 5 * time.Minute
+
+// feedMsg: the change feed's answer to a list poll.
+type feedMsg struct {
+	gen int // the listing the poll was made against
+	ids []string
+	err error
+}
+
+func checkFeed(ctx context.Context, f ChangeFeed, gen int) tea.Cmd {
+	return func() tea.Msg {
+		ids, err := f.Changed(ctx)
+		return feedMsg{gen: gen, ids: ids, err: err}
+	}
+}
+
+// pollList is a list poll: the change feed when there is one and the
+// list on screen is a good one, else a listing.
+func (m *Model) pollList() tea.Cmd {
+	now := m.opts.Now()
+	if m.opts.Feed == nil || m.listHad == 0 || m.listHad < m.listGen || m.stale || now.Sub(m.relisted) >= relistEvery {
+		m.relisted = now
+		return m.fetchList()
+	}
+	return checkFeed(m.ctx, m.opts.Feed, m.listGen)
+}
+
+// handleFeed re-lists when the feed named an incident or failed; a quiet
+// answer confirms the list on screen as of now.
+func (m Model) handleFeed(msg feedMsg) (tea.Model, tea.Cmd) {
+	if msg.gen != m.listGen {
+		return m, nil // a listing started since covers it
+	}
+	if msg.err != nil || len(msg.ids) > 0 {
+		m.relisted = m.opts.Now()
+		return m, m.fetchList()
+	}
+	m.fetched = m.opts.Now()
+	return m, nil
+}

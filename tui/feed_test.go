@@ -1,0 +1,109 @@
+package tui
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/store"
+	"github.com/oncallkit/oncall/store/outbox"
+)
+
+// requestCounter counts the requests a server answers, by method and
+// path.
+type requestCounter struct {
+	next http.Handler
+	mu   sync.Mutex
+	n    map[string]int
+}
+
+func (c *requestCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	c.n[r.Method+" "+r.URL.Path]++
+	c.mu.Unlock()
+	c.next.ServeHTTP(w, r)
+}
+
+func (c *requestCounter) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n
+	c.n = map[string]int{}
+	return n
+}
+
+// TestListFollowsTheChangeFeed: with the change feed, a quiet account
+// costs one request a poll (the account's log since the last), not a
+// listing; an incident triggered between two polls is on the list after
+// the next; and the list is re-listed in full every relistEvery anyway.
+// Over real HTTP against the simulator, counting what it answers.
+func TestListFollowsTheChangeFeed(t *testing.T) {
+	clk := pdsim.NewClock(epoch)
+	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: pdsim.Scenario{
+		{At: -time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-1", Title: "payments: settlement lag", Service: pdsim.ServicePayments})},
+		{At: 100 * time.Second, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-2", Title: "checkout: fresh from the feed", Service: pdsim.ServiceCheckout})},
+	}})
+	counter := &requestCounter{next: sim, n: map[string]int{}}
+	srv := httptest.NewServer(counter)
+	t.Cleanup(srv.Close)
+	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := store.Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	h := &harness{t: t, sim: sim, journal: j, clock: clk, url: srv.URL}
+	h.m = New(Options{
+		Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Label: "test", Now: clk.Now, Location: zone, Dark: true,
+		Feed:  src.Feed(clk.Now()),
+		every: func(time.Duration, tea.Msg) tea.Cmd { return nil },
+	})
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	h.run(h.m.Init())
+	h.wantScreen("settlement lag")
+	counter.take()
+
+	for i := range 5 { // 15 s to 75 s: nothing happens
+		clk.Advance(15 * time.Second)
+		h.send(listTickMsg{})
+		got := counter.take()
+		if len(got) != 1 || got["GET /log_entries"] != 1 {
+			t.Fatalf("quiet poll %d made %v, want one GET /log_entries", i+1, got)
+		}
+	}
+	if strings.Contains(h.screen(), "fresh from the feed") {
+		t.Fatal("the incident to come is listed before it triggered")
+	}
+
+	clk.Advance(30 * time.Second) // 105 s: triggered at 100 s
+	h.send(listTickMsg{})
+	got := counter.take()
+	if got["GET /log_entries"] != 1 || got["GET /incidents"] == 0 {
+		t.Fatalf("the poll after a trigger made %v, want the feed and a listing", got)
+	}
+	h.wantScreen("fresh from the feed")
+
+	// The safety net: however quiet, a full listing every relistEvery.
+	listings := 0
+	for elapsed := time.Duration(0); elapsed <= relistEvery; elapsed += 15 * time.Second {
+		clk.Advance(15 * time.Second)
+		h.send(listTickMsg{})
+		if counter.take()["GET /incidents"] > 0 {
+			listings++
+		}
+	}
+	if listings != 1 {
+		t.Fatalf("%d full listings in %s of quiet polls, want 1", listings, relistEvery)
+	}
+}
