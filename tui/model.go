@@ -57,6 +57,7 @@ const (
 	promptSearch // typing the list's or the timeline's search
 	promptPicker // choosing a person or policy (picker)
 	promptQuit   // y/n to quit with actions not yet sent
+	promptRun    // confirming a runbook command (runwire.go)
 )
 
 // Options wires the model to its sources. Source, Journal and Outbox are
@@ -107,6 +108,8 @@ type Options struct {
 	// by service id or name, let the draft state the error budget spent.
 	PostmortemsDir string
 	SLOs           map[string]postmortem.SLO
+	// Commands is how the runbook pane runs a runbook's commands.
+	Commands Commands
 	// Review loads the weekly review of the last 7 days for its screen;
 	// nil offers none.
 	Review ReviewLoader
@@ -197,6 +200,7 @@ func New(opts Options) Model {
 	if opts.UpdateEvery <= 0 {
 		opts.UpdateEvery = 20 * time.Minute
 	}
+	opts.Commands = opts.Commands.withDefaults()
 	switch opts.Theme {
 	case "dark":
 		opts.Dark = true
@@ -300,6 +304,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
+	case runConfirmedMsg, runDeclinedMsg, commandOutputMsg, commandDoneMsg, cancelCommandMsg:
+		return m.handleRun(msg)
 	case choicesMsg:
 		if m.prompt == promptPicker {
 			m.picker, _ = m.picker.Update(msg)
