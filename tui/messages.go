@@ -87,11 +87,12 @@ func (m Model) handleIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 	case m.status.clearsOnSuccess():
 		m.say(statusInfo, "")
 	}
+	count := m.countActive() // nil unless narrowed to nothing (activecount.go)
 	if sameList(m.cachedList, msg.list) {
-		return m, nil
+		return m, count
 	}
 	m.cachedList = msg.list
-	return m, saveCache(m.opts.Journal, msg.list, m.fetched)
+	return m, tea.Batch(count, saveCache(m.opts.Journal, msg.list, m.fetched))
 }
 
 func (m Model) handleJournaled(msg journaledMsg) (tea.Model, tea.Cmd) {

@@ -317,6 +317,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleFeed(msg)
 	case incidentsMsg:
 		return m.handleIncidents(msg)
+	case activeCountMsg:
+		return m.handleActiveCount(msg), nil
 	case journaledMsg:
 		return m.handleJournaled(msg)
 	case sentMsg:

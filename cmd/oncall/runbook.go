@@ -22,6 +22,7 @@ import (
 	"github.com/oncallkit/oncall/internal/redact"
 	"github.com/oncallkit/oncall/runbook"
 	runner "github.com/oncallkit/oncall/runbook/run"
+	"github.com/oncallkit/oncall/tui"
 )
 
 func newRunbookCmd(g *globalOptions) *cobra.Command {
@@ -400,4 +401,23 @@ func confirmWrite(o *runbookRunOptions, step runbook.Step, r *redact.Redactor) e
 		return usageError{errors.New("not confirmed; nothing ran")}
 	}
 	return nil
+}
+
+// viewCommands is how the view's runbook pane runs commands: masked as
+// `oncall runbook run` masks (secret-named variables, redact_env, redact
+// patterns, the PagerDuty token), in runbook_workdir, with each run's
+// output in a file beside the journal, posted unless post_output is false.
+func (f *factory) viewCommands() (tui.Commands, error) {
+	s := f.g.set
+	cmds := s.commands
+	_ = s.loadToken() // a missing token is reported when it is needed; masking wants it if it is there
+	r, err := redact.New(redact.Config{Environ: os.Environ(), EnvNames: cmds.RedactEnv, Patterns: cmds.Redact, Secrets: []string{s.token}})
+	if err != nil {
+		return tui.Commands{}, usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	c := tui.Commands{Redactor: r, Workdir: cmds.RunbookWorkdir, NoPost: !cmds.PostOutput}
+	if jpath, err := f.JournalPath(); err == nil {
+		c.OutputDir = filepath.Join(filepath.Dir(jpath), "output")
+	}
+	return c, nil
 }

@@ -135,6 +135,9 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookS
 		opts.Filter, _, _ = v.store.Filter() // none saved, or unreadable: show everything active
 	}
 	opts.Runbooks, opts.RunbookProblems = loadRunbooks(runbooks)
+	if opts.Commands, err = f.viewCommands(); err != nil {
+		return err
+	}
 	opts.RunbookProblems = runbookAdvice(opts.RunbookProblems)
 
 	ctx, cancel := context.WithCancel(ctx)
