@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,9 +133,9 @@ func chaosSeed(t *testing.T) uint64 {
 // test that needs it.
 func buildChaosBinary(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
+	goBin, err := exec.LookPath("go") // go test puts its own go first on PATH
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("no go command to build with: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "oncall")
 	cmd := exec.Command(goBin, "build", "-o", bin, ".")

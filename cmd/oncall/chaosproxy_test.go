@@ -303,13 +303,6 @@ func (p *chaosProxy) drop(w http.ResponseWriter) {
 	conn.Close()
 }
 
-// setCalm makes the proxy pass every request from now on.
-func (p *chaosProxy) setCalm(calm bool) {
-	p.mu.Lock()
-	p.calm = calm
-	p.mu.Unlock()
-}
-
 // figures is one line of fate counts.
 func (p *chaosProxy) figures() string {
 	p.mu.Lock()

@@ -125,7 +125,7 @@ func TestPremortemList(t *testing.T) {
 	}
 	// The journal stamps its own time on the tick: the one cell that is
 	// not the same from run to run.
-	stdout = regexp.MustCompile("(?m)(stock-oversold.*\\| 1 \\| )[0-9: -]+Z \\|$").ReplaceAllString(stdout, "${1}(journal time) |")
+	stdout = regexp.MustCompile(`(?m)(stock-oversold.*\| 1 \| )[0-9: -]+Z \|$`).ReplaceAllString(stdout, "${1}(journal time) |")
 	path := filepath.Join("testdata", "premortem-list.golden.md")
 	if *updatePremortem {
 		writePM(t, path, stdout)
