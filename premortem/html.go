@@ -10,8 +10,7 @@ import (
 // become markup.
 var sectionHTML = template.Must(template.New("premortem").Funcs(template.FuncMap{
 	"deref": func(b *bool) bool { return b != nil && *b },
-}).Parse(`<section class="premortem">
-<h2>Foreseen in a pre-mortem?</h2>
+}).Parse(`
 {{- if .Foreseen}}
 {{- range .Failures}}
 <p><strong>Foreseen:</strong> {{.Failure}} (<code>{{.ID}}</code>, service {{.Service}}), in the workshop <em>{{.Premortem.Title}}</em> ({{.Premortem.ID}}{{if .Premortem.HeldOn}}, held {{.Premortem.HeldOn}}{{end}}).</p>
@@ -35,11 +34,17 @@ var sectionHTML = template.Must(template.New("premortem").Funcs(template.FuncMap
 {{- range .Prompts}}
 <blockquote>{{.}}</blockquote>
 {{- end}}
-</section>
 `))
 
-// HTML renders the section as an HTML fragment, every value escaped.
+// HTML renders the section as an HTML fragment, heading included, every
+// value escaped.
 func (d Draft) HTML() string {
+	return "<section class=\"premortem\">\n<h2>" + template.HTMLEscapeString(Title) + "</h2>" + d.htmlBody() + "</section>\n"
+}
+
+// htmlBody is the section's HTML without the heading: a newline, then
+// one element a line.
+func (d Draft) htmlBody() string {
 	var b strings.Builder
 	view := struct {
 		Draft
@@ -48,7 +53,7 @@ func (d Draft) HTML() string {
 	if err := sectionHTML.Execute(&b, view); err != nil {
 		// The template and its data are this package's: an error here is
 		// a bug, shown rather than hidden.
-		return "<section class=\"premortem\"><p>" + template.HTMLEscapeString(err.Error()) + "</p></section>\n"
+		return "\n<p>" + template.HTMLEscapeString(err.Error()) + "</p>\n"
 	}
 	return b.String()
 }

@@ -67,8 +67,13 @@ func (s *Set) Failure(id string) (*Failure, bool) {
 	return f, ok
 }
 
-// Len returns the number of failures.
-func (s *Set) Len() int { return len(s.failures) }
+// Len returns the number of failures; a nil Set has none.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.failures)
+}
 
 // Load reads every pre-mortem under dir: its *.md files and those of its
 // subdirectories, except README.md files and names starting with a dot.

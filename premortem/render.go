@@ -63,10 +63,15 @@ func (d Draft) happenedText() string {
 	return what + "; urgency " + urgency
 }
 
+// Title is the section's heading.
+const Title = "Foreseen in a pre-mortem?"
+
 // Markdown renders the section, heading included, at level 2.
-func (d Draft) Markdown() string {
+func (d Draft) Markdown() string { return "## " + Title + "\n\n" + d.markdownBody() }
+
+// markdownBody is the section without its heading.
+func (d Draft) markdownBody() string {
 	var b strings.Builder
-	b.WriteString("## Foreseen in a pre-mortem?\n\n")
 	what, urgency := d.Happened.text()
 	urgency = md(urgency)
 	if !d.Foreseen {

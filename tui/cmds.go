@@ -15,6 +15,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
 )
@@ -211,7 +212,7 @@ type draftMsg struct {
 // writeDraft gathers everything known about an incident (PagerDuty's
 // record and the journal) and writes the draft; postmortem.WriteDraft
 // never overwrites a draft a person may have edited.
-func writeDraft(ctx context.Context, src incident.Source, j Journal, id, dir string, slos map[string]postmortem.SLO, now time.Time, loc *time.Location) tea.Cmd {
+func writeDraft(ctx context.Context, src incident.Source, j Journal, id, dir string, slos map[string]postmortem.SLO, now time.Time, loc *time.Location, pms *premortem.Set) tea.Cmd {
 	return func() tea.Msg {
 		inc, err := src.Get(ctx, id)
 		if err != nil {
@@ -225,9 +226,14 @@ func writeDraft(ctx context.Context, src incident.Source, j Journal, id, dir str
 		if err != nil {
 			return draftMsg{id: id, err: fmt.Errorf("read journal: %w", err)}
 		}
-		path, err := postmortem.WriteDraft(dir, postmortem.Input{
+		in := postmortem.Input{
 			Incident: inc, Timeline: incident.Merge(remote, local), Now: now, SLOs: slos, Location: loc,
-		})
+		}
+		// The alerts let a failure matched on them count; without them the
+		// draft still says what the title and service matched.
+		in.Alerts, _ = src.Alerts(ctx, id)
+		in.Sections = premortem.Sections(pms, in)
+		path, err := postmortem.WriteDraft(dir, in)
 		return draftMsg{id: id, path: path, err: err}
 	}
 }

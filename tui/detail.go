@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/runbook"
 )
 
@@ -21,6 +22,7 @@ const (
 	paneAlerts
 	paneRunbook
 	paneState
+	panePremortem // what a pre-mortem foresaw (premortemwire.go)
 	paneCount
 )
 
@@ -32,6 +34,8 @@ func (p pane) String() string {
 		return "Runbook"
 	case paneState:
 		return "State"
+	case panePremortem:
+		return "Pre-mortem"
 	default:
 		return "Timeline"
 	}
@@ -49,6 +53,7 @@ type detailDeps struct {
 	detailEvery time.Duration
 	runbooks    *runbook.Set
 	updateEvery time.Duration // the status update cadence the state pane counts
+	premortems  *premortem.Set
 }
 
 // detailModel shows one incident: its facts, its merged timeline with a
@@ -96,6 +101,9 @@ type detailModel struct {
 	rb         runbookPane
 	run        commandRun // the runbook pane's command: asked, running or shown (runwire.go)
 	state      statePane  // where the incident stands, derived from the timeline
+	pm         premortemPane
+	banner     foreseenBanner // one line under the facts when a pre-mortem foresaw this
+	outer      int            // the height SetSize was given, banner and facts included
 	focus      pane
 	side       pane // on a wide screen, the pane shown beside the timeline
 
@@ -116,7 +124,7 @@ type detailModel struct {
 
 func newDetail(st *Styles, keys *KeyMap, deps detailDeps) detailModel {
 	return detailModel{st: st, keys: keys, deps: deps, follow: true, side: paneRunbook, rb: runbookPane{st: st, keys: keys},
-		state: newStatePane(st, keys)}
+		state: newStatePane(st, keys), pm: newPremortemPane(st, keys), banner: newForeseenBanner(st, keys)}
 }
 
 // open shows in, forgetting the previous incident, and returns the
@@ -125,7 +133,7 @@ func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
 	n := newDetail(d.st, d.keys, d.deps)
 	n.gen, n.active, n.inc = d.gen+1, true, in
 	n.run = d.run // a run goes on whichever incident is on screen
-	n = n.SetSize(d.width, d.height+factsHeight)
+	n = n.SetSize(d.width, d.outer)
 	n.rematch()
 	n.fetching = true // start fetches it
 	return n, n.start()
@@ -176,15 +184,19 @@ func (d detailModel) SetSize(w, h int) detailModel {
 		d.width = w
 		d.render()
 	}
-	d.height = max(h-factsHeight, 1)
+	d.outer = h
+	d.height = max(h-factsHeight-d.bannerHeight(), 1)
 	if d.wide() {
 		d.rb = d.rb.SetSize(d.sideWidth(), d.height+1)
 		d.state = d.state.SetSize(d.sideWidth(), d.height+1)
+		d.pm = d.pm.SetSize(d.sideWidth(), d.height+1)
 	} else {
 		d.rb = d.rb.SetSize(d.width, d.height+1)
 		d.state = d.state.SetSize(d.width, d.height+1)
+		d.pm = d.pm.SetSize(d.width, d.height+1)
 	}
 	d.run = d.run.SetSize(d.rb.width, d.rb.height)
+	d.banner = d.banner.SetSize(d.width, 1)
 	d.clamp()
 	return d
 }
@@ -198,6 +210,8 @@ func (d detailModel) KeyHelp() []key.Binding {
 		bs = append(bs, k.Star, k.Search)
 	case paneRunbook:
 		bs = append(bs, k.Tick, k.Run, k.Document, k.NextRunbook, k.PrevRunbook, k.CopyURL)
+	case panePremortem:
+		bs = append(bs, d.pm.KeyHelp()...)
 	}
 	return enabled(bs...)
 }
@@ -261,6 +275,10 @@ func (d detailModel) handleKey(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 	switch {
 	case d.focus == paneState && key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown):
 		d.state, _ = d.state.Update(msg)
+	case d.focus == panePremortem && key.Matches(msg, k.Up, k.Down, k.Tick, k.Open, k.ActionItem, k.NextRunbook, k.PrevRunbook):
+		var cmd tea.Cmd
+		d.pm, cmd = d.pm.Update(msg)
+		return d, cmd
 	case key.Matches(msg, k.Up):
 		d.Move(-1)
 	case key.Matches(msg, k.Down):
@@ -343,6 +361,7 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 	}
 	d.setTimeline()
 	d.rb.SetTicks(d.local)
+	d.pm = d.pm.SetTicks("", d.merged)
 	if msg.haveInc {
 		d.derive() // the incident's facts feed the state too
 	}
@@ -362,6 +381,7 @@ func (d detailModel) journaled(e incident.Event) detailModel {
 	d.local = append(d.local, e)
 	d.setTimeline()
 	d.rb.SetTicks(d.local)
+	d.pm = d.pm.SetTicks("", d.merged)
 	return d
 }
 
@@ -378,9 +398,11 @@ func (d detailModel) settle(id string, state incident.SyncState, errText string)
 	return d
 }
 
-// rematch matches runbooks to the incident and its alerts.
+// rematch matches runbooks and pre-mortems to the incident and its
+// alerts; the runbooks a matched failure names are offered too.
 func (d *detailModel) rematch() {
-	d.rb.SetMatches(d.deps.runbooks.Match(d.inc, d.alerts))
+	d.rematchPremortems()
+	d.rb.SetMatches(d.withNamedRunbooks(d.deps.runbooks.Match(d.inc, d.alerts)))
 }
 
 // ensureRendered asks for the current runbook's document when it is on
@@ -411,8 +433,8 @@ func (d *detailModel) Move(delta int) {
 		d.alertScroll = max(d.alertScroll+delta, 0)
 		return
 	}
-	if d.focus == paneState {
-		return // the state pane scrolls itself (handleKey)
+	if d.focus == paneState || d.focus == panePremortem {
+		return // the state and pre-mortem panes scroll themselves (handleKey)
 	}
 	d.sel += delta
 	d.follow = false
@@ -486,6 +508,9 @@ func (d *detailModel) ScrollTo(bottom bool) {
 // NextPane moves focus to the next pane.
 func (d *detailModel) NextPane() {
 	d.focus = (d.focus + 1) % paneCount
+	for !d.hasPane(d.focus) {
+		d.focus = (d.focus + 1) % paneCount
+	}
 	if d.focus != paneTimeline {
 		d.side = d.focus
 	}

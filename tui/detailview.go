@@ -202,9 +202,15 @@ func (d detailModel) View() string {
 		people = t + st.Faint.Render(" · ") + people // a due task matters more
 	}
 	b.WriteString("\n" + fit(people, d.width))
+	if banner := d.banner.View(); banner != "" {
+		b.WriteString("\n" + banner)
+	}
 
 	var tabs []string
 	for p := range paneCount {
+		if !d.hasPane(p) {
+			continue
+		}
 		label := p.String()
 		switch p {
 		case paneTimeline:
@@ -213,6 +219,8 @@ func (d detailModel) View() string {
 			label += fmt.Sprintf(" (%d)", len(d.alerts))
 		case paneRunbook:
 			label += fmt.Sprintf(" (%d)", len(d.rb.matches))
+		case panePremortem:
+			label += fmt.Sprintf(" (%d)", len(d.pm.matches))
 		}
 		if p == d.focus {
 			tabs = append(tabs, st.Selected.Render(" "+label+" "))
@@ -235,6 +243,8 @@ func (d detailModel) View() string {
 			right = d.alertsView(d.sideWidth())
 		case paneState:
 			right = d.state.View()
+		case panePremortem:
+			right = d.pm.View()
 		default:
 			right = d.runbookView()
 		}
@@ -250,6 +260,8 @@ func (d detailModel) View() string {
 		b.WriteString("\n" + d.runbookView())
 	case paneState:
 		b.WriteString("\n" + d.state.View())
+	case panePremortem:
+		b.WriteString("\n" + d.pm.View())
 	default:
 		b.WriteString("\n" + d.timelineView(d.width))
 	}

@@ -103,10 +103,12 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	}
-	if m.screen == screenDetail {
+	switch m.screen {
+	case screenDetail:
 		return m.detailKey(msg)
-	}
-	if m.screen == screenReview {
+	case screenRegister:
+		return m.registerKey(msg)
+	case screenReview:
 		return m.reviewKey(msg)
 	}
 	return m.listKey(msg)
@@ -207,6 +209,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.openSearch(), nil
 	case key.Matches(msg, k.Review):
 		return m.openReview()
+	case key.Matches(msg, k.Register):
+		return m.openRegister()
 	case key.Matches(msg, k.Scope, k.Urgency, k.Status, k.Service):
 		m.filter = nextFilter(m.filter, msg, k, m.list.services)
 		m.say(statusProgress, "list: "+orAll(filterLabel(m.filter, m.list.services)))
@@ -311,6 +315,9 @@ func (m Model) detailMoves(msg tea.KeyPressMsg) bool {
 	k := m.keys
 	if key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown, k.Top, k.Bottom, k.Pane) {
 		return true
+	}
+	if m.detail.focus == panePremortem && key.Matches(msg, k.Tick, k.Open, k.ActionItem, k.NextRunbook, k.PrevRunbook) {
+		return true // the pane turns them into requests (premortemwire.go)
 	}
 	return m.detail.focus == paneRunbook && key.Matches(msg, k.NextRunbook, k.PrevRunbook, k.Document)
 }

@@ -241,7 +241,7 @@ func (m *Model) draft(id string) tea.Cmd {
 	}
 	m.drafted = cloneSet(m.drafted)
 	m.drafted[id] = true
-	return writeDraft(m.ctx, m.opts.Source, m.opts.Journal, id, m.opts.PostmortemsDir, m.opts.SLOs, m.opts.Now(), m.opts.Location)
+	return writeDraft(m.ctx, m.opts.Source, m.opts.Journal, id, m.opts.PostmortemsDir, m.opts.SLOs, m.opts.Now(), m.opts.Location, m.opts.Premortems)
 }
 
 // handleEditor follows a long note through $EDITOR: the temp file, the

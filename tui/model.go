@@ -33,6 +33,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/runbook"
 )
 
@@ -42,7 +43,8 @@ type screen int
 const (
 	screenList screen = iota
 	screenDetail
-	screenReview // the weekly review (reviewwire.go)
+	screenReview   // the weekly review (reviewwire.go)
+	screenRegister // the pre-mortems' risk register (premortemwire.go)
 )
 
 // prompt is what, if anything, has taken the keyboard over the page.
@@ -113,6 +115,13 @@ type Options struct {
 	// Review loads the weekly review of the last 7 days for its screen;
 	// nil offers none.
 	Review ReviewLoader
+	// Premortems are matched to the open incident (the "foreseen" banner
+	// and the Pre-mortem tab), fill the risk register screen, and add
+	// their section to every draft; nil means none were loaded.
+	Premortems *premortem.Set
+	// PremortemProblems are the loader's complaints about pre-mortem files
+	// it skipped, shown at start when no runbook problem is.
+	PremortemProblems []string
 	// Filter is the list's filter at start (the one remembered).
 	Filter incident.Filter
 	// Open, when set, is the id of an incident to open at start (any
@@ -155,7 +164,8 @@ type Model struct {
 	relisted   time.Time // when the last full listing was asked for (feed.go)
 
 	detail detailModel
-	rev    reviewRoot // the weekly review's screen (reviewwire.go)
+	rev    reviewRoot    // the weekly review's screen (reviewwire.go)
+	pre    premortemRoot // the risk register and the reminders due
 
 	drafted     map[string]bool   // incidents whose draft was written (or is being)
 	draftFailed map[string]bool   // incidents whose draft failed, to try again
@@ -237,12 +247,17 @@ func New(opts Options) Model {
 	m.relisted = opts.Now() // Init lists
 	m.list.narrowed = !filterEmpty(m.filter)
 	m.detail = newDetail(m.st, m.keys, detailDeps{ctx: ctx, src: opts.Source, journal: opts.Journal, now: opts.Now,
-		loc: opts.Location, every: opts.every, detailEvery: opts.DetailEvery, runbooks: opts.Runbooks, updateEvery: opts.UpdateEvery})
+		loc: opts.Location, every: opts.every, detailEvery: opts.DetailEvery, runbooks: opts.Runbooks, updateEvery: opts.UpdateEvery,
+		premortems: opts.Premortems})
+	m.pre = newPremortemRoot(m.st, m.keys, opts.Premortems, opts.Now())
 	if keysErr != nil {
 		m.status = status{kind: statusWarning, text: "default keys in use: " + keysErr.Error()}
 	}
 	if n := len(opts.RunbookProblems); n > 0 {
 		m.status = status{kind: statusWarning, text: fmt.Sprintf("%d runbook problem(s), broken files skipped: %s", n, incident.Clean(opts.RunbookProblems[0]))}
+	}
+	if n := len(opts.PremortemProblems); n > 0 && m.status.kind != statusWarning {
+		m.status = status{kind: statusWarning, text: fmt.Sprintf("%d pre-mortem problem(s), broken files skipped: %s", n, incident.Clean(opts.PremortemProblems[0]))}
 	}
 	if len(opts.Cached) > 0 {
 		m.list.SetIncidents(opts.Cached, time.Time{})
@@ -352,6 +367,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleEditor(msg)
 	case reviewLoadedMsg, reviewProgressMsg, ReviewDoneMsg, ReviewOpenMsg, ReviewMinuteMsg:
 		return m.handleReview(msg)
+	case PremortemTickMsg, PremortemRunbookMsg, PremortemFollowUpMsg, registerMsg:
+		return m.handlePremortem(msg)
 	}
 	return m, nil
 }
@@ -362,6 +379,7 @@ func (m *Model) layout() {
 	m.list = m.list.SetSize(m.width, body-1)
 	m.detail = m.detail.SetSize(m.width, body)
 	m.rev.screen = m.rev.screen.SetSize(m.width, body)
+	m.pre.register = m.pre.register.SetSize(m.width, body)
 	m.form = m.form.SetSize(m.width, body)
 	m.picker = m.picker.SetSize(m.width, body)
 	m.input.SetWidth(max(m.width-len(m.input.Prompt)-1, 1))

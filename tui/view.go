@@ -54,6 +54,8 @@ func (m Model) render() string {
 		body = m.detail.View()
 	case m.screen == screenReview:
 		body = m.reviewView()
+	case m.screen == screenRegister:
+		body = m.pre.register.View()
 	default:
 		body = m.list.View()
 	}
@@ -74,6 +76,7 @@ func (m Model) titleBar(now time.Time) string {
 	if m.opts.ReadOnly {
 		left += st.Acked.Render(" · read-only")
 	}
+	left += m.pre.dueMark(m.screen) // pre-mortem reminders come (premortemwire.go)
 	if f := filterLabel(m.filter, m.list.services); f != "" {
 		left += st.Info.Render(" · " + f)
 	}
@@ -208,6 +211,10 @@ func (m Model) keyLine() string {
 		bs = withoutQuit(m.keys, m.keys.Short(keymap.Runbook))
 	case m.screen == screenReview:
 		bs = m.reviewKeys()
+	case m.screen == screenDetail && m.detail.focus == panePremortem:
+		bs = m.detail.premortemKeys()
+	case m.screen == screenRegister:
+		bs = append([]key.Binding{m.keys.Help, m.keys.Quit}, m.pre.register.KeyHelp()...)
 	case m.screen == screenDetail:
 		bs = withoutQuit(m.keys, m.keys.shortDetail())
 	default:

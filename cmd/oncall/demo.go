@@ -13,6 +13,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/premortems"
 	"github.com/oncallkit/oncall/runbooks"
 )
 
@@ -67,5 +68,9 @@ func runDemo(ctx context.Context, g *globalOptions, db string, readOnly bool) er
 	g.set.db, g.set.dbFrom = db, "the demo"
 	g.set.readOnly = g.set.readOnly || readOnly
 	f := g.factory()
-	return runTUI(ctx, f, f.ViewOptions(src, "demo (simulated PagerDuty)", pdsim.DemoUserEmail), runbookSource{fsys: runbooks.FS})
+	opts := f.ViewOptions(src, "demo (simulated PagerDuty)", pdsim.DemoUserEmail)
+	// The shipped pre-mortems foresee the demo's payments incident, so the
+	// demo shows the banner and the Pre-mortem tab wherever it runs.
+	opts.Premortems, opts.PremortemProblems = loadViewPremortems(premortems.FS, "")
+	return runTUI(ctx, f, opts, runbookSource{fsys: runbooks.FS})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/store"
 )
 
@@ -34,6 +35,10 @@ type exportOptions struct {
 	// read for the draft's links and the drafts of related incidents.
 	fiveWhys               bool
 	runbooksDir, draftsDir string
+	// premortems loads the pre-mortems the draft's "Foreseen in a
+	// pre-mortem?" section matches; nil means none (the section then
+	// offers a stub for the next workshop).
+	premortems func() (*premortem.Set, []string)
 }
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -76,6 +81,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			o.journal = g.factory().ReadJournal
 			o.slos = postmortemSLOs(g.set.slos)
 			o.runbooksDir, o.draftsDir = g.set.runbooksDir, g.set.postmortemsDir
+			o.premortems = g.viewPremortems
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
 				return err
 			}
@@ -146,6 +152,14 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 	if inc.Active() {
 		fmt.Fprintf(stderr, "oncall: note: #%d is still %s; the draft says so and is incomplete\n", inc.Number, incident.Clean(string(inc.Status)))
 	}
+	var pms *premortem.Set
+	if o.premortems != nil {
+		var problems []string
+		if pms, problems = o.premortems(); len(problems) > 0 {
+			fmt.Fprintf(stderr, "oncall: warning: %d pre-mortem file(s) skipped: %s\n", len(problems), incident.Clean(problems[0]))
+		}
+	}
+	in.Sections = premortem.Sections(pms, in) // after Gather: matching reads the alerts
 
 	write := func(w io.Writer, in postmortem.Input) error {
 		return postmortem.Render(w, in, postmortem.Format(o.format))

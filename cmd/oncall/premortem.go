@@ -41,8 +41,17 @@ func (o *premortemOptions) premortemsDir() string {
 	if o.dir != "" {
 		return o.dir
 	}
-	if o.g != nil && o.g.set.premortemsDir != "" {
-		return o.g.set.premortemsDir
+	return o.g.premortemsDir()
+}
+
+// premortemsDir is premortemOptions.premortemsDir for commands other than
+// premortem's (the view, export).
+func (g *globalOptions) premortemsDir() string {
+	if g != nil && g.premortems != "" {
+		return g.premortems
+	}
+	if g != nil && g.set.premortemsDir != "" {
+		return g.set.premortemsDir
 	}
 	if fi, err := os.Stat("premortems"); err == nil && fi.IsDir() {
 		return "premortems"
@@ -87,7 +96,6 @@ Calendar windows (days_of_month) are read in the local time zone (TZ).`,
   oncall premortem due`,
 		Args: cobra.NoArgs,
 	}
-	cmd.PersistentFlags().StringVar(&o.dir, "premortems", "", "pre-mortems directory (config premortems_dir; default ./premortems if present, else $XDG_CONFIG_HOME/oncall/premortems)")
 	cmd.AddCommand(newPremortemLintCmd(o), newPremortemListCmd(o), newPremortemDueCmd(o), newPremortemNewCmd(o))
 	return cmd
 }
@@ -447,4 +455,42 @@ failures:
 	}
 	b.WriteString("---\n# Workshop notes\n\nWho was in the room, how the impacts were rated against each other, what was left for later.\n")
 	return b.String()
+}
+
+// viewPremortems loads the pre-mortems for the interactive view and the
+// drafts: none when the directory does not exist (a team without
+// pre-mortems is not at fault), and the errors of files skipped as
+// file:line lines, for the view to show at start.
+func (g *globalOptions) viewPremortems() (*premortem.Set, []string) {
+	dir := g.premortemsDir()
+	return loadViewPremortems(os.DirFS(dir), dir)
+}
+
+// loadViewPremortems is viewPremortems over a file system: the demo's is
+// embedded. dir names fsys in messages, and says to read it from disk
+// ("" reads fsys as it is).
+func loadViewPremortems(fsys fs.FS, dir string) (*premortem.Set, []string) {
+	var (
+		set   *premortem.Set
+		diags []premortem.Diagnostic
+		err   error
+	)
+	if dir != "" {
+		set, diags, err = premortem.Load(dir) // bounded reads of regular files only
+	} else {
+		set, diags, err = premortem.LoadFS(fsys)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []string{"pre-mortems not read: " + err.Error()}
+	}
+	var problems []string
+	for _, d := range diags {
+		if d.Severity == premortem.Error {
+			problems = append(problems, d.String())
+		}
+	}
+	return set, problems
 }

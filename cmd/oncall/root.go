@@ -25,6 +25,9 @@ type globalOptions struct {
 	readOnly  bool
 	tokenFile string
 	runbooks  string
+	// premortems is --premortems: the view's banner and tab, the drafts'
+	// section, and every premortem subcommand read it (premortem.go).
+	premortems string
 	// waits carries the adapter's "rate limited, retrying" notices to the
 	// TUI once it runs.
 	waits waitRelay
@@ -88,6 +91,7 @@ Try it first with: oncall demo`,
 				return err
 			}
 			opts := f.ViewOptions(src, labelFor(g.resolvedAPIURL()), g.set.from)
+			opts.Premortems, opts.PremortemProblems = g.viewPremortems()
 			if len(args) == 1 {
 				// Looked up before the view starts: an incident nobody
 				// knows is an error on the command line, not a blank pane.
@@ -105,6 +109,7 @@ Try it first with: oncall demo`,
 	root.PersistentFlags().StringVar(&g.db, "db", "", "journal file (env ONCALL_DB; default in the XDG state directory)")
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", "", "read the API token from this file (mode 0600) instead of PAGERDUTY_TOKEN")
 	root.PersistentFlags().StringVar(&g.runbooks, "runbooks", "", "runbooks directory (config runbooks_dir; default ./runbooks if present, else $XDG_CONFIG_HOME/oncall/runbooks)")
+	root.PersistentFlags().StringVar(&g.premortems, "premortems", "", "pre-mortems directory (config premortems_dir; default ./premortems if present, else $XDG_CONFIG_HOME/oncall/premortems)")
 	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "look, don't touch: every action that changes an incident is disabled")
 	root.PersistentFlags().DurationVar(&g.outbox.AttemptTimeout, "outbox-attempt-timeout", 0, "how long one call to PagerDuty for a queued action may take (for tests)")
 	root.PersistentFlags().DurationVar(&g.outbox.Settle, "outbox-settle", 0, "how long after an attempt began it may still land; shorter than the network's worst delay risks duplicates (for tests)")

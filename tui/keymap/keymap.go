@@ -73,6 +73,9 @@ type KeyMap struct {
 
 	// The weekly review of the last 7 days, a screen of its own.
 	Review key.Binding
+
+	// The pre-mortems' risk register, a screen of its own.
+	Register key.Binding
 }
 
 // Default returns the default bindings: arrows plus vim movement.
@@ -125,6 +128,8 @@ func Default() KeyMap {
 		Kinds:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline: all, notes only, people only")),
 
 		Review: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "the weekly review of the last 7 days")),
+
+		Register: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pre-mortems: the risk register")),
 	}
 }
 
@@ -226,6 +231,7 @@ var actions = []action{
 	{"half_page_down", Detail | Runbook, func(k *KeyMap) *key.Binding { return &k.HalfPageDown }},
 	{"kinds", Detail, func(k *KeyMap) *key.Binding { return &k.Kinds }},
 	{"review", List, func(k *KeyMap) *key.Binding { return &k.Review }},
+	{"register", List, func(k *KeyMap) *key.Binding { return &k.Register }},
 }
 
 func find(name string) (action, bool) {
@@ -333,7 +339,7 @@ var groups = []struct {
 	actions []string
 }{
 	{"Move", []string{"up", "down", "page_up", "page_down", "half_page_up", "half_page_down", "top", "bottom"}},
-	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh", "review"}},
+	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh", "register", "review"}},
 	{"Respond", []string{"acknowledge", "resolve", "note", "editor_note", "star", "reassign", "escalate", "snooze", "responders"}},
 	{"Runbook", []string{"tick", "run", "document", "next_runbook", "prev_runbook"}},
 	{"Command", []string{"role", "decision", "action_item", "update", "task", "mitigated"}},
