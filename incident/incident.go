@@ -222,4 +222,7 @@ type Source interface {
 	// Users and EscalationPolicies list the account's, for pickers.
 	Users(ctx context.Context) ([]Responder, error)
 	EscalationPolicies(ctx context.Context) ([]EscalationPolicy, error)
+	// EscalationLevels lists a policy's levels with whom each notifies,
+	// so that escalating offers the levels that exist.
+	EscalationLevels(ctx context.Context, policyID string) ([]EscalationLevel, error)
 }

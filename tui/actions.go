@@ -49,6 +49,7 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 		m.prompt, m.confirmKind = promptConfirm, incident.KindMitigated
 	case key.Matches(msg, k.Note):
 		m.prompt = promptNote
+		m.input.Prompt = fmt.Sprintf("note on #%d> ", in.Number)
 		m.input.Reset()
 		m.input.Focus() // the real terminal cursor blinks; no blink ticks needed
 	case key.Matches(msg, k.Reassign, k.Responders):
@@ -57,10 +58,13 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 			kind = incident.KindRespondersReq
 		}
 		m.picker = newPicker(kind, m.st, m.keys).SetSize(m.width, max(m.height-3, 1))
+		m.picker.about = incidentAbout(in)
 		m.prompt = promptPicker
 		return m, fetchChoices(m.ctx, m.opts.Source, kind)
 	case key.Matches(msg, k.Escalate):
 		m.openForm(incident.KindEscalate)
+		m.form.info = escalateInfo(in)
+		return m, fetchLevels(m.ctx, m.opts.Source, in)
 	case key.Matches(msg, k.Snooze):
 		if in.Status != incident.Acknowledged {
 			m.say(statusError, fmt.Sprintf("PagerDuty snoozes acknowledged incidents only; acknowledge #%d first", in.Number))
@@ -78,7 +82,7 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 	case key.Matches(msg, k.ActionItem):
 		m.openForm(incident.KindActionItem)
 	case key.Matches(msg, k.Role):
-		m.openForm(incident.KindRole)
+		return m.pickRoleHolder(in)
 	case key.Matches(msg, k.Update):
 		m.openForm(incident.KindStatusUpdate)
 		m.form.fields[0].input.SetValue(m.statusDraft(in))
@@ -91,6 +95,7 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 
 func (m *Model) openForm(kind incident.Kind) {
 	m.form = formFor(kind, m.opts.Now(), m.st).SetSize(m.width, max(m.height-3, 1))
+	m.form.about = incidentAbout(m.target)
 	m.prompt = promptForm
 }
 
@@ -208,7 +213,10 @@ func newEvent(kind incident.Kind, f map[string]string, now time.Time) (incident.
 	case incident.KindActionItem:
 		return incident.NewActionItem(f[incident.FieldTitle], f[incident.FieldOwner], f[incident.FieldDue], f[incident.FieldType], now)
 	case incident.KindRole:
-		return incident.NewRole(f[incident.FieldRole], f[incident.FieldPerson])
+		return incident.NewRoleMarked(f[incident.FieldRole], f[incident.FieldPerson],
+			incident.RoleMarks{Taken: f[incident.FieldTaken] == "true", External: f[incident.FieldExternal] == "true"})
+	case incident.KindItemUpdate, incident.KindHandoff:
+		return commanderEvent(kind, f, now)
 	case incident.KindStatusUpdate:
 		return incident.NewStatusUpdate(f[incident.FieldMessage])
 	case incident.KindMitigated:

@@ -93,10 +93,9 @@ type detailModel struct {
 	query    string            // "/" in the timeline
 	kinds    kindFilter
 	starred  map[string]bool // event ids starred in the journal
-	// Facts gathered from the timeline when it changes, so a frame does
-	// not scan it: the newest status update, and the IC's tasks.
+	// The newest status update, gathered from the timeline when it
+	// changes, so a frame does not scan it.
 	lastUpdate time.Time
-	taskEvents []incident.Event
 	alerts     []incident.Alert
 	rb         runbookPane
 	run        commandRun // the runbook pane's command: asked, running or shown (runwire.go)
@@ -105,7 +104,6 @@ type detailModel struct {
 	banner     foreseenBanner // one line under the facts when a pre-mortem foresaw this
 	outer      int            // the height SetSize was given, banner and facts included
 	focus      pane
-	side       pane // on a wide screen, the pane shown beside the timeline
 
 	// The timeline rendered for the current width; rebuilt when the
 	// timeline or the width changes, never per frame.
@@ -123,7 +121,7 @@ type detailModel struct {
 }
 
 func newDetail(st *Styles, keys *KeyMap, deps detailDeps) detailModel {
-	return detailModel{st: st, keys: keys, deps: deps, follow: true, side: paneRunbook, rb: runbookPane{st: st, keys: keys},
+	return detailModel{st: st, keys: keys, deps: deps, follow: true, rb: runbookPane{st: st, keys: keys},
 		state: newStatePane(st, keys), pm: newPremortemPane(st, keys), banner: newForeseenBanner(st, keys)}
 }
 
@@ -251,7 +249,7 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 		}
 		// Timers and "due in" count down; the state pane's clock with
 		// them, when it is on screen.
-		if d.focus == paneState || (d.wide() && d.side == paneState) {
+		if d.focus == paneState || d.wide() {
 			d.derive()
 		}
 		return d, d.deps.every(time.Second, clockTickMsg{gen: d.gen})
@@ -274,7 +272,7 @@ func (d detailModel) handleKey(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 	k := d.keys
 	switch {
 	case d.focus == paneState && key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown):
-		d.state, _ = d.state.Update(msg)
+		d.state, _ = d.state.SetFocus(true).Update(msg)
 	case d.focus == panePremortem && key.Matches(msg, k.Up, k.Down, k.Tick, k.Open, k.ActionItem, k.NextRunbook, k.PrevRunbook):
 		var cmd tea.Cmd
 		d.pm, cmd = d.pm.Update(msg)
@@ -511,9 +509,7 @@ func (d *detailModel) NextPane() {
 	for !d.hasPane(d.focus) {
 		d.focus = (d.focus + 1) % paneCount
 	}
-	if d.focus != paneTimeline {
-		d.side = d.focus
-	}
+	d.state = d.state.SetFocus(d.focus == paneState)
 	d.clamp()
 	d.deriveShown() // a poll's append leaves the state pane to its showing
 }

@@ -135,31 +135,44 @@ func (d *detailModel) styleLine(i int) string {
 	return d.plain[i]
 }
 
-// taskShownFor is how long a task stays on screen after it fell due.
-const taskShownFor = 10 * time.Minute
-
-// tasks renders the IC's time-boxed tasks still worth showing: due ones
-// count down; overdue ones flash (they alternate style every second).
+// tasks renders the IC's open time-boxed tasks (from the state, so every
+// responder's): due ones count down; an overdue one stays, marked, until
+// it is done or cancelled.
 func (d *detailModel) tasks(now time.Time) string {
+	if !d.state.hasDoc {
+		return ""
+	}
 	var out []string
-	for _, e := range d.taskEvents {
-		due, err := time.Parse(time.RFC3339, e.Fields[incident.FieldDue])
-		if err != nil || now.Sub(due) > taskShownFor {
+	for _, it := range d.state.doc.OpenTasks() {
+		due, ok := it.DueAt(now.Location())
+		if !ok {
 			continue
 		}
-		who, what := incident.Clean(e.Fields[incident.FieldPerson]), incident.Clean(e.Fields[incident.FieldWhat])
+		who, what := oneLineClean(it.Owner), oneLineClean(it.What)
 		if left := due.Sub(now); left > 0 {
 			out = append(out, d.st.Info.Render(fmt.Sprintf("⏱ %s: %s in %s", who, what, incident.Age(left))))
 			continue
 		}
-		s := fmt.Sprintf("⏰ %s: %s DUE %s ago", who, what, incident.Age(now.Sub(due)))
-		if now.Unix()%2 == 0 {
-			out = append(out, d.st.Selected.Render(s))
-		} else {
-			out = append(out, d.st.Error.Render(s))
-		}
+		out = append(out, d.st.Error.Render(fmt.Sprintf("⏰ %s: %s overdue by %s", who, what, incident.Age(now.Sub(due)))))
 	}
 	return strings.Join(out, "  ")
+}
+
+// stateFacts is what the header says of the state beyond PagerDuty's
+// facts: snoozed until when, mitigated when.
+func (d *detailModel) stateFacts() string {
+	if !d.state.hasDoc {
+		return ""
+	}
+	doc := d.state.doc
+	var s string
+	if !doc.SnoozedUntil.IsZero() {
+		s += " · snoozed until " + clockTime(doc.SnoozedUntil, doc.Now)
+	}
+	if doc.Mitigated != nil {
+		s += " · " + d.st.Resolved.Render("mitigated "+clockTime(doc.Mitigated.At, doc.Now))
+	}
+	return s
 }
 
 // View draws the facts block, the pane tabs and the focused pane.
@@ -176,6 +189,7 @@ func (d detailModel) View() string {
 	facts := statusStyle(st, in.Status).Render(string(in.Status)) + " · " +
 		urg.Render(string(in.Urgency)+" urgency") + " · priority " + st.priority(in.Priority).Render(priorityOrDash(in.Priority)) +
 		" · " + incident.Clean(in.Service.Name)
+	facts += d.stateFacts()
 	if in.EscalationLevel > 0 {
 		facts += fmt.Sprintf(" · escalation level %d", in.EscalationLevel)
 	}
@@ -231,22 +245,18 @@ func (d detailModel) View() string {
 	b.WriteString("\n" + fit(strings.Join(tabs, " "), d.width))
 
 	if d.wide() {
-		// The timeline stays in view; the other pane is the one last
-		// focused (the runbook, to begin with).
-		side := d.side
-		if d.focus != paneTimeline {
-			side = d.focus
-		}
+		// The timeline stays in view, and beside it the incident's
+		// state; another pane takes the state's place while focused.
 		var right string
-		switch side {
+		switch d.focus {
 		case paneAlerts:
 			right = d.alertsView(d.sideWidth())
-		case paneState:
-			right = d.state.View()
+		case paneRunbook:
+			right = d.runbookView()
 		case panePremortem:
 			right = d.pm.View()
 		default:
-			right = d.runbookView()
+			right = d.state.View()
 		}
 		left := d.timelineView(d.timelineWidth())
 		sep := strings.TrimSuffix(strings.Repeat(d.st.Faint.Render("│")+"\n", d.height+1), "\n")

@@ -31,9 +31,14 @@ type field struct {
 type form struct {
 	kind   incident.Kind
 	title  string
+	about  string   // the incident the form acts on, "#1045 checkout 5xx"
+	info   []string // what the form offers, e.g. the escalation levels
 	fields []field
-	focus  int
-	err    string
+	// fixed are values the form records without asking (the item an
+	// update changes, the person a role goes to).
+	fixed map[string]string
+	focus int
+	err   string
 	// done and cancelled say how the last Update left the form: the
 	// parent reads them and closes it.
 	done, cancelled bool
@@ -234,7 +239,10 @@ func (f *form) focusOn(i int) {
 
 // values returns the form's fields, trimmed.
 func (f *form) values() map[string]string {
-	out := make(map[string]string, len(f.fields))
+	out := make(map[string]string, len(f.fields)+len(f.fixed))
+	for k, v := range f.fixed {
+		out[k] = v
+	}
 	for _, fl := range f.fields {
 		if v := strings.TrimSpace(fl.input.Value()); v != "" {
 			out[fl.key] = v
@@ -251,7 +259,17 @@ func (f form) View() string {
 	for _, fl := range f.fields {
 		labelW = max(labelW, lipgloss.Width(fl.label))
 	}
-	lines := []string{st.Title.Render(f.title), ""}
+	lines := []string{st.Title.Render(f.title)}
+	if f.about != "" {
+		lines = append(lines, st.Faint.Render(fit("on "+f.about, inner)))
+	}
+	lines = append(lines, "")
+	for _, s := range f.info {
+		lines = append(lines, fit(s, inner))
+	}
+	if len(f.info) > 0 {
+		lines = append(lines, "")
+	}
 	for i, fl := range f.fields {
 		fl.input.SetWidth(max(inner-labelW-3, 5))
 		marker, cursor := "  ", ""

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/state"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/tui/keymap"
 )
@@ -47,8 +48,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case promptConfirm:
 		m.prompt = promptNone
+		fields := m.confirmFields
+		m.confirmFields = nil
 		if key.Matches(msg, m.keys.Confirm) {
-			return m, m.act(m.target, m.confirmKind, nil)
+			return m, m.act(m.target, m.confirmKind, fields)
 		}
 		m.say(statusInfo, fmt.Sprintf("cancelled; #%d unchanged", m.target.Number))
 		return m, nil
@@ -65,6 +68,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case m.picker.cancelled:
 			m.prompt = promptNone
 			m.say(statusInfo, "nothing changed")
+		case m.picker.chosen != nil && m.picker.kind == incident.KindRole:
+			return m.roleChosen(*m.picker.chosen) // then which role
 		case m.picker.chosen != nil:
 			m.prompt = promptNone
 			return m, m.act(m.target, m.picker.kind, pickedFields(m.picker.kind, *m.picker.chosen, m.target))
@@ -77,6 +82,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case m.form.cancelled:
 			m.prompt = promptNone
 			m.say(statusInfo, strings.ToLower(m.form.title)+": cancelled, nothing recorded")
+		case m.form.done && m.form.kind == incident.KindHandoff:
+			m.prompt = promptNone
+			return m.handOff(m.form.values())
 		case m.form.done:
 			m.prompt = promptNone
 			return m, m.act(m.target, m.form.kind, m.form.values())
@@ -259,6 +267,9 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if m.rev.fromReview { // opened from the review's agenda: back to it
 			m.screen, m.rev.fromReview = screenReview, false
 		}
+		if d.state.hasDoc { // the list marks what was seen of its state
+			m.list = m.list.SetMark(d.inc.ID, state.Derive(d.stateInput(m.opts.Now())))
+		}
 		m.detail = d.close() // drop answers and ticks for the closed incident
 		return m, nil
 	case key.Matches(msg, k.Search) && d.focus == paneTimeline:
@@ -291,6 +302,8 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		// The status line says "copied" once the copy is journaled.
 		return m, tea.Batch(tea.SetClipboard(step.Text), m.act(d.inc, incident.KindRunbookStep, stepFields(rb, step, incident.StepCopied)))
+	case key.Matches(msg, k.ItemDone, k.ItemExtend, k.ItemCancel, k.Take, k.Handoff):
+		return m.commanderKey(msg)
 	case key.Matches(msg, k.Star):
 		e, ok := d.Selected()
 		if !ok || d.focus != paneTimeline {

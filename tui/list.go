@@ -13,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/incident/state"
 )
 
 // listModel is the incident list: sorted for triage, with a cursor that
@@ -35,6 +36,10 @@ type listModel struct {
 	// incidents were active when last fetched without it (-1: unknown).
 	narrowed  bool
 	allActive int
+
+	// marks are what the list knows of an incident's state from the
+	// last time it was open: the update clock, snoozed, mitigated.
+	marks map[string]state.Doc
 
 	st   *Styles
 	keys *KeyMap
@@ -319,7 +324,7 @@ func (l listModel) View() string {
 		cells := []string{
 			fit(string(in.Status), 12), fit(string(in.Urgency), 4), fit(priorityOrDash(in.Priority), 3),
 			fit(incident.Clean(in.Service.Name), svcW),
-			fit(fmt.Sprintf("#%d %s", in.Number, withoutService(incident.Clean(in.Title), incident.Clean(in.Service.Name))), titleW),
+			fit(fmt.Sprintf("#%d %s%s", in.Number, l.mark(in, now), withoutService(incident.Clean(in.Title), incident.Clean(in.Service.Name))), titleW),
 			fit(incident.Age(now.Sub(in.CreatedAt)), 6),
 		}
 		urg := st.Low

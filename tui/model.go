@@ -178,6 +178,10 @@ type Model struct {
 	helpPage    int
 	picker      picker
 
+	// confirmFields are the fields of the action confirmed (an item
+	// update's); nil for the kinds that need none.
+	confirmFields map[string]string
+
 	status status
 }
 
@@ -363,6 +367,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case clipboardMsg:
 		m.say(statusInfo, string(msg))
 		return m, nil
+	case levelsMsg:
+		return m.handleLevels(msg), nil
+	case handoffWrittenMsg:
+		return m.handleHandoffWritten(msg)
 	case editorReadyMsg, editorDoneMsg, editorNoteMsg:
 		return m.handleEditor(msg)
 	case reviewLoadedMsg, reviewProgressMsg, ReviewDoneMsg, ReviewOpenMsg, ReviewMinuteMsg:

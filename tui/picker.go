@@ -18,13 +18,18 @@ type choice struct {
 	id     string
 	label  string
 	policy bool
+	// name is the person's name alone (no email), as a role records it;
+	// external marks a name typed for someone not in PagerDuty.
+	name     string
+	external bool
 }
 
 // picker chooses a person or a policy for reassign and responder
 // requests, with type-to-filter. Its entries arrive by command.
 type picker struct {
-	kind    incident.Kind // KindReassign or KindRespondersReq
+	kind    incident.Kind // KindReassign, KindRespondersReq or KindRole
 	title   string
+	about   string // the incident the pick is for, "#1045 checkout 5xx"
 	all     []choice
 	shown   []choice
 	cursor  int
@@ -59,6 +64,8 @@ func newPicker(kind incident.Kind, st *Styles, keys *KeyMap) picker {
 	switch kind {
 	case incident.KindReassign:
 		p.title = "Reassign to a person or an escalation policy"
+	case incident.KindRole:
+		p.title = "Assign a role: pick the person (or type a name not in PagerDuty)"
 	default:
 		p.title = "Ask someone to join (responder request)"
 	}
@@ -78,7 +85,7 @@ func fetchChoices(ctx context.Context, src incident.Source, kind incident.Kind) 
 			if u.Email != "" {
 				label += " <" + incident.Clean(u.Email) + ">"
 			}
-			out = append(out, choice{id: u.ID, label: label})
+			out = append(out, choice{id: u.ID, label: label, name: incident.Clean(u.Name)})
 		}
 		if kind == incident.KindReassign {
 			policies, err := src.EscalationPolicies(ctx)
@@ -120,6 +127,11 @@ func (p *picker) refilter() {
 		if ok {
 			p.shown = append(p.shown, c)
 		}
+	}
+	if typed := strings.Join(strings.Fields(incident.Clean(p.input.Value())), " "); p.kind == incident.KindRole && typed != "" && !p.loading {
+		// A role may go to someone PagerDuty does not know (a vendor's
+		// engineer): the typed name, marked as such, comes last.
+		p.shown = append(p.shown, choice{label: typed + " (not in PagerDuty)", name: typed, external: true})
 	}
 	p.cursor = min(p.cursor, max(len(p.shown)-1, 0))
 }
@@ -172,7 +184,11 @@ func (p picker) View() string {
 	// A width makes the input draw its whole placeholder, not one
 	// letter that reads as typed.
 	p.input.SetWidth(max(inner-len(p.input.Prompt)-2, 1))
-	lines := []string{st.Title.Render(p.title), "", p.input.View() + st.Selected.Render(" "), ""}
+	lines := []string{st.Title.Render(p.title)}
+	if p.about != "" {
+		lines = append(lines, st.Faint.Render(fit("on "+p.about, inner)))
+	}
+	lines = append(lines, "", p.input.View()+st.Selected.Render(" "), "")
 	switch {
 	case p.err != "":
 		lines = append(lines, st.Error.Render(fit(p.err, inner)))

@@ -204,7 +204,7 @@ func (d detailModel) showRunbook(id string) (_ detailModel, _ tea.Cmd, ok bool) 
 		d.rb.cur, d.rb.step, d.rb.scroll = i, 0, 0
 	}
 	d.rb.chosen, d.rb.doc = true, false
-	d.focus, d.side = paneRunbook, paneRunbook
+	d.focus = paneRunbook
 	d.clamp()
 	return d, tea.Batch(d.ensureRendered(), report(reportMsg{kind: statusInfo, text: "runbook " + id + ", named by the pre-mortem"})), true
 }

@@ -345,10 +345,10 @@ func TestStatePaneInTheDetail(t *testing.T) {
 			h.keys("enter", "d")
 			h.typeText("roll back to 4.11")
 			h.keys("enter", "enter", "enter")
-			h.keys("o")
-			h.typeText("ic")
-			h.keys("tab")
+			h.keys("o") // Dana is not in PagerDuty: typed, marked so
 			h.typeText("Dana Kim")
+			h.keys("enter")
+			h.typeText("ic")
 			h.keys("enter")
 			h.keys("tab", "tab", "tab")
 			if d := h.model().detail; d.focus != paneState {

@@ -28,6 +28,12 @@ type statePane struct {
 	doc    state.Doc
 	hasDoc bool
 	scroll int
+	// The open tasks and follow-ups, in the order drawn, and the one
+	// selected (by id, so a new Doc keeps it selected); focused draws
+	// the selection, for the keys that act on it.
+	open    []state.Item
+	sel     int
+	focused bool
 
 	st            *Styles
 	keys          *KeyMap
@@ -52,22 +58,63 @@ func (p statePane) SetSize(w, h int) statePane {
 // SetDoc gives the pane the state to show; the scroll position stays
 // where it was, within the new content.
 func (p statePane) SetDoc(d state.Doc) statePane {
+	var selID string
+	if it, ok := p.Selected(); ok {
+		selID = it.ID
+	}
 	p.doc, p.hasDoc = d, true
+	p.open = append(d.OpenTasks(), d.OpenFollowUps()...)
+	p.sel = min(p.sel, max(len(p.open)-1, 0))
+	for i, it := range p.open {
+		if it.ID == selID {
+			p.sel = i
+		}
+	}
 	p.scroll = min(p.scroll, p.maxScroll())
 	return p
+}
+
+// SetFocus says whether the pane has the keys: a focused pane marks the
+// selected item.
+func (p statePane) SetFocus(on bool) statePane {
+	p.focused = on
+	return p
+}
+
+// Selected is the open task or follow-up selected, if any is open.
+func (p statePane) Selected() (state.Item, bool) {
+	if p.sel < 0 || p.sel >= len(p.open) {
+		return state.Item{}, false
+	}
+	return p.open[p.sel], true
 }
 
 // KeyHelp lists the keys that act in the pane.
 func (p statePane) KeyHelp() []key.Binding {
 	k := p.keys
+	if len(p.open) > 0 {
+		return enabled(k.ItemDone, k.ItemExtend, k.ItemCancel, k.Up, k.Down, k.PageUp, k.PageDown)
+	}
 	return enabled(k.Up, k.Down, k.PageUp, k.PageDown)
 }
 
-// Update scrolls the pane; other keys are its owner's.
+// Update moves the selection among the open items (scrolling to keep it
+// in view), and past the first or last of them scrolls; the keys that act on the
+// selected item are its owner's, which journals what they do.
 func (p statePane) Update(msg tea.Msg) (statePane, tea.Cmd) {
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		k := p.keys
 		switch {
+		case key.Matches(msg, k.Up) && p.sel > 0, key.Matches(msg, k.Down) && p.sel < len(p.open)-1:
+			// Past the first or last item the pane scrolls on.
+			if key.Matches(msg, k.Up) {
+				p.sel--
+			} else {
+				p.sel++
+			}
+			if _, at := p.layout(); at >= 0 {
+				p.scroll = min(max(p.scroll, at-p.height+1), at)
+			}
 		case key.Matches(msg, k.Up):
 			p.scroll--
 		case key.Matches(msg, k.Down):
@@ -107,15 +154,27 @@ func (p statePane) View() string {
 
 // lines lays the sections out: one column, or two from stateWide.
 func (p statePane) lines() []string {
+	out, _ := p.layout()
+	return out
+}
+
+// layout is lines, with the line of the selected item (-1 for none).
+func (p statePane) layout() ([]string, int) {
 	if !p.hasDoc {
-		return []string{p.st.Faint.Render("The incident's state appears once its timeline has loaded.")}
+		return []string{p.st.Faint.Render("The incident's state appears once its timeline has loaded.")}, -1
 	}
 	if p.width < stateWide {
-		return append(p.left(p.width), p.right(p.width)...)
+		l := p.left(p.width)
+		r, at := p.right(p.width)
+		if at >= 0 {
+			at += len(l)
+		}
+		return append(l, r...), at
 	}
 	lw := p.width / 2
 	rw := p.width - lw - 1
-	l, r := p.left(lw), p.right(rw)
+	l := p.left(lw)
+	r, at := p.right(rw)
 	out := make([]string, max(len(l), len(r)))
 	for i := range out {
 		var a, b string
@@ -127,7 +186,7 @@ func (p statePane) lines() []string {
 		}
 		out[i] = padCells(a, lw) + " " + b
 	}
-	return out
+	return out, at
 }
 
 // left is where the incident stands: status, update clock, roles,
@@ -228,19 +287,38 @@ func (p statePane) left(w int) []string {
 	return out
 }
 
-// right is what is to do and what was decided.
-func (p statePane) right(w int) []string {
+// right is what is to do and what was decided, with the line of the
+// selected item when the pane is focused (-1 otherwise).
+func (p statePane) right(w int) ([]string, int) {
 	st, d := p.st, p.doc
 	var out []string
 	head := func(s string) { out = append(out, st.Header.Render(strings.ToUpper(s))) }
 	add := func(s string) { out = append(out, cutCells("  "+s, w)) }
 
-	open := append(d.OpenTasks(), d.OpenFollowUps()...)
+	open := p.open
+	selAt := -1
 	head(fmt.Sprintf("Open (%d)", len(open)))
 	if len(open) == 0 {
 		add(st.Faint.Render("nothing open"))
 	}
-	for _, it := range open {
+	for i, it := range open {
+		if p.focused && i == p.sel {
+			// Plain text in one style: the item's own colours would
+			// break the selection's.
+			selAt = len(out)
+			s := fmt.Sprintf("%s · %s", itemName(it), oneLineClean(it.What))
+			if it.Owner != "" {
+				s = fmt.Sprintf("%s · %s: %s", itemName(it), oneLineClean(it.Owner), oneLineClean(it.What))
+			}
+			if due := itemDue(it, d.Now); due != "" {
+				s += " · " + due
+			}
+			if it.Overdue {
+				s = "OVERDUE " + s
+			}
+			out = append(out, st.Selected.Render(padCells("▸ "+s, w)))
+			continue
+		}
 		noun := "task"
 		if it.Kind == incident.KindActionItem {
 			noun = "follow-up"
@@ -282,7 +360,16 @@ func (p statePane) right(w int) []string {
 			add(clockTime(x.At, d.Now) + " " + oneLineClean(x.What) + st.Faint.Render(byWho(x.By)))
 		}
 	}
-	return out
+	return out, selAt
+}
+
+// itemName is how the pane and the status line name an item: "task 2",
+// "follow-up 1".
+func itemName(it state.Item) string {
+	if it.Kind == incident.KindActionItem {
+		return fmt.Sprintf("follow-up %d", it.Number)
+	}
+	return fmt.Sprintf("task %d", it.Number)
 }
 
 // itemDue says when an item is due, as of now: a task counts down (or

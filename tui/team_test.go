@@ -150,10 +150,10 @@ func TestTeamSharesTheMinutes(t *testing.T) {
 	alex.typeText("detect")
 	alex.keys("enter")
 	step()
-	alex.keys("o")
-	alex.typeText("ic")
-	alex.keys("tab")
+	alex.keys("o") // the person from PagerDuty's users, then the role
 	alex.typeText("Alex Rivera")
+	alex.keys("enter")
+	alex.typeText("ic")
 	alex.keys("enter")
 	step()
 	alex.keys("u", "enter") // the prefilled update

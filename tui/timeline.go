@@ -58,7 +58,7 @@ func timelinePrint(remote, local []incident.Event) string {
 // events they star rather than lines of their own.
 func (d *detailModel) SetTimeline(tl incident.Timeline) {
 	d.starred = map[string]bool{}
-	d.lastUpdate, d.taskEvents = time.Time{}, nil
+	d.lastUpdate = time.Time{}
 	// One copy of the events: without stars the timeline shown is tl
 	// itself; a copy is made only when a star is left out.
 	shown := tl[:0:0]
@@ -76,8 +76,6 @@ func (d *detailModel) SetTimeline(tl incident.Timeline) {
 			if e.At.After(d.lastUpdate) {
 				d.lastUpdate = e.At
 			}
-		case incident.KindTask:
-			d.taskEvents = append(d.taskEvents, e)
 		}
 		if stars {
 			shown = append(shown, e)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/oncallkit/oncall/incident"
@@ -47,13 +46,8 @@ func (d *detailModel) appendRemote(prevPrint string) bool {
 		d.full = append(d.full, sorted...)
 	}
 	for _, e := range sorted {
-		switch e.Kind {
-		case incident.KindStatusUpdate:
-			if e.At.After(d.lastUpdate) {
-				d.lastUpdate = e.At
-			}
-		case incident.KindTask:
-			d.taskEvents = append(slices.Clip(d.taskEvents), e)
+		if e.Kind == incident.KindStatusUpdate && e.At.After(d.lastUpdate) {
+			d.lastUpdate = e.At
 		}
 	}
 	shownBefore := len(d.timeline)

@@ -85,45 +85,57 @@ func (m Model) titleBar(now time.Time) string {
 	}
 	left += fmt.Sprintf(" · %d active: ", trig+ack) + st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
 		", " + st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
-	var right []string
-	if due := m.updateDue(now); due != "" {
-		right = append(right, due)
-	}
+	fresh := ""
 	if !m.fetched.IsZero() {
-		fresh := "updated " + incident.Age(now.Sub(m.fetched)) + " ago"
+		fresh = "updated " + incident.Age(now.Sub(m.fetched)) + " ago"
 		if m.stale {
 			fresh = st.Error.Render("stale: " + fresh)
 		}
-		right = append(right, fresh)
 	}
-	r := strings.Join(right, " · ")
+	r := m.titleRight(now, fresh, m.width/2)
 	rw := lipgloss.Width(r)
-	if rw > m.width/2 {
-		r, rw = "", 0
-	}
 	// Freshness and the update clock matter more than the counts: the
 	// left side gives way first.
 	left = fit(left, m.width-rw-1)
 	return left + strings.Repeat(" ", max(m.width-lipgloss.Width(left)-rw, 0)) + r
 }
 
-// updateDue is the IC's status update clock for the open incident: high
-// urgency and active only, counted from the last update posted (or the
-// incident's start).
-func (m Model) updateDue(now time.Time) string {
-	in := m.detail.inc
-	if m.screen != screenDetail || in.Urgency != incident.High || !in.Active() || m.opts.ReadOnly {
-		return ""
+// titleRight is the right of the title bar within width cells: the
+// status update clock of the open incident, where the cadence applies
+// (active, with a commander or high urgency), and the list's freshness.
+// The clock is never dropped: the freshness gives way first, then the
+// clock shortens (clockText).
+func (m Model) titleRight(now time.Time, fresh string, width int) string {
+	c := m.detail.state.doc.Update
+	if last := m.detail.lastUpdate; !last.IsZero() && last.Add(m.opts.UpdateEvery).After(c.NextDue) {
+		// An update the state has not been derived with yet (a poll's
+		// append derives only what is on screen) resets the clock too.
+		c.NextDue, c.Overdue = last.Add(m.opts.UpdateEvery), false
 	}
-	last := in.CreatedAt
-	if m.detail.lastUpdate.After(last) {
-		last = m.detail.lastUpdate
+	if m.screen != screenDetail || !m.detail.state.hasDoc || !c.Applies || c.NextDue.IsZero() {
+		if lipgloss.Width(fresh) > width {
+			return ""
+		}
+		return fresh
 	}
-	left := last.Add(m.opts.UpdateEvery).Sub(now)
-	if left < 0 {
-		return m.st.Error.Render("status update overdue by " + incident.Age(-left) + " (" + m.keys.Update.Help().Key + ")")
+	late := !now.Before(c.NextDue)
+	style := func(s string) string {
+		if late {
+			return m.st.Error.Render(s)
+		}
+		return s
 	}
-	return "status update due in " + incident.Age(left)
+	clock := clockText(c, now, 1<<10)
+	if late && m.keys.Update.Enabled() {
+		clock += " (" + m.keys.Update.Help().Key + ")"
+	}
+	switch {
+	case fresh != "" && lipgloss.Width(clock)+3+lipgloss.Width(fresh) <= width:
+		return style(clock) + " · " + fresh
+	case lipgloss.Width(clock) <= width:
+		return style(clock)
+	}
+	return style(clockText(c, now, width))
 }
 
 func (m Model) statusLine() string {
@@ -139,6 +151,9 @@ func (m Model) statusLine() string {
 			q = fmt.Sprintf("Reopen resolved #%d? PagerDuty assigns it to you and it pages again. %s/%s", m.target.Number, yes, no)
 		case incident.KindMitigated:
 			q = fmt.Sprintf("Mark #%d mitigated (customer impact has stopped)? %s to mark, %s to cancel", m.target.Number, yes, no)
+		case incident.KindItemUpdate:
+			q = fmt.Sprintf("Cancel %s on #%d? It closes without being done. %s to cancel it, %s to keep it",
+				m.confirmFields[incident.FieldText], m.target.Number, yes, no)
 		}
 		return st.Error.Render(fit(q, m.width))
 	case promptQuit:
@@ -207,6 +222,13 @@ func (m Model) keyLine() string {
 			hint += " · " + m.keys.Down.Help().Key + " " + m.keys.Up.Help().Key + " more keys"
 		}
 		return st.Faint.Render(fit(hint, m.width))
+	case m.screen == screenDetail && m.detail.focus == paneState:
+		k := m.keys
+		bs = []key.Binding{k.Help, k.Back}
+		if _, ok := m.detail.state.Selected(); ok {
+			bs = append(bs, k.ItemDone, k.ItemExtend, k.ItemCancel)
+		}
+		bs = enabled(append(bs, k.Take, k.Handoff, k.Pane, k.Down, k.Up)...)
 	case m.screen == screenDetail && m.detail.focus == paneRunbook:
 		bs = withoutQuit(m.keys, m.keys.Short(keymap.Runbook))
 	case m.screen == screenReview:

@@ -29,8 +29,9 @@ type exportOptions struct {
 	now     func() time.Time
 	// slos (by service id or name) and location (working hours) come from
 	// the configuration; nil means none and UTC.
-	slos     map[string]postmortem.SLO
-	location *time.Location
+	slos      map[string]postmortem.SLO
+	location  *time.Location
+	workHours postmortem.Hours // zero: 09:00-18:00
 	// fiveWhys adds the five-whys prompt; runbooksDir and draftsDir are
 	// read for the draft's links and the drafts of related incidents.
 	fiveWhys               bool
@@ -80,6 +81,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.journal = g.factory().ReadJournal
 			o.slos = postmortemSLOs(g.set.slos)
+			o.location, o.workHours = g.set.team.Location, postmortem.Hours(g.set.team.WorkHours) // config zone, work_hours
 			o.runbooksDir, o.draftsDir = g.set.runbooksDir, g.set.postmortemsDir
 			o.premortems = g.viewPremortems
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
@@ -142,7 +144,7 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 		return err
 	}
 	in := postmortem.Input{Incident: inc, Timeline: incident.Merge(remote, local), Now: o.now(),
-		SLOs: o.slos, Location: o.location, FiveWhys: o.fiveWhys}
+		SLOs: o.slos, Location: o.location, WorkHours: o.workHours, FiveWhys: o.fiveWhys}
 	if in.Location == nil {
 		in.Location = postmortem.LocalZone() // named, as the TUI's draft names it
 	}

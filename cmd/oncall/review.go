@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/review"
@@ -71,6 +72,7 @@ with the subcommands decision and follow-up.`,
   oncall review --tui`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.useTeam(g.set.team, cmd.Flags().Changed)
 			ro, err := o.options(o.now())
 			if err != nil {
 				return err
@@ -79,7 +81,7 @@ with the subcommands decision and follow-up.`,
 			ro.PostmortemsDir = g.set.postmortemsDir
 			stderr := cmd.ErrOrStderr()
 			ro.Foreseen = foreseenBy(&premortemOptions{g: g, errW: stderr}, ro.Location, stderr)
-			src, err := g.source()
+			src, err := f.Source()
 			if err != nil {
 				return err
 			}
@@ -105,13 +107,29 @@ with the subcommands decision and follow-up.`,
 	fl.StringSliceVar(&o.services, "service", nil, "only these services (id or name; repeat or comma-separate)")
 	fl.StringVar(&o.format, "format", "md", "md (Markdown), json or html")
 	fl.StringVarP(&o.output, "output", "o", "-", "file to write (never overwritten), or - for standard output")
-	fl.StringVar(&o.zone, "zone", "", "the team's time zone for hours and days, e.g. Europe/Paris (default the machine's)")
-	fl.StringVar(&o.workHours, "work-hours", review.DefaultWork.String(), "business hours, Monday to Friday, HH:MM-HH:MM")
-	fl.StringVar(&o.sleepHours, "sleep-hours", review.DefaultSleep.String(), "sleep hours, every day, HH:MM-HH:MM (may cross midnight)")
+	fl.StringVar(&o.zone, "zone", "", "the team's time zone for hours and days, e.g. Europe/Paris (default: config zone, else the machine's)")
+	fl.StringVar(&o.workHours, "work-hours", review.DefaultWork.String(), "business hours, Monday to Friday, HH:MM-HH:MM (default: config work_hours, else this)")
+	fl.StringVar(&o.sleepHours, "sleep-hours", review.DefaultSleep.String(), "sleep hours, every day, HH:MM-HH:MM, may cross midnight (default: config sleep_hours, else this)")
 	fl.BoolVar(&o.tui, "tui", false, "show the review on a screen for the meeting instead of writing it")
 	fl.BoolVar(&o.noCache, "no-cache", false, "fetch everything again, ignoring (and not writing) the review cache")
 	cmd.AddCommand(newReviewDecisionCmd(f), newReviewFollowUpCmd(f))
 	return cmd
+}
+
+// useTeam takes the configured zone, working hours and sleep hours for
+// those of the flags not given on the command line (changed reports
+// which were; nil means none): flags > configuration file > defaults.
+func (o *reviewOptions) useTeam(team config.Config, changed func(string) bool) {
+	given := func(flag string) bool { return changed != nil && changed(flag) }
+	if !given("zone") && team.Zone != "" {
+		o.zone = team.Zone
+	}
+	if !given("work-hours") && team.WorkHours != (config.Hours{}) {
+		o.workHours = team.WorkHours.String()
+	}
+	if !given("sleep-hours") && team.SleepHours != (config.Hours{}) {
+		o.sleepHours = team.SleepHours.String()
+	}
 }
 
 // options checks the flags, before any request, and turns them into the
@@ -222,18 +240,14 @@ func reviewJournal(f *factory, readOnly, noCache bool, stderr io.Writer) (review
 	if readOnly || noCache {
 		j, err = f.ReadJournal()
 	} else {
-		path, perr := f.JournalPath()
-		if perr != nil {
-			return nil, nil, nil, perr
-		}
-		j, err = store.Open(path)
+		j, err = f.Journal("review") // the cache is kept in it, so it is created if need be
 	}
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "oncall: warning: %v; the review goes without the journal and its cache\n", err)
 		return nil, nil, func() {}, nil
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("open the journal: %w", err)
+		return nil, nil, nil, err
 	}
 	if j == nil { // none yet, and reading creates none
 		return nil, nil, func() {}, nil
@@ -257,9 +271,6 @@ func (c readOnlyCache) ReviewEntries(ids []string) (map[string]store.ReviewEntry
 func (readOnlyCache) SaveReviewEntries([]store.ReviewEntry) error { return nil }
 
 func gatherReview(ctx context.Context, src review.Source, j review.Journal, c review.Cache, ro review.Options) (review.Report, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	d, err := review.Gather(ctx, src, j, c, ro)
 	if err != nil {
 		return review.Report{}, err
@@ -428,9 +439,6 @@ type reviewModel struct {
 type reviewStatusMsg string
 
 func runReviewTUI(ctx context.Context, f *factory, r review.Report, actor string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	st, keys := tui.DefaultStyles(true), tui.DefaultKeyMap()
 	m := reviewModel{screen: tui.NewReview(r, &st, &keys), keys: &keys, f: f, actor: actor, ctx: ctx}
 	_, err := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, f.g.program...)...).Run()

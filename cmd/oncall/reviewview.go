@@ -19,6 +19,7 @@ func (f *factory) reviewLoader(src review.Source, j *store.Store) tui.ReviewLoad
 	g := f.g
 	return func(ctx context.Context, progress io.Writer) (review.Report, error) {
 		o := reviewOptions{since: "7d", format: "md", workHours: review.DefaultWork.String(), sleepHours: review.DefaultSleep.String()}
+		o.useTeam(g.set.team, nil) // the configured zone and hours, as oncall review reads them
 		ro, err := o.options(time.Now())
 		if err != nil {
 			return review.Report{}, err

@@ -44,6 +44,9 @@ type settings struct {
 	slos                        map[string]config.SLO
 	// commands is how runbook commands run: workdir, masking, posting.
 	commands config.Config
+	// team is the team's zone and its working and sleep hours (Zone,
+	// Location, WorkHours, SleepHours): the review's and the drafts'.
+	team config.Config
 }
 
 // resolve weighs flags > environment > configuration file > defaults.
@@ -55,6 +58,7 @@ func resolve(f flagValues, getenv func(string) string, cfg *config.Config) (sett
 		runbooksDir: cfg.RunbooksDir, postmortemsDir: cfg.PostmortemsDir, premortemsDir: cfg.PremortemsDir, refresh: cfg.RefreshInterval, updateEvery: cfg.StatusUpdateEvery,
 		keys: cfg.Keys, theme: cfg.Theme, slos: cfg.SLOs,
 		commands: config.Config{RunbookWorkdir: cfg.RunbookWorkdir, RedactEnv: cfg.RedactEnv, Redact: cfg.Redact, PostOutput: cfg.PostOutput},
+		team:     config.Config{Zone: cfg.Zone, Location: cfg.Location, WorkHours: cfg.WorkHours, SleepHours: cfg.SleepHours},
 	}
 
 	switch {

@@ -28,14 +28,28 @@ func (s SLO) Budget() time.Duration {
 	return time.Duration(math.Round((1 - s.Target) * float64(s.Window)))
 }
 
-// Working hours: 09:00 to 18:00, Monday to Friday, in Input.Location.
-const (
-	workStart = 9
-	workEnd   = 18
-)
+// Hours is a day's working hours, [Start, End) after midnight, Monday to
+// Friday; End is after Start.
+type Hours struct {
+	Start, End time.Duration
+}
 
-// WorkingTime reports whether t falls in working hours in loc (nil: UTC).
-func WorkingTime(t time.Time, loc *time.Location) bool {
+// DefaultWorkHours are the working hours when none are configured.
+var DefaultWorkHours = Hours{Start: 9 * time.Hour, End: 18 * time.Hour}
+
+func (h Hours) orDefault() Hours {
+	if h.End <= h.Start || h.Start < 0 || h.End > 24*time.Hour {
+		return DefaultWorkHours
+	}
+	return h
+}
+
+// WorkingTime reports whether t falls in the default working hours
+// (09:00 to 18:00, Monday to Friday) in loc (nil: UTC).
+func WorkingTime(t time.Time, loc *time.Location) bool { return working(t, loc, DefaultWorkHours) }
+
+// working reports whether t falls in the working hours h in loc (nil: UTC).
+func working(t time.Time, loc *time.Location, h Hours) bool {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -43,7 +57,8 @@ func WorkingTime(t time.Time, loc *time.Location) bool {
 	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return false
 	}
-	return t.Hour() >= workStart && t.Hour() < workEnd
+	c := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
+	return c >= h.Start && c < h.End
 }
 
 // AddBusinessDays returns the date n working days (Monday to Friday) after
@@ -147,7 +162,7 @@ func metrics(in Input, events []incident.Event, loc *time.Location) Metrics {
 			m.Escalations++
 		case incident.KindNotify:
 			m.Pages++
-			if !WorkingTime(at, loc) {
+			if !working(at, loc, in.WorkHours.orDefault()) {
 				m.PagesOutsideWorkingHours++
 			}
 		}

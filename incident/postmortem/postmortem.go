@@ -59,10 +59,13 @@ type Input struct {
 	// SLOs are the configured service level objectives by service ID or
 	// name. The incident's service's SLO, if any, prices the error budget.
 	SLOs map[string]SLO
-	// Location is the zone of working hours (09:00-18:00, Monday to
-	// Friday) and of business days for the review's due date; nil is UTC.
-	// The draft's times are UTC whatever it is.
+	// Location is the zone of working hours and of business days for the
+	// review's due date; nil is UTC. The draft's times are UTC whatever it
+	// is.
 	Location *time.Location
+	// WorkHours are the working hours, Monday to Friday, in Location; the
+	// zero value is DefaultWorkHours (09:00-18:00).
+	WorkHours Hours
 
 	// Alerts are the incident's alerts: their links (runbook, dashboard)
 	// go to Supporting information.

@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -93,7 +94,8 @@ type Review struct {
 }
 
 // WorkingHours states the assumption behind pages_outside_working_hours and
-// business days: 09:00 to 18:00, Monday to Friday, in Zone.
+// business days: Start to End (09:00 to 18:00 unless configured), Monday to
+// Friday, in Zone.
 type WorkingHours struct {
 	Zone      string `json:"zone"`       // IANA name, or "UTC"
 	UTCOffset string `json:"utc_offset"` // the zone's offset when the incident started, e.g. "+01:00"
@@ -278,7 +280,7 @@ func Build(in Input) Report {
 	r.Metrics = metrics(in, events, loc)
 	r.Impact = impact(in, events, r.Metrics)
 	r.WorkingHours = WorkingHours{Zone: zone, UTCOffset: offset(r.Metrics.StartedAt, in.Now, loc),
-		Days: "Monday-Friday", Start: "09:00", End: "18:00"}
+		Days: "Monday-Friday", Start: hhmm(in.WorkHours.orDefault().Start), End: hhmm(in.WorkHours.orDefault().End)}
 	r.Review = review(inc.Priority, r.Incident.ResolvedAt, loc)
 	r.Responders = responders(inc, events)
 
@@ -537,4 +539,9 @@ func severity(priority string) int {
 		return 0
 	}
 	return int(m[1][0] - '0')
+}
+
+// hhmm is a time of day after midnight as HH:MM.
+func hhmm(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }

@@ -76,6 +76,14 @@ type KeyMap struct {
 
 	// The pre-mortems' risk register, a screen of its own.
 	Register key.Binding
+
+	// The commander's state: the task or follow-up selected in the State
+	// tab, and roles taken and handed over.
+	ItemDone   key.Binding
+	ItemExtend key.Binding
+	ItemCancel key.Binding
+	Take       key.Binding
+	Handoff    key.Binding
 }
 
 // Default returns the default bindings: arrows plus vim movement.
@@ -130,6 +138,12 @@ func Default() KeyMap {
 		Review: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "the weekly review of the last 7 days")),
 
 		Register: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pre-mortems: the risk register")),
+
+		ItemDone:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "state: mark the task or follow-up done")),
+		ItemExtend: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "state: give it more time")),
+		ItemCancel: key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "state: cancel it (asks first)")),
+		Take:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "take a role yourself")),
+		Handoff:    key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "hand off (writes the state document)")),
 	}
 }
 
@@ -232,6 +246,11 @@ var actions = []action{
 	{"kinds", Detail, func(k *KeyMap) *key.Binding { return &k.Kinds }},
 	{"review", List, func(k *KeyMap) *key.Binding { return &k.Review }},
 	{"register", List, func(k *KeyMap) *key.Binding { return &k.Register }},
+	{"item_done", Detail, func(k *KeyMap) *key.Binding { return &k.ItemDone }},
+	{"item_extend", Detail, func(k *KeyMap) *key.Binding { return &k.ItemExtend }},
+	{"item_cancel", Detail, func(k *KeyMap) *key.Binding { return &k.ItemCancel }},
+	{"take", Detail, func(k *KeyMap) *key.Binding { return &k.Take }},
+	{"handoff", Detail, func(k *KeyMap) *key.Binding { return &k.Handoff }},
 }
 
 func find(name string) (action, bool) {
@@ -342,7 +361,7 @@ var groups = []struct {
 	{"Incidents", []string{"open", "back", "search", "kinds", "scope", "urgency", "status", "service", "pane", "copy_url", "browser", "refresh", "register", "review"}},
 	{"Respond", []string{"acknowledge", "resolve", "note", "editor_note", "star", "reassign", "escalate", "snooze", "responders"}},
 	{"Runbook", []string{"tick", "run", "document", "next_runbook", "prev_runbook"}},
-	{"Command", []string{"role", "decision", "action_item", "update", "task", "mitigated"}},
+	{"Command", []string{"role", "decision", "action_item", "update", "task", "mitigated", "item_done", "item_extend", "item_cancel", "take", "handoff"}},
 	{"Program", []string{"help", "quit"}},
 	{"Prompts", []string{"confirm", "cancel"}},
 }
@@ -393,7 +412,8 @@ func Enabled(bs ...key.Binding) []key.Binding {
 
 // writeActions change something; read-only mode disables them.
 var writeActions = []string{"acknowledge", "resolve", "note", "reassign", "escalate", "snooze", "responders", "editor_note",
-	"task", "decision", "action_item", "role", "update", "mitigated", "star", "tick"}
+	"task", "decision", "action_item", "role", "update", "mitigated", "star", "tick",
+	"item_done", "item_extend", "item_cancel", "take"}
 
 // Writes are the bindings that change an incident or the journal.
 func (k *KeyMap) Writes() []*key.Binding {

@@ -64,7 +64,7 @@ const (
 var Keys = []string{
 	"api_url", "token_file", "token_env", "token_type", "from_email", "refresh_interval",
 	"status_update_every", "runbooks_dir", "postmortems_dir", "premortems_dir", "read_only", "slos", "keys", "theme",
-	"runbook_workdir", "redact_env", "redact", "post_output",
+	"runbook_workdir", "redact_env", "redact", "post_output", "zone", "work_hours", "sleep_hours",
 }
 
 // TokenTypes are the values token_type accepts: "token", a REST API key
@@ -72,6 +72,49 @@ var Keys = []string{
 // token (sent as "Authorization: Bearer ..."). PagerDuty cannot tell the
 // two apart from the text alone, so the kind is said, not guessed.
 var TokenTypes = []string{"token", "oauth"}
+
+// Hours is a daily span of hours, [Start, End) after midnight; an End
+// before Start wraps past midnight (22:00-07:00).
+type Hours struct {
+	Start, End time.Duration
+}
+
+// String is HH:MM-HH:MM.
+func (h Hours) String() string { return hhmm(h.Start) + "-" + hhmm(h.End) }
+
+func hhmm(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// The default hours: working hours Monday to Friday, sleep hours every day.
+var (
+	DefaultWorkHours  = Hours{9 * time.Hour, 18 * time.Hour}
+	DefaultSleepHours = Hours{22 * time.Hour, 7 * time.Hour}
+)
+
+var hoursPattern = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$`)
+
+// ParseHours reads HH:MM-HH:MM (the end may be 24:00). wrap allows a span
+// that crosses midnight (sleep hours); without it the day must end after
+// it starts (working hours). The error says what is wrong, without the
+// name of the setting, which the caller adds.
+func ParseHours(s string, wrap bool) (Hours, error) {
+	m := hoursPattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return Hours{}, errors.New("want HH:MM-HH:MM, such as 09:00-18:00")
+	}
+	n := func(i int) time.Duration { v, _ := strconv.Atoi(m[i]); return time.Duration(v) }
+	h := Hours{Start: n(1)*time.Hour + n(2)*time.Minute, End: n(3)*time.Hour + n(4)*time.Minute}
+	switch {
+	case h.End > 24*time.Hour:
+		return Hours{}, errors.New("the span runs past 24:00")
+	case h.Start == h.End:
+		return Hours{}, errors.New("the span is empty")
+	case !wrap && h.End < h.Start:
+		return Hours{}, errors.New("the day must end after it starts")
+	}
+	return h, nil
+}
 
 // Themes are the values theme accepts.
 var Themes = []string{"auto", "dark", "light"}
@@ -123,6 +166,15 @@ type Config struct {
 	RedactEnv      []string
 	Redact         []string
 	PostOutput     bool
+	// Zone is the team's time zone (an IANA name) in which working and
+	// sleep hours, days and due dates are read: the review's hour buckets
+	// and the drafts' working hours. Location is it loaded; both empty
+	// (nil) when the file does not say, and the machine's zone applies.
+	Zone     string
+	Location *time.Location
+	// WorkHours are working hours, Monday to Friday; SleepHours are sleep
+	// hours, every day, and may cross midnight.
+	WorkHours, SleepHours Hours
 
 	set map[string]bool
 }
@@ -136,6 +188,8 @@ func Default() *Config {
 		PostmortemsDir:    DefaultPostmortemsDir,
 		Theme:             DefaultTheme,
 		PostOutput:        true,
+		WorkHours:         DefaultWorkHours,
+		SleepHours:        DefaultSleepHours,
 		set:               map[string]bool{},
 	}
 }
@@ -352,6 +406,27 @@ func (p *parser) key(k, v *yaml.Node) error {
 			err = p.errf(v, "post_output must be true or false")
 		} else {
 			c.PostOutput, _ = strconv.ParseBool(strings.ToLower(v.Value))
+		}
+	case "zone":
+		if c.Zone, err = p.str(name, v); err == nil {
+			loc, lerr := time.LoadLocation(c.Zone)
+			if lerr != nil || strings.EqualFold(c.Zone, "local") {
+				err = p.errf(v, "zone %q is not a time zone (use an IANA name such as Europe/Paris, or UTC)", c.Zone)
+			}
+			c.Location = loc
+		}
+	case "work_hours", "sleep_hours":
+		var s string
+		if s, err = p.str(name, v); err != nil {
+			break
+		}
+		h, herr := ParseHours(s, name == "sleep_hours")
+		if herr != nil {
+			err = p.errf(v, "%s %q: %v", name, s, herr)
+		} else if name == "work_hours" {
+			c.WorkHours = h
+		} else {
+			c.SleepHours = h
 		}
 	case "slos":
 		c.SLOs, err = p.slos(v)

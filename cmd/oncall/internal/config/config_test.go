@@ -38,6 +38,9 @@ runbook_workdir: /srv/ops
 redact_env: [ACQ_URL]
 redact: ['AKIA[0-9A-Z]{16}']
 post_output: false
+zone: Europe/Paris
+work_hours: 08:30-17:00
+sleep_hours: 23:00-06:30
 `
 
 func TestParseEveryKey(t *testing.T) {
@@ -52,7 +55,9 @@ func TestParseEveryKey(t *testing.T) {
 		c.PostmortemsDir != "docs/postmortems" || !c.ReadOnly || c.Theme != "light" ||
 		c.SLOs["checkout-api"] != want || c.SLOs["search"] != (SLO{99.5, DefaultSLOWindow}) ||
 		!slices.Equal(c.Keys["quit"], []string{"Q", "ctrl+c"}) || !slices.Equal(c.Keys["copy_url"], []string{"ctrl+y"}) ||
-		c.RunbookWorkdir != "/srv/ops" || !slices.Equal(c.RedactEnv, []string{"ACQ_URL"}) || !slices.Equal(c.Redact, []string{"AKIA[0-9A-Z]{16}"}) || c.PostOutput {
+		c.RunbookWorkdir != "/srv/ops" || !slices.Equal(c.RedactEnv, []string{"ACQ_URL"}) || !slices.Equal(c.Redact, []string{"AKIA[0-9A-Z]{16}"}) || c.PostOutput ||
+		c.Zone != "Europe/Paris" || c.Location == nil || c.Location.String() != "Europe/Paris" ||
+		c.WorkHours != (Hours{8*time.Hour + 30*time.Minute, 17 * time.Hour}) || c.SleepHours != (Hours{23 * time.Hour, 6*time.Hour + 30*time.Minute}) {
 		t.Errorf("parsed %+v", c)
 	}
 	for _, k := range Keys {
@@ -69,7 +74,8 @@ func TestDefaults(t *testing.T) {
 			t.Fatalf("%q: %v", src, err)
 		}
 		if c.RefreshInterval != 15*time.Second || c.StatusUpdateEvery != 20*time.Minute || c.PostmortemsDir != "postmortems" || c.Theme != "auto" ||
-			c.TokenEnv != "PAGERDUTY_TOKEN" || c.TokenType != "" || c.ReadOnly || c.IsSet("api_url") {
+			c.TokenEnv != "PAGERDUTY_TOKEN" || c.TokenType != "" || c.ReadOnly || c.IsSet("api_url") ||
+			c.Zone != "" || c.Location != nil || c.WorkHours.String() != "09:00-18:00" || c.SleepHours.String() != "22:00-07:00" {
 			t.Errorf("%q: defaults %+v", src, c)
 		}
 	}
@@ -82,6 +88,13 @@ func TestProblemsNameTheirLine(t *testing.T) {
 		msg       string
 	}{
 		{"unknown key", "api_url: https://x\ncolour: dark\n", 2, `unknown key "colour"`},
+		{"bad zone", "theme: dark\nzone: Mars/Olympus\n", 2, `zone "Mars/Olympus" is not a time zone`},
+		{"local zone", "zone: Local\n", 1, `zone "Local" is not a time zone`},
+		{"zone list", "zone: [UTC]\n", 1, "zone must be a single value"},
+		{"bad work hours", "work_hours: 9-18\n", 1, `work_hours "9-18": want HH:MM-HH:MM`},
+		{"work hours wrap", "\nwork_hours: 22:00-06:00\n", 2, `work_hours "22:00-06:00": the day must end after it starts`},
+		{"empty sleep", "sleep_hours: 07:00-07:00\n", 1, `sleep_hours "07:00-07:00": the span is empty`},
+		{"past midnight", "sleep_hours: 22:00-24:30\n", 1, "runs past 24:00"},
 		{"misspelt key", "\n\nrefresh_intervall: 20s\n", 3, `did you mean "refresh_interval"`},
 		{"syntax", "api_url: https://x\n  bad: [\n", 2, "not valid YAML"},
 		{"not a mapping", "- a\n- b\n", 1, "must be a mapping"},
