@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/golden"
 )
 
 var draftNow = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
@@ -51,17 +52,17 @@ func TestDraftMatched(t *testing.T) {
 	if strings.Contains(md, "<all>") || strings.Contains(md, " & ") {
 		t.Errorf("outside text reached the Markdown unescaped:\n%s", md)
 	}
-	golden(t, "draft-matched.md", md)
+	golden.AssertString(t, "golden/draft-matched.md", md)
 	html := d.HTML()
 	if strings.Contains(html, "<all>") || !strings.Contains(html, "&lt;all&gt; customers &amp; partners") {
 		t.Errorf("outside text reached the HTML unescaped:\n%s", html)
 	}
-	golden(t, "draft-matched.html", html)
+	golden.AssertString(t, "golden/draft-matched.html", html)
 	js, err := json.MarshalIndent(map[string]any{"premortem": d}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "draft-matched.json", string(js)+"\n")
+	golden.AssertString(t, "golden/draft-matched.json", string(js)+"\n")
 }
 
 // TestDraftUnmatched: an incident nobody foresaw gets "not foreseen" and
@@ -78,17 +79,17 @@ func TestDraftUnmatched(t *testing.T) {
 	if strings.Contains(md, "\n```yaml") {
 		t.Errorf("a three-backtick fence would be closed by the title:\n%s", md)
 	}
-	golden(t, "draft-unmatched.md", md)
+	golden.AssertString(t, "golden/draft-unmatched.md", md)
 	if html := d.HTML(); strings.Contains(html, "<b>") || !strings.Contains(html, "&lt;b&gt;badly&lt;/b&gt;") {
 		t.Errorf("the title reached the HTML unescaped:\n%s", html)
 	} else {
-		golden(t, "draft-unmatched.html", html)
+		golden.AssertString(t, "golden/draft-unmatched.html", html)
 	}
 	js, err := json.MarshalIndent(map[string]any{"premortem": d}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "draft-unmatched.json", string(js)+"\n")
+	golden.AssertString(t, "golden/draft-unmatched.json", string(js)+"\n")
 }
 
 // TestStubParsesBack: the stub pasted under failures: is a valid failure

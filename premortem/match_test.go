@@ -2,7 +2,6 @@ package premortem
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,30 +10,9 @@ import (
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/golden"
 	"github.com/oncallkit/oncall/runbook"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func loadGood(t *testing.T) *Set {
 	t.Helper()
@@ -157,12 +135,12 @@ func TestRegister(t *testing.T) {
 	if len(only) != 1 || only[0].Failure.ID != "search-results-empty" {
 		t.Errorf("--service: %v", only)
 	}
-	golden(t, "register.md", RegisterMarkdown(rows))
+	golden.AssertString(t, "golden/register.md", RegisterMarkdown(rows))
 	js, err := json.MarshalIndent(RegisterJSON(rows), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "register.json", string(js)+"\n")
+	golden.AssertString(t, "golden/register.json", string(js)+"\n")
 }
 
 // TestDue: with a fixed clock, reminders come on their day, not before,
