@@ -3,7 +3,6 @@ package state
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,29 +11,8 @@ import (
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./incident/state -update creates it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (go test ./incident/state -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // scripted is a long incident worked by four responders: Alice (this
 // machine) and Bob, Carol and Dan (read back from PagerDuty).
@@ -73,7 +51,7 @@ func TestHandoffMarkdownGolden(t *testing.T) {
 	if err := h.Markdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "handoff.md", b.Bytes())
+	golden.Assert(t, "handoff.md", b.Bytes())
 	s := b.String()
 	for _, want := range []string{
 		"incident commander: **Dan** since 2026-11-21 03:50 UTC (took it)",
@@ -105,7 +83,7 @@ func TestHandoffJSONKeys(t *testing.T) {
 	if err := h.JSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "handoff.json", b.Bytes())
+	golden.Assert(t, "handoff.json", b.Bytes())
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b.Bytes(), &m); err != nil {
 		t.Fatal(err)
