@@ -2,7 +2,6 @@ package review
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,9 +14,8 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // hostile are titles and names a provider might send: Markdown and HTML
 // structure, a terminal escape, a table-breaking pipe.
@@ -76,26 +74,6 @@ func sampleReport(t *testing.T) Report {
 	return Compute(d, o)
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run with -update and review the diff.\ngot:\n%s", name, got)
-	}
-}
-
 // TestMarkdownGolden: the agenda as Markdown, fixed; and no outside text
 // reaches it unescaped.
 func TestMarkdownGolden(t *testing.T) {
@@ -103,7 +81,7 @@ func TestMarkdownGolden(t *testing.T) {
 	if err := Markdown(&b, sampleReport(t)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "review.md.golden", b.Bytes())
+	golden.Assert(t, "review.md.golden", b.Bytes())
 	out := b.String()
 	for _, bad := range []string{"<script>", "<img", "](javascript", "<svg", "| down", "# not"} {
 		if unescaped(out, bad) {
