@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // Europe/Berlin whatever the machine has installed
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/golden"
 )
 
 // ut reads a UTC time on 2026-03-05, a Thursday, and hands it over in New
@@ -118,7 +119,7 @@ func fullInput(t testing.TB) Input {
 
 func TestFullMarkdownGolden(t *testing.T) {
 	got := renderMD(t, fullInput(t))
-	golden(t, "full.md", got)
+	golden.AssertString(t, "full.md.golden", got)
 	checkStructure(t, got)
 	for _, want := range []string{
 		"- **Review meeting due:** 2026-03-12 (second severity: within 5 business days of resolution)\n",
@@ -183,7 +184,7 @@ func renderJSON(t testing.TB, in Input) string {
 
 func TestFullJSONGolden(t *testing.T) {
 	got := renderJSON(t, fullInput(t))
-	golden(t, "full.json", got)
+	golden.AssertString(t, "full.json.golden", got)
 
 	var r Report
 	dec := json.NewDecoder(strings.NewReader(got))

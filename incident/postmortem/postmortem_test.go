@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // berlin is a fixed zone (not the machine's) so the fixtures prove that the
 // draft writes UTC whatever zone the times arrive in.
@@ -83,29 +79,9 @@ func renderMD(t *testing.T, in Input) string {
 	return b.String()
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("draft differs from %s (run go test -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 func TestMarkdownResolvedGolden(t *testing.T) {
 	got := renderMD(t, resolvedInput())
-	golden(t, "resolved", got)
+	golden.AssertString(t, "resolved.golden", got)
 	checkStructure(t, got)
 
 	for _, want := range []string{
@@ -132,7 +108,7 @@ func TestMarkdownResolvedGolden(t *testing.T) {
 
 func TestMarkdownActive(t *testing.T) {
 	got := renderMD(t, activeInput())
-	golden(t, "active", got)
+	golden.AssertString(t, "active.golden", got)
 	checkStructure(t, got)
 
 	for _, want := range []string{

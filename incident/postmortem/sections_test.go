@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/golden"
 )
 
 // sectionsInput is fullInput with everything the newer sections read:
@@ -71,7 +72,7 @@ func renderHTML(t testing.TB, in Input) string {
 
 func TestSectionsMarkdownGolden(t *testing.T) {
 	got := renderMD(t, sectionsInput(t))
-	golden(t, "sections.md", got)
+	golden.AssertString(t, "sections.md.golden", got)
 	checkStructure(t, got)
 	for _, want := range []string{
 		"## Related incidents\n\nEarlier incidents",
@@ -134,7 +135,7 @@ func TestSectionsJSON(t *testing.T) {
 // wide as its header.
 func TestHTMLGolden(t *testing.T) {
 	got := renderHTML(t, sectionsInput(t))
-	golden(t, "sections.html", got)
+	golden.AssertString(t, "sections.html.golden", got)
 	doc := parseHTML(t, got)
 	checkHTML(t, doc)
 	text := textOf(doc)
