@@ -36,12 +36,24 @@ func newPremortemRoot(st *Styles, keys *KeyMap, set *premortem.Set, now time.Tim
 	return premortemRoot{set: set, due: len(set.Due(now)), register: newRegisterScreen(st, keys), st: st, keys: keys}
 }
 
-// dueMark is the title bar's word, on the list, that reminders have come.
+// dueMark is the title bar's word, on the list, that reminders have come;
+// it gives way first on a narrow terminal, where the key line says it.
 func (r premortemRoot) dueMark(s screen) string {
 	if r.due == 0 || s != screenList {
 		return ""
 	}
-	return r.st.Acked.Render(fmt.Sprintf(" · ⏰ %d pre-mortem reminder(s) due: %s", r.due, r.keys.Register.Help().Key))
+	return r.st.Acked.Render(fmt.Sprintf(" · ⏰ %d pre-mortem reminder(s) due", r.due))
+}
+
+// withDue puts the register's key, named for the reminders come, among
+// the list's most important keys (after help and quit, which bs starts
+// with), so that every width shows it.
+func (r premortemRoot) withDue(bs []key.Binding) []key.Binding {
+	if r.due == 0 || !r.keys.Register.Enabled() || len(bs) < 2 {
+		return bs
+	}
+	due := relabel(r.keys.Register, fmt.Sprintf("%d pre-mortem reminder(s) due", r.due))
+	return append(bs[:2:2], append([]key.Binding{due}, bs[2:]...)...)
 }
 
 // registerMsg is the risk register, counted with the journal's ticks.

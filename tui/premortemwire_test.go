@@ -242,7 +242,7 @@ func TestRegisterFromTheList(t *testing.T) {
 	if due == 0 {
 		t.Fatal("the shipped pre-mortems have no reminder due at the test's clock; the mark is untested")
 	}
-	h.wantScreen(fmt.Sprintf("⏰ %d pre-mortem reminder(s) due: P", due))
+	h.wantScreen(fmt.Sprintf("⏰ %d pre-mortem reminder(s) due", due), fmt.Sprintf("P %d pre-mortem reminder(s) due", due))
 	h.keys("P")
 	if h.model().screen != screenRegister {
 		t.Fatal("P did not open the register")
@@ -263,6 +263,12 @@ func TestRegisterFromTheList(t *testing.T) {
 	h.keys("esc")
 	if h.model().screen != screenList {
 		t.Fatal("esc did not go back to the list")
+	}
+
+	// At 80 columns the title bar gives the mark up; the key line keeps it.
+	narrow := newHarness(t, 80, 24, withShippedPremortems(t))
+	if keyLine := narrow.screen()[strings.LastIndex(narrow.screen(), "\n")+1:]; !strings.Contains(keyLine, fmt.Sprintf("P %d pre-mortem reminder(s) due", due)) {
+		t.Errorf("the 80-column key line lacks the reminders: %q", keyLine)
 	}
 
 	none := newHarness(t, 120, 40)

@@ -76,7 +76,6 @@ func (m Model) titleBar(now time.Time) string {
 	if m.opts.ReadOnly {
 		left += st.Acked.Render(" · read-only")
 	}
-	left += m.pre.dueMark(m.screen) // pre-mortem reminders come (premortemwire.go)
 	if f := filterLabel(m.filter, m.list.services); f != "" {
 		left += st.Info.Render(" · " + f)
 	}
@@ -85,6 +84,7 @@ func (m Model) titleBar(now time.Time) string {
 	}
 	left += fmt.Sprintf(" · %d active: ", trig+ack) + st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
 		", " + st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
+	left += m.pre.dueMark(m.screen) // pre-mortem reminders come (premortemwire.go)
 	fresh := ""
 	if !m.fetched.IsZero() {
 		fresh = "updated " + incident.Age(now.Sub(m.fetched)) + " ago"
@@ -240,7 +240,7 @@ func (m Model) keyLine() string {
 	case m.screen == screenDetail:
 		bs = withoutQuit(m.keys, m.keys.shortDetail())
 	default:
-		bs = m.keys.shortList()
+		bs = m.pre.withDue(m.keys.shortList()) // the register's key, when reminders have come
 	}
 	// Drop the least important bindings until the line fits; show the
 	// rest in the map's display order (actions first, help and quit last).
