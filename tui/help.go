@@ -12,30 +12,45 @@ import (
 // helpLines lists every enabled binding, grouped, from the key map; a
 // binding that acts only in some views names them, so help says which
 // keys apply where.
-func (m Model) helpLines(colW int) []string {
-	var lines []string
+func (m Model) helpLines(colW int) []helpLine {
+	var lines []helpLine
 	for _, g := range m.keys.Groups() {
-		var rows []string
+		var rows []helpLine
 		for _, e := range g.Entries {
 			if !e.Binding.Enabled() {
 				continue
 			}
-			desc := m.st.HelpDesc.Render(e.Binding.Help().Desc)
+			where := ""
 			if e.Views != keymap.Pages && e.Views != keymap.Form {
-				desc += m.st.Faint.Render(" (" + e.Views.String() + ")")
+				where = "(" + e.Views.String() + ")"
 			}
-			rows = append(rows, "  "+m.st.HelpKey.Render(fit(e.Binding.Help().Key, 8))+" "+fit(desc, max(colW-11, 1)))
+			// A description longer than its column wraps under itself,
+			// never cut: help is where a key's meaning is read whole.
+			for i, l := range wrapHelp(e.Binding.Help().Desc, where, max(colW-11, 1), m.st) {
+				k := ""
+				if i == 0 {
+					k = e.Binding.Help().Key
+				}
+				rows = append(rows, helpLine{text: "  " + m.st.HelpKey.Render(fit(k, 8)) + " " + l, more: i > 0})
+			}
 		}
 		if len(rows) == 0 {
 			continue
 		}
 		if len(lines) > 0 {
-			lines = append(lines, "")
+			lines = append(lines, helpLine{})
 		}
-		lines = append(lines, m.st.Header.Render(fit(g.Title, colW)))
+		lines = append(lines, helpLine{text: m.st.Header.Render(fit(g.Title, colW))})
 		lines = append(lines, rows...)
 	}
 	return lines
+}
+
+// helpLine is one line of help; more marks a description's continuation,
+// which stays in the column of the line it continues.
+type helpLine struct {
+	text string
+	more bool
 }
 
 // helpLayout is how many columns the help uses at this width, how wide
@@ -51,18 +66,36 @@ func (m Model) helpLayout() (cols, colW, rows int) {
 // never starting a column with the blank line between two groups.
 func (m Model) helpColumns() (cols [][]string, perPage, colW int) {
 	perPage, colW, rows := m.helpLayout()
-	var col []string
+	var col []helpLine
+	flush := func(c []helpLine) {
+		out := make([]string, len(c))
+		for i, l := range c {
+			out[i] = l.text
+		}
+		cols = append(cols, out)
+	}
 	for _, line := range m.helpLines(colW) {
 		if len(col) == rows {
-			cols, col = append(cols, col), nil
+			// A binding is not split across columns: its first lines
+			// move on with the one that continues them.
+			cut := len(col)
+			for line.more && cut > 1 && col[cut-1].more {
+				cut--
+			}
+			if line.more && cut > 1 {
+				cut--
+			}
+			next := append([]helpLine(nil), col[cut:]...)
+			flush(col[:cut])
+			col = next
 		}
-		if len(col) == 0 && line == "" {
+		if len(col) == 0 && line.text == "" {
 			continue
 		}
 		col = append(col, line)
 	}
 	if len(col) > 0 {
-		cols = append(cols, col)
+		flush(col)
 	}
 	return cols, perPage, colW
 }
@@ -101,4 +134,50 @@ func (m Model) helpView() string {
 		out[i] = fit(out[i], m.width)
 	}
 	return strings.Join(out, "\n")
+}
+
+// wrapHelp lays a binding's description, then where it acts (faint),
+// into lines of at most w cells, breaking between words; a word longer
+// than a line is cut.
+func wrapHelp(desc, where string, w int, st *Styles) []string {
+	type word struct {
+		text  string
+		faint bool
+	}
+	var words []word
+	for _, s := range strings.Fields(desc) {
+		words = append(words, word{s, false})
+	}
+	for _, s := range strings.Fields(where) {
+		words = append(words, word{s, true})
+	}
+	var out []string
+	var line strings.Builder
+	width := 0
+	for _, wd := range words {
+		n := lipgloss.Width(wd.text)
+		if width > 0 && width+1+n > w {
+			out = append(out, line.String())
+			line.Reset()
+			width = 0
+		}
+		text := wd.text
+		if n > w {
+			text, n = fit(text, w), w
+		}
+		if width > 0 {
+			line.WriteString(" ")
+			width++
+		}
+		style := st.HelpDesc
+		if wd.faint {
+			style = st.Faint
+		}
+		line.WriteString(style.Render(text))
+		width += n
+	}
+	if width > 0 || len(out) == 0 {
+		out = append(out, line.String())
+	}
+	return out
 }
