@@ -124,6 +124,11 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 // askQuit quits, unless actions are still on their way: then it asks.
 func (m Model) askQuit() (tea.Model, tea.Cmd) {
+	if m.detail.run.live() {
+		// Quitting now would leave the run without its result.
+		m.say(statusError, "a runbook command is still running; ctrl+c cancels it, then quit")
+		return m, nil
+	}
 	if len(m.inflight) > 0 {
 		m.prompt = promptQuit
 		return m, nil

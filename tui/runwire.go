@@ -271,7 +271,7 @@ func (m Model) startRun() (tea.Model, tea.Cmd) {
 	if m.detail.shows(r.incidentID) {
 		m.detail.refreshRunMarks()
 	}
-	m.say(statusProgress, "running "+incident.Clean(step.Label())+"; ctrl+c cancels it")
+	m.say(statusInfo, "running "+incident.Clean(step.Label())+"; ctrl+c cancels it")
 	return m, cmd
 }
 
@@ -280,7 +280,7 @@ func (m Model) startRun() (tea.Model, tea.Cmd) {
 func (m Model) cancelRun() (tea.Model, tea.Cmd) {
 	if s := m.detail.run.stream; s != nil {
 		s.Cancel()
-		m.say(statusProgress, "cancelling "+m.detail.run.out.label+": SIGINT now, SIGKILL if it does not stop")
+		m.say(statusInfo, "cancelling "+m.detail.run.out.label+": SIGINT now, SIGKILL if it does not stop")
 	}
 	return m, nil
 }

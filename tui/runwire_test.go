@@ -362,6 +362,13 @@ func TestRunningCommandIsCancelledNotQuit(t *testing.T) {
 			// The model answers keys while the command runs.
 			h.wantScreen("● running wait (read)", "[…] Wait for the acquirer (running…)")
 			pressed = true
+			// Back on the list, q does not quit under a running command.
+			for h.model().detail.focus != paneTimeline {
+				h.drive(keyPress("tab"), msgs)
+			}
+			h.drive(keyPress("esc"), msgs)
+			h.drive(keyPress("q"), msgs)
+			h.wantScreen("a runbook command is still running; ctrl+c cancels it")
 			h.drive(keyPress("ctrl+c"), msgs)
 			h.wantScreen("cancelling wait")
 		}
@@ -369,6 +376,7 @@ func TestRunningCommandIsCancelledNotQuit(t *testing.T) {
 	if !pressed || quit || h.quit {
 		t.Fatalf("pressed %v, quit %v", pressed, quit || h.quit)
 	}
+	openCheckoutRunbook(t, h) // the run's output is there again
 	h.wantScreen("■ cancelled wait (read)")
 	if _, runs := runsOf(t, h, in.ID); len(runs) != 1 || runs[0].Status != incident.RunCancelled {
 		t.Fatalf("runs %+v", runs)
