@@ -159,67 +159,82 @@ func (m Model) handOff(v map[string]string) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	name := fmt.Sprintf("handoff-%d-%s.md", d.inc.Number, now.UTC().Format("20060102T150405Z"))
-	cmds := []tea.Cmd{}
-	to := strings.TrimSpace(v[incident.FieldTo])
-	if to != "" {
+	var record map[string]string
+	if to := strings.TrimSpace(v[incident.FieldTo]); to != "" {
 		from := doc.Holder(v[incident.FieldRole])
 		if from == "" {
 			from = m.opts.Actor
 		}
-		cmds = append(cmds, m.act(d.inc, incident.KindHandoff, map[string]string{incident.FieldRole: v[incident.FieldRole],
-			incident.FieldFrom: from, incident.FieldTo: to, incident.FieldMessage: v[incident.FieldMessage]}))
+		record = map[string]string{incident.FieldRole: v[incident.FieldRole],
+			incident.FieldFrom: from, incident.FieldTo: to, incident.FieldMessage: v[incident.FieldMessage]}
 	}
-	cmds = append(cmds, writeHandoff(m.ctx, name, buf.Bytes(), to))
-	return m, tea.Batch(cmds...)
+	// The document first, then the handoff: the status line then ends
+	// with the handoff's fate, naming where the document went.
+	return m, writeHandoff(m.ctx, m.target, name, buf.Bytes(), record)
 }
 
 // handoffWrittenMsg says where the handoff document went.
 type handoffWrittenMsg struct {
-	path string // the file written; "" when it went to the clipboard
-	to   string // the recipient recorded, if any
-	doc  []byte
-	err  error // why the file could not be written
+	target incident.Incident
+	path   string            // the file written, absolute
+	record map[string]string // the handoff to record, if a recipient was given
+	doc    []byte
+	err    error // why the file could not be written
 }
 
 // writeHandoff writes the document to a new file in the working
 // directory; an existing file is never overwritten.
-func writeHandoff(ctx context.Context, name string, doc []byte, to string) tea.Cmd {
+func writeHandoff(ctx context.Context, in incident.Incident, name string, doc []byte, record map[string]string) tea.Cmd {
 	return func() tea.Msg {
-		if err := ctx.Err(); err != nil {
-			return handoffWrittenMsg{to: to, doc: doc, err: err}
+		msg := handoffWrittenMsg{target: in, record: record, doc: doc}
+		if msg.err = ctx.Err(); msg.err != nil {
+			return msg
 		}
-		path, err := filepath.Abs(name)
-		if err != nil {
-			return handoffWrittenMsg{to: to, doc: doc, err: err}
+		if msg.path, msg.err = filepath.Abs(name); msg.err != nil {
+			return msg
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(msg.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
-			return handoffWrittenMsg{to: to, doc: doc, err: err}
+			msg.err = err
+			return msg
 		}
 		_, err = f.Write(doc)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return handoffWrittenMsg{to: to, doc: doc, err: fmt.Errorf("write %s: %w", path, err)}
+			msg.err = fmt.Errorf("write %s: %w", msg.path, err)
 		}
-		return handoffWrittenMsg{path: path, to: to}
+		return msg
 	}
 }
 
 // handleHandoffWritten says where the document is; one that could not be
 // written goes to the clipboard instead (OSC 52, which works over SSH).
+// Then the handoff, if one is to be recorded, is journaled and sent.
 func (m Model) handleHandoffWritten(msg handoffWrittenMsg) (tea.Model, tea.Cmd) {
-	recorded := ""
-	if msg.to != "" {
-		recorded = "; handoff to " + oneLineClean(msg.to) + " recorded"
-	}
+	var cmds []tea.Cmd
 	if msg.err != nil {
-		m.say(statusError, "handoff document copied to the clipboard (no file: "+oneLine(msg.err)+")"+recorded)
-		return m, tea.SetClipboard(string(msg.doc))
+		m.handoffDoc = "the clipboard"
+		m.say(statusError, "handoff document copied to the clipboard (no file: "+oneLine(msg.err)+")")
+		cmds = append(cmds, tea.SetClipboard(string(msg.doc)))
+	} else {
+		m.handoffDoc = msg.path
+		m.say(statusInfo, "handoff document written to "+m.handoffDoc)
 	}
-	m.say(statusInfo, "handoff document written to "+msg.path+recorded)
-	return m, nil
+	if msg.record != nil {
+		cmds = append(cmds, m.act(msg.target, incident.KindHandoff, msg.record))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// handoffNote is what the status line adds when a handoff is sent: where
+// its document went.
+func (m Model) handoffNote(e incident.Event) string {
+	if e.Kind != incident.KindHandoff || m.handoffDoc == "" {
+		return ""
+	}
+	return "; the document is in " + m.handoffDoc
 }
 
 // stateInput is what the incident's state is derived from at now.

@@ -315,10 +315,14 @@ func TestTakeAndHandoffBetweenResponders(t *testing.T) {
 	alex.keys("enter")
 	alex.typeText("replica lag is the open question")
 	alex.keys("enter")
-	alex.wantScreen("handoff document written to " + dir)
+	// The status line ends with the handoff sent, naming the document.
+	alex.wantScreen("handoff sent for #1045; the document is in " + dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "handoff-1045-*.md"))
 	if len(files) != 1 {
 		t.Fatalf("handoff files %v", files)
+	}
+	if tl := alex.line("handoff  "); !strings.Contains(tl, "Handoff: incident commander from Alex Rivera to Priya Natarajan") {
+		t.Errorf("the timeline's handoff line: %q", tl)
 	}
 	doc, _ := os.ReadFile(files[0])
 	if !strings.Contains(string(doc), "replica lag is the open question") {

@@ -81,6 +81,10 @@ func kindLabel(k incident.Kind) string {
 		return "responders"
 	case incident.KindTask:
 		return "task"
+	case incident.KindItemUpdate:
+		return "item"
+	case incident.KindHandoff:
+		return "handoff"
 	case incident.KindCommand:
 		return "command"
 	case incident.KindCommandResult:

@@ -175,7 +175,7 @@ func (m *Model) applyResult(r outbox.Result) tea.Cmd {
 	}
 	switch r.Outcome {
 	case outbox.Sent, outbox.Landed:
-		m.sayOutcome(statusInfo, fmt.Sprintf("%s sent for %s", what, name))
+		m.sayOutcome(statusInfo, fmt.Sprintf("%s sent for %s", what, name)+m.handoffNote(e))
 	case outbox.Failed, outbox.Skipped:
 		m.sayOutcome(statusError, fmt.Sprintf("%s for %s not sent: %s", what, name, errText))
 	case outbox.Waiting:

@@ -181,6 +181,9 @@ type Model struct {
 	// confirmFields are the fields of the action confirmed (an item
 	// update's); nil for the kinds that need none.
 	confirmFields map[string]string
+	// handoffDoc is the file the last handoff document went to, said
+	// again when the handoff itself is sent.
+	handoffDoc string
 
 	status status
 }

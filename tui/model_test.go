@@ -1,10 +1,8 @@
 package tui
 
 import (
-	"flag"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,11 +14,10 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	goldenfile "github.com/oncallkit/oncall/internal/golden"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // epoch is the fixed "now" of every test; the zone is fixed too, so views
 // are the same on every machine.
@@ -163,22 +160,7 @@ func golden(t *testing.T, name, got string) {
 			}
 		}
 	}
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tui -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test ./tui -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	goldenfile.AssertString(t, name+".golden", got)
 }
 
 // firstTriggered moves the list cursor to the first triggered incident.

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/oncallkit/oncall/internal/golden"
 )
 
 // TestREADMEKeyTable keeps the README's key table equal to the key map.
@@ -24,7 +26,7 @@ func TestREADMEKeyTable(t *testing.T) {
 	if s[i:j] == want {
 		return
 	}
-	if *update {
+	if goldenfile.Updating() {
 		if err := os.WriteFile(path, []byte(s[:i]+want+s[j:]), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,23 +62,6 @@ func stateDoc(t *testing.T) state.Doc {
 		Runbook: "checkout-5xx", RunbookSteps: 5})
 }
 
-func stateGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./tui -run StatePane -update creates it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test ./tui -run StatePane -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 func TestStatePaneGolden(t *testing.T) {
 	st, keys := DefaultStyles(true), DefaultKeyMap()
 	for _, size := range []struct{ w, h int }{{80, 24}, {160, 48}} {
@@ -96,7 +77,7 @@ func TestStatePaneGolden(t *testing.T) {
 			}
 		}
 		name := "statepane-" + map[int]string{80: "80x24", 160: "160x48"}[size.w]
-		stateGolden(t, name, view)
+		golden(t, name, view)
 		for _, want := range []string{
 			"incident commander: Dan since 03:50 · took it",
 			"03:50 incident commander from Carol to Dan",
