@@ -96,15 +96,17 @@ func Compute(d Data, o Options) Report {
 		TTASamples:       []int64{},
 		TTRSamples:       []int64{},
 	}
-	// The drafts count pages outside the same working hours.
+	// The drafts count pages outside the same working hours and in the
+	// same sleep hours.
 	workHours := postmortem.Hours{Start: time.Duration(work.Start) * time.Minute, End: time.Duration(work.End) * time.Minute}
+	sleepHours := postmortem.Hours{Start: time.Duration(sleep.Start) * time.Minute, End: time.Duration(sleep.End) * time.Minute}
 	items := make([]analysed, 0, len(d.Incidents))
 	for _, it := range d.Incidents {
 		if it.Incident.CreatedAt.Before(o.Since) || !it.Incident.CreatedAt.Before(o.Until) || !wanted(it.Incident, o.Services) {
 			continue
 		}
 		pm := postmortem.Build(postmortem.Input{Incident: it.Incident, Timeline: it.Timeline, Now: o.Now,
-			SLOs: o.SLOs, Location: loc, WorkHours: workHours})
+			SLOs: o.SLOs, Location: loc, WorkHours: workHours, SleepHours: sleepHours})
 		items = append(items, analysed{it, pm})
 	}
 	slices.SortStableFunc(items, func(a, b analysed) int { return a.Incident.CreatedAt.Compare(b.Incident.CreatedAt) })

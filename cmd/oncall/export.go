@@ -32,6 +32,7 @@ type exportOptions struct {
 	slos      map[string]postmortem.SLO
 	location  *time.Location
 	workHours postmortem.Hours // zero: 09:00-18:00
+	sleep     postmortem.Hours // zero: 22:00-07:00
 	// fiveWhys adds the five-whys prompt; runbooksDir and draftsDir are
 	// read for the draft's links and the drafts of related incidents.
 	fiveWhys               bool
@@ -82,6 +83,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			o.journal = g.factory().ReadJournal
 			o.slos = postmortemSLOs(g.set.slos)
 			o.location, o.workHours = g.set.team.Location, postmortem.Hours(g.set.team.WorkHours) // config zone, work_hours
+			o.sleep = postmortem.Hours(g.set.team.SleepHours)                                     // config sleep_hours
 			o.runbooksDir, o.draftsDir = g.set.runbooksDir, g.set.postmortemsDir
 			o.premortems = g.viewPremortems
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
@@ -144,7 +146,7 @@ func runExport(ctx context.Context, o *exportOptions, src incident.Source, stdou
 		return err
 	}
 	in := postmortem.Input{Incident: inc, Timeline: incident.Merge(remote, local), Now: o.now(),
-		SLOs: o.slos, Location: o.location, WorkHours: o.workHours, FiveWhys: o.fiveWhys}
+		SLOs: o.slos, Location: o.location, WorkHours: o.workHours, SleepHours: o.sleep, FiveWhys: o.fiveWhys}
 	if in.Location == nil {
 		in.Location = postmortem.LocalZone() // named, as the TUI's draft names it
 	}

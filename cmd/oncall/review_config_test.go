@@ -12,8 +12,8 @@ import (
 // TestTeamHoursFromTheConfiguration: zone, work_hours and sleep_hours in
 // the configuration file are what oncall review reads its hours in, each
 // flag given on the command line overrides its key alone, and the draft
-// oncall export writes counts and states the same working hours in the
-// same zone. Without the keys, or with the flags winning nothing, the
+// oncall export writes counts and states the same working and sleep hours
+// in the same zone. Without the keys, or with the flags winning nothing, the
 // hours stated would be the defaults (09:00-18:00, 22:00-07:00) and the
 // machine's zone.
 func TestTeamHoursFromTheConfiguration(t *testing.T) {
@@ -63,12 +63,12 @@ func TestTeamHoursFromTheConfiguration(t *testing.T) {
 		t.Fatalf("export: exit %d, stderr %q", code, stderr)
 	}
 	var draft struct {
-		WorkingHours struct{ Zone, Start, End string } `json:"working_hours"`
+		WorkingHours struct{ Zone, Start, End, Sleep string } `json:"working_hours"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &draft); err != nil {
 		t.Fatalf("export JSON: %v", err)
 	}
-	if wh := draft.WorkingHours; wh.Zone != "Europe/Paris" || wh.Start != "08:00" || wh.End != "16:30" {
-		t.Errorf("the draft's working hours = %+v, want 08:00-16:30 in Europe/Paris", wh)
+	if wh := draft.WorkingHours; wh.Zone != "Europe/Paris" || wh.Start != "08:00" || wh.End != "16:30" || wh.Sleep != "23:00-06:00" {
+		t.Errorf("the draft's hours = %+v, want 08:00-16:30 and sleep 23:00-06:00 in Europe/Paris", wh)
 	}
 }

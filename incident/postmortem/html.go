@@ -214,7 +214,7 @@ blockquote { border-left: 4px solid #d0d7de; margin: 0; padding: 0 1em; color: #
 <li><strong>Time to acknowledge:</strong> {{secs .Metrics.TimeToAcknowledge}}</li>
 <li><strong>Time to mitigate:</strong> {{secs .Metrics.TimeToMitigate}}</li>
 <li><strong>Time to resolve:</strong> {{secs .Metrics.TimeToResolve}}</li>
-<li><strong>Escalations:</strong> {{.Metrics.Escalations}}; <strong>pages:</strong> {{.Metrics.Pages}}, of which {{.Metrics.PagesOutsideWorkingHours}} outside working hours</li>
+<li><strong>Escalations:</strong> {{.Metrics.Escalations}}; <strong>pages:</strong> {{.Metrics.Pages}}, of which {{.Metrics.PagesOutsideWorkingHours}} outside working hours and {{.Metrics.PagesInSleepHours}} in sleep hours ({{.WorkingHours.Sleep}}, every day)</li>
 </ul>
 
 <h2>Responders and roles</h2>

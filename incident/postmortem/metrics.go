@@ -28,20 +28,49 @@ func (s SLO) Budget() time.Duration {
 	return time.Duration(math.Round((1 - s.Target) * float64(s.Window)))
 }
 
-// Hours is a day's working hours, [Start, End) after midnight, Monday to
-// Friday; End is after Start.
+// Hours is a daily span of hours, [Start, End) after midnight: working
+// hours (Monday to Friday, End after Start) or sleep hours (every day; an
+// End before Start wraps past midnight).
 type Hours struct {
 	Start, End time.Duration
 }
 
-// DefaultWorkHours are the working hours when none are configured.
-var DefaultWorkHours = Hours{Start: 9 * time.Hour, End: 18 * time.Hour}
+// The hours when none are configured.
+var (
+	DefaultWorkHours  = Hours{Start: 9 * time.Hour, End: 18 * time.Hour}
+	DefaultSleepHours = Hours{Start: 22 * time.Hour, End: 7 * time.Hour}
+)
 
 func (h Hours) orDefault() Hours {
 	if h.End <= h.Start || h.Start < 0 || h.End > 24*time.Hour {
 		return DefaultWorkHours
 	}
 	return h
+}
+
+func (h Hours) sleepOrDefault() Hours {
+	if h.Start == h.End || h.Start < 0 || h.End < 0 || h.Start >= 24*time.Hour || h.End > 24*time.Hour {
+		return DefaultSleepHours
+	}
+	return h
+}
+
+// clockOf is t's time of day in loc (nil: UTC).
+func clockOf(t time.Time, loc *time.Location) time.Duration {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
+}
+
+// sleeping reports whether t falls in the sleep hours h in loc, any day.
+func sleeping(t time.Time, loc *time.Location, h Hours) bool {
+	c := clockOf(t, loc)
+	if h.Start <= h.End {
+		return c >= h.Start && c < h.End
+	}
+	return c >= h.Start || c < h.End
 }
 
 // WorkingTime reports whether t falls in the default working hours
@@ -53,11 +82,10 @@ func working(t time.Time, loc *time.Location, h Hours) bool {
 	if loc == nil {
 		loc = time.UTC
 	}
-	t = t.In(loc)
-	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
+	if wd := t.In(loc).Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return false
 	}
-	c := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
+	c := clockOf(t, loc)
 	return c >= h.Start && c < h.End
 }
 
@@ -164,6 +192,9 @@ func metrics(in Input, events []incident.Event, loc *time.Location) Metrics {
 			m.Pages++
 			if !working(at, loc, in.WorkHours.orDefault()) {
 				m.PagesOutsideWorkingHours++
+			}
+			if sleeping(at, loc, in.SleepHours.sleepOrDefault()) {
+				m.PagesInSleepHours++
 			}
 		}
 	}

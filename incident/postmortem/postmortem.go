@@ -64,8 +64,10 @@ type Input struct {
 	// is.
 	Location *time.Location
 	// WorkHours are the working hours, Monday to Friday, in Location; the
-	// zero value is DefaultWorkHours (09:00-18:00).
-	WorkHours Hours
+	// zero value is DefaultWorkHours (09:00-18:00). SleepHours are the
+	// sleep hours, every day, in Location; the zero value is
+	// DefaultSleepHours (22:00-07:00).
+	WorkHours, SleepHours Hours
 
 	// Alerts are the incident's alerts: their links (runbook, dashboard)
 	// go to Supporting information.
@@ -341,8 +343,8 @@ func (d *draft) detection() {
 		d.printf("- **People paged:** %d (%s)\n", len(names), strings.Join(names, ", "))
 	}
 	wh := d.r.WorkingHours
-	d.printf("- **Pages:** %d, of which %d outside working hours (%s-%s, Monday to Friday, %s)\n",
-		m.Pages, m.PagesOutsideWorkingHours, wh.Start, wh.End, inline(wh.Zone))
+	d.printf("- **Pages:** %d, of which %d outside working hours (%s-%s, Monday to Friday, %s) and %d in sleep hours (%s, every day)\n",
+		m.Pages, m.PagesOutsideWorkingHours, wh.Start, wh.End, inline(wh.Zone), m.PagesInSleepHours, wh.Sleep)
 }
 
 func clockOrEmpty(t time.Time) string {

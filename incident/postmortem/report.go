@@ -102,6 +102,7 @@ type WorkingHours struct {
 	Days      string `json:"days"`       // "Monday-Friday"
 	Start     string `json:"start"`      // "09:00"
 	End       string `json:"end"`        // "18:00"
+	Sleep     string `json:"sleep"`      // sleep hours, every day: "22:00-07:00"
 }
 
 // Impact is how long the impact lasted and what it cost.
@@ -155,6 +156,9 @@ type Metrics struct {
 	// PagesOutsideWorkingHours counts notifications sent outside
 	// working_hours.
 	PagesOutsideWorkingHours int `json:"pages_outside_working_hours"`
+	// PagesInSleepHours counts notifications sent in working_hours'
+	// sleep hours, any day: the pages that woke someone.
+	PagesInSleepHours int `json:"pages_in_sleep_hours"`
 }
 
 // Role is a role given to a person during the incident.
@@ -280,7 +284,8 @@ func Build(in Input) Report {
 	r.Metrics = metrics(in, events, loc)
 	r.Impact = impact(in, events, r.Metrics)
 	r.WorkingHours = WorkingHours{Zone: zone, UTCOffset: offset(r.Metrics.StartedAt, in.Now, loc),
-		Days: "Monday-Friday", Start: hhmm(in.WorkHours.orDefault().Start), End: hhmm(in.WorkHours.orDefault().End)}
+		Days: "Monday-Friday", Start: hhmm(in.WorkHours.orDefault().Start), End: hhmm(in.WorkHours.orDefault().End),
+		Sleep: hhmm(in.SleepHours.sleepOrDefault().Start) + "-" + hhmm(in.SleepHours.sleepOrDefault().End)}
 	r.Review = review(inc.Priority, r.Incident.ResolvedAt, loc)
 	r.Responders = responders(inc, events)
 
