@@ -303,83 +303,36 @@ func (m Model) Init() tea.Cmd {
 // the component they belong to.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
-		m.layout()
-		return m, m.detail.ensureRendered()
-	case tea.BackgroundColorMsg:
-		if m.opts.Theme == "dark" || m.opts.Theme == "light" {
-			return m, nil // the configured theme wins over the terminal's answer
-		}
-		*m.st = DefaultStyles(msg.IsDark()) // in place: every component sees it
-		return m, m.detail.ensureRendered()
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
-	case tea.PasteMsg:
-		return m.handlePaste(msg)
-	case tea.MouseWheelMsg:
-		if m.screen == screenDetail && m.prompt == promptNone {
-			m.detail, _ = m.detail.Update(msg)
-		}
-		return m, nil
+	case tea.WindowSizeMsg, tea.BackgroundColorMsg, tea.PasteMsg, tea.MouseWheelMsg:
+		return m.handleTerminal(msg)
 	case detailMsg, alertsMsg, renderedMsg, detailTickMsg, clockTickMsg:
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
-	case runConfirmedMsg, runDeclinedMsg, commandOutputMsg, commandDoneMsg, cancelCommandMsg:
-		return m.handleRun(msg)
-	case choicesMsg:
-		if m.prompt == promptPicker {
-			m.picker, _ = m.picker.Update(msg)
-		}
-		return m, nil
-	case listTickMsg:
-		return m, tea.Batch(m.pollList(), m.opts.every(m.opts.ListEvery, listTickMsg{}))
-	case feedMsg:
-		return m.handleFeed(msg)
-	case incidentsMsg:
-		return m.handleIncidents(msg)
-	case activeCountMsg:
-		return m.handleActiveCount(msg), nil
+	case listTickMsg, feedMsg, incidentsMsg, activeCountMsg, cacheSavedMsg:
+		return m.handleList(msg)
+	case reportMsg, waitMsg, draftMsg, levelsMsg, clipboardMsg, choicesMsg, whoMsg:
+		return m.handleNotice(msg), nil
 	case journaledMsg:
 		return m.handleJournaled(msg)
 	case sentMsg:
 		return m.handleSent(msg)
 	case outboxMsg:
 		return m.handleOutbox(msg)
-	case reportMsg:
-		return m.handleReport(msg), nil
 	case resolvedMsg:
 		return m.handleResolved(msg)
-	case waitMsg:
-		return m.handleWait(msg), nil
-	case draftMsg:
-		return m.handleDraft(msg), nil
-	case whoMsg:
-		// Without an answer the configured name stays; the first write
-		// will say what is wrong with the token, if anything.
-		if msg.err == nil && incident.Clean(msg.name) != "" {
-			m.opts.Actor = incident.Clean(msg.name)
-		}
-		return m, nil
-	case cacheSavedMsg:
-		if msg.err != nil {
-			m.say(statusError, "could not cache the incident list: "+oneLine(msg.err))
-		}
-		return m, nil
-	case clipboardMsg:
-		m.say(statusInfo, string(msg))
-		return m, nil
-	case levelsMsg:
-		return m.handleLevels(msg), nil
+	case runConfirmedMsg, runDeclinedMsg, commandOutputMsg, commandDoneMsg, cancelCommandMsg:
+		return m.handleRun(msg)
 	case handoffWrittenMsg:
 		return m.handleHandoffWritten(msg)
 	case editorReadyMsg, editorDoneMsg, editorNoteMsg:
 		return m.handleEditor(msg)
-	case reviewLoadedMsg, reviewProgressMsg, ReviewDoneMsg, ReviewOpenMsg, ReviewMinuteMsg:
-		return m.handleReview(msg)
 	case PremortemTickMsg, PremortemRunbookMsg, PremortemFollowUpMsg, registerMsg:
 		return m.handlePremortem(msg)
+	case reviewLoadedMsg, reviewProgressMsg, ReviewDoneMsg, ReviewOpenMsg, ReviewMinuteMsg:
+		return m.handleReview(msg)
 	}
 	return m, nil
 }
