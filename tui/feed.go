@@ -26,6 +26,11 @@ type ChangeFeed interface {
 // feed reported nothing.
 const relistEvery = 5 * time.Minute
 
+// feedFrom is the list length from which the feed is read instead of
+// listing: a shorter list comes in one request, as a feed read does, and
+// a listing is exact.
+const feedFrom = 100
+
 // feedMsg: the change feed's answer to a list poll.
 type feedMsg struct {
 	gen int // the listing the poll was made against
@@ -41,10 +46,10 @@ func checkFeed(ctx context.Context, f ChangeFeed, gen int) tea.Cmd {
 }
 
 // pollList is a list poll: the change feed when there is one and the
-// list on screen is a good one, else a listing.
+// list on screen is a good one and long, else a listing.
 func (m *Model) pollList() tea.Cmd {
 	now := m.opts.Now()
-	if m.opts.Feed == nil || m.listHad == 0 || m.listHad < m.listGen || m.stale || now.Sub(m.relisted) >= relistEvery {
+	if m.opts.Feed == nil || len(m.list.all) < feedFrom || m.listHad == 0 || m.listHad < m.listGen || m.stale || now.Sub(m.relisted) >= relistEvery {
 		m.relisted = now
 		return m.fetchList()
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -41,16 +43,23 @@ func (c *requestCounter) take() map[string]int {
 }
 
 // TestListFollowsTheChangeFeed: with the change feed, a quiet account
-// costs one request a poll (the account's log since the last), not a
-// listing; an incident triggered between two polls is on the list after
-// the next; and the list is re-listed in full every relistEvery anyway.
-// Over real HTTP against the simulator, counting what it answers.
+// whose list takes more than a page costs one request a poll (the
+// account's log since the last), not a listing; an incident triggered
+// between two polls is on the list after the next; and the list is
+// re-listed in full every relistEvery anyway. Over real HTTP against the
+// simulator, counting what it answers.
 func TestListFollowsTheChangeFeed(t *testing.T) {
 	clk := pdsim.NewClock(epoch)
 	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: pdsim.Scenario{
 		{At: -time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-1", Title: "payments: settlement lag", Service: pdsim.ServicePayments})},
 		{At: 100 * time.Second, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-2", Title: "checkout: fresh from the feed", Service: pdsim.ServiceCheckout})},
 	}})
+	for i := range feedFrom {
+		if _, err := sim.AddIncident(pdsim.IncidentSpec{Title: fmt.Sprintf("backlog %d", i), Service: pdsim.ServiceSearch,
+			CreatedAt: epoch.Add(-2 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	counter := &requestCounter{next: sim, n: map[string]int{}}
 	srv := httptest.NewServer(counter)
 	t.Cleanup(srv.Close)
@@ -106,4 +115,25 @@ func TestListFollowsTheChangeFeed(t *testing.T) {
 	if listings != 1 {
 		t.Fatalf("%d full listings in %s of quiet polls, want 1", listings, relistEvery)
 	}
+}
+
+// TestShortListIsListed: a list shorter than a page is listed on every
+// poll (one request, exact), feed or not.
+func TestShortListIsListed(t *testing.T) {
+	h := newHarness(t, 120, 40, func(o *Options) { o.Feed = failingFeed{} })
+	if n := len(h.model().list.all); n == 0 || n >= feedFrom {
+		t.Fatalf("the demo lists %d incidents; the test needs fewer than %d", n, feedFrom)
+	}
+	gen := h.model().listGen
+	h.send(listTickMsg{})
+	if h.model().listGen != gen+1 {
+		t.Fatal("a poll of a short list did not list")
+	}
+}
+
+// failingFeed fails the test's way: a poll that reads it is a mistake.
+type failingFeed struct{}
+
+func (failingFeed) Changed(context.Context) ([]string, error) {
+	panic("the change feed was read for a list shorter than a page")
 }
