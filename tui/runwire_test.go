@@ -34,7 +34,7 @@ const runToken = "tok-run-5150515"
 const runRunbook = "---\nid: probe\ntitle: Probe the checkout\nservices: [checkout-api]\n---\n" +
 	"## Diagnosis\n" +
 	"- [ ] Probe the acquirer\n" +
-	"```sh oncall:read name=probe\nprintf 'line one\\n'; printf 'token %s\\n' \"$RUN_TOKEN\"; exit 3\n```\n" +
+	"```sh oncall:read name=probe\nprintf 'line one\\n'; printf 'token %s\\n' \"$RUN_TOKEN\"; printf 'ref acq-%s\\n' 1234; exit 3\n```\n" +
 	"- [ ] Check it answers\n" +
 	"```sh oncall:read name=hello\nprintf 'hello from the shell\\n'\n```\n" +
 	"- [ ] Wait for the acquirer\n" +
@@ -130,9 +130,9 @@ func TestRunbookCommandFailsVisibly(t *testing.T) {
 	}
 	h.keys("y") // the harness runs the command to its end
 
-	h.wantScreen("✗ failed, exit 3 probe (read)", "line one", "token [redacted]")
-	if strings.Contains(h.screen(), runToken) {
-		t.Fatalf("the screen shows the token:\n%s", h.screen())
+	h.wantScreen("✗ failed, exit 3 probe (read)", "line one", "token [redacted]", "ref [redacted]")
+	if strings.Contains(h.screen(), runToken) || strings.Contains(h.screen(), "acq-1234") {
+		t.Fatalf("the screen shows a secret:\n%s", h.screen())
 	}
 	events, runs := runsOf(t, h, in.ID)
 	if len(runs) != 1 || runs[0].Status != incident.RunFailed || runs[0].Result.Fields[incident.FieldExitCode] != "3" {
@@ -147,19 +147,19 @@ func TestRunbookCommandFailsVisibly(t *testing.T) {
 			t.Errorf("a failed run ticked a step: %+v", e)
 		}
 		for k, v := range e.Fields {
-			if strings.Contains(v, runToken) {
-				t.Errorf("journal field %s holds the token", k)
+			if strings.Contains(v, runToken) || strings.Contains(v, "acq-1234") {
+				t.Errorf("journal field %s holds a secret: %q", k, v)
 			}
 		}
 	}
 	file, err := os.ReadFile(res.Fields[incident.FieldOutputFile])
-	if err != nil || !strings.Contains(string(file), "token [redacted]") || strings.Contains(string(file), runToken) {
+	if err != nil || !strings.Contains(string(file), "token [redacted]\nref [redacted]") || strings.Contains(string(file), runToken) || strings.Contains(string(file), "acq-1234") {
 		t.Errorf("output file %q: %v", file, err)
 	}
 	// The result went to PagerDuty as a note, masked.
 	var mirrored bool
 	for _, n := range h.sim.Notes(in.ID) {
-		if strings.Contains(n.Content, runToken) {
+		if strings.Contains(n.Content, runToken) || strings.Contains(n.Content, "acq-1234") {
 			t.Errorf("the note holds the token: %s", n.Content)
 		}
 		mirrored = mirrored || strings.Contains(n.Content, "Command probe on laptop: failed, exit 3")
@@ -179,7 +179,7 @@ func TestRunbookCommandFailsVisibly(t *testing.T) {
 		h.keys("tab")
 	}
 	h.wantScreen("command", "Running read command from runbook probe: probe", "output", "Command probe on laptop: failed, exit 3")
-	h.wantScreen("last output: token", "[redacted]")
+	h.wantScreen("last output: ref", "[redacted]")
 }
 
 func mustRunbook(t *testing.T, h *harness) *runbook.Runbook {
