@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/internal/golden"
 	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/premortems"
 	"github.com/oncallkit/oncall/store"
@@ -135,18 +135,6 @@ func TestExportOfAForeseenIncident(t *testing.T) {
 	}
 
 	for name, got := range map[string]string{"foreseen.md.golden": md, "foreseen.json.golden": js} {
-		path := filepath.Join("testdata", name)
-		if *updateGolden {
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (-update-golden to create it)", err)
-		}
-		if string(want) != got {
-			t.Errorf("%s differs from the draft (-update-golden to accept):\n%s", name, got)
-		}
+		golden.AssertString(t, name, got)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,11 +13,10 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/internal/golden"
 	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/store"
 )
-
-var updatePremortem = flag.Bool("update-premortem", false, "rewrite the pre-mortem register's golden file")
 
 const shippedPremortems = "../../premortems"
 
@@ -126,17 +124,7 @@ func TestPremortemList(t *testing.T) {
 	// The journal stamps its own time on the tick: the one cell that is
 	// not the same from run to run.
 	stdout = regexp.MustCompile(`(?m)(stock-oversold.*\| 1 \| )[0-9: -]+Z \|$`).ReplaceAllString(stdout, "${1}(journal time) |")
-	path := filepath.Join("testdata", "premortem-list.golden.md")
-	if *updatePremortem {
-		writePM(t, path, stdout)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/oncall -run TestPremortemList -update-premortem)", err)
-	}
-	if stdout != string(want) {
-		t.Errorf("register differs from %s (-update-premortem to accept):\n%s", path, stdout)
-	}
+	golden.AssertString(t, "premortem-list.golden.md", stdout)
 
 	code, stdout, stderr = cli(t, "premortem", "list", "--premortems", shippedPremortems, "--api-url", url, "--db", db, "--format", "json", "--service", "inventory-db")
 	if code != exitOK {

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,10 +13,9 @@ import (
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/internal/golden"
 	"github.com/oncallkit/oncall/store"
 )
-
-var updateGolden = flag.Bool("update-golden", false, "rewrite the scripted scenario's golden drafts")
 
 // scriptStart is the simulator's clock; every step below is an offset
 // from it, so every metric of the draft is known to the second.
@@ -117,22 +114,6 @@ func TestExportOfAScriptedIncident(t *testing.T) {
 	}
 
 	for format, name := range map[string]string{"md": "scripted.md.golden", "json": "scripted.json.golden"} {
-		got := export(format)
-		path := filepath.Join("testdata", name)
-		if *updateGolden {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (go test ./cmd/oncall -run TestExportOfAScriptedIncident -update-golden)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s (-update-golden to accept):\n%s", format, path, got)
-		}
+		golden.Assert(t, name, export(format))
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/internal/golden"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/tui/keymap"
 )
@@ -629,16 +629,14 @@ func TestREADMEDocumentsTheConfiguration(t *testing.T) {
 	if readme[i:j] == want {
 		return
 	}
-	if *updateREADME {
+	if golden.Updating() {
 		if err := os.WriteFile("../../README.md", []byte(readme[:i]+want+readme[j:]), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("README's list of key actions differs from the key map; run go test ./cmd/oncall -run TestREADME -update-readme\n--- README\n%s--- key map\n%s", readme[i:j], want)
+	t.Errorf("README's list of key actions differs from the key map; run go test ./cmd/oncall -run TestREADME -update\n--- README\n%s--- key map\n%s", readme[i:j], want)
 }
-
-var updateREADME = flag.Bool("update-readme", false, "rewrite README's list of key actions")
 
 // actionsMarkdown lists the key actions, wrapped.
 func actionsMarkdown() string {

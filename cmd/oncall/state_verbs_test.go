@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,9 +14,8 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/internal/golden"
 )
-
-var updateHandoff = flag.Bool("update-handoff", false, "rewrite the handoff's golden file")
 
 // team runs oncall as one responder or another: each with their own
 // token (so PagerDuty names them) and their own journal.
@@ -253,17 +251,7 @@ func TestHandoffMarkdownGoldenOverHTTP(t *testing.T) {
 	if err := runHandoff(context.Background(), o, g.factory(), &b); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "handoff.golden.md")
-	if *updateHandoff {
-		os.WriteFile(path, b.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/oncall -run HandoffMarkdownGolden -update-handoff creates it)", err)
-	}
-	if !bytes.Equal(want, b.Bytes()) {
-		t.Errorf("the handoff differs from %s (-update-handoff to accept):\n--- got\n%s\n--- want\n%s", path, b.Bytes(), want)
-	}
+	golden.Assert(t, "handoff.golden.md", b.Bytes())
 }
 
 // TestTaskDoneOffline: with PagerDuty out of reach, a task this journal
