@@ -89,6 +89,8 @@ func kindLabel(k incident.Kind) string {
 		return "command"
 	case incident.KindCommandResult:
 		return "result"
+	case incident.KindCountermeasure:
+		return "premortem"
 	default:
 		return "event"
 	}

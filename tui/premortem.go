@@ -451,7 +451,11 @@ func (r registerScreen) View() string {
 	title := fmt.Sprintf("Risk register · %d assumed failures, worst first", len(r.rows))
 	out := []string{st.Header.Render(fit(title, w))}
 	if r.due > 0 {
-		out = append(out, st.Acked.Render(fit(fmt.Sprintf("%d countermeasure reminders have come: oncall premortem due", r.due), w)))
+		come := fmt.Sprintf("%d countermeasure reminders have come", r.due)
+		if r.due == 1 {
+			come = "1 countermeasure reminder has come"
+		}
+		out = append(out, st.Acked.Render(fit(come+": oncall premortem due", w)))
 	}
 	// Column widths: fixed ones first, the failure takes what is left.
 	cols := []struct {

@@ -112,7 +112,7 @@ func TestPremortemTickIsJournaledAndMirrored(t *testing.T) {
 		ev[0].Fields[incident.FieldChange] != incident.ChangeDone || ev[0].State != incident.Sent {
 		t.Fatalf("journal after the tick: %+v", ev)
 	}
-	h.wantScreen("[x] Check the processor's status page")
+	h.wantScreen("[x] Check the processor's status page", fmt.Sprintf("premortem sent for #%d", in.Number))
 
 	remote, err := h.model().opts.Source.Events(t.Context(), in.ID)
 	if err != nil {
@@ -247,7 +247,11 @@ func TestRegisterFromTheList(t *testing.T) {
 	if h.model().screen != screenRegister {
 		t.Fatal("P did not open the register")
 	}
-	h.wantScreen("Risk register · ", fmt.Sprintf("%d countermeasure reminders have come", due))
+	if due == 1 {
+		h.wantScreen("Risk register · ", "1 countermeasure reminder has come")
+	} else {
+		h.wantScreen("Risk register · ", fmt.Sprintf("%d countermeasure reminders have come", due))
+	}
 	var matched int
 	for _, r := range h.model().pre.register.rows {
 		if r.Failure.ID == "card-processor-timeouts" {
