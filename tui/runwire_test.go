@@ -507,3 +507,41 @@ func TestRunbookRunGolden(t *testing.T) {
 		golden(t, "runbook-run-confirm-"+name, h.screen())
 	}
 }
+
+// TestPostOutputFalseKeepsTheResultLocal: with post_output: false in the
+// runbook's front matter, or in the configuration, the result stays in the
+// journal (and the timeline) and no note is sent.
+func TestPostOutputFalseKeepsTheResultLocal(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tweak func(*Options)
+	}{
+		{"runbook", func(o *Options) {
+			set, diags, err := runbook.LoadFS(fstest.MapFS{"probe.md": {Data: []byte(strings.Replace(runRunbook, "---\n## Diagnosis", "post_output: false\n---\n## Diagnosis", 1))}})
+			if err != nil || runbook.HasErrors(diags) {
+				t.Fatalf("runbook: %v %v", err, diags)
+			}
+			o.Runbooks = set
+		}},
+		{"configuration", func(o *Options) { o.Commands.NoPost = true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, 120, 40, withRunbookCommands(t, t.TempDir()), tc.tweak)
+			in := openCheckoutRunbook(t, h)
+			notes := len(h.sim.Notes(in.ID))
+			selectStep(t, h, "probe")
+			h.keys("!", "y", "esc")
+			_, runs := runsOf(t, h, in.ID)
+			if len(runs) != 1 || runs[0].Result == nil || runs[0].Result.State != incident.LocalOnly {
+				t.Fatalf("runs %+v", runs)
+			}
+			if n := len(h.sim.Notes(in.ID)); n != notes {
+				t.Errorf("%d notes sent", n-notes)
+			}
+			for h.model().detail.focus != paneTimeline {
+				h.keys("tab")
+			}
+			h.wantScreen("Command probe on laptop: failed, exit 3")
+		})
+	}
+}
