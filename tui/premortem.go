@@ -377,10 +377,9 @@ func premortemClip(lines []string, n int) []string {
 // first, with countermeasures by phase, matches, and the reminders that
 // have come. Wide terminals get every column; narrow ones the essentials.
 type registerScreen struct {
-	rows   []premortem.Row
-	due    int // reminders due (premortem.Set.Due)
-	sel    int
-	scroll int
+	rows []premortem.Row
+	due  int // reminders due (premortem.Set.Due)
+	sel  int
 
 	st            *Styles
 	keys          *KeyMap
