@@ -148,8 +148,10 @@ func (m Model) handleReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 		e.Actor, e.At = m.opts.Actor, m.opts.Now().UTC()
 		return m, journal(m.opts.Journal, msg.IncidentID, e, nil)
 	case ReviewOpenMsg:
+		// The listed incident when it is listed, so the detail screen
+		// matches runbooks and pre-mortems on it before its fetch answers.
 		m.rev.fromReview = true
-		return m.open(incident.Incident{ID: msg.IncidentID})
+		return m.open(m.discussed(msg.IncidentID))
 	case ReviewMinuteMsg:
 		if m.opts.ReadOnly {
 			m.say(statusError, "read-only: nothing is recorded")
@@ -162,8 +164,9 @@ func (m Model) handleReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// discussed is the incident a minute is recorded against: the listed one
-// when it is listed (its number and title for the form), else its id.
+// discussed is the incident a minute is recorded against or an agenda
+// item opens: the listed one when it is listed, else what the review
+// knows of it.
 func (m Model) discussed(id string) incident.Incident {
 	for _, in := range m.list.incidents {
 		if in.ID == id {

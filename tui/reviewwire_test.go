@@ -188,6 +188,9 @@ func TestReviewAgendaOpensTheIncidentAndComesBack(t *testing.T) {
 		t.Fatalf("enter on agenda item 2 shows screen %d, incident %q; want %s", m.screen, m.detail.inc.ID, agenda[1].Incident.ID)
 	}
 	h.wantScreen(incident.Clean(agenda[1].Incident.Title))
+	if m.detail.inc.Service.ID == "" {
+		t.Error("an agenda incident that is listed opens without what the list knows of it (service, status)")
+	}
 	h.keys("esc")
 	if h.model().screen != screenReview {
 		t.Fatalf("esc from an agenda incident went to screen %d, not the review", h.model().screen)
