@@ -131,6 +131,7 @@ func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
 	n := newDetail(d.st, d.keys, d.deps)
 	n.gen, n.active, n.inc = d.gen+1, true, in
 	n.run = d.run // a run goes on whichever incident is on screen
+	n.rb.SetLive(d.rb.liveRun, d.run.step)
 	n = n.SetSize(d.width, d.outer)
 	n.rematch()
 	n.fetching = true // start fetches it
