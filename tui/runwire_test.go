@@ -339,29 +339,30 @@ func TestRunningCommandIsCancelledNotQuit(t *testing.T) {
 	msgs := make(chan tea.Msg, 64)
 	h.drive(keyPress("y"), msgs)
 	deadline := time.After(30 * time.Second) // catches a hang only
-	pressed, quit := false, false
+	stage, quit := 0, false
 	// Until the run ended and its result was sent (so nothing is left in
 	// flight that would make ctrl+c ask before quitting).
 	for ended, sent := false, false; !ended || !sent; {
+		var msg tea.Msg
 		select {
-		case msg := <-msgs:
-			switch msg.(type) {
-			case tea.QuitMsg:
-				quit = true
-				continue
-			case commandDoneMsg:
-				ended = true
-			case sentMsg:
-				sent = ended
-			}
-			h.drive(msg, msgs)
+		case msg = <-msgs:
 		case <-deadline:
 			t.Fatalf("the run never ended:\n%s", h.screen())
 		}
-		if !pressed && strings.Contains(h.screen(), "ready") {
+		switch msg.(type) {
+		case tea.QuitMsg:
+			quit = true
+			continue
+		case commandDoneMsg:
+			ended = true
+		case sentMsg:
+			sent = ended
+		}
+		h.drive(msg, msgs)
+		switch {
+		case stage == 0 && strings.Contains(h.screen(), "ready"):
 			// The model answers keys while the command runs.
 			h.wantScreen("● running wait (read)", "[…] Wait for the acquirer (running…)")
-			pressed = true
 			// Back on the list, q does not quit under a running command.
 			for h.model().detail.focus != paneTimeline {
 				h.drive(keyPress("tab"), msgs)
@@ -369,15 +370,27 @@ func TestRunningCommandIsCancelledNotQuit(t *testing.T) {
 			h.drive(keyPress("esc"), msgs)
 			h.drive(keyPress("q"), msgs)
 			h.wantScreen("a runbook command is still running; ctrl+c cancels it")
+			h.drive(keyPress("enter"), msgs) // the incident again, fetched anew
+			stage = 1
+		case stage == 1:
+			if _, fetched := msg.(detailMsg); !fetched {
+				break
+			}
+			// The journal has the intent and no result yet: the run
+			// is live, not interrupted.
+			for h.model().detail.focus != paneRunbook {
+				h.drive(keyPress("tab"), msgs)
+			}
+			h.wantScreen("[…] Wait for the acquirer (running…)", "● running wait (read)")
 			h.drive(keyPress("ctrl+c"), msgs)
 			h.wantScreen("cancelling wait")
+			stage = 2
 		}
 	}
-	if !pressed || quit || h.quit {
-		t.Fatalf("pressed %v, quit %v", pressed, quit || h.quit)
+	if stage != 2 || quit || h.quit {
+		t.Fatalf("stage %d, quit %v", stage, quit || h.quit)
 	}
-	openCheckoutRunbook(t, h) // the run's output is there again
-	h.wantScreen("■ cancelled wait (read)")
+	h.wantScreen("■ cancelled wait (read)") // still on the incident
 	if _, runs := runsOf(t, h, in.ID); len(runs) != 1 || runs[0].Status != incident.RunCancelled {
 		t.Fatalf("runs %+v", runs)
 	}
