@@ -94,6 +94,11 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 	k := m.keys
 	switch {
+	case key.Matches(msg, k.Quit) && m.screen == screenDetail && m.detail.run.live() && m.detail.outputOnScreen():
+		// Over a running command's output esc cancels it; q, reached
+		// for to close the screen, must not.
+		m.say(statusError, "a runbook command is still running; ctrl+c cancels it")
+		return m, nil
 	case key.Matches(msg, k.Quit) && m.screen == screenDetail && msg.String() != "ctrl+c":
 		// In an incident q goes back, as esc does: a responder reaching
 		// for "close this" must not end the program.

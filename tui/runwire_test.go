@@ -382,6 +382,8 @@ func TestRunningCommandIsCancelledNotQuit(t *testing.T) {
 				h.drive(keyPress("tab"), msgs)
 			}
 			h.wantScreen("[…] Wait for the acquirer (running…)", "● running wait (read)")
+			h.drive(keyPress("q"), msgs) // closes nothing, cancels nothing
+			h.wantScreen("a runbook command is still running; ctrl+c cancels it", "● running wait (read)")
 			h.drive(keyPress("ctrl+c"), msgs)
 			h.wantScreen("cancelling wait")
 			stage = 2
