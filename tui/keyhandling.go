@@ -225,10 +225,10 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.list, _ = m.list.Update(msg)
 	case key.Matches(msg, k.Search):
 		return m.openSearch(), nil
-	case key.Matches(msg, k.Review):
-		return m.openReview()
 	case key.Matches(msg, k.Register):
 		return m.openRegister()
+	case key.Matches(msg, k.Review):
+		return m.openReview()
 	case key.Matches(msg, k.Scope, k.Urgency, k.Status, k.Service):
 		m.filter = nextFilter(m.filter, msg, k, m.list.services)
 		m.say(statusProgress, "list: "+orAll(filterLabel(m.filter, m.list.services)))

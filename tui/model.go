@@ -43,8 +43,8 @@ type screen int
 const (
 	screenList screen = iota
 	screenDetail
-	screenReview   // the weekly review (reviewwire.go)
 	screenRegister // the pre-mortems' risk register (premortemwire.go)
+	screenReview   // the weekly review (reviewwire.go)
 )
 
 // prompt is what, if anything, has taken the keyboard over the page.
@@ -112,9 +112,6 @@ type Options struct {
 	SLOs           map[string]postmortem.SLO
 	// Commands is how the runbook pane runs a runbook's commands.
 	Commands Commands
-	// Review loads the weekly review of the last 7 days for its screen;
-	// nil offers none.
-	Review ReviewLoader
 	// Premortems are matched to the open incident (the "foreseen" banner
 	// and the Pre-mortem tab), fill the risk register screen, and add
 	// their section to every draft; nil means none were loaded.
@@ -122,6 +119,9 @@ type Options struct {
 	// PremortemProblems are the loader's complaints about pre-mortem files
 	// it skipped, shown at start when no runbook problem is.
 	PremortemProblems []string
+	// Review loads the weekly review of the last 7 days for its screen;
+	// nil offers none.
+	Review ReviewLoader
 	// Filter is the list's filter at start (the one remembered).
 	Filter incident.Filter
 	// Open, when set, is the id of an incident to open at start (any
@@ -164,8 +164,8 @@ type Model struct {
 	relisted   time.Time // when the last full listing was asked for (feed.go)
 
 	detail detailModel
-	rev    reviewRoot    // the weekly review's screen (reviewwire.go)
 	pre    premortemRoot // the risk register and the reminders due
+	rev    reviewRoot    // the weekly review's screen (reviewwire.go)
 
 	drafted     map[string]bool   // incidents whose draft was written (or is being)
 	draftFailed map[string]bool   // incidents whose draft failed, to try again
@@ -342,8 +342,8 @@ func (m *Model) layout() {
 	body := max(m.height-3, 1) // title bar, status line, key line
 	m.list = m.list.SetSize(m.width, body-1)
 	m.detail = m.detail.SetSize(m.width, body)
-	m.rev.screen = m.rev.screen.SetSize(m.width, body)
 	m.pre.register = m.pre.register.SetSize(m.width, body)
+	m.rev.screen = m.rev.screen.SetSize(m.width, body)
 	m.form = m.form.SetSize(m.width, body)
 	m.picker = m.picker.SetSize(m.width, body)
 	m.input.SetWidth(max(m.width-len(m.input.Prompt)-1, 1))
