@@ -269,3 +269,19 @@ func inReview(e incident.Event) incident.Event {
 	e.Fields = f
 	return e
 }
+
+// reviewBack names where back goes from an incident opened from the
+// review's agenda: the key line must not promise the list.
+func (m Model) reviewBack(bs []key.Binding) []key.Binding {
+	if m.screen != screenDetail || !m.rev.fromReview {
+		return bs
+	}
+	out := make([]key.Binding, len(bs))
+	for i, b := range bs {
+		if b.Help() == m.keys.Back.Help() {
+			b.SetHelp(b.Help().Key, "back to the review")
+		}
+		out[i] = b
+	}
+	return out
+}

@@ -188,6 +188,9 @@ func TestReviewAgendaOpensTheIncidentAndComesBack(t *testing.T) {
 		t.Fatalf("enter on agenda item 2 shows screen %d, incident %q; want %s", m.screen, m.detail.inc.ID, agenda[1].Incident.ID)
 	}
 	h.wantScreen(incident.Clean(agenda[1].Incident.Title))
+	if line := lastLine(h.screen()); !strings.Contains(line, m.keys.Back.Help().Key+" back to the review") {
+		t.Errorf("the key line of an agenda incident does not say back goes to the review: %q", line)
+	}
 	if m.detail.inc.Service.ID == "" {
 		t.Error("an agenda incident that is listed opens without what the list knows of it (service, status)")
 	}
@@ -203,7 +206,11 @@ func TestReviewAgendaOpensTheIncidentAndComesBack(t *testing.T) {
 		t.Fatalf("q from an agenda incident: quit %v, screen %d", h.quit, h.model().screen)
 	}
 	// Opened from the list, esc goes back to the list.
-	h.keys("esc", "enter", "esc")
+	h.keys("esc", "enter")
+	if line := lastLine(h.screen()); strings.Contains(line, "back to the review") {
+		t.Errorf("an incident opened from the list says back goes to the review: %q", line)
+	}
+	h.keys("esc")
 	if h.model().screen != screenList {
 		t.Fatalf("an incident opened from the list went back to screen %d", h.model().screen)
 	}

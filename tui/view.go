@@ -242,6 +242,7 @@ func (m Model) keyLine() string {
 	default:
 		bs = m.pre.withDue(m.keys.shortList()) // the register's key, when reminders have come
 	}
+	bs = m.reviewBack(bs) // "back to the review" when opened from it (reviewwire.go)
 	// Drop the least important bindings until the line fits; show the
 	// rest in the map's display order (actions first, help and quit last).
 	sep := st.Faint.Render(" · ")
