@@ -126,7 +126,7 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookS
 	}
 	defer v.close()
 	opts.Journal, opts.Outbox = v.journal, v.outbox
-	opts.Review = f.reviewLoader(opts.Source, v.store) // the list's weekly review (reviewview.go)
+	opts.Review = f.reviewLoader(opts.Source, v.store, opts.Now) // the list's weekly review (reviewview.go)
 	if v.store != nil {
 		// The last list fetched, so the screen has something before
 		// PagerDuty answers; a cache that cannot be read only costs that
