@@ -620,15 +620,17 @@ func TestJournalDeletedWhileTheTUIRuns(t *testing.T) {
 	tm := newTmuxTerm(t, 200, 40, command)
 
 	tm.waitFor(snap.Title, "the incident in the list")
+	// The note prompt names the incident it acts on.
+	prompt := fmt.Sprintf("note on #%d> ", snap.Number)
 	tm.keys("Enter")
 	tm.waitFor("Timeline (", "the incident's detail")
 
 	// A note before: the journal works, and the note is sent.
 	before := "chaos tui note 1 taken with the journal in place"
 	tm.keys("n")
-	tm.waitFor("note> ", "the note prompt")
+	tm.waitFor(prompt, "the note prompt")
 	tm.typeText(before)
-	tm.waitFor("note> "+before, "the typed note")
+	tm.waitFor(prompt+before, "the typed note")
 	tm.keys("Enter")
 	tm.waitFor("note sent", "the first note sent")
 
@@ -637,9 +639,9 @@ func TestJournalDeletedWhileTheTUIRuns(t *testing.T) {
 	}
 	after := "chaos tui note 2 taken with no journal file"
 	tm.keys("n")
-	tm.waitFor("note> ", "the note prompt")
+	tm.waitFor(prompt, "the note prompt")
 	tm.typeText(after)
-	tm.waitFor("note> "+after, "the typed note")
+	tm.waitFor(prompt+after, "the typed note")
 	tm.keys("Enter")
 	s := tm.waitFor("not sent", "the note refused")
 	t.Logf("the screen after the refused note:\n%s", s)
@@ -648,7 +650,7 @@ func TestJournalDeletedWhileTheTUIRuns(t *testing.T) {
 			t.Errorf("after the journal was deleted the screen says %q:\n%s", claim, s)
 		}
 	}
-	if !strings.Contains(s, "note> "+after) {
+	if !strings.Contains(s, prompt+after) {
 		t.Errorf("the typed note is no longer in the prompt:\n%s", s)
 	}
 	if n := strings.Count(s, after); n > 1 {
@@ -662,7 +664,7 @@ func TestJournalDeletedWhileTheTUIRuns(t *testing.T) {
 	// reads them as alt+q. In the incident's view q goes back to the
 	// list; there it quits.
 	tm.keys("Escape")
-	tm.waitGone("note> ", "the prompt to close")
+	tm.waitGone(prompt, "the prompt to close")
 	tm.keys("q")
 	tm.waitGone("Timeline (", "the list")
 	tm.keys("q")
