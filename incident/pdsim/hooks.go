@@ -87,14 +87,23 @@ func snapshot(inc *incident) IncidentSnapshot {
 
 // Incident returns the incident with id.
 func (s *Server) Incident(id string) (IncidentSnapshot, bool) {
+	return inspect(s, id, snapshot)
+}
+
+// inspect reads the incident with id, brought up to now, through view
+// while s.mu is held, so that every accessor below sees the scenario as a
+// request at this moment would; ok is false for an unknown incident, and
+// the result is then view's zero value.
+func inspect[T any](s *Server, id string, view func(*incident) T) (_ T, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sync()
 	inc := s.world.byID[id]
 	if inc == nil {
-		return IncidentSnapshot{}, false
+		var zero T
+		return zero, false
 	}
-	return snapshot(inc), true
+	return view(inc), true
 }
 
 // IncidentByKey returns the incident with an incident_key, such as one of
@@ -121,31 +130,23 @@ func (s *Server) Incidents() []IncidentSnapshot {
 // Notes returns the notes of the incident with id, oldest first; nil for
 // an unknown incident.
 func (s *Server) Notes(incidentID string) []Note {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sync()
-	inc := s.world.byID[incidentID]
-	if inc == nil {
-		return nil
-	}
-	return mapSlice(inc.notes, func(n *note) Note {
-		return Note{ID: n.id, Content: n.content, UserEmail: n.user.email, UserName: n.user.name, CreatedAt: n.at}
+	out, _ := inspect(s, incidentID, func(inc *incident) []Note {
+		return mapSlice(inc.notes, func(n *note) Note {
+			return Note{ID: n.id, Content: n.content, UserEmail: n.user.email, UserName: n.user.name, CreatedAt: n.at}
+		})
 	})
+	return out
 }
 
 // LogEntries returns the log of the incident with id, oldest first (the
 // API serves it newest first); nil for an unknown incident.
 func (s *Server) LogEntries(incidentID string) []LogEntry {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sync()
-	inc := s.world.byID[incidentID]
-	if inc == nil {
-		return nil
-	}
-	return mapSlice(inc.log, func(e *logEntry) LogEntry {
-		return LogEntry{ID: e.id, Type: e.typ, Summary: e.summary, Agent: e.agent.name(), CreatedAt: e.at}
+	out, _ := inspect(s, incidentID, func(inc *incident) []LogEntry {
+		return mapSlice(inc.log, func(e *logEntry) LogEntry {
+			return LogEntry{ID: e.id, Type: e.typ, Summary: e.summary, Agent: e.agent.name(), CreatedAt: e.at}
+		})
 	})
+	return out
 }
 
 // AddIncident triggers an incident now (or at spec.CreatedAt), outside the
@@ -178,16 +179,12 @@ type StatusUpdate struct {
 // StatusUpdates returns the status updates posted to the incident with
 // id, oldest first; nil for an unknown incident.
 func (s *Server) StatusUpdates(incidentID string) []StatusUpdate {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sync()
-	inc := s.world.byID[incidentID]
-	if inc == nil {
-		return nil
-	}
-	return mapSlice(inc.statusUpdates, func(u *statusUpdate) StatusUpdate {
-		return StatusUpdate{ID: u.id, Message: u.message, SenderEmail: u.sender.email, CreatedAt: u.at}
+	out, _ := inspect(s, incidentID, func(inc *incident) []StatusUpdate {
+		return mapSlice(inc.statusUpdates, func(u *statusUpdate) StatusUpdate {
+			return StatusUpdate{ID: u.id, Message: u.message, SenderEmail: u.sender.email, CreatedAt: u.at}
+		})
 	})
+	return out
 }
 
 // ResponderRequest is a request for responders as the server holds it.
@@ -202,24 +199,20 @@ type ResponderRequest struct {
 // ResponderRequests returns the responder requests made on the incident
 // with id, oldest first; nil for an unknown incident.
 func (s *Server) ResponderRequests(incidentID string) []ResponderRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sync()
-	inc := s.world.byID[incidentID]
-	if inc == nil {
-		return nil
-	}
-	return mapSlice(inc.responderRequests, func(rr *responderRequest) ResponderRequest {
-		out := ResponderRequest{RequesterEmail: rr.requester.email, Message: rr.message, CreatedAt: rr.at}
-		for _, t := range rr.targets {
-			if t.user != nil {
-				out.UserIDs = append(out.UserIDs, t.user.id)
-			} else {
-				out.PolicyIDs = append(out.PolicyIDs, t.policy.id)
+	out, _ := inspect(s, incidentID, func(inc *incident) []ResponderRequest {
+		return mapSlice(inc.responderRequests, func(rr *responderRequest) ResponderRequest {
+			out := ResponderRequest{RequesterEmail: rr.requester.email, Message: rr.message, CreatedAt: rr.at}
+			for _, t := range rr.targets {
+				if t.user != nil {
+					out.UserIDs = append(out.UserIDs, t.user.id)
+				} else {
+					out.PolicyIDs = append(out.PolicyIDs, t.policy.id)
+				}
 			}
-		}
-		return out
+			return out
+		})
 	})
+	return out
 }
 
 // Reopen records PUT /incidents (or PUT /incidents/{id}) setting a
