@@ -57,6 +57,19 @@ func checkKey(keys map[string]bool, key string) error {
 	return nil
 }
 
+// checkOptionalActor checks a step whose actor may be left out (the
+// monitoring integration or PagerDuty itself acting): the incident must be
+// triggered earlier, and a named actor must be a user.
+func checkOptionalActor(d *directory, keys map[string]bool, key, email string) error {
+	if err := checkKey(keys, key); err != nil {
+		return err
+	}
+	if email != "" {
+		return checkEmail(d, email)
+	}
+	return nil
+}
+
 func checkEmail(d *directory, email string) error {
 	if d.userByEmail(email) == nil {
 		return fmt.Errorf("unknown user %q", email)
@@ -150,13 +163,7 @@ type resolveAction struct{ key, email string }
 func (a resolveAction) String() string { return "resolve " + a.key }
 
 func (a resolveAction) check(d *directory, keys map[string]bool) error {
-	if err := checkKey(keys, a.key); err != nil {
-		return err
-	}
-	if a.email != "" {
-		return checkEmail(d, a.email)
-	}
-	return nil
+	return checkOptionalActor(d, keys, a.key, a.email)
 }
 
 func (a resolveAction) apply(w *world, at time.Time) {
@@ -190,13 +197,7 @@ func (a escalateAction) check(d *directory, keys map[string]bool) error {
 	if a.level < 1 {
 		return fmt.Errorf("escalation level %d is below 1", a.level)
 	}
-	if err := checkKey(keys, a.key); err != nil {
-		return err
-	}
-	if a.email != "" {
-		return checkEmail(d, a.email)
-	}
-	return nil
+	return checkOptionalActor(d, keys, a.key, a.email)
 }
 
 func (a escalateAction) apply(w *world, at time.Time) {
