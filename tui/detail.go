@@ -81,6 +81,7 @@ type detailModel struct {
 	// mark is where the next poll starts; savedAs is what the last
 	// snapshot written held, so an unchanged one is not written again.
 	fetching bool
+	paged    bool // the first read's progress is on the status line
 	mark     pollMark
 	savedAs  string
 	// builtFrom is how many provider events the timeline holds, so a
@@ -142,7 +143,9 @@ func (d detailModel) open(in incident.Incident) (detailModel, tea.Cmd) {
 // its poll and clock started.
 func (d detailModel) start() tea.Cmd {
 	id := d.inc.ID
-	return tea.Batch(fetchDetail(d.deps.ctx, d.deps.src, d.deps.journal, id, d.gen, pollMark{}),
+	pages := newPageBuffer() // the timeline shows as its pages come (timelineload.go)
+	fetch := fetchDetail(pages.withPages(d.deps.ctx), d.deps.src, d.deps.journal, id, d.gen, pollMark{})
+	return tea.Batch(func() tea.Msg { defer pages.finish(); return fetch() }, waitPages(id, d.gen, pages),
 		fetchAlerts(d.deps.ctx, d.deps.src, id, d.gen),
 		d.deps.every(d.deps.detailEvery, detailTickMsg{id: id, gen: d.gen}),
 		d.deps.every(time.Second, clockTickMsg{gen: d.gen}))
@@ -327,8 +330,9 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 	}
 	if msg.err != nil {
 		d.failing = true
-		if !msg.cachedAt.IsZero() && len(d.remote) == 0 {
-			d.inc, d.remote, d.loaded = msg.inc, msg.remote, true
+		if !msg.cachedAt.IsZero() && (len(d.remote) == 0 || !d.loaded) {
+			// The snapshot replaces what pages of the failed read showed.
+			d.inc, d.remote, d.loaded, d.builtFrom = msg.inc, msg.remote, true, 0
 			d.mark = pollMark{}.advance(d.remote)
 			d.setTimeline()
 			// This says more than the refresh errors that follow.
@@ -355,10 +359,15 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 		d.remote = appendNew(d.remote, msg.remote)
 		d.mark = d.mark.advance(msg.remote)
 	} else {
-		d.remote = msg.remote
+		// The read's result replaces its pages: rebuild, not append.
+		d.remote, d.builtFrom = msg.remote, 0
 		d.mark = pollMark{}.advance(msg.remote)
 	}
 	d.setTimeline()
+	if d.paged {
+		d.paged = false
+		cmds = append(cmds, report(reportMsg{kind: statusInfo, text: "timeline: " + thousands(len(d.remote)) + " events"}))
+	}
 	d.rb.SetTicks(d.local)
 	d.pm = d.pm.SetTicks("", d.merged)
 	if msg.haveInc {

@@ -307,11 +307,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	case tea.WindowSizeMsg, tea.BackgroundColorMsg, tea.PasteMsg, tea.MouseWheelMsg:
 		return m.handleTerminal(msg)
+	case timelinePageMsg:
+		return m.handleTimelinePage(msg)
 	case detailMsg, alertsMsg, renderedMsg, detailTickMsg, clockTickMsg:
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
-	case listTickMsg, feedMsg, incidentsMsg, activeCountMsg, cacheSavedMsg:
+	case listTickMsg, feedMsg, incidentsMsg, activeCountMsg, cacheSavedMsg, marksMsg:
 		return m.handleList(msg)
 	case reportMsg, waitMsg, draftMsg, levelsMsg, clipboardMsg, choicesMsg, whoMsg:
 		return m.handleNotice(msg), nil

@@ -311,14 +311,7 @@ func checkRunbooks(dir string, now time.Time) checkResult {
 	case err != nil:
 		return checkResult{"runbooks", "warn", err.Error(), "set runbooks_dir to a readable directory", 0}
 	}
-	errs, warns := 0, 0
-	for _, d := range diags {
-		if d.Severity == runbook.Error {
-			errs++
-		} else {
-			warns++
-		}
-	}
+	errs, warns := tally(diags)
 	detail := fmt.Sprintf("%s: %d loaded, %d errors, %d warnings", dir, loaded, errs, warns)
 	if errs > 0 || warns > 0 {
 		return checkResult{"runbooks", "warn", detail, "see them with: oncall runbook lint " + dir, 0}

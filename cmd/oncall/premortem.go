@@ -148,15 +148,10 @@ func runPremortemLint(o *premortemOptions, path string, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	errs, warns := 0, 0
 	for _, d := range diags {
-		if d.Severity == premortem.Error {
-			errs++
-		} else {
-			warns++
-		}
 		fmt.Fprintln(stdout, incident.Clean(d.String()))
 	}
+	errs, warns := tally(diags)
 	fmt.Fprintf(stdout, "%s: %s in %s, %s, %s\n", incident.Clean(path), lintCount(set.Len(), "failure"),
 		lintCount(len(set.Premortems()), "pre-mortem"), lintCount(errs, "error"), lintCount(warns, "warning"))
 	if errs > 0 {

@@ -101,20 +101,29 @@ func runRunbookLint(o *runbookLintOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	errs, warns := 0, 0
+	for _, d := range diags {
+		fmt.Fprintln(stdout, incident.Clean(d.String()))
+	}
+	errs, warns := tally(diags)
+	fmt.Fprintf(stdout, "%s: %s loaded, %s, %s\n", incident.Clean(path), lintCount(loaded, "runbook"), lintCount(errs, "error"), lintCount(warns, "warning"))
+	if errs > 0 {
+		return fmt.Errorf("%s in %s", lintCount(errs, "runbook error"), path)
+	}
+	return nil
+}
+
+// tally counts a lint's diagnostics by severity (pre-mortems share the
+// runbooks' type), for the summaries of oncall runbook lint, oncall
+// premortem lint and oncall doctor.
+func tally(diags []runbook.Diagnostic) (errs, warns int) {
 	for _, d := range diags {
 		if d.Severity == runbook.Error {
 			errs++
 		} else {
 			warns++
 		}
-		fmt.Fprintln(stdout, incident.Clean(d.String()))
 	}
-	fmt.Fprintf(stdout, "%s: %s loaded, %s, %s\n", incident.Clean(path), lintCount(loaded, "runbook"), lintCount(errs, "error"), lintCount(warns, "warning"))
-	if errs > 0 {
-		return fmt.Errorf("%s in %s", lintCount(errs, "runbook error"), path)
-	}
-	return nil
+	return errs, warns
 }
 
 // lintCount says "1 error" or "2 errors".

@@ -309,6 +309,25 @@ func (c *Client) logEntries(ctx context.Context, id string, since time.Time) ([]
 		opts.Since = since.Add(-sinceOverlap).UTC().Format(time.RFC3339)
 	}
 	var out []pd.LogEntry
+	if pages, ok := incident.EventPagesFrom(ctx); ok && since.IsZero() {
+		// Hand each page on as it comes, converted; notes' text and
+		// de-duplication wait for the whole read, as before.
+		outer, _ := ctx.Value(progressKey{}).(func(Progress))
+		handed := 0
+		ctx = WithProgress(ctx, func(p Progress) {
+			var events []incident.Event
+			for _, le := range out[handed:] {
+				if e, ok := convertLogEntry(id, le); ok {
+					events = append(events, e)
+				}
+			}
+			handed = len(out)
+			pages(incident.EventPage{Events: events, Done: p.Done, Total: p.Total})
+			if outer != nil {
+				outer(p)
+			}
+		})
+	}
 	_, err := walk(ctx, c, "incident log "+id, "log entries", func(ctx context.Context, offset uint, total bool) (page[pd.LogEntry], error) {
 		opts.Offset, opts.Total = offset, total
 		resp, err := c.pd.ListIncidentLogEntriesWithContext(ctx, id, opts)
