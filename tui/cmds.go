@@ -16,6 +16,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/premortem"
+	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
 )
@@ -202,39 +203,62 @@ func copyToClipboard(s string) tea.Cmd {
 	return tea.Batch(tea.SetClipboard(s), func() tea.Msg { return clipboardMsg("copied " + incident.Clean(s)) })
 }
 
-// draftMsg: a postmortem draft was written (or not).
+// draftMsg: a postmortem draft was written (or not); warn says what the
+// draft lacks when some of its links could not be read.
 type draftMsg struct {
 	id   string
 	path string
+	warn string
 	err  error
 }
 
+// draftJob is what a draft is written from, captured when it is asked
+// for: the same inputs oncall export gives postmortem.Gather and Render,
+// so a draft from here and one from the command line agree.
+type draftJob struct {
+	src                   incident.Source
+	journal               Journal
+	id, dir               string
+	slos                  map[string]postmortem.SLO
+	now                   time.Time
+	zone                  *time.Location
+	workHours, sleepHours postmortem.Hours
+	runbooks              *runbook.Set
+	premortems            *premortem.Set
+}
+
 // writeDraft gathers everything known about an incident (PagerDuty's
-// record and the journal) and writes the draft; postmortem.WriteDraft
-// never overwrites a draft a person may have edited.
-func writeDraft(ctx context.Context, src incident.Source, j Journal, id, dir string, slos map[string]postmortem.SLO, now time.Time, loc *time.Location, pms *premortem.Set) tea.Cmd {
+// record, the journal, its alerts, matched runbooks and related
+// incidents) and writes the draft; postmortem.WriteDraft never overwrites
+// a draft a person may have edited.
+func writeDraft(ctx context.Context, d draftJob) tea.Cmd {
 	return func() tea.Msg {
-		inc, err := src.Get(ctx, id)
+		id := d.id
+		inc, err := d.src.Get(ctx, id)
 		if err != nil {
 			return draftMsg{id: id, err: err}
 		}
-		remote, err := src.Events(ctx, id)
+		remote, err := d.src.Events(ctx, id)
 		if err != nil {
 			return draftMsg{id: id, err: err}
 		}
-		local, err := j.Events(id)
+		local, err := d.journal.Events(id)
 		if err != nil {
 			return draftMsg{id: id, err: fmt.Errorf("read journal: %w", err)}
 		}
 		in := postmortem.Input{
-			Incident: inc, Timeline: incident.Merge(remote, local), Now: now, SLOs: slos, Location: loc,
+			Incident: inc, Timeline: incident.Merge(remote, local), Now: d.now, SLOs: d.slos,
+			Location: d.zone, WorkHours: d.workHours, SleepHours: d.sleepHours,
 		}
-		// The alerts let a failure matched on them count; without them the
-		// draft still says what the title and service matched.
-		in.Alerts, _ = src.Alerts(ctx, id)
-		in.Sections = premortem.Sections(pms, in)
-		path, err := postmortem.WriteDraft(dir, in)
-		return draftMsg{id: id, path: path, err: err}
+		// What Gather cannot read it leaves out: the draft is still worth
+		// writing, and the status line says what it lacks.
+		var warn string
+		if err := postmortem.Gather(ctx, d.src, &in, postmortem.GatherOptions{Runbooks: d.runbooks, DraftsDir: d.dir}); err != nil {
+			warn = "the draft lacks some links: " + oneLine(err)
+		}
+		in.Sections = premortem.Sections(d.premortems, in) // after Gather: matching reads the alerts
+		path, err := postmortem.WriteDraft(d.dir, in)
+		return draftMsg{id: id, path: path, warn: warn, err: err}
 	}
 }
 

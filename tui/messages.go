@@ -229,7 +229,11 @@ func (m Model) handleDraft(msg draftMsg) Model {
 		return m
 	}
 	delete(m.draftFailed, msg.id)
-	m.sayOutcome(statusInfo, fmt.Sprintf("%s resolved: postmortem draft in %s", m.incidentName(msg.id), msg.path))
+	text := fmt.Sprintf("%s resolved: postmortem draft in %s", m.incidentName(msg.id), msg.path)
+	if msg.warn != "" {
+		text += " (" + msg.warn + ")"
+	}
+	m.sayOutcome(statusInfo, text)
 	return m
 }
 
@@ -241,7 +245,15 @@ func (m *Model) draft(id string) tea.Cmd {
 	}
 	m.drafted = cloneSet(m.drafted)
 	m.drafted[id] = true
-	return writeDraft(m.ctx, m.opts.Source, m.opts.Journal, id, m.opts.PostmortemsDir, m.opts.SLOs, m.opts.Now(), m.opts.Location, m.opts.Premortems)
+	zone := m.opts.DraftZone
+	if zone == nil {
+		zone = m.opts.Location
+	}
+	return writeDraft(m.ctx, draftJob{
+		src: m.opts.Source, journal: m.opts.Journal, id: id, dir: m.opts.PostmortemsDir,
+		slos: m.opts.SLOs, now: m.opts.Now(), zone: zone, workHours: m.opts.WorkHours, sleepHours: m.opts.SleepHours,
+		runbooks: m.opts.Runbooks, premortems: m.opts.Premortems,
+	})
 }
 
 // handleEditor follows a long note through $EDITOR: the temp file, the

@@ -110,6 +110,11 @@ type Options struct {
 	// by service id or name, let the draft state the error budget spent.
 	PostmortemsDir string
 	SLOs           map[string]postmortem.SLO
+	// DraftZone, WorkHours and SleepHours are the configured zone and
+	// hours the draft counts pages in, as oncall export's draft does; a nil
+	// DraftZone is Location's, zero hours are postmortem's defaults.
+	DraftZone             *time.Location
+	WorkHours, SleepHours postmortem.Hours
 	// Commands is how the runbook pane runs a runbook's commands.
 	Commands Commands
 	// Premortems are matched to the open incident (the "foreseen" banner

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
@@ -111,6 +112,8 @@ func (f *factory) ViewOptions(src *pagerduty.Client, label, actor string) tui.Op
 		Feed:      src.Feed(time.Now()), // started before the first listing, so it misses nothing
 		ListEvery: s.refresh, UpdateEvery: s.updateEvery, Keys: s.keys, Theme: s.theme,
 		PostmortemsDir: s.postmortemsDir, SLOs: postmortemSLOs(s.slos),
+		// The draft counts pages in the configured zone and hours, as oncall export's does.
+		DraftZone: s.team.Location, WorkHours: postmortem.Hours(s.team.WorkHours), SleepHours: postmortem.Hours(s.team.SleepHours),
 		Dark: true, // until the terminal answers the background colour query
 	}
 }

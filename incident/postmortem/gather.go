@@ -25,6 +25,10 @@ type Source interface {
 type GatherOptions struct {
 	RunbooksDir string
 	DraftsDir   string
+	// Runbooks, when not nil, is a set already loaded (the running view's,
+	// which may be embedded rather than in a directory); RunbooksDir is
+	// then not read, so both callers match the same runbooks.
+	Runbooks *runbook.Set
 }
 
 // Gather fills in what a draft reads besides the incident and its
@@ -43,24 +47,24 @@ func Gather(ctx context.Context, src Source, in *Input, o GatherOptions) error {
 	}
 	in.Alerts = alerts
 	in.AlertKeys = alertKeys(inc, alerts)
-	if o.RunbooksDir != "" {
+	set := o.Runbooks
+	if set == nil && o.RunbooksDir != "" {
 		if _, err := os.Stat(o.RunbooksDir); err == nil {
-			set, _, err := runbook.Load(o.RunbooksDir)
-			if err != nil {
+			if set, _, err = runbook.Load(o.RunbooksDir); err != nil {
 				errs = append(errs, fmt.Errorf("runbooks: %w", err))
 			}
-			if set != nil {
-				for _, m := range set.Match(inc, alerts) {
-					if m.Runbook == nil {
-						continue
-					}
-					rl := RunbookLinks{Title: orText(m.Runbook.Title, m.Runbook.ID)}
-					for _, l := range m.Runbook.Links {
-						rl.Links = append(rl.Links, Link{Label: l.Name, URL: l.URL})
-					}
-					in.Runbooks = append(in.Runbooks, rl)
-				}
+		}
+	}
+	if set != nil {
+		for _, m := range set.Match(inc, alerts) {
+			if m.Runbook == nil {
+				continue
 			}
+			rl := RunbookLinks{Title: orText(m.Runbook.Title, m.Runbook.ID)}
+			for _, l := range m.Runbook.Links {
+				rl.Links = append(rl.Links, Link{Label: l.Name, URL: l.URL})
+			}
+			in.Runbooks = append(in.Runbooks, rl)
 		}
 	}
 	start := inc.CreatedAt
