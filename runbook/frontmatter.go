@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/didyoumean"
 )
 
 // The front-matter keys, in the order the documentation lists them.
@@ -154,7 +155,7 @@ func (d *fmDecoder) keys(m *yaml.Node, known []string, prefix string, fn func(ke
 		}
 		seen[name] = d.line(k)
 		if !contains(known, name) {
-			if s := suggest(name, known); s != "" {
+			if s := didyoumean.Closest(name, known); s != "" {
 				d.errorf(d.line(k), "unknown key %q (did you mean %q?)", prefix+name, prefix+s)
 			} else {
 				d.errorf(d.line(k), "unknown key %q (known keys: %s)", prefix+name, strings.Join(known, ", "))
@@ -172,40 +173,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// suggest returns the known key closest to a misspelt one, if any is close.
-func suggest(s string, known []string) string {
-	best, bestDist := "", 3
-	for _, k := range known {
-		if dist := editDistance(strings.ToLower(s), k); dist < bestDist {
-			best, bestDist = k, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // describe names a node's kind for messages.

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/oncallkit/oncall/internal/didyoumean"
 	"github.com/oncallkit/oncall/tui/keymap"
 )
 
@@ -379,37 +380,11 @@ func syntaxError(name string, err error) error {
 	return &Error{File: name, Line: line, Msg: "not valid YAML: " + msg}
 }
 
-// suggest offers the known name closest to a misspelt one.
+// suggest offers the known name closest to a misspelt one, as the tail
+// of a message.
 func suggest(got string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := distance(got, k); d < bestD {
-			best, bestD = k, d
-		}
+	if best := didyoumean.Closest(got, known); best != "" {
+		return fmt.Sprintf(", did you mean %q?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(", did you mean %q?", best)
-}
-
-// distance is the Levenshtein distance, for suggestions.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }
