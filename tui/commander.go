@@ -375,7 +375,10 @@ func (l listModel) SetMark(id string, d state.Doc) listModel {
 // (a commander assigned, or high urgency) and the incident is active.
 func (l listModel) mark(in incident.Incident, now time.Time) string {
 	d, ok := l.marks[in.ID]
-	if !ok || !in.Active() {
+	if !ok {
+		return l.unknownClockMark(in)
+	}
+	if !in.Active() {
 		return ""
 	}
 	var parts []string

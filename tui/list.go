@@ -40,6 +40,10 @@ type listModel struct {
 	// marks are what the list knows of an incident's state from the
 	// last time it was open: the update clock, snoozed, mitigated.
 	marks map[string]state.Doc
+	// marksAsked are the incidents whose marks were read from the journal
+	// (or are being read); clockUnknown those it had nothing for
+	// (listmarks.go).
+	marksAsked, clockUnknown map[string]bool
 
 	st   *Styles
 	keys *KeyMap

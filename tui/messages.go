@@ -81,13 +81,13 @@ func (m Model) handleIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 	m.fetched = m.opts.Now()
 	m.list.narrowed = !filterEmpty(m.filter)
 	m.list.SetIncidents(msg.list, m.opts.Now())
+	count := tea.Batch(m.countActive(), m.listMarks(msg.list)) // nil unless narrowed to nothing (activecount.go); marks new to the list (listmarks.go)
 	switch {
 	case msg.warn != nil:
 		m.say(statusError, oneLine(msg.warn))
 	case m.status.clearsOnSuccess():
 		m.say(statusInfo, "")
 	}
-	count := m.countActive() // nil unless narrowed to nothing (activecount.go)
 	if sameList(m.cachedList, msg.list) {
 		return m, count
 	}

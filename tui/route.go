@@ -45,6 +45,8 @@ func (m Model) handleList(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleIncidents(msg)
 	case activeCountMsg:
 		return m.handleActiveCount(msg), nil
+	case marksMsg:
+		return m.handleMarks(msg), nil
 	case cacheSavedMsg:
 		if msg.err != nil {
 			m.say(statusError, "could not cache the incident list: "+oneLine(msg.err))
