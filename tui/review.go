@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -203,7 +204,7 @@ func (v Review) View() string {
 		v.st.Faint.Render(fmt.Sprintf(" · %d incidents (previous %d) · %s", r.Incidents, r.PreviousIncidents, r.Period.Zone)))
 	add(fmt.Sprintf("TTA p50 %s p90 %s · TTM p50 %s · TTR p50 %s p90 %s (nearest rank)",
 		statText(r.TTA.P50), statText(r.TTA.P90), statText(r.TTM.P50), statText(r.TTR.P50), statText(r.TTR.P90)))
-	fu := r.FollowUps
+	fu := v.followUpCounts()
 	rate := "n/a"
 	if fu.CompletionRate != nil {
 		rate = fmt.Sprintf("%.0f%%", *fu.CompletionRate*100)
@@ -267,6 +268,35 @@ func (v Review) View() string {
 		lines = append(lines, fit(footer, w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// followUpCounts are the report's follow-up counts with the follow-ups
+// marked done here counted done, so the totals and the completion rate
+// move with the row at once, not on the next report. The rate is
+// review's: done over all but the cancelled, to 0.0001.
+func (v Review) followUpCounts() review.FollowUps {
+	fu := v.rep.FollowUps
+	for _, it := range fu.Items {
+		if !v.done[it.ID] {
+			continue
+		}
+		switch it.State {
+		case review.StateDone, review.StateCancelled:
+			continue
+		case review.StateOverdue:
+			fu.Overdue--
+		case review.StateNoOwnerOrDue:
+			fu.NoOwnerOrDue--
+		default:
+			fu.Open--
+		}
+		fu.Done++
+	}
+	if n := fu.Done + fu.Open + fu.Overdue + fu.NoOwnerOrDue; n > 0 {
+		rate := math.Round(float64(fu.Done)/float64(n)*10000) / 10000
+		fu.CompletionRate = &rate
+	}
+	return fu
 }
 
 // undo shows the follow-up id as it was before it was marked done here:
