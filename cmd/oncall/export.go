@@ -73,12 +73,7 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
   oncall export PT4KHLK --dir postmortems
   oncall export PT4KHLK --format json | jq .metrics`,
 		ValidArgsFunction: completeIncidents(g.factory()),
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("export needs exactly one incident id, e.g. oncall export PT4KHLK -o draft.md")}
-			}
-			return nil
-		},
+		Args:              argCount(1, 1, "export needs exactly one incident id, e.g. oncall export PT4KHLK -o draft.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.journal = g.factory().ReadJournal
 			o.slos = postmortemSLOs(g.set.slos)

@@ -77,12 +77,7 @@ README lists its keys). With -o FILE the file must not exist yet.`,
   oncall handoff 1045 --to "Dan Park" --message "replica lag is the open question" -o handoff.md
   oncall handoff 1045 --format json | jq .open_tasks`,
 		ValidArgsFunction: completeIncidents(f),
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("handoff needs exactly one incident, e.g. oncall handoff PT4KHLK")}
-			}
-			return nil
-		},
+		Args:              argCount(1, 1, "handoff needs exactly one incident, e.g. oncall handoff PT4KHLK"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.name, o.incident, o.actor = "handoff", args[0], g.set.from
 			o.cadence, o.runbooksDir = g.set.updateEvery, g.set.runbooksDir

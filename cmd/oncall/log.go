@@ -40,12 +40,7 @@ old that is).`,
 		Example: `  oncall log PT4KHLK
   oncall log PT4KHLK --json | jq '.events[] | select(.origin == "local")'`,
 		ValidArgsFunction: completeIncidents(g.factory()),
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("log needs exactly one incident id, e.g. oncall log PT4KHLK")}
-			}
-			return nil
-		},
+		Args:              argCount(1, 1, "log needs exactly one incident id, e.g. oncall log PT4KHLK"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.journal = g.factory().ExistingJournal
 			// No token still leaves the journal and the cache to show.

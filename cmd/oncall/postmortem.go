@@ -70,12 +70,7 @@ script, and marked in the other formats.`,
 		Example: `  oncall postmortem actions postmortems/2026-03-05-4242-orders-api-5xx.md --format csv > follow-ups.csv
   oncall postmortem actions 4242 --format gh > follow-ups.sh && less follow-ups.sh
   oncall export 4242 --format json | oncall postmortem actions - --format jsonl`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("postmortem actions needs one draft file, - or an incident, e.g. oncall postmortem actions draft.md --format csv")}
-			}
-			return nil
-		},
+		Args: argCount(1, 1, "postmortem actions needs one draft file, - or an incident, e.g. oncall postmortem actions draft.md --format csv"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.arg, o.stdin = args[0], cmd.InOrStdin()
 			if !slices.Contains(postmortem.ActionFormats, o.format) {
@@ -194,12 +189,7 @@ not a Markdown draft (empty, binary, JSON) or cannot be read.`,
 		Example: `  oncall postmortem lint postmortems/2026-03-05-4242-orders-api-5xx.md
   oncall postmortem lint --strict draft.md   # exit 1 when there are hints
   pbpaste | oncall postmortem lint --format json -`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("postmortem lint needs exactly one file (or - for standard input), e.g. oncall postmortem lint draft.md")}
-			}
-			return nil
-		},
+		Args: argCount(1, 1, "postmortem lint needs exactly one file (or - for standard input), e.g. oncall postmortem lint draft.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.path, o.stdin = args[0], cmd.InOrStdin()
 			return runPostmortemLint(o, cmd.OutOrStdout())

@@ -114,12 +114,7 @@ countermeasures) do not.`,
 		Example: `  oncall premortem lint
   oncall premortem lint ~/team/premortems --runbooks ~/team/runbooks
   oncall premortem lint premortems/payments-2026-q4.md`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageError{errors.New("premortem lint takes at most one directory, e.g. oncall premortem lint premortems/")}
-			}
-			return nil
-		},
+		Args: argCount(0, 1, "premortem lint takes at most one directory, e.g. oncall premortem lint premortems/"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.errW = cmd.ErrOrStderr()
 			path := o.premortemsDir()
@@ -331,12 +326,7 @@ or $EDITOR. It never overwrites a file: an existing FILE is an error.`,
 		Example: `  oncall premortem new
   oncall premortem new premortems/billing-2026-q4.md
   EDITOR=nano oncall premortem new`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageError{errors.New("premortem new takes at most one file, e.g. oncall premortem new premortems/billing.md")}
-			}
-			return nil
-		},
+		Args: argCount(0, 1, "premortem new takes at most one file, e.g. oncall premortem new premortems/billing.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.errW = cmd.ErrOrStderr()
 			file := filepath.Join(o.premortemsDir(), "premortem-"+o.now().Format(time.DateOnly)+".md")

@@ -61,12 +61,7 @@ configuration directory ($XDG_CONFIG_HOME/oncall/runbooks).`,
 		Example: `  oncall runbook lint
   oncall runbook lint ~/team/runbooks
   oncall runbook lint runbooks/checkout-high-5xx.md`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageError{errors.New("runbook lint takes at most one directory, e.g. oncall runbook lint runbooks/")}
-			}
-			return nil
-		},
+		Args: argCount(0, 1, "runbook lint takes at most one directory, e.g. oncall runbook lint runbooks/"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 1:
@@ -177,12 +172,7 @@ The exit status is the command's own (a command killed by a signal: 128 plus
 the signal); oncall's own failures exit 1 to 4 with a message on stderr.`,
 		Example: `  oncall runbook run 1045 checkout-deploy-rollback rollout-history
   oncall runbook run PT4KHLK checkout-high-5xx canary-order --yes`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 3 {
-				return usageError{errors.New("runbook run needs an incident, a runbook id and a step, e.g. oncall runbook run 1045 checkout-high-5xx 1")}
-			}
-			return nil
-		},
+		Args: argCount(3, 3, "runbook run needs an incident, a runbook id and a step, e.g. oncall runbook run 1045 checkout-high-5xx 1"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.incident, o.runbookID, o.which = args[0], args[1], args[2]
 			o.stdin, o.stdout, o.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
