@@ -108,7 +108,7 @@ type detailModel struct {
 
 	// The timeline rendered for the current width; rebuilt when the
 	// timeline or the width changes, never per frame.
-	plain     []string    // unstyled; styled only when visible
+	lines     *lineCache  // recently drawn events' lines (timelinelines.go)
 	lineStyle []lineStyle // how each line is coloured
 	lineEvent []int       // the timeline index each line belongs to (-1: a day's heading)
 	starts    []int       // the first line of each timeline event
@@ -476,10 +476,10 @@ func (d *detailModel) Page(dir int, half bool) {
 func (d *detailModel) Scroll(delta int) {
 	d.follow = false
 	d.scroll = min(max(d.scroll+delta, 0), d.maxScroll())
-	if len(d.plain) == 0 {
+	if len(d.lineEvent) == 0 {
 		return
 	}
-	first, last := d.eventAt(d.scroll, 1), d.eventAt(min(d.scroll+d.height, len(d.plain))-1, -1)
+	first, last := d.eventAt(d.scroll, 1), d.eventAt(min(d.scroll+d.height, len(d.lineEvent))-1, -1)
 	d.sel = min(max(d.sel, first), max(last, first))
 }
 
@@ -524,7 +524,7 @@ func (d *detailModel) NextPane() {
 	d.deriveShown() // a poll's append leaves the state pane to its showing
 }
 
-func (d *detailModel) maxScroll() int { return max(len(d.plain)-d.height, 0) }
+func (d *detailModel) maxScroll() int { return max(len(d.lineEvent)-d.height, 0) }
 
 // clamp keeps the selection valid and visible.
 func (d *detailModel) clamp() {
@@ -541,7 +541,7 @@ func (d *detailModel) clamp() {
 		if start > 0 && d.lineEvent[start-1] < 0 {
 			start-- // the day's heading stays with its first event
 		}
-		end := len(d.plain)
+		end := len(d.lineEvent)
 		if d.sel+1 < len(d.starts) {
 			end = d.starts[d.sel+1]
 		}

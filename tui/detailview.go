@@ -22,72 +22,48 @@ const (
 
 // render lays the timeline out for the current width.
 func (d *detailModel) render() {
-	d.plain, d.lineStyle, d.lineEvent, d.starts = d.plain[:0], d.lineStyle[:0], d.lineEvent[:0], d.starts[:0]
+	d.lineStyle, d.lineEvent, d.starts = d.lineStyle[:0], d.lineEvent[:0], d.starts[:0]
 	d.renderFrom(0)
 }
 
 // renderFrom lays out the timeline's events from index first on, after
 // the lines of the events before it (a poll's new events are appended).
+// It counts each event's lines and notes their event and colour; the
+// text is made when a line is drawn (timelinelines.go).
 func (d *detailModel) renderFrom(first int) {
 	w := d.timelineWidth()
 	if w <= 0 {
 		return
 	}
-	loc := d.deps.loc
-	if loc == nil {
-		loc = time.UTC
-	}
-	trigger := d.inc.CreatedAt
-	indent := 2 + clockW + 1 + relW + 1 + kindW + 1
+	d.lines = d.lineCacheFor(w)
+	loc := d.location()
 	day := ""
 	interrupted := d.runMarks()
+	d.lines.marks = interrupted
 	if first > 0 {
 		day = d.timeline[first-1].At.In(loc).Format(time.DateOnly)
 	}
+	width := max(w-timelineIndent, 10)
 	for i := first; i < len(d.timeline); i++ {
 		e := d.timeline[i]
-		at := e.At.In(loc)
-		if today := at.Format(time.DateOnly); today != day {
+		if today := e.At.In(loc).Format(time.DateOnly); today != day {
 			day = today
-			d.plain = append(d.plain, fit("── "+at.Format("Mon Jan 2, 2006")+" · "+zoneName(loc)+" (UTC"+at.Format("-07:00")+") ──", w))
 			d.lineStyle = append(d.lineStyle, lineDay)
 			d.lineEvent = append(d.lineEvent, -1)
 		}
-		d.starts = append(d.starts, len(d.plain))
-		kind := fit(kindLabel(e.Kind), kindW)
-		text := incident.Clean(e.Summary)
-		if actor := incident.Clean(e.Actor); actor != "" {
-			text = actor + ": " + text
-		}
+		d.starts = append(d.starts, len(d.lineEvent))
+		ls := lineNormal
 		switch {
-		case interrupted[e.ID]:
-			text += " [interrupted: no result was journaled]"
-		case e.Origin == incident.Local && e.State == incident.Queued:
-			text += " [queued]"
 		case e.Origin == incident.Local && e.State == incident.Failed:
-			text += " [not sent: " + incident.Clean(e.Error) + "]"
+			ls = lineFailed
+		case e.Origin == incident.Local && e.State == incident.Queued:
+			ls = lineQueued
+		case e.Origin == incident.Local:
+			ls = lineLocal
+		case e.Kind == incident.KindTrigger || e.Kind == incident.KindEscalate:
+			ls = lineAlarm
 		}
-		mark := "  "
-		if d.starred[e.ID] {
-			mark = "★ "
-		}
-		for j, part := range wrap(text, max(w-indent, 10)) {
-			prefix := strings.Repeat(" ", indent)
-			if j == 0 {
-				prefix = mark + at.Format(time.TimeOnly) + " " + fit(sinceTrigger(e.At, trigger), relW) + " " + kind + " "
-			}
-			ls := lineNormal
-			switch {
-			case e.Origin == incident.Local && e.State == incident.Failed:
-				ls = lineFailed
-			case e.Origin == incident.Local && e.State == incident.Queued:
-				ls = lineQueued
-			case e.Origin == incident.Local:
-				ls = lineLocal
-			case e.Kind == incident.KindTrigger || e.Kind == incident.KindEscalate:
-				ls = lineAlarm
-			}
-			d.plain = append(d.plain, fit(prefix+part, w))
+		for range wrapCount(d.eventText(e, interrupted[e.ID]), width) {
 			d.lineStyle = append(d.lineStyle, ls)
 			d.lineEvent = append(d.lineEvent, i)
 		}
@@ -118,21 +94,21 @@ const (
 	lineDay
 )
 
-// styleLine colours one visible line.
-func (d *detailModel) styleLine(i int) string {
+// styleLine colours one visible line, whose text is plain.
+func (d *detailModel) styleLine(i int, plain string) string {
 	switch d.lineStyle[i] {
 	case lineFailed:
-		return d.st.Error.Render(d.plain[i])
+		return d.st.Error.Render(plain)
 	case lineQueued:
-		return d.st.Queued.Render(d.plain[i])
+		return d.st.Queued.Render(plain)
 	case lineLocal:
-		return d.st.Local.Render(d.plain[i])
+		return d.st.Local.Render(plain)
 	case lineAlarm:
-		return d.st.Triggered.Render(d.plain[i])
+		return d.st.Triggered.Render(plain)
 	case lineDay:
-		return d.st.Header.Render(d.plain[i])
+		return d.st.Header.Render(plain)
 	}
-	return d.plain[i]
+	return plain
 }
 
 // tasks renders the IC's open time-boxed tasks (from the state, so every
@@ -324,12 +300,14 @@ func (d *detailModel) timelineView(width int) string {
 	if len(d.timeline) == 0 && len(d.full) > 0 {
 		return strings.Join(append(out, st.Faint.Render(fit("No event matches; "+d.keys.Back.Help().Key+" clears the search", width))), "\n")
 	}
-	end := min(d.scroll+d.height, len(d.plain))
+	end := min(d.scroll+d.height, len(d.lineEvent))
+	marks := d.layoutMarks()
 	for i := d.scroll; i < end; i++ {
+		plain := d.lineText(i, marks)
 		if d.lineEvent[i] == d.sel && d.lineEvent[i] >= 0 {
-			out = append(out, st.Selected.Render(d.plain[i]))
+			out = append(out, st.Selected.Render(plain))
 		} else {
-			out = append(out, d.styleLine(i))
+			out = append(out, d.styleLine(i, plain))
 		}
 	}
 	return strings.Join(out, "\n")

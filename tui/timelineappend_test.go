@@ -72,9 +72,10 @@ func TestAppendedEventsShowAsARebuild(t *testing.T) {
 			if !slices.Equal(ids(got.timeline), ids(want.timeline)) {
 				t.Fatalf("timeline after appends:\n%v\nbuilt at once:\n%v", ids(got.timeline), ids(want.timeline))
 			}
-			if !slices.Equal(got.plain, want.plain) || !slices.Equal(got.lineEvent, want.lineEvent) || !slices.Equal(got.starts, want.starts) ||
+			gotLines, wantLines := got.timelineLines(), want.timelineLines()
+			if !slices.Equal(gotLines, wantLines) || !slices.Equal(got.lineEvent, want.lineEvent) || !slices.Equal(got.starts, want.starts) ||
 				!slices.Equal(got.lineStyle, want.lineStyle) {
-				t.Fatalf("lines after appends:\n%s\nbuilt at once:\n%s", joinLines(got.plain), joinLines(want.plain))
+				t.Fatalf("lines after appends:\n%s\nbuilt at once:\n%s", joinLines(gotLines), joinLines(wantLines))
 			}
 			if got.sel != want.sel || got.scroll != want.scroll {
 				t.Errorf("selection %d, scroll %d after appends; %d, %d built at once", got.sel, got.scroll, want.sel, want.scroll)
