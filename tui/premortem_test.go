@@ -33,19 +33,6 @@ func demoPayments() incident.Incident {
 		Urgency: incident.High, Priority: "P2", Service: incident.Ref{ID: "PPAY", Name: pdsim.ServicePayments}, CreatedAt: pmStart}
 }
 
-func pmPress(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	}
-	r := []rune(k)[0]
-	return tea.KeyPressMsg{Code: r, Text: k}
-}
-
 // paneFor builds the banner and the tab for the demo's payments incident.
 func paneFor(t *testing.T, keys *KeyMap) (foreseenBanner, premortemPane, []premortem.Match) {
 	t.Helper()
@@ -62,7 +49,7 @@ func paneFor(t *testing.T, keys *KeyMap) (foreseenBanner, premortemPane, []premo
 // run applies a key and returns the message its command produces.
 func pmKey(t *testing.T, p premortemPane, k string) (premortemPane, tea.Msg) {
 	t.Helper()
-	p, cmd := p.Update(pmPress(k))
+	p, cmd := p.Update(keyPress(k))
 	if cmd == nil {
 		return p, nil
 	}
@@ -187,7 +174,7 @@ func TestRegisterScreenGolden(t *testing.T) {
 	rows := set.Register([]premortem.Seen{{Incident: demoPayments()}}, nil, time.UTC, "")
 	due := len(set.Due(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)))
 	r := newRegisterScreen(&st, &keys).SetRegister(rows, due)
-	r, _ = r.Update(pmPress("down"))
+	r, _ = r.Update(keyPress("down"))
 	if sel, _ := r.Selected(); sel.Failure.ID != "card-processor-timeouts" {
 		t.Errorf("second row %s", sel.Failure.ID)
 	}
