@@ -5,18 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
-	"github.com/oncallkit/oncall/store"
-	"github.com/oncallkit/oncall/store/outbox"
 )
 
 // requestCounter counts the requests a server answers, by method and
@@ -63,23 +58,9 @@ func TestListFollowsTheChangeFeed(t *testing.T) {
 	counter := &requestCounter{next: sim, n: map[string]int{}}
 	srv := httptest.NewServer(counter)
 	t.Cleanup(srv.Close)
-	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := store.Open(filepath.Join(t.TempDir(), "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	h := &harness{t: t, sim: sim, journal: j, clock: clk, url: srv.URL}
-	h.m = New(Options{
-		Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Label: "test", Now: clk.Now, Location: zone, Dark: true,
-		Feed:  src.Feed(clk.Now()),
-		every: func(time.Duration, tea.Msg) tea.Cmd { return nil },
+	h, _ := attachHarness(t, sim, srv.URL, clk, pdsim.DemoToken, 120, 40, func(o *Options) {
+		o.Feed = o.Source.(*pagerduty.Client).Feed(clk.Now())
 	})
-	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
-	h.run(h.m.Init())
 	h.wantScreen("settlement lag")
 	counter.take()
 

@@ -44,7 +44,17 @@ func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 	sim := pdsim.New(pdsim.Options{Now: clk.Now})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
+	hs, _ := attachHarness(t, sim, srv.URL, clk, pdsim.DemoToken, w, h, tweak...)
+	return hs
+}
+
+// attachHarness starts the real model at w×h for one user (token) of the
+// simulator served at url: the real adapter, a journal file of its own,
+// and time driven by the test. tweak sees the options last, with Source
+// already the returned client.
+func attachHarness(t *testing.T, sim *pdsim.Server, url string, clk *pdsim.Clock, token string, w, h int, tweak ...func(*Options)) (*harness, *pagerduty.Client) {
+	t.Helper()
+	src, err := pagerduty.New(pagerduty.Config{Token: token, APIURL: url, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +70,10 @@ func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 	for _, f := range tweak {
 		f(&opts)
 	}
-	m := New(opts)
-	hs := &harness{t: t, m: m, sim: sim, journal: j, clock: clk, url: srv.URL}
+	hs := &harness{t: t, m: New(opts), sim: sim, journal: j, clock: clk, url: url}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-	hs.run(m.Init())
-	return hs
+	hs.run(hs.m.Init())
+	return hs, src
 }
 
 // send delivers a message and runs the commands it returns, to completion,

@@ -6,19 +6,15 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/incident/postmortem"
-	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
 )
 
@@ -32,26 +28,8 @@ type member struct {
 
 func newMember(t *testing.T, sim *pdsim.Server, url string, clk *pdsim.Clock, token string, tweak ...func(*Options)) member {
 	t.Helper()
-	src, err := pagerduty.New(pagerduty.Config{Token: token, APIURL: url, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := store.Open(filepath.Join(t.TempDir(), "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	opts := Options{
-		Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Label: "test", Now: clk.Now, Location: zone, Dark: true,
-		WhoAmI: src.Me,
-		every:  func(time.Duration, tea.Msg) tea.Cmd { return nil },
-	}
-	for _, f := range tweak {
-		f(&opts)
-	}
-	h := &harness{t: t, m: New(opts), sim: sim, journal: j, clock: clk, url: url}
-	h.send(tea.WindowSizeMsg{Width: 140, Height: 50})
-	h.run(h.m.Init())
+	whoAmI := func(o *Options) { o.WhoAmI = o.Source.(*pagerduty.Client).Me }
+	h, src := attachHarness(t, sim, url, clk, token, 140, 50, append([]func(*Options){whoAmI}, tweak...)...)
 	return member{harness: h, src: src}
 }
 
