@@ -22,27 +22,33 @@ import (
 //	            nanoseconds (UTC), refs as id and name, assignees as a
 //	            count and each id, name and email
 //
+//	0x02        as 0x01, then each incident's Key after its AlertCount
+//
 // A new field of incident.Incident needs a new codec byte here; the test
-// TestListCodecCoversIncident fails until it has one.
-const listCodecV1 byte = 0x01
+// TestListCodecCoversIncident fails until it has one. Older bytes are still
+// read, the new fields left empty: the cache is only a head start.
+const (
+	listCodecV1 byte = 0x01
+	listCodecV2 byte = 0x02
+)
 
-// listFields are the fields of incident.Incident that list codec version 1
-// holds, in order.
+// listFields are the fields of incident.Incident that the newest list
+// codec holds, in order.
 var listFields = []string{"ID", "Number", "Title", "Status", "Urgency", "Priority", "Service", "EscalationPolicy",
-	"EscalationLevel", "Assignees", "URL", "Bridge", "CreatedAt", "ResolvedAt", "ResolvedBy", "AlertCount"}
+	"EscalationLevel", "Assignees", "URL", "Bridge", "CreatedAt", "ResolvedAt", "ResolvedBy", "AlertCount", "Key"}
 
 func encodeList(list []incident.Incident) []byte {
 	n := 1 + binary.MaxVarintLen64 + sealSize
 	for _, in := range list {
 		n += 24*binary.MaxVarintLen32 + len(in.ID) + len(in.Title) + len(in.Status) + len(in.Urgency) +
 			len(in.Priority) + len(in.Service.ID) + len(in.Service.Name) + len(in.EscalationPolicy.ID) +
-			len(in.EscalationPolicy.Name) + len(in.URL) + len(in.Bridge) + len(in.ResolvedBy)
+			len(in.EscalationPolicy.Name) + len(in.URL) + len(in.Bridge) + len(in.ResolvedBy) + len(in.Key)
 		for _, a := range in.Assignees {
 			n += 3*binary.MaxVarintLen32 + len(a.ID) + len(a.Name) + len(a.Email)
 		}
 	}
 	b := make([]byte, 0, n)
-	b = append(b, listCodecV1)
+	b = append(b, listCodecV2)
 	b = binary.AppendUvarint(b, uint64(len(list)))
 	for _, in := range list {
 		b = appendString(b, in.ID)
@@ -60,6 +66,7 @@ func encodeList(list []incident.Incident) []byte {
 		b = appendTime(appendTime(b, in.CreatedAt), in.ResolvedAt)
 		b = appendString(b, in.ResolvedBy)
 		b = binary.AppendVarint(b, int64(in.AlertCount))
+		b = appendString(b, in.Key)
 	}
 	return b
 }
@@ -82,7 +89,7 @@ func decodeList(v []byte) ([]incident.Incident, error) {
 		var list []incident.Incident
 		err := json.Unmarshal(v, &list)
 		return list, err
-	case listCodecV1:
+	case listCodecV1, listCodecV2:
 	default:
 		return nil, fmt.Errorf("unknown list codec %#x", v[0])
 	}
@@ -127,6 +134,9 @@ func decodeList(v []byte) ([]incident.Incident, error) {
 		in.ResolvedAt = d.time()
 		in.ResolvedBy = d.str()
 		in.AlertCount = int(d.varint())
+		if v[0] >= listCodecV2 {
+			in.Key = d.str()
+		}
 		if d.err != nil {
 			return nil, d.err
 		}

@@ -46,6 +46,30 @@ func fullIncident(i int) incident.Incident {
 		Assignees: []incident.Responder{{ID: "PU1", Name: "Ana", Email: "ana@example.com"}, {ID: "PU2", Name: "Bo"}},
 		URL:       "https://example.pagerduty.com/incidents/P1", Bridge: "+1 555 0100",
 		CreatedAt: at, ResolvedAt: at.Add(time.Hour), ResolvedBy: "Ana", AlertCount: 3 + i,
+		Key: fmt.Sprintf("disk/node-%d", i),
+	}
+}
+
+// TestListCodecV1StillRead: a cache written before incidents carried their
+// key decodes whole, with the key empty, rather than being set aside.
+func TestListCodecV1StillRead(t *testing.T) {
+	in := fullIncident(1)
+	v2 := encodeList([]incident.Incident{in})
+	// Version 1 is version 2 without the trailing key.
+	key := appendString(nil, in.Key)
+	v1 := append([]byte{listCodecV1}, v2[1:len(v2)-len(key)]...)
+	got, err := decodeList(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := in
+	want.Key = ""
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Errorf("version 1 decoded as %#v, want %#v", got, want)
+	}
+	// The same bytes marked version 2 lack the key: an error, not a guess.
+	if _, err := decodeList(append([]byte{listCodecV2}, v1[1:]...)); err == nil {
+		t.Error("a version 2 value without its key decoded")
 	}
 }
 
@@ -135,7 +159,7 @@ func TestTheListIsStoredInTheBinaryCodec(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if body[0] != listCodecV1 || !bytes.Equal(body, encodeList(list)) {
+		if body[0] != listCodecV2 || !bytes.Equal(body, encodeList(list)) {
 			t.Errorf("stored list starts %q, want the list codec", body[:min(len(body), 8)])
 		}
 		return nil
@@ -170,7 +194,7 @@ func FuzzDecodeList(f *testing.F) {
 	f.Add([]byte{listCodecV1, 1, 0x80})
 	f.Fuzz(func(t *testing.T, v []byte) {
 		list, err := decodeList(v)
-		if err != nil || len(v) == 0 || v[0] != listCodecV1 {
+		if err != nil || len(v) == 0 || v[0] != listCodecV2 {
 			return
 		}
 		back, err := decodeList(encodeList(list))

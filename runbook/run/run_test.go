@@ -175,16 +175,19 @@ func TestRunTimeoutKillsChildren(t *testing.T) {
 func TestRunCancel(t *testing.T) {
 	for _, c := range []struct {
 		name, command string
+		grace         time.Duration
 		exit          int
 	}{
-		{"interrupted", `echo ready; sleep 300`, 128 + int(syscall.SIGINT)},
-		{"ignores SIGINT", `trap '' INT; echo ready; sleep 300; echo survived`, 128 + int(syscall.SIGKILL)},
+		// A grace long enough that SIGINT always wins on a loaded
+		// machine: the shell that honours it must never meet SIGKILL.
+		{"interrupted", `echo ready; sleep 300`, time.Minute, 128 + int(syscall.SIGINT)},
+		{"ignores SIGINT", `trap '' INT; echo ready; sleep 300; echo survived`, 200 * time.Millisecond, 128 + int(syscall.SIGKILL)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(testCtx(t))
 			defer cancel()
 			var lines []string
-			res, err := Run(ctx, Spec{Command: c.command, Shell: "/bin/sh", Grace: 200 * time.Millisecond, OnLine: func(l string) {
+			res, err := Run(ctx, Spec{Command: c.command, Shell: "/bin/sh", Grace: c.grace, OnLine: func(l string) {
 				lines = append(lines, l)
 				if l == "ready" {
 					cancel()
