@@ -197,8 +197,8 @@ func (d detailModel) SetSize(w, h int) detailModel {
 		d.state = d.state.SetSize(d.width, d.height+1)
 		d.pm = d.pm.SetSize(d.width, d.height+1)
 	}
-	d.run = d.run.SetSize(d.rb.width, d.rb.height)
 	d.banner = d.banner.SetSize(d.width, 1)
+	d.run = d.run.SetSize(d.rb.width, d.rb.height)
 	d.clamp()
 	return d
 }
@@ -336,9 +336,13 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 			d.mark = pollMark{}.advance(d.remote)
 			d.setTimeline()
 			// This says more than the refresh errors that follow.
-			return d, report(reportMsg{kind: statusError, hold: true, stale: true,
+			said := report(reportMsg{kind: statusError, hold: true, stale: true,
 				text: fmt.Sprintf("PagerDuty cannot be reached: the timeline as of %s ago (%s)",
 					incident.Age(d.deps.now().Sub(msg.cachedAt)), oneLine(msg.err))})
+			if len(d.remote) >= bigTimeline {
+				return d, tea.Batch(said, releaseMemory)
+			}
+			return d, said
 		}
 		d.setTimeline()
 		return d, report(refreshFailed(msg.err))
@@ -364,6 +368,9 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 		d.mark = pollMark{}.advance(msg.remote)
 	}
 	d.setTimeline()
+	if !msg.incremental && len(d.remote) >= bigTimeline {
+		cmds = append(cmds, releaseMemory)
+	}
 	if d.paged {
 		d.paged = false
 		cmds = append(cmds, report(reportMsg{kind: statusInfo, text: "timeline: " + thousands(len(d.remote)) + " events"}))

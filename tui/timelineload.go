@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 
@@ -138,4 +139,17 @@ func thousands(n int) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// bigTimeline is the size from which an incident's first read is worth
+// handing its garbage back to the system at once.
+const bigTimeline = 20_000
+
+// releaseMemory gives the system back the memory a big first read left
+// unused (the decoded pages, the sorted copies), in the background.
+// The Go runtime returns it on its own only over minutes, so a terminal
+// kept open on a huge incident would hold twice what it uses.
+func releaseMemory() tea.Msg {
+	debug.FreeOSMemory()
+	return nil
 }
