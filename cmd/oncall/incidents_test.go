@@ -10,7 +10,6 @@ import (
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
-	"github.com/oncallkit/oncall/store"
 )
 
 func TestIncidentsTableIsSanitized(t *testing.T) {
@@ -141,16 +140,7 @@ func TestNoteIsJournaledThenSentOrQueued(t *testing.T) {
 
 	states := func() []incident.Event {
 		t.Helper()
-		j, err := store.Open(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		evs, err := j.Events(snap.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return evs
+		return journalOf(t, db, snap.ID)
 	}
 
 	code, stdout, stderr := cli(t, "note", snap.ID, "rolled", "back", "to", "4.11", "--api-url", url, "--db", db)

@@ -198,15 +198,7 @@ func TestCommandsShareAJournal(t *testing.T) {
 	if len(count) != notes+3 {
 		t.Errorf("PagerDuty holds %d distinct notes: %v", len(count), count)
 	}
-	j, err := store.OpenReadOnly(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	evs, err := j.Events(snap.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs := journalOf(t, db, snap.ID)
 	for _, ev := range evs {
 		if ev.State != incident.Sent {
 			t.Errorf("%s %q is %s in the journal", ev.Kind, ev.Summary, ev.State)

@@ -137,15 +137,7 @@ func TestReviewMinutes(t *testing.T) {
 		t.Errorf("a follow-up without an owner: exit %d, stderr %q", code, stderr)
 	}
 
-	j, err := store.OpenReadOnly(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	evs, err := j.Events(snap.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs := journalOf(t, db, snap.ID)
 	kinds := map[incident.Kind]bool{}
 	for _, e := range evs {
 		if e.Fields[incident.FieldContext] != incident.ContextReview || e.State != incident.Sent {
@@ -222,18 +214,4 @@ func TestReviewScreenMarksAFollowUpDone(t *testing.T) {
 		u.Fields[incident.FieldContext] != incident.ContextReview || u.State != incident.Sent {
 		t.Errorf("update = %+v", u)
 	}
-}
-
-func journalOf(t *testing.T, db, id string) []incident.Event {
-	t.Helper()
-	j, err := store.OpenReadOnly(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	evs, err := j.Events(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return evs
 }

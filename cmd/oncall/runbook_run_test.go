@@ -16,7 +16,6 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/internal/redact"
-	"github.com/oncallkit/oncall/store"
 )
 
 // runRunbook is a runbook with a read command that prints secrets and
@@ -264,16 +263,7 @@ func TestRunbookRunBinaryCancelAndKill(t *testing.T) {
 		return cmd, pgid, &stderr
 	}
 	runs := func() []incident.CommandRun {
-		st, err := store.OpenReadOnly(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		events, err := st.Events(snap.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return incident.CommandRuns(events, nil)
+		return incident.CommandRuns(journalOf(t, db, snap.ID), nil)
 	}
 
 	cmd, _, stderr := start()

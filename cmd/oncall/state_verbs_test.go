@@ -45,12 +45,12 @@ func (tm team) ok(token, db string, args ...string) string {
 // refused checks a refusal: exit 2, one line, and nothing journaled.
 func (tm team) refused(token, db string, want string, args ...string) {
 	tm.t.Helper()
-	before := len(journalEventsOf(tm.t, db, tm.e.inc))
+	before := len(journalOf(tm.t, db, tm.e.inc))
 	code, out, errOut := tm.as(token, db, args...)
 	if code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, want) {
 		tm.t.Errorf("oncall %s: exit %d, stderr %q, stdout %q; want exit 2 and one line saying %q", strings.Join(args, " "), code, errOut, out, want)
 	}
-	if after := len(journalEventsOf(tm.t, db, tm.e.inc)); after != before {
+	if after := len(journalOf(tm.t, db, tm.e.inc)); after != before {
 		tm.t.Errorf("oncall %s journaled %d events", strings.Join(args, " "), after-before)
 	}
 }
@@ -204,7 +204,7 @@ func TestHandoffRecordsTheTransfer(t *testing.T) {
 		t.Errorf("holder %q", v.Roles[0].Holder)
 	}
 	var kinds []incident.Kind
-	for _, e := range journalEventsOf(t, db, inc) {
+	for _, e := range journalOf(t, db, inc) {
 		kinds = append(kinds, e.Kind)
 	}
 	if len(kinds) != 2 || kinds[1] != incident.KindHandoff {
@@ -269,7 +269,7 @@ func TestTaskDoneOffline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "queued") {
 		t.Fatalf("offline task done: exit %d\n%s%s", code, out, errOut)
 	}
-	evs := journalEventsOf(t, db, inc)
+	evs := journalOf(t, db, inc)
 	last := evs[len(evs)-1]
 	if last.Kind != incident.KindItemUpdate || last.Fields[incident.FieldItem] != evs[0].ID || last.State != incident.Queued {
 		t.Errorf("journaled %+v", last)

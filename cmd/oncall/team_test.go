@@ -45,7 +45,7 @@ func TestTeamMinutesFromTheCommandLine(t *testing.T) {
 	} {
 		as(pdsim.DemoToken, alexDB, args...)
 	}
-	journaled := journalEventsOf(t, alexDB, inc)
+	journaled := journalOf(t, alexDB, inc)
 	if len(journaled) != 8 {
 		t.Fatalf("Alex's journal has %d events", len(journaled))
 	}

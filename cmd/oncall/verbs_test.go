@@ -54,15 +54,18 @@ func (e *verbEnv) run(t *testing.T, args ...string) (int, string, string) {
 // no journal file.
 func (e *verbEnv) events(t *testing.T) []incident.Event {
 	t.Helper()
-	return journalEventsOf(t, e.db, e.inc)
+	return journalOf(t, e.db, e.inc)
 }
 
-func journalEventsOf(t *testing.T, db, inc string) []incident.Event {
+// journalOf reads the events the journal file db holds for an incident,
+// read-only, as a second process would: none when there is no file, which
+// is how a test proves that a refused command wrote nothing.
+func journalOf(t *testing.T, db, inc string) []incident.Event {
 	t.Helper()
 	if _, err := os.Stat(db); err != nil {
 		return nil
 	}
-	j, err := store.Open(db)
+	j, err := store.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
