@@ -204,14 +204,7 @@ func TestConfigReachesTheRunningView(t *testing.T) {
 	}
 
 	v.press(t, "\x03") // ctrl+c
-	select {
-	case <-v.stopped:
-		if v.err != nil {
-			t.Fatalf("oncall: %v", v.err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the view did not quit on ctrl+c")
-	}
+	awaitQuit(t, v.stopped, func() error { return v.err })
 
 	// theme: light colours, never the dark ones (the terminal never said
 	// what its background is, which would otherwise mean dark).

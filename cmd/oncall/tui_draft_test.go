@@ -103,14 +103,7 @@ sleep_hours: "23:30-06:45"
 		return err == nil && strings.Contains(viewDraft, "## Supporting information")
 	})
 	press("\x03") // ctrl+c: the journal is free for export
-	select {
-	case <-stopped:
-		if runErr != nil {
-			t.Fatalf("oncall: %v", runErr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the view did not quit on ctrl+c")
-	}
+	awaitQuit(t, stopped, func() error { return runErr })
 
 	var out, errOut bytes.Buffer
 	ex, _ := newRoot()

@@ -102,6 +102,21 @@ func startTUI(t *testing.T, db string, readOnly bool) *tuiHarness {
 	return h
 }
 
+// awaitQuit waits for a view sent ctrl+c to stop (stopped closed) and
+// fails the test when it does not within a generous bound, or when it
+// stopped with an error (err is read once stopped is closed).
+func awaitQuit(t *testing.T, stopped <-chan struct{}, err func() error) {
+	t.Helper()
+	select {
+	case <-stopped:
+		if err := err(); err != nil {
+			t.Fatalf("oncall: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the view did not quit on ctrl+c")
+	}
+}
+
 // waitLists waits until the TUI has asked for the incident list n more
 // times, failing on a hang.
 func (h *tuiHarness) waitLists(t *testing.T, n int) {
@@ -205,14 +220,7 @@ func TestReadOnlyTUISendsNothingAndWritesNothing(t *testing.T) {
 	io.WriteString(h.keys, "\x1b") // leave any prompt
 	h.waitLists(t, 2)              // (an escape and a key together read as alt+key)
 	io.WriteString(h.keys, "\x03") // ctrl+c quits from any screen
-	select {
-	case <-h.stopped:
-		if h.err != nil {
-			t.Fatalf("runTUI: %v", h.err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the TUI did not quit on ctrl+c")
-	}
+	awaitQuit(t, h.stopped, func() error { return h.err })
 
 	if w := h.log.Writes(); len(w) != 0 {
 		t.Fatalf("the read-only TUI sent %v", w)
@@ -315,14 +323,7 @@ func TestReadOnlyTUIWithoutAJournalCreatesNone(t *testing.T) {
 	h := startTUI(t, db, true)
 	h.waitLists(t, 3)
 	io.WriteString(h.keys, "\x03")
-	select {
-	case <-h.stopped:
-		if h.err != nil {
-			t.Fatalf("runTUI: %v", h.err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the TUI did not quit on ctrl+c")
-	}
+	awaitQuit(t, h.stopped, func() error { return h.err })
 	if entries, err := os.ReadDir(filepath.Dir(db)); err != nil || len(entries) != 0 {
 		t.Fatalf("the read-only TUI created %v (%v)", entries, err)
 	}
