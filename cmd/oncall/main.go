@@ -3,8 +3,21 @@
 // locally before sending it, and writes postmortem drafts.
 //
 // This package only parses flags and wires the parts together; each
-// subcommand has an options struct and a run function so that behaviour is
-// tested apart from parsing.
+// subcommand (one file each) has an options struct and a run function so
+// that behaviour is tested apart from parsing.
+//
+// Invariants:
+//   - The factory (factory.go) is the one place that builds the PagerDuty
+//     source and opens the journal; read-only mode is honoured there,
+//     before any file is touched.
+//   - Every command runs under one context, cancelled by SIGINT or SIGTERM,
+//     and passes it down; no command starts a fresh one, so quitting
+//     stops every request and write in flight.
+//   - Advice that names this program's flags, variables and subcommands is
+//     written here (advice.go); the layers below return sentinel errors.
+//   - A wrong invocation is a usage error (exit 2) that says what was
+//     expected, with an example; the other exit codes are the constants
+//     below, the same for every non-interactive command.
 package main
 
 import (

@@ -10,6 +10,16 @@
 //
 // The package registers the -update flag: a test package that uses it
 // declares no flag of that name itself.
+//
+// Invariants:
+//   - Without -update a golden file is only read: a test can fail, never
+//     change what it is compared with. With -update Assert writes and
+//     passes, so the change is reviewed in version control.
+//   - Comparison is byte for byte; the diff only explains a mismatch, and
+//     shows differences that would be invisible (trailing spaces, a
+//     missing final newline).
+//   - The diff's cost is bounded (maxDiffCells, maxDiffLines), so a
+//     screen that changed entirely still fails quickly and readably.
 package golden
 
 import (
