@@ -12,15 +12,24 @@ import (
 	"github.com/oncallkit/oncall/incident/postmortem"
 )
 
-func exportSetup(t *testing.T) (id, url, db string) {
+// checkoutOnSim serves the demo scenario and returns its checkout
+// incident, with the token in the environment and no ONCALL_DB, so --db
+// alone decides the journal.
+func checkoutOnSim(t *testing.T) (sim *pdsim.Server, snap pdsim.IncidentSnapshot, url string) {
 	t.Helper()
-	sim, url := newSim(t)
+	sim, url = newSim(t)
 	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
 	t.Setenv("ONCALL_DB", "")
 	snap, ok := sim.IncidentByKey(pdsim.DemoCheckout)
 	if !ok {
 		t.Fatal("demo checkout incident missing")
 	}
+	return sim, snap, url
+}
+
+func exportSetup(t *testing.T) (id, url, db string) {
+	t.Helper()
+	_, snap, url := checkoutOnSim(t)
 	return snap.ID, url, filepath.Join(t.TempDir(), "journal.db")
 }
 

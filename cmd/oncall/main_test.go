@@ -32,13 +32,7 @@ func newSim(t *testing.T) (*pdsim.Server, string) {
 }
 
 func TestExportWritesADraftAndNeverOverwrites(t *testing.T) {
-	sim, url := newSim(t)
-	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
-	t.Setenv("ONCALL_DB", "")
-	snap, ok := sim.IncidentByKey(pdsim.DemoCheckout)
-	if !ok {
-		t.Fatal("demo checkout incident missing")
-	}
+	_, snap, url := checkoutOnSim(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "journal.db")
 	j, err := store.Open(db)

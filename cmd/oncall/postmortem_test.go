@@ -161,13 +161,7 @@ func TestPostmortemLint(t *testing.T) {
 // in the 90 days before, with the draft one of them already has, and
 // carries the alert's links; HTML and the five whys reach the command.
 func TestExportRelatedIncidentsFromTheSimulator(t *testing.T) {
-	sim, url := newSim(t)
-	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
-	t.Setenv("ONCALL_DB", "")
-	snap, ok := sim.IncidentByKey(pdsim.DemoCheckout)
-	if !ok {
-		t.Fatal("demo checkout incident missing")
-	}
+	sim, snap, url := checkoutOnSim(t)
 	day := 24 * time.Hour
 	add := func(key, service string, ago time.Duration) pdsim.IncidentSnapshot {
 		s, err := sim.AddIncident(pdsim.IncidentSpec{Key: key, Title: "earlier " + key, Service: service, Status: "resolved",
