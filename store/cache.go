@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -105,19 +104,9 @@ func (s *Store) SaveSnapshot(snap Snapshot) error {
 	if id == "" {
 		return fmt.Errorf("journal %s: caching an incident: its id is empty", s.path)
 	}
-	remote := make([]incident.Event, 0, len(snap.Events))
-	for _, e := range snap.Events {
-		if e.Origin != incident.Local {
-			remote = append(remote, e)
-		}
-	}
-	snap.Events = remote
 	snap.FetchedAt = snap.FetchedAt.UTC()
-	data, err := json.Marshal(snap)
-	if err != nil {
-		return s.opError(fmt.Sprintf("caching incident %s", id), err)
-	}
-	err = s.update(func(tx *bolt.Tx) error {
+	data := encodeSnapshot(snap)
+	err := s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCache).Bucket(bucketDetail).Put([]byte(id), seal([]byte(id), data))
 	})
 	if err != nil {
@@ -140,8 +129,8 @@ func (s *Store) Snapshot(incidentID string) (snap Snapshot, ok bool, err error) 
 			if data := detail.Get(key); data != nil {
 				body, err := unseal(sealed, key, data)
 				if err == nil {
-					if jerr := json.Unmarshal(body, &snap); jerr != nil {
-						err = fmt.Errorf("%w: %w", ErrDamaged, jerr)
+					if snap, err = decodeSnapshot(body); err != nil {
+						err = fmt.Errorf("%w: %w", ErrDamaged, err)
 					}
 				}
 				if err == nil {

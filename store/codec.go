@@ -40,15 +40,21 @@ func encodeEvent(e incident.Event) []byte {
 	}
 	b := make([]byte, 0, n)
 	b = append(b, codecV1)
-	for _, s := range []string{e.ID, e.IncidentID, string(e.Kind)} {
-		b = appendString(b, s)
-	}
+	return appendEventBody(b, e)
+}
+
+// appendEventBody appends e's fields as codec version 1 holds them,
+// without the codec byte (a snapshot holds many in one value).
+func appendEventBody(b []byte, e incident.Event) []byte {
+	b = appendString(appendString(appendString(b, e.ID), e.IncidentID), string(e.Kind))
 	b = binary.AppendVarint(b, e.At.Unix())
 	b = binary.AppendUvarint(b, uint64(e.At.Nanosecond()))
-	for _, s := range []string{e.Actor, e.Summary, string(e.Origin), string(e.State), e.Error, e.LocalID} {
-		b = appendString(b, s)
-	}
+	b = appendString(appendString(appendString(b, e.Actor), e.Summary), string(e.Origin))
+	b = appendString(appendString(appendString(b, string(e.State)), e.Error), e.LocalID)
 	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+	if len(e.Fields) == 0 { // most events: no sorting, no allocation
+		return b
+	}
 	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		b = appendString(b, k)
 		b = appendString(b, e.Fields[k])
@@ -138,6 +144,19 @@ func decodeEvent(v []byte) (incident.Event, error) {
 	}
 	d := decoder{s: string(v[1:])}
 	var e incident.Event
+	d.event(&e)
+	if d.err == nil && d.s != "" {
+		d.fail(fmt.Errorf("%d bytes left over", len(d.s)))
+	}
+	if d.err != nil {
+		return incident.Event{}, d.err
+	}
+	return e, nil
+}
+
+// event reads into e what appendEventBody wrote. On an error e is left
+// partly filled and d.err says why.
+func (d *decoder) event(e *incident.Event) {
 	e.ID = d.str()
 	e.IncidentID = d.str()
 	e.Kind = incident.Kind(d.str())
@@ -163,13 +182,6 @@ func decodeEvent(v []byte) (incident.Event, error) {
 			}
 		}
 	}
-	if d.err == nil && d.s != "" {
-		d.fail(fmt.Errorf("%d bytes left over", len(d.s)))
-	}
-	if d.err != nil {
-		return incident.Event{}, d.err
-	}
-	return e, nil
 }
 
 // decoder reads codec values from a string, remembering the first error.

@@ -51,24 +51,29 @@ func encodeList(list []incident.Incident) []byte {
 	b = append(b, listCodecV2)
 	b = binary.AppendUvarint(b, uint64(len(list)))
 	for _, in := range list {
-		b = appendString(b, in.ID)
-		b = binary.AppendVarint(b, int64(in.Number))
-		for _, s := range []string{in.Title, string(in.Status), string(in.Urgency), in.Priority,
-			in.Service.ID, in.Service.Name, in.EscalationPolicy.ID, in.EscalationPolicy.Name} {
-			b = appendString(b, s)
-		}
-		b = binary.AppendVarint(b, int64(in.EscalationLevel))
-		b = binary.AppendUvarint(b, uint64(len(in.Assignees)))
-		for _, a := range in.Assignees {
-			b = appendString(appendString(appendString(b, a.ID), a.Name), a.Email)
-		}
-		b = appendString(appendString(b, in.URL), in.Bridge)
-		b = appendTime(appendTime(b, in.CreatedAt), in.ResolvedAt)
-		b = appendString(b, in.ResolvedBy)
-		b = binary.AppendVarint(b, int64(in.AlertCount))
-		b = appendString(b, in.Key)
+		b = appendIncident(b, in)
 	}
 	return b
+}
+
+// appendIncident appends in's fields in listFields order.
+func appendIncident(b []byte, in incident.Incident) []byte {
+	b = appendString(b, in.ID)
+	b = binary.AppendVarint(b, int64(in.Number))
+	for _, s := range []string{in.Title, string(in.Status), string(in.Urgency), in.Priority,
+		in.Service.ID, in.Service.Name, in.EscalationPolicy.ID, in.EscalationPolicy.Name} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(b, int64(in.EscalationLevel))
+	b = binary.AppendUvarint(b, uint64(len(in.Assignees)))
+	for _, a := range in.Assignees {
+		b = appendString(appendString(appendString(b, a.ID), a.Name), a.Email)
+	}
+	b = appendString(appendString(b, in.URL), in.Bridge)
+	b = appendTime(appendTime(b, in.CreatedAt), in.ResolvedAt)
+	b = appendString(b, in.ResolvedBy)
+	b = binary.AppendVarint(b, int64(in.AlertCount))
+	return appendString(b, in.Key)
 }
 
 // appendTime writes t as seconds and nanoseconds; the zero time comes
@@ -104,39 +109,7 @@ func decodeList(v []byte) ([]incident.Incident, error) {
 	}
 	var slab []incident.Responder // assignees share few allocations
 	for i := range list {
-		in := &list[i]
-		in.ID = d.str()
-		in.Number = int(d.varint())
-		in.Title = d.str()
-		in.Status = incident.Status(d.str())
-		in.Urgency = incident.Urgency(d.str())
-		in.Priority = d.str()
-		in.Service = incident.Ref{ID: d.str(), Name: d.str()}
-		in.EscalationPolicy = incident.Ref{ID: d.str(), Name: d.str()}
-		in.EscalationLevel = int(d.varint())
-		if k := d.uvarint(); k > 0 && d.err == nil {
-			if k > uint64(len(d.s)) { // each assignee takes at least three bytes
-				d.fail(errShort)
-			} else {
-				if k > uint64(cap(slab)-len(slab)) {
-					slab = make([]incident.Responder, 0, max(int(k), 1024))
-				}
-				start := len(slab)
-				for range k {
-					slab = append(slab, incident.Responder{ID: d.str(), Name: d.str(), Email: d.str()})
-				}
-				in.Assignees = slab[start:len(slab):len(slab)] // an append by the caller copies
-			}
-		}
-		in.URL = d.str()
-		in.Bridge = d.str()
-		in.CreatedAt = d.time()
-		in.ResolvedAt = d.time()
-		in.ResolvedBy = d.str()
-		in.AlertCount = int(d.varint())
-		if v[0] >= listCodecV2 {
-			in.Key = d.str()
-		}
+		d.incident(&list[i], v[0] >= listCodecV2, &slab)
 		if d.err != nil {
 			return nil, d.err
 		}
@@ -148,6 +121,45 @@ func decodeList(v []byte) ([]incident.Incident, error) {
 		return nil, d.err
 	}
 	return list, nil
+}
+
+// incident reads into in what appendIncident wrote (without the key when
+// withKey is false, as list codec version 1 wrote). Assignees are cut from
+// *slab, which grows as needed, so that many incidents share few
+// allocations.
+func (d *decoder) incident(in *incident.Incident, withKey bool, slab *[]incident.Responder) {
+	in.ID = d.str()
+	in.Number = int(d.varint())
+	in.Title = d.str()
+	in.Status = incident.Status(d.str())
+	in.Urgency = incident.Urgency(d.str())
+	in.Priority = d.str()
+	in.Service = incident.Ref{ID: d.str(), Name: d.str()}
+	in.EscalationPolicy = incident.Ref{ID: d.str(), Name: d.str()}
+	in.EscalationLevel = int(d.varint())
+	if k := d.uvarint(); k > 0 && d.err == nil {
+		if k > uint64(len(d.s)) { // each assignee takes at least three bytes
+			d.fail(errShort)
+		} else {
+			if k > uint64(cap(*slab)-len(*slab)) {
+				*slab = make([]incident.Responder, 0, max(int(k), 1024))
+			}
+			start := len(*slab)
+			for range k {
+				*slab = append(*slab, incident.Responder{ID: d.str(), Name: d.str(), Email: d.str()})
+			}
+			in.Assignees = (*slab)[start:len(*slab):len(*slab)] // an append by the caller copies
+		}
+	}
+	in.URL = d.str()
+	in.Bridge = d.str()
+	in.CreatedAt = d.time()
+	in.ResolvedAt = d.time()
+	in.ResolvedBy = d.str()
+	in.AlertCount = int(d.varint())
+	if withKey {
+		in.Key = d.str()
+	}
 }
 
 // time reads what appendTime wrote.

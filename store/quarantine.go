@@ -305,7 +305,7 @@ func cacheValueOK(bucket string, key, body []byte) bool {
 	var err error
 	switch {
 	case bucket == "cache/detail":
-		err = json.Unmarshal(body, new(Snapshot))
+		_, err = decodeSnapshot(body)
 	case bytes.Equal(key, keyIncidents):
 		_, err = decodeList(body)
 	case bytes.Equal(key, keyFetchedAt):

@@ -26,7 +26,7 @@
 //	    fetched_at -> RFC 3339 time, UTC
 //	    list_filter -> JSON incident.Filter   the list's last filter
 //	    detail/                        (since version 2)
-//	        <incident id> -> JSON Snapshot  the incident, PagerDuty's events, fetched_at
+//	        <incident id> -> Snapshot in the codec of snapcodec.go: the incident, PagerDuty's events, fetched_at
 //	quarantine/                        (since version 3)
 //	    <seq> -> JSON Damage               a damaged value set aside, raw bytes kept
 //
