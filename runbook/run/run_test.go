@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -173,34 +174,61 @@ func TestRunTimeoutKillsChildren(t *testing.T) {
 // TestRunCancel: cancelling sends SIGINT to the group; a shell that
 // ignores it is killed after the grace period.
 func TestRunCancel(t *testing.T) {
-	for _, c := range []struct {
-		name, command string
-		grace         time.Duration
-		exit          int
-	}{
-		// A grace long enough that SIGINT always wins on a loaded
-		// machine: the shell that honours it must never meet SIGKILL.
-		{"interrupted", `echo ready; sleep 300`, time.Minute, 128 + int(syscall.SIGINT)},
-		{"ignores SIGINT", `trap '' INT; echo ready; sleep 300; echo survived`, 200 * time.Millisecond, 128 + int(syscall.SIGKILL)},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(testCtx(t))
-			defer cancel()
-			var lines []string
-			res, err := Run(ctx, Spec{Command: c.command, Shell: "/bin/sh", Grace: c.grace, OnLine: func(l string) {
-				lines = append(lines, l)
-				if l == "ready" {
-					cancel()
-				}
-			}})
+	// A caught signal is reset to its default on exec, an ignored one
+	// stays ignored: catch SIGINT here, as oncall itself does (main's
+	// signal.NotifyContext), so a test process that inherited it ignored
+	// does not hand that on to the command.
+	caught := make(chan os.Signal, 1)
+	signal.Notify(caught, os.Interrupt)
+	defer signal.Stop(caught)
+
+	t.Run("interrupted", func(t *testing.T) {
+		// The shell execs sleep and says its pid first; the cancel waits
+		// until the pid is sleep, so SIGINT never lands while the shell
+		// is between fork and exec (dash holds SIGINT off there, and the
+		// command then met SIGKILL after the grace instead).
+		ctx, cancel := context.WithCancel(testCtx(t))
+		defer cancel()
+		var lines []string
+		res, err := Run(ctx, Spec{Command: `echo "$$"; exec sleep 300`, Shell: "/bin/sh", Grace: time.Minute, OnLine: func(l string) {
+			lines = append(lines, l)
+			pid, err := strconv.Atoi(l)
 			if err != nil {
-				t.Fatal(err)
+				return
 			}
-			if res.Status != incident.RunCancelled || res.ExitCode != c.exit || strings.Join(lines, ",") != "ready" {
-				t.Errorf("status %s exit %d lines %q, want cancelled %d", res.Status, res.ExitCode, lines, c.exit)
+			go func() {
+				defer cancel()
+				for deadline := time.Now().Add(hang); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					if comm, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm")); strings.TrimSpace(string(comm)) == "sleep" {
+						return
+					}
+				}
+			}()
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != incident.RunCancelled || res.ExitCode != 128+int(syscall.SIGINT) || len(lines) != 1 {
+			t.Errorf("status %s exit %d lines %q, want cancelled %d after one line", res.Status, res.ExitCode, lines, 128+int(syscall.SIGINT))
+		}
+	})
+	t.Run("ignores SIGINT", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(testCtx(t))
+		defer cancel()
+		var lines []string
+		res, err := Run(ctx, Spec{Command: `trap '' INT; echo ready; sleep 300; echo survived`, Shell: "/bin/sh", Grace: 200 * time.Millisecond, OnLine: func(l string) {
+			lines = append(lines, l)
+			if l == "ready" {
+				cancel()
 			}
-		})
-	}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != incident.RunCancelled || res.ExitCode != 128+int(syscall.SIGKILL) || strings.Join(lines, ",") != "ready" {
+			t.Errorf("status %s exit %d lines %q, want cancelled %d", res.Status, res.ExitCode, lines, 128+int(syscall.SIGKILL))
+		}
+	})
 }
 
 func TestRunStartFailure(t *testing.T) {
