@@ -5,11 +5,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/oncallkit/oncall/internal/frontmatter"
 	"github.com/oncallkit/oncall/runbook"
 )
 
@@ -21,9 +21,8 @@ var (
 )
 
 var (
-	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	daysRE     = regexp.MustCompile(`^\s*([0-9]{1,2})\s*(?:-\s*([0-9]{1,2})\s*)?$`)
+	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	daysRE = regexp.MustCompile(`^\s*([0-9]{1,2})\s*(?:-\s*([0-9]{1,2})\s*)?$`)
 )
 
 // Parse parses one pre-mortem file. name is used in diagnostics and as
@@ -37,12 +36,11 @@ func Parse(name string, data []byte) (*Premortem, []Diagnostic) {
 		p.errorf(1, "file is %d bytes; a pre-mortem may be at most %d bytes", len(data), MaxSize)
 		return nil, p.diags
 	}
-	text := strings.TrimPrefix(string(data), "\uFEFF")
-	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	text := frontmatter.Normalize(data)
 	p.checkText(text)
 
 	pm := &Premortem{File: name, lines: make(map[string]int)}
-	fm, fmLine, body, bodyLine, ok := splitFrontMatter(text)
+	fm, fmLine, body, bodyLine, ok := frontmatter.Split(text)
 	switch {
 	case !ok && fmLine > 0:
 		p.errorf(1, "front matter has no closing \"---\" line")
@@ -60,10 +58,9 @@ func Parse(name string, data []byte) (*Premortem, []Diagnostic) {
 }
 
 type parser struct {
-	file  string
-	diags []Diagnostic
-	first int // file line of the front matter's first line
-	last  int // file line of its last line
+	*frontmatter.Decoder // set by frontMatter
+	file                 string
+	diags                []Diagnostic
 }
 
 func (p *parser) errorf(line int, format string, args ...any) {
@@ -74,83 +71,40 @@ func (p *parser) warnf(line int, format string, args ...any) {
 	p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Severity: Warning, Message: fmt.Sprintf(format, args...)})
 }
 
-// line converts a node's line within the front matter to a file line.
-func (p *parser) line(n *yaml.Node) int {
-	return max(1, min(p.first+n.Line-1, p.last))
-}
-
 // checkText reports the first line with bytes that do not belong in text a
 // responder reads: invalid UTF-8, control characters other than tab, and
-// bidirectional overrides.
+// bidirectional overrides. A line with invalid UTF-8 is reported as such
+// whatever comes first on it.
 func (p *parser) checkText(text string) {
-	for i, l := range strings.Split(text, "\n") {
-		if !utf8.ValidString(l) {
-			p.errorf(i+1, "invalid UTF-8; a pre-mortem must be plain text")
-			return
-		}
-		for _, r := range l {
-			if r != '\t' && unicode.IsControl(r) || isBidi(r) {
-				p.errorf(i+1, "control character %U; a pre-mortem must be plain text", r)
-				return
-			}
-		}
+	first, count := frontmatter.CheckText(text)
+	if count == 0 {
+		return
 	}
-}
-
-func isBidi(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c'
-}
-
-// splitFrontMatter separates the YAML between a first line "---" and the
-// next "---" or "..." line from the body. fmLine is set when the opening
-// line exists, even if the closing one is missing (ok false).
-func splitFrontMatter(text string) (fm string, fmLine int, body string, bodyLine int, ok bool) {
-	lines := strings.SplitAfter(text, "\n")
-	if len(lines) == 0 || strings.TrimRight(lines[0], " \t\n") != "---" {
-		return "", 0, "", 0, false
+	if l := strings.Split(text, "\n")[first.Line-1]; !utf8.ValidString(l) {
+		p.errorf(first.Line, "invalid UTF-8; a pre-mortem must be plain text")
+		return
 	}
-	for i := 1; i < len(lines); i++ {
-		if l := strings.TrimRight(lines[i], " \t\n"); l == "---" || l == "..." {
-			return strings.Join(lines[1:i], ""), 2, strings.Join(lines[i+1:], ""), i + 2, true
-		}
-	}
-	return "", 2, "", 0, false
+	p.errorf(first.Line, "control character %U; a pre-mortem must be plain text", first.Rune)
 }
 
 func (p *parser) frontMatter(pm *Premortem, fm string, firstLine int) {
-	p.first, p.last = firstLine, max(firstLine+strings.Count(fm, "\n")-1, 1)
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {
-		msg, line := strings.TrimPrefix(err.Error(), "yaml: "), firstLine
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			if strings.HasPrefix(m[2], "did not find expected") || strings.HasPrefix(m[2], "found ") {
-				n++ // the library reports parser errors with 0-based lines
-			}
-			line, msg = firstLine+n-1, m[2]
-		}
-		p.errorf(max(1, min(line, p.last)), "front matter: %s", msg)
-		return
-	}
-	root := &yaml.Node{Kind: yaml.MappingNode, Line: 1}
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		root = doc.Content[0]
-	}
-	if root.Kind != yaml.MappingNode {
-		p.errorf(p.line(root), "front matter must be keys and values (id: ..., title: ...), not %s", describe(root))
+	p.Decoder = frontmatter.NewDecoder(fm, firstLine, p.errorf)
+	p.Describe = describe
+	root, ok := p.Root(fm)
+	if !ok {
 		return
 	}
 	p.keys(root, topKeys, "", func(key string, k, v *yaml.Node) {
-		pm.lines[key] = p.line(k)
+		pm.lines[key] = p.Line(k)
 		switch key {
 		case "id":
 			pm.ID = p.id(key, v)
 		case "title":
-			pm.Title = p.str(key, v)
+			pm.Title = p.Str(key, v)
 		case "held_on":
 			pm.HeldOn = p.date(key, v)
 		case "participants":
-			pm.Participants = p.strs(key, v)
+			pm.Participants = p.Strs(key, v)
 		case "review_every_days":
 			pm.ReviewEveryDays = p.rating(key, v, 1, 100*366)
 		case "failures":
@@ -172,11 +126,11 @@ func (p *parser) frontMatter(pm *Premortem, fm string, firstLine int) {
 }
 
 func (p *parser) failures(pm *Premortem, v *yaml.Node) []*Failure {
-	if isNull(v) {
+	if frontmatter.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		p.errorf(p.line(v), "failures must be a list, not %s", describe(v))
+		p.errorf(p.Line(v), "failures must be a list, not %s", describe(v))
 		return nil
 	}
 	var out []*Failure
@@ -184,23 +138,23 @@ func (p *parser) failures(pm *Premortem, v *yaml.Node) []*Failure {
 	for i, e := range v.Content {
 		prefix := fmt.Sprintf("failures[%d].", i)
 		if e.Kind != yaml.MappingNode {
-			p.errorf(p.line(e), "%s: each failure must be keys and values (id: ..., service: ...), not %s", strings.TrimSuffix(prefix, "."), describe(e))
+			p.errorf(p.Line(e), "%s: each failure must be keys and values (id: ..., service: ...), not %s", strings.TrimSuffix(prefix, "."), describe(e))
 			continue
 		}
-		f := &Failure{Premortem: pm, Line: p.line(e)}
+		f := &Failure{Premortem: pm, Line: p.Line(e)}
 		var matchKey, matchVal *yaml.Node
 		before := len(p.diags)
 		p.keys(e, failureKeys, prefix, func(key string, k, v *yaml.Node) {
 			name := prefix + key
 			switch key {
 			case "id":
-				f.ID, f.Line = p.id(name, v), p.line(k)
+				f.ID, f.Line = p.id(name, v), p.Line(k)
 			case "service":
-				f.Service = p.str(name, v)
+				f.Service = p.Str(name, v)
 			case "failure":
-				f.Failure = p.str(name, v)
+				f.Failure = p.Str(name, v)
 			case "period":
-				f.Period = p.str(name, v)
+				f.Period = p.Str(name, v)
 			case "days_of_month":
 				f.Days = p.days(name, v)
 			case "impact":
@@ -208,7 +162,7 @@ func (p *parser) failures(pm *Premortem, v *yaml.Node) []*Failure {
 			case "likelihood":
 				f.Likelihood = p.rating(name, v, 1, 5)
 			case "warning_signs":
-				f.WarningSigns = p.strs(name, v)
+				f.WarningSigns = p.Strs(name, v)
 			case "match":
 				matchKey, matchVal = k, v
 			case "countermeasures":
@@ -259,21 +213,21 @@ func (p *parser) matchRules(f *Failure, key, val *yaml.Node) *runbook.Runbook {
 	var b strings.Builder
 	lineOf := []int{0, f.Line, f.Line, f.Line, f.Line} // synthetic line -> file line
 	fmt.Fprintf(&b, "---\nid: %s\ntitle: %s\nservices: [%s]\n", f.ID, f.ID, flow(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.Service}))
-	if val != nil && !isNull(val) {
+	if val != nil && !frontmatter.IsNull(val) {
 		if bad := aliased(val); bad != nil {
-			p.errorf(p.line(bad), "match: anchors and aliases are not supported")
+			p.errorf(p.Line(bad), "match: anchors and aliases are not supported")
 			return nil
 		}
 		if val.Kind == yaml.MappingNode {
 			b.WriteString("match:\n")
-			lineOf = append(lineOf, p.line(key))
+			lineOf = append(lineOf, p.Line(key))
 			for i := 0; i+1 < len(val.Content); i += 2 {
 				fmt.Fprintf(&b, "  %s: %s\n", flow(val.Content[i]), flow(val.Content[i+1]))
-				lineOf = append(lineOf, p.line(val.Content[i+1]))
+				lineOf = append(lineOf, p.Line(val.Content[i+1]))
 			}
 		} else {
 			fmt.Fprintf(&b, "match: %s\n", flow(val))
-			lineOf = append(lineOf, p.line(val))
+			lineOf = append(lineOf, p.Line(val))
 		}
 	}
 	b.WriteString("---\n")
@@ -336,38 +290,38 @@ func aliased(n *yaml.Node) *yaml.Node {
 }
 
 func (p *parser) countermeasures(name string, v *yaml.Node) []Countermeasure {
-	if isNull(v) {
+	if frontmatter.IsNull(v) {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		p.errorf(p.line(v), "%s must be a list, not %s", name, describe(v))
+		p.errorf(p.Line(v), "%s must be a list, not %s", name, describe(v))
 		return nil
 	}
 	var out []Countermeasure
 	for i, e := range v.Content {
 		prefix := fmt.Sprintf("%s[%d].", name, i)
 		if e.Kind != yaml.MappingNode {
-			p.errorf(p.line(e), "%s: each countermeasure must be keys and values (phase: ..., action: ...), not %s", strings.TrimSuffix(prefix, "."), describe(e))
+			p.errorf(p.Line(e), "%s: each countermeasure must be keys and values (phase: ..., action: ...), not %s", strings.TrimSuffix(prefix, "."), describe(e))
 			continue
 		}
-		c := Countermeasure{Line: p.line(e)}
+		c := Countermeasure{Line: p.Line(e)}
 		p.keys(e, countermeasureKeys, prefix, func(key string, k, v *yaml.Node) {
 			name := prefix + key
 			switch key {
 			case "phase":
 				c.Phase = Phase(p.oneOf(name, v, phaseNames()))
 			case "action":
-				c.Action = p.str(name, v)
+				c.Action = p.Str(name, v)
 			case "status":
 				c.Status = Status(p.oneOf(name, v, statusNames()))
 			case "owner":
-				c.Owner = p.str(name, v)
+				c.Owner = p.Str(name, v)
 			case "cost":
 				c.Cost = p.oneOf(name, v, Costs)
 			case "runbook":
-				c.Runbook, c.runbookLine = p.id(name, v), p.line(k)
+				c.Runbook, c.runbookLine = p.id(name, v), p.Line(k)
 			case "remind_at":
-				c.RemindAt, c.remindLine = p.date(name, v), p.line(k)
+				c.RemindAt, c.remindLine = p.date(name, v), p.Line(k)
 			}
 		})
 		p.required(e, prefix, []string{"phase", "action", "status"}, func(key string) bool {

@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/oncallkit/oncall/internal/frontmatter"
 )
 
 // Parse parses one runbook file. name is used in diagnostics and as the
@@ -22,7 +22,7 @@ func Parse(name string, data []byte) (*Runbook, []Diagnostic) {
 	p.checkText(text)
 
 	rb := &Runbook{File: name, lines: make(map[string]int)}
-	fm, fmLine, body, bodyLine, ok := splitFrontMatter(text)
+	fm, fmLine, body, bodyLine, ok := frontmatter.Split(text)
 	switch {
 	case !ok && fmLine > 0:
 		p.errorf(1, "front matter has no closing \"---\" line")
@@ -54,98 +54,21 @@ func (p *parser) warnf(line int, format string, args ...any) {
 	p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Severity: Warning, Message: fmt.Sprintf(format, args...)})
 }
 
-// normalize turns CRLF and lone CR into LF and drops a leading byte order
-// mark, so that line numbers match what an editor shows.
-func normalize(data []byte) string {
-	s := strings.TrimPrefix(string(data), "\uFEFF")
-	if strings.IndexByte(s, '\r') >= 0 {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
-	}
-	return s
-}
+// normalize is frontmatter.Normalize, named here for the fuzz test's line
+// count.
+func normalize(data []byte) string { return frontmatter.Normalize(data) }
 
 // checkText reports the first line with bytes that do not belong in a
 // runbook: invalid UTF-8, control characters, bidirectional overrides. A
 // command copied from a runbook ends up in a shell, so these are errors.
 func (p *parser) checkText(text string) {
-	line, first, count := 1, 0, 0
-	var what string
-	lineBad := false
-	for i := 0; i < len(text); {
-		if c := text[i]; c >= 0x20 && c < 0x7f {
-			i++ // printable ASCII: the common case
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(text[i:])
-		bad := ""
-		switch {
-		case r == '\n':
-			line++
-			lineBad = false
-		case r == utf8.RuneError && size == 1:
-			bad = "invalid UTF-8"
-		case r == '\t':
-		case unicode.IsControl(r):
-			bad = fmt.Sprintf("control character %U", r)
-		case isBidi(r):
-			bad = fmt.Sprintf("bidirectional control character %U", r)
-		}
-		if bad != "" && !lineBad {
-			lineBad = true
-			count++
-			if first == 0 {
-				first, what = line, bad
-			}
-		}
-		i += size
-	}
+	first, count := frontmatter.CheckText(text)
 	switch {
 	case count == 1:
-		p.errorf(first, "%s; a runbook must be plain text", what)
+		p.errorf(first.Line, "%s; a runbook must be plain text", first)
 	case count > 1:
-		p.errorf(first, "%s; a runbook must be plain text (%d more lines have such characters)", what, count-1)
+		p.errorf(first.Line, "%s; a runbook must be plain text (%d more lines have such characters)", first, count-1)
 	}
-}
-
-func isBidi(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c'
-}
-
-// splitFrontMatter separates the YAML between a first line "---" and the
-// next "---" (or "...") line from the body. fmLine is the file line of the
-// first YAML line; it is set when an opening line exists even if ok is
-// false because the closing line is missing.
-func splitFrontMatter(text string) (fm string, fmLine int, body string, bodyLine int, ok bool) {
-	first, rest, found := strings.Cut(text, "\n")
-	if strings.TrimRight(first, " \t") != "---" {
-		return "", 0, "", 0, false
-	}
-	if !found {
-		return "", 2, "", 0, false
-	}
-	line := 2
-	for off := 0; off <= len(rest); {
-		end := strings.IndexByte(rest[off:], '\n')
-		next := len(rest) + 1
-		if end >= 0 {
-			end += off
-			next = end + 1
-		} else {
-			end = len(rest)
-		}
-		l := strings.TrimRight(rest[off:end], " \t")
-		if l == "---" || l == "..." {
-			b := ""
-			if next <= len(rest) {
-				b = rest[next:]
-			}
-			return rest[:off], 2, b, line + 1, true
-		}
-		off = next
-		line++
-	}
-	return "", 2, "", 0, false
 }
 
 var (
