@@ -10,8 +10,9 @@
 //
 // Invariants:
 //   - Line numbers are the file's, 1-based, counted after Normalize, so
-//     they match what an editor shows; a line inside the front matter is
-//     never reported outside it (Decoder.Line clamps to its lines).
+//     they match what an editor shows. A problem in the front matter is
+//     never reported past its last line, even where the YAML library
+//     points beyond it (Decoder clamps).
 //   - Nothing panics or stops early on bad input: a problem is reported
 //     through Decoder.Errorf at its line and the reader returns the zero
 //     value, so every problem of a file is reported in one pass.
