@@ -139,13 +139,17 @@ func NewDraft(inc incident.Incident, matches []Match, journal []incident.Event, 
 // Ticked returns, for the incident, which countermeasures (by key) were
 // last marked done in the journal; events are taken in time order.
 func Ticked(incidentID string, journal []incident.Event) map[string]bool {
-	evs := slices.Clone(journal)
+	// Only the countermeasure events are copied and sorted: the events
+	// given may be a whole 100,000-event timeline.
+	var evs []incident.Event
+	for _, e := range journal {
+		if e.Kind == incident.KindCountermeasure && (incidentID == "" || e.IncidentID == incidentID) {
+			evs = append(evs, e)
+		}
+	}
 	slices.SortStableFunc(evs, func(a, b incident.Event) int { return a.At.Compare(b.At) })
 	out := make(map[string]bool)
 	for _, e := range evs {
-		if e.Kind != incident.KindCountermeasure || (incidentID != "" && e.IncidentID != incidentID) {
-			continue
-		}
 		if k := e.Fields[incident.FieldStepKey]; k != "" {
 			out[k] = e.Fields[incident.FieldChange] == incident.ChangeDone
 		}

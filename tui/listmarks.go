@@ -50,7 +50,7 @@ func loadMarks(j Journal, list []incident.Incident, cadence time.Duration, now t
 			}
 			// The listed incident, not the snapshot's: its status and
 			// urgency are the fresher, and decide whether the clock applies.
-			out.docs[in.ID] = state.Derive(state.Input{Incident: in, Timeline: incident.Merge(snap.Events, local), Now: now, Cadence: cadence})
+			out.docs[in.ID] = state.Derive(state.Input{Incident: in, Timeline: mergeTimeline(snap.Events, local), Now: now, Cadence: cadence})
 		}
 		if len(errs) > 0 {
 			out.err = fmt.Errorf("read the journal for the list's marks: %w", errors.Join(errs...))

@@ -24,7 +24,7 @@ func (d *detailModel) setTimeline() {
 		d.deriveShown()
 		return
 	}
-	merged := incident.Merge(d.remote, d.local)
+	merged := mergeTimeline(d.remote, d.local)
 	d.SetTimeline(merged)
 	d.merged = merged
 	d.builtFrom = len(d.remote)

@@ -14,10 +14,17 @@ import (
 // role, which items are open, how far the runbook has got, when the next
 // status update is owed and who is engaged.
 
-// sorted returns a copy of tl in time order, stable for equal times.
+// sorted returns tl in time order, stable for equal times: tl itself when
+// it is in that order already (a merged timeline is), since a copy of a
+// 100,000-event timeline on every derivation is 18 MB of garbage; a sorted
+// copy otherwise. Nothing here writes into the result's events.
 func sorted(tl incident.Timeline) incident.Timeline {
+	byTime := func(a, b incident.Event) int { return a.At.Compare(b.At) }
+	if slices.IsSortedFunc(tl, byTime) {
+		return tl
+	}
 	out := slices.Clone(tl)
-	slices.SortStableFunc(out, func(a, b incident.Event) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, byTime)
 	return out
 }
 
