@@ -16,8 +16,10 @@ import (
 // program.
 const softMemoryLimit = 110 << 20
 
-// limitMemory sets softMemoryLimit, leaving alone a limit given in the
-// environment.
+// limitMemory sets softMemoryLimit for the interactive view, leaving alone
+// a limit given in the environment. One-shot commands do not call it: a
+// review over a year of incidents may hold more than the limit live, and
+// the collector would then run at its capped share of the CPU throughout.
 func limitMemory() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
 		return

@@ -123,6 +123,9 @@ func (f *factory) ViewOptions(src *pagerduty.Client, label, actor string) tui.Op
 // read-only mode): without it no action may be taken. The view's own
 // context ends when the program does, so nothing it started outlives it.
 func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookSource) error {
+	// The view is what a person keeps open for hours, so it alone keeps
+	// to the memory budget; one-shot commands (a year's review) may grow.
+	limitMemory()
 	v, err := f.ViewJournal(opts.Source)
 	if err != nil {
 		return err
