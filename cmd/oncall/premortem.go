@@ -93,10 +93,12 @@ Calendar windows (days_of_month) are read in the local time zone (TZ).`,
 		Example: `  oncall premortem new premortems/billing-2026-q4.md
   oncall premortem lint
   oncall premortem list --service billing-api
-  oncall premortem due`,
+  oncall premortem due
+  oncall premortem tick 1046 card-processor-timeouts 1`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newPremortemLintCmd(o), newPremortemListCmd(o), newPremortemDueCmd(o), newPremortemNewCmd(o))
+	cmd.AddCommand(newPremortemLintCmd(o), newPremortemListCmd(o), newPremortemDueCmd(o), newPremortemNewCmd(o),
+		newPremortemTickCmd(g))
 	return cmd
 }
 
