@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -170,38 +171,55 @@ func better(a, b Event) bool {
 	return a.At.Before(b.At)
 }
 
-// kindRank orders events that share a timestamp.
-var kindRank = map[Kind]int{
-	KindAlert: 1, KindTrigger: 2, KindAssign: 3, KindNotify: 4, KindEscalate: 5,
-	KindAcknowledge: 6, KindNote: 7, KindSnooze: 8, KindResolve: 9, KindOther: 10,
-}
-
-// rank is kindRank with unknown kinds last.
+// rank orders events that share a timestamp, unknown kinds last. A switch
+// rather than a map: it is called for every comparison of a sort, and a
+// map literal would be built at package init.
 func rank(k Kind) int {
-	if r, ok := kindRank[k]; ok {
-		return r
+	switch k {
+	case KindAlert:
+		return 1
+	case KindTrigger:
+		return 2
+	case KindAssign:
+		return 3
+	case KindNotify:
+		return 4
+	case KindEscalate:
+		return 5
+	case KindAcknowledge:
+		return 6
+	case KindNote:
+		return 7
+	case KindSnooze:
+		return 8
+	case KindResolve:
+		return 9
+	case KindOther:
+		return 10
 	}
-	return len(kindRank) + 1
+	return 11
 }
 
 // absorbWindow is how far apart a local status change and the provider's
 // record of it may be and still count as one event.
 const absorbWindow = 5 * time.Minute
 
-// confirmedBy is, for each local action PagerDuty records in its own log
+// confirmedBy returns, for a local action PagerDuty records in its own log
 // (rather than through a mirrored note), the kind of its log entry.
-var confirmedBy = map[Kind]Kind{
-	KindAcknowledge: KindAcknowledge,
-	KindResolve:     KindResolve,
-	KindSnooze:      KindSnooze,
-	KindReassign:    KindAssign,
-	KindEscalate:    KindEscalate,
+func confirmedBy(k Kind) (Kind, bool) {
+	switch k {
+	case KindAcknowledge, KindResolve, KindSnooze, KindEscalate:
+		return k, true
+	case KindReassign:
+		return KindAssign, true
+	}
+	return "", false
 }
 
 // absorbed reports whether a sent local action is already on the
 // provider's log.
 func absorbed(e Event, remote []Event) bool {
-	want, ok := confirmedBy[e.Kind]
+	want, ok := confirmedBy(e.Kind)
 	if e.State != Sent || !ok {
 		return false
 	}
@@ -216,7 +234,10 @@ func absorbed(e Event, remote []Event) bool {
 // noteTag is the tag older versions appended to notes: the local id alone.
 // It still parses, and NoteTag still writes it for a text that carries no
 // trailer, since any note must carry its local id for a retry to find it.
-var noteTag = regexp.MustCompile(`\s*\[oncall:([0-9A-Za-z_-]{1,64})\]\s*$`)
+// Compiled on first use, not at package init.
+var noteTag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\s*\[oncall:([0-9A-Za-z_-]{1,64})\]\s*$`)
+})
 
 // NoteTag returns the content of a note for PagerDuty that carries localID:
 // text unchanged when it already ends in a trailer (see Mirror) for that
@@ -242,7 +263,7 @@ func SplitNoteTag(content string) (text, localID string) {
 }
 
 func splitLegacyTag(content string) (text, localID string) {
-	m := noteTag.FindStringSubmatchIndex(content)
+	m := noteTag().FindStringSubmatchIndex(content)
 	if m == nil {
 		return content, ""
 	}

@@ -85,7 +85,7 @@ func TestMergeSameSecondOrder(t *testing.T) {
 		return e
 	}
 	remote := []Event{
-		at("dec", KindDecision, Remote), // unknown to kindRank: last
+		at("dec", KindDecision, Remote), // unknown to rank: last
 		at("oth", KindOther, Remote),
 		at("res", KindResolve, Remote),
 		at("snz", KindSnooze, Remote),

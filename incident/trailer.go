@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -65,11 +64,39 @@ const (
 	maxTrailerLen = NoteLimit / 2
 )
 
+// The shapes of a trailer's local id, kind and field keys. They are the
+// regular expressions ^[0-9A-Za-z_-]{1,64}$ and ^[a-z_]{1,32}$ matched by
+// hand: nothing to compile at package init, and no regexp machinery for a
+// check made on every field of every note.
 var (
-	localIDPattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
-	kindPattern    = regexp.MustCompile(`^[a-z_]{1,32}$`)
-	keyPattern     = regexp.MustCompile(`^[a-z_]{1,32}$`)
+	localIDPattern = idPattern{max: 64, wide: true}
+	kindPattern    = idPattern{max: 32}
+	keyPattern     = idPattern{max: 32}
 )
+
+// idPattern matches 1 to max bytes, each a lower-case letter or an
+// underscore, and with wide also an upper-case letter, a digit or a dash.
+type idPattern struct {
+	max  int
+	wide bool
+}
+
+// MatchString reports whether s has the pattern's shape.
+func (p idPattern) MatchString(s string) bool {
+	if len(s) == 0 || len(s) > p.max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c == '_':
+		case p.wide && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Trailer is what a mirrored note's trailer carries.
 type Trailer struct {

@@ -110,12 +110,22 @@ const (
 // Roles lists the known roles in the order forms offer them.
 var Roles = []string{RoleCommander, RoleDeputy, RoleScribe, RoleSME, RoleLiaison}
 
-// roleAliases maps what a person may type to a role.
-var roleAliases = map[string]string{
-	"ic": RoleCommander, "incident commander": RoleCommander, "commander": RoleCommander,
-	"deputy": RoleDeputy, "scribe": RoleScribe,
-	"sme": RoleSME, "subject-matter expert": RoleSME, "expert": RoleSME,
-	"liaison": RoleLiaison, "comms": RoleLiaison,
+// roleAlias returns the role a person's typing names, already lowered
+// and trimmed. A switch, not a map, so nothing is built at package init.
+func roleAlias(s string) (string, bool) {
+	switch s {
+	case "ic", "incident commander", "commander":
+		return RoleCommander, true
+	case "deputy":
+		return RoleDeputy, true
+	case "scribe":
+		return RoleScribe, true
+	case "sme", "subject-matter expert", "expert":
+		return RoleSME, true
+	case "liaison", "comms":
+		return RoleLiaison, true
+	}
+	return "", false
 }
 
 // RoleHint names the short forms a person may type for a role.
@@ -124,7 +134,7 @@ const RoleHint = "ic, deputy, scribe, sme or liaison"
 // ParseRole returns the role s names (a role or a short form such as ic,
 // sme or comms, in any case).
 func ParseRole(s string) (string, error) {
-	if r, ok := roleAliases[strings.ToLower(strings.TrimSpace(s))]; ok {
+	if r, ok := roleAlias(strings.ToLower(strings.TrimSpace(s))); ok {
 		return r, nil
 	}
 	return "", invalid("unknown role %q: one of %s", oneLineShort(s), RoleHint)
