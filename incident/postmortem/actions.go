@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Actions are a draft's action items with what a ticket needs to point
@@ -60,10 +61,19 @@ func ReadActions(src []byte) (Actions, error) {
 	return actionsFromMarkdown(src)
 }
 
+// The lines of a Markdown draft that ReadActions reads back. Like every
+// expression of this package, compiled on first use rather than at package
+// init, which every command of the binary would pay for.
 var (
-	mdIncident = regexp.MustCompile(`^- \*\*Incident:\*\* (?:#(\d+)|(\S+))(?: \(<(https?://[^>\s]+)>\))?`)
-	mdTitle    = regexp.MustCompile(`^# Postmortem: (.*)$`)
-	mdDone     = regexp.MustCompile(` _\((done|cancelled)\)_$`)
+	mdIncident = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^- \*\*Incident:\*\* (?:#(\d+)|(\S+))(?: \(<(https?://[^>\s]+)>\))?`)
+	})
+	mdTitle = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^# Postmortem: (.*)$`)
+	})
+	mdDone = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(` _\((done|cancelled)\)_$`)
+	})
 )
 
 func actionsFromMarkdown(src []byte) (Actions, error) {
@@ -75,10 +85,10 @@ func actionsFromMarkdown(src []byte) (Actions, error) {
 	sc.Buffer(make([]byte, 0, 64*1024), MaxDraftSize)
 	for sc.Scan() {
 		t := strings.TrimSpace(sc.Text())
-		if m := mdTitle.FindStringSubmatch(t); m != nil && a.IncidentTitle == "" {
+		if m := mdTitle().FindStringSubmatch(t); m != nil && a.IncidentTitle == "" {
 			a.IncidentTitle = prose(m[1])
 		}
-		if m := mdIncident.FindStringSubmatch(t); m != nil && a.IncidentID == "" && a.IncidentNumber == 0 {
+		if m := mdIncident().FindStringSubmatch(t); m != nil && a.IncidentID == "" && a.IncidentNumber == 0 {
 			a.IncidentNumber, _ = strconv.Atoi(m[1])
 			a.IncidentID = unescape(m[2])
 			a.IncidentURL = safeURL(m[3])
@@ -114,7 +124,7 @@ func actionsFromMarkdown(src []byte) (Actions, error) {
 				continue // the template row
 			}
 			it := ActionItem{Type: prose(col("type")), Owner: prose(col("owner")), Due: prose(col("due"))}
-			if m := mdDone.FindStringSubmatch(item); m != nil {
+			if m := mdDone().FindStringSubmatch(item); m != nil {
 				it.State, item = m[1], strings.TrimSuffix(item, m[0])
 			}
 			it.Title = prose(item)

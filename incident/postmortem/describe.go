@@ -24,36 +24,57 @@ func describe(e incident.Event) string {
 		return "Resolved"
 	case incident.KindMitigated, incident.KindDecision, incident.KindActionItem, incident.KindRole,
 		incident.KindStatusUpdate, incident.KindRunbookStep, incident.KindTask:
-		return orText(oneLine(incident.Summary(e)), structured[e.Kind])
+		return orText(oneLine(incident.Summary(e)), structured(e.Kind))
 	case incident.KindTrigger, incident.KindAssign, incident.KindEscalate, incident.KindNotify, incident.KindSnooze,
 		incident.KindReassign, incident.KindRespondersReq:
 		// The provider's summary already starts with the verb
 		// ("Escalated to level 2"); fall back to the verb alone.
-		return orText(s, verbs[e.Kind])
+		return orText(s, verbs(e.Kind))
 	default:
 		return orText(s, "Other event")
 	}
 }
 
 // structured names a structured event that carries neither fields nor a
-// summary.
-var structured = map[incident.Kind]string{
-	incident.KindDecision:     "Decision",
-	incident.KindActionItem:   "Action item",
-	incident.KindRole:         "Role assigned",
-	incident.KindStatusUpdate: "Status update",
-	incident.KindRunbookStep:  "Runbook step",
-	incident.KindTask:         "Task",
+// summary. This and verbs are switches, not map literals, which Go would
+// build at package init.
+func structured(k incident.Kind) string {
+	switch k {
+	case incident.KindDecision:
+		return "Decision"
+	case incident.KindActionItem:
+		return "Action item"
+	case incident.KindRole:
+		return "Role assigned"
+	case incident.KindStatusUpdate:
+		return "Status update"
+	case incident.KindRunbookStep:
+		return "Runbook step"
+	case incident.KindTask:
+		return "Task"
+	}
+	return ""
 }
 
-var verbs = map[incident.Kind]string{
-	incident.KindTrigger:       "Triggered",
-	incident.KindAssign:        "Assigned",
-	incident.KindEscalate:      "Escalated",
-	incident.KindNotify:        "Notified",
-	incident.KindSnooze:        "Snoozed",
-	incident.KindReassign:      "Reassigned",
-	incident.KindRespondersReq: "Asked for responders",
+// verbs names a provider event by its verb alone.
+func verbs(k incident.Kind) string {
+	switch k {
+	case incident.KindTrigger:
+		return "Triggered"
+	case incident.KindAssign:
+		return "Assigned"
+	case incident.KindEscalate:
+		return "Escalated"
+	case incident.KindNotify:
+		return "Notified"
+	case incident.KindSnooze:
+		return "Snoozed"
+	case incident.KindReassign:
+		return "Reassigned"
+	case incident.KindRespondersReq:
+		return "Asked for responders"
+	}
+	return ""
 }
 
 func labelled(label, s string) string {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -96,9 +97,11 @@ func isASCIIPunct(c byte) bool {
 }
 
 // entity matches the start of an HTML entity or character reference.
-var entity = regexp.MustCompile(`^&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});`)
+var entity = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});`)
+})
 
-func entityAt(s string) bool { return entity.MatchString(s) }
+func entityAt(s string) bool { return entity().MatchString(s) }
 
 // oneLine is untrusted text cleaned and folded onto one line: what cell
 // escapes, and what the JSON carries for one-line fields.
@@ -199,12 +202,14 @@ func safeURL(raw string) string {
 }
 
 // urlInText finds the first http(s) address in a note ("see https://grafana/...").
-var urlInText = regexp.MustCompile(`https?://[^\s<>"'` + "`" + `|\\]+`)
+var urlInText = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`https?://[^\s<>"'` + "`" + `|\\]+`)
+})
 
 // firstURL returns the first safe address in s, without the punctuation
 // that usually ends the sentence around it.
 func firstURL(s string) string {
-	m := urlInText.FindString(incident.Clean(s))
+	m := urlInText().FindString(incident.Clean(s))
 	return safeURL(strings.TrimRight(m, ".,;:!?)]}'"))
 }
 

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,7 +18,7 @@ import (
 // written as it is.
 func HTML(w io.Writer, in Input) error {
 	var b bytes.Buffer
-	if err := htmlDraft.Execute(&b, htmlView{Build(in)}); err != nil {
+	if err := htmlDraft().Execute(&b, htmlView{Build(in)}); err != nil {
 		return fmt.Errorf("render postmortem HTML: %w", err)
 	}
 	_, err := w.Write(b.Bytes())
@@ -95,26 +96,29 @@ func plainFold(ns NotificationStep) string {
 	return s
 }
 
-var htmlFuncs = template.FuncMap{
-	"stamp": func(t time.Time) string { return strings.Trim(stamp(t, "unknown"), "_<>") },
-	"clock": clock,
-	"secs": func(p *int64) string {
-		if p == nil {
-			return "not known"
-		}
-		return secs(*p)
-	},
-	"or": orText,
-	"ph": func(s string) template.HTML {
-		return template.HTML(`<span class="ph">` + template.HTMLEscapeString(s) + `</span>`)
-	},
-	"syncing": syncNote,
-	"first": func(s string) string {
-		line, _, _ := strings.Cut(s, "\n")
-		return line
-	},
-	"morelines": func(s string) int { return strings.Count(strings.TrimRight(s, "\n"), "\n") },
-	"days":      func() int { return int(RelatedWindow.Hours() / 24) },
+// htmlFuncs are the functions the HTML template calls.
+func htmlFuncs() template.FuncMap {
+	return template.FuncMap{
+		"stamp": func(t time.Time) string { return strings.Trim(stamp(t, "unknown"), "_<>") },
+		"clock": clock,
+		"secs": func(p *int64) string {
+			if p == nil {
+				return "not known"
+			}
+			return secs(*p)
+		},
+		"or": orText,
+		"ph": func(s string) template.HTML {
+			return template.HTML(`<span class="ph">` + template.HTMLEscapeString(s) + `</span>`)
+		},
+		"syncing": syncNote,
+		"first": func(s string) string {
+			line, _, _ := strings.Cut(s, "\n")
+			return line
+		},
+		"morelines": func(s string) int { return strings.Count(strings.TrimRight(s, "\n"), "\n") },
+		"days":      func() int { return int(RelatedWindow.Hours() / 24) },
+	}
 }
 
 // syncNote says that a local event is not on PagerDuty.
@@ -134,7 +138,11 @@ func syncNote(e Event) string {
 	return ""
 }
 
-var htmlDraft = template.Must(template.New("draft").Funcs(htmlFuncs).Parse(htmlText))
+// htmlDraft is parsed on first use: parsing at package init cost every
+// command of the binary, --version included.
+var htmlDraft = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("draft").Funcs(htmlFuncs()).Parse(htmlText))
+})
 
 const htmlText = `<!DOCTYPE html>
 <html lang="en">

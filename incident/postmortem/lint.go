@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -53,37 +54,42 @@ type phraseRule struct {
 	unless *regexp.Regexp
 }
 
-var phraseRules = []phraseRule{
-	{"blame-phrase", []string{"error", "pebkac", "fat-finger", "fat finger"}, regexp.MustCompile(`(?i)\b(?:human|operator|user|engineer|developer|admin|pilot|manual|personnel) errors?\b|\bpebkac\b|\bfat[- ]finger(?:ed|ing)?\b`),
-		"\"human error\" names a person, not a cause; it ends the inquiry where it should start.",
-		"name the condition that made the mistake easy and the right action hard, e.g. \"the deploy tool accepted an unvalidated config\".", nil},
-	{"blame-phrase", []string{"fault", "mistake", "screw", "blunder", "blam"}, regexp.MustCompile(`(?i)\b(?:[\p{L}][\p{L}.-]*'s|(?:his|her|their|my|your|our)) (?:fault|mistake|screw-?up|blunder)\b|\b(?:fault|mistake) (?:of|by)\b|\b(?:to blame|blamed?|blaming)\b`),
-		"fault and blame point at a person.",
-		"describe the contributing factors in the system: what allowed the change through, and what would have caught it.", nil},
-	{"hindsight", []string{" have", "failed to", "fail to", "notice", "catch", "realiz", "realis", "spot", "if only", "hindsight", "retrospect"},
-		regexp.MustCompile(`(?i)\b(?:should(?:n't| not)?|ought to|could(?:n't| not)?|would(?:n't| not)?) have\b|\bfail(?:ed|s)? to (?:notice|check|follow|catch|see|spot|read|escalate|respond|acknowledge|ack|test|verify|review|update|communicate|act|realise|realize|consider|look|page|roll back|rollback|warn|tell|inform|validate)\b|\b(?:didn't|did not|never) (?:notice|catch|realise|realize|spot|think to|bother)\b|\bif only\b|\b(?:in|with) hindsight\b|\bin retrospect\b`),
-		"this is hindsight: it judges a choice with facts the person did not have then, and says what did not happen instead of why.",
-		"say what the system did not provide at the time, e.g. \"the runbook did not cover a full disk\" or \"no alert fired on replication lag\".", nil},
-	{"minimiser", []string{"obvious", "clear", "simpl", "of course", "trivial", "everyone knows", "just", "easy", "common sense"},
-		regexp.MustCompile(`(?i)\b(?:obviously|of course|trivially|everyone knows|common sense)\b|\bclearly\b(?: \p{L}+)?|(?:^|[.;:!?]\s*)simply\b|\b(?:should|could|would|can|just|only) simply\b|\bsimply (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\ball (?:\p{L}+ )?(?:had|has|needed) to do was\b|\b(?:should|could|would|only|need(?:ed|s)? to|ha(?:d|ve|s) to) just\b|\bjust (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\bit(?:'s| is| was) obvious\b`),
-		"words like \"obviously\", \"simply\" and \"just\" say the right move was easy to see, which is hindsight: it was not obvious to the people in the incident.",
-		"drop the word and say what the signal or tool showed at the time, e.g. \"the error rate rose 2 minutes after the deploy; nothing linked the two on the dashboard\".",
-		// Said of a message or a page, "clearly" describes the thing.
-		regexp.MustCompile(`(?i)^clearly (?:showed|shows|named|names|stated|states|marked|labell?ed|visible|documented|separated|defined|written)$`)},
-	{"judgment", []string{"careless", "negligen", "sloppy", "sloppiness", "lazy", "laziness", "incompeten", "stupid", "dumb",
-		"reckless", "inattentive", " up", "dropped the ball", "attention", "bother", "slow", "careful", "unprofessional", "clueless", "better"},
-		regexp.MustCompile(`(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|lazy|laziness|incompeten(?:t|ce)|stupid|dumb|reckless(?:ly)?|inattentive|unprofessional|clueless|(?:screwed|messed|fucked) up|dropped the ball|not paying attention|didn't bother|did not bother|should (?:have known|know) better|(?:wasn't|was not|weren't|were not|isn't|is not|not) (?:being )?careful)\b|\b(?:was|were|is|are) (?:too |very |really )?slow to (?:ack|acknowledge|respond|react|notice|escalate|act|answer|join)\b|\btoo slow\b`),
-		"this judges a person's care, speed or skill, which discourages candid accounts and hides what made the work hard.",
-		"describe the missing safeguard or the load on the person instead, e.g. \"the page reached the phone 6 minutes late\" or \"the script ran against production without a confirmation step\".", nil},
-	{"careful-remedy", []string{"retrain", "re-train", "remind", "careful", "attention", "vigilan", "training", "tell ", "talk to", "lesson"},
-		regexp.MustCompile(`(?i)\b(?:re-?train(?:ed|ing)?|remind(?:ed|ing)?|be (?:more |extra )?(?:careful|vigilant|diligent|attentive)|more (?:careful|vigilant|diligent|attentive)|pay (?:more |closer |extra )?attention|(?:talk|speak) to \p{Lu}\p{L}+|tell \p{Lu}\p{L}+ to|training for \p{Lu}\p{L}+|teach \p{Lu}\p{L}+ a lesson)\b`),
-		"asking people to be more careful (retraining, reminders, attention) is not a fix: the same conditions will produce the same slip, by someone else.",
-		"change the system so the slip is harder to make or caught sooner, e.g. \"add a confirmation step to the production deploy\" or \"validate the config in CI\".", nil},
-}
+// phraseRules are built, and their expressions compiled, on first use.
+var phraseRules = sync.OnceValue(func() []phraseRule {
+	return []phraseRule{
+		{"blame-phrase", []string{"error", "pebkac", "fat-finger", "fat finger"}, regexp.MustCompile(`(?i)\b(?:human|operator|user|engineer|developer|admin|pilot|manual|personnel) errors?\b|\bpebkac\b|\bfat[- ]finger(?:ed|ing)?\b`),
+			"\"human error\" names a person, not a cause; it ends the inquiry where it should start.",
+			"name the condition that made the mistake easy and the right action hard, e.g. \"the deploy tool accepted an unvalidated config\".", nil},
+		{"blame-phrase", []string{"fault", "mistake", "screw", "blunder", "blam"}, regexp.MustCompile(`(?i)\b(?:[\p{L}][\p{L}.-]*'s|(?:his|her|their|my|your|our)) (?:fault|mistake|screw-?up|blunder)\b|\b(?:fault|mistake) (?:of|by)\b|\b(?:to blame|blamed?|blaming)\b`),
+			"fault and blame point at a person.",
+			"describe the contributing factors in the system: what allowed the change through, and what would have caught it.", nil},
+		{"hindsight", []string{" have", "failed to", "fail to", "notice", "catch", "realiz", "realis", "spot", "if only", "hindsight", "retrospect"},
+			regexp.MustCompile(`(?i)\b(?:should(?:n't| not)?|ought to|could(?:n't| not)?|would(?:n't| not)?) have\b|\bfail(?:ed|s)? to (?:notice|check|follow|catch|see|spot|read|escalate|respond|acknowledge|ack|test|verify|review|update|communicate|act|realise|realize|consider|look|page|roll back|rollback|warn|tell|inform|validate)\b|\b(?:didn't|did not|never) (?:notice|catch|realise|realize|spot|think to|bother)\b|\bif only\b|\b(?:in|with) hindsight\b|\bin retrospect\b`),
+			"this is hindsight: it judges a choice with facts the person did not have then, and says what did not happen instead of why.",
+			"say what the system did not provide at the time, e.g. \"the runbook did not cover a full disk\" or \"no alert fired on replication lag\".", nil},
+		{"minimiser", []string{"obvious", "clear", "simpl", "of course", "trivial", "everyone knows", "just", "easy", "common sense"},
+			regexp.MustCompile(`(?i)\b(?:obviously|of course|trivially|everyone knows|common sense)\b|\bclearly\b(?: \p{L}+)?|(?:^|[.;:!?]\s*)simply\b|\b(?:should|could|would|can|just|only) simply\b|\bsimply (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\ball (?:\p{L}+ )?(?:had|has|needed) to do was\b|\b(?:should|could|would|only|need(?:ed|s)? to|ha(?:d|ve|s) to) just\b|\bjust (?:ha(?:d|ve|s)|need(?:ed|s)?) to\b|\bit(?:'s| is| was) obvious\b`),
+			"words like \"obviously\", \"simply\" and \"just\" say the right move was easy to see, which is hindsight: it was not obvious to the people in the incident.",
+			"drop the word and say what the signal or tool showed at the time, e.g. \"the error rate rose 2 minutes after the deploy; nothing linked the two on the dashboard\".",
+			// Said of a message or a page, "clearly" describes the thing.
+			regexp.MustCompile(`(?i)^clearly (?:showed|shows|named|names|stated|states|marked|labell?ed|visible|documented|separated|defined|written)$`)},
+		{"judgment", []string{"careless", "negligen", "sloppy", "sloppiness", "lazy", "laziness", "incompeten", "stupid", "dumb",
+			"reckless", "inattentive", " up", "dropped the ball", "attention", "bother", "slow", "careful", "unprofessional", "clueless", "better"},
+			regexp.MustCompile(`(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|lazy|laziness|incompeten(?:t|ce)|stupid|dumb|reckless(?:ly)?|inattentive|unprofessional|clueless|(?:screwed|messed|fucked) up|dropped the ball|not paying attention|didn't bother|did not bother|should (?:have known|know) better|(?:wasn't|was not|weren't|were not|isn't|is not|not) (?:being )?careful)\b|\b(?:was|were|is|are) (?:too |very |really )?slow to (?:ack|acknowledge|respond|react|notice|escalate|act|answer|join)\b|\btoo slow\b`),
+			"this judges a person's care, speed or skill, which discourages candid accounts and hides what made the work hard.",
+			"describe the missing safeguard or the load on the person instead, e.g. \"the page reached the phone 6 minutes late\" or \"the script ran against production without a confirmation step\".", nil},
+		{"careful-remedy", []string{"retrain", "re-train", "remind", "careful", "attention", "vigilan", "training", "tell ", "talk to", "lesson"},
+			regexp.MustCompile(`(?i)\b(?:re-?train(?:ed|ing)?|remind(?:ed|ing)?|be (?:more |extra )?(?:careful|vigilant|diligent|attentive)|more (?:careful|vigilant|diligent|attentive)|pay (?:more |closer |extra )?attention|(?:talk|speak) to \p{Lu}\p{L}+|tell \p{Lu}\p{L}+ to|training for \p{Lu}\p{L}+|teach \p{Lu}\p{L}+ a lesson)\b`),
+			"asking people to be more careful (retraining, reminders, attention) is not a fix: the same conditions will produce the same slip, by someone else.",
+			"change the system so the slip is harder to make or caught sooner, e.g. \"add a confirmation step to the production deploy\" or \"validate the config in CI\".", nil},
+	}
+})
 
 // systemNouns name things that fail, as opposed to people.
-var systemNouns = toSet(`check checks alert alerts monitor monitoring probe test tests script job system service tool pipeline
+var systemNouns = sync.OnceValue(func() map[string]bool {
+	return toSet(`check checks alert alerts monitor monitoring probe test tests script job system service tool pipeline
 validator deploy deployment canary linter build scanner rule dashboard runbook automation cron healthcheck`)
+})
 
 // systemSubject reports text ending in a system noun with at most one word
 // after it ("the health check", "the canary job"): the subject of the
@@ -91,7 +97,7 @@ validator deploy deployment canary linter build scanner rule dashboard runbook a
 func systemSubject(before string) bool {
 	words := strings.Fields(strings.ToLower(before))
 	for i := len(words) - 1; i >= 0 && i >= len(words)-2; i-- {
-		if systemNouns[strings.Trim(words[i], ".,;:'\"()")] {
+		if systemNouns()[strings.Trim(words[i], ".,;:'\"()")] {
 			return true
 		}
 	}
@@ -114,9 +120,13 @@ const personOnlyVerbs = `forgot|neglected|` +
 
 var (
 	// roleSubject: a pronoun or a role as the subject of a failure.
-	roleSubject = regexp.MustCompile(`(?i)\b(?:he|she|someone|somebody|ops|devops|qa|(?:the|our|an?) (?:engineers?|operators?|developers?|devs?|on-?call(?:er)?|responders?|interns?|new hires?|new guy|juniors?|admins?|sres?|dbas?|contractors?|ops(?: team)?|dev team|qa team|team))` + adverb + `\s+(?:` + failureVerbs + `)\b`)
+	roleSubject = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:he|she|someone|somebody|ops|devops|qa|(?:the|our|an?) (?:engineers?|operators?|developers?|devs?|on-?call(?:er)?|responders?|interns?|new hires?|new guy|juniors?|admins?|sres?|dbas?|contractors?|ops(?: team)?|dev team|qa team|team))` + adverb + `\s+(?:` + failureVerbs + `)\b`)
+	})
 	// namedSubject: a capitalised word doing what only a person does.
-	namedSubject = regexp.MustCompile(`\b\p{Lu}\p{Ll}+` + adverb + `\s+(?i:` + personOnlyVerbs + `)\b`)
+	namedSubject = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b\p{Lu}\p{Ll}+` + adverb + `\s+(?i:` + personOnlyVerbs + `)\b`)
+	})
 )
 
 // adverb is an optional word between a subject and its verb ("Ravi
@@ -129,15 +139,17 @@ const personSubjectSuggestion = "make the system the subject, e.g. \"the migrati
 // linter checks text against the phrase rules and the names of the people
 // in the incident. The names are plain strings matched by nameSubjects,
 // not an expression built per incident: every expression the lint uses is
-// compiled once, at start-up, so a review that builds thousands of drafts
-// pays nothing per draft.
+// compiled once, on first use, so a review that builds thousands of drafts
+// pays nothing per draft, and a command that lints nothing pays nothing.
 type linter struct {
 	names []string // longest first, so "Ravi Kumar" wins over "Ravi"; nil when there are none
 }
 
 // afterName is what follows a known name in a person-as-subject hint: an
 // optional adverb and a failure verb, anchored where the name ends.
-var afterName = regexp.MustCompile(`^(?i:` + adverb + `\s+(?:` + failureVerbs + `))\b`)
+var afterName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i:` + adverb + `\s+(?:` + failureVerbs + `))\b`)
+})
 
 func newLinter(names []string) linter {
 	var out []string
@@ -171,7 +183,7 @@ func (l linter) nameSubjects(s string) [][]int {
 			if !ok {
 				continue
 			}
-			if m := afterName.FindStringIndex(s[at+k:]); m != nil {
+			if m := afterName().FindStringIndex(s[at+k:]); m != nil {
 				return []int{from, at + k + m[1]}
 			}
 		}
@@ -239,7 +251,7 @@ func cued(lower string, cues []string) bool {
 func (l linter) text(s, where string, line int) []Hint {
 	var out []Hint
 	lower := strings.ToLower(s)
-	for _, r := range phraseRules {
+	for _, r := range phraseRules() {
 		if !cued(lower, r.cues) {
 			continue
 		}
@@ -255,7 +267,7 @@ func (l linter) text(s, where string, line int) []Hint {
 		}
 	}
 	var seen [][2]int
-	for i, re := range []*regexp.Regexp{nil, roleSubject, namedSubject} {
+	for i, re := range []*regexp.Regexp{nil, roleSubject(), namedSubject()} {
 		if !cued(lower, failureCues) {
 			break
 		}
@@ -298,11 +310,13 @@ func excerpt(s string, loc []int) string {
 }
 
 // openEnded are first words of action items that have no clear end.
-var openEnded = map[string]bool{
-	"investigate": true, "explore": true, "consider": true, "research": true, "discuss": true,
-	"evaluate": true, "assess": true, "analyze": true, "analyse": true, "understand": true,
-	"study": true, "revisit": true, "brainstorm": true, "monitor": true, "ponder": true,
-}
+var openEnded = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"investigate": true, "explore": true, "consider": true, "research": true, "discuss": true,
+		"evaluate": true, "assess": true, "analyze": true, "analyse": true, "understand": true,
+		"study": true, "revisit": true, "brainstorm": true, "monitor": true, "ponder": true,
+	}
+})
 
 // openEndedPhrases are two-word openings of the same sort.
 var openEndedPhrases = []string{"look into", "think about", "figure out", "dig into", "follow up", "find out", "check on", "keep an eye"}
@@ -310,7 +324,8 @@ var openEndedPhrases = []string{"look into", "think about", "figure out", "dig i
 // verbs that commonly open an action item. A first word outside this list
 // still passes when the next word is one a verb typically takes ("Tweak
 // the timeout").
-var actionVerbs = toSet(`accept add adjust alert align allow apply archive assign audit automate backfill block build bump cache
+var actionVerbs = sync.OnceValue(func() map[string]bool {
+	return toSet(`accept add adjust alert align allow apply archive assign audit automate backfill block build bump cache
 cap change clarify clean cleanup close codify configure connect consolidate convert copy create cut dashboard deduplicate
 define delete deploy deprecate design detect disable document downgrade drain drop enable enforce ensure escalate expand
 expose extend extract fail fix flag gate generate graph harden hire host implement import improve increase index inform
@@ -321,8 +336,11 @@ reserve reset resize restart restore restrict retire retrain retry return review
 scale schedule script secure send separate set shard share ship shorten show simplify spin split standardize standardise
 start stop store streamline switch sync tag teach test throttle tighten time-box timebox track train trigger tune turn
 unblock unify update upgrade use validate verify version warn wire write`)
+})
 
-var verbObjects = toSet(`the a an all our each every its their this that these those to it them any more fewer`)
+var verbObjects = sync.OnceValue(func() map[string]bool {
+	return toSet(`the a an all our each every its their this that these those to it them any more fewer`)
+})
 
 func toSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -343,7 +361,7 @@ func (l linter) actionItem(a ActionItem, where string, line int) []Hint {
 		out = append(out, Hint{Line: line, Where: where, Rule: "no-due", Excerpt: a.Title,
 			Message: "the action item has no due date.", Suggestion: "set a date; match it to the type (mitigate soon, prevent within a quarter)."})
 	}
-	if !isPlaceholder(a.Due) && !concreteDate.MatchString(strings.TrimSpace(a.Due)) {
+	if !isPlaceholder(a.Due) && !concreteDate().MatchString(strings.TrimSpace(a.Due)) {
 		out = append(out, Hint{Line: line, Where: where, Rule: "vague-due", Excerpt: a.Due,
 			Message:    "the due date is not a date (\"" + oneLine(a.Due) + "\"), so nobody can tell when the item is late.",
 			Suggestion: "write a calendar date, e.g. 2026-04-01; if the date is not known yet, set the date by which it will be decided."})
@@ -364,11 +382,11 @@ func (l linter) actionItem(a ActionItem, where string, line int) []Hint {
 		two += " " + strings.Trim(words[1], ".,:;!?\"'()")
 	}
 	switch {
-	case openEnded[first] || slices.ContainsFunc(openEndedPhrases, func(p string) bool { return strings.HasPrefix(two, p) }):
+	case openEnded()[first] || slices.ContainsFunc(openEndedPhrases, func(p string) bool { return strings.HasPrefix(two, p) }):
 		out = append(out, Hint{Line: line, Where: where, Rule: "open-ended", Excerpt: a.Title,
 			Message:    "the action item is open-ended: nothing says when it is done.",
 			Suggestion: "state the change it should lead to (\"Add an alert on queue depth above 10,000\"), or time-box it with a decision as its outcome (\"Decide by 2026-04-01 whether to shard the orders table\")."})
-	case actionVerbs[first], len(words) > 1 && verbObjects[strings.Trim(words[1], ".,:;!?\"'()")] && !nonVerbStart(first):
+	case actionVerbs()[first], len(words) > 1 && verbObjects()[strings.Trim(words[1], ".,:;!?\"'()")] && !nonVerbStart(first):
 	default:
 		out = append(out, Hint{Line: line, Where: where, Rule: "not-a-verb", Excerpt: a.Title,
 			Message:    "the action item does not start with a verb, so it reads as a topic, not a task.",
@@ -379,10 +397,14 @@ func (l linter) actionItem(a ActionItem, where string, line int) []Hint {
 
 // concreteDate is a due date someone can check a calendar against:
 // 2026-04-01, 2026/4/1, 1 April 2026, April 1, 2026, Apr 1.
-var concreteDate = regexp.MustCompile(`(?i)^(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? ?(?:\d{4})?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? ?(?:\d{4})?)$`)
+var concreteDate = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? ?(?:\d{4})?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? ?(?:\d{4})?)$`)
+})
 
 // vagueObjects are objects that name nothing: "Fix it", "Improve things".
-var vagueObjects = toSet(`it this that things stuff everything them issue issues problem problems bug bugs`)
+var vagueObjects = sync.OnceValue(func() map[string]bool {
+	return toSet(`it this that things stuff everything them issue issues problem problems bug bugs`)
+})
 
 // vagueObject reports an action item of a verb alone or a verb with an
 // object that names nothing.
@@ -392,9 +414,9 @@ func vagueObject(words []string) bool {
 	case 1:
 		return true
 	case 2:
-		return vagueObjects[trim(words[1])]
+		return vagueObjects()[trim(words[1])]
 	case 3:
-		return verbObjects[trim(words[1])] && vagueObjects[trim(words[2])]
+		return verbObjects()[trim(words[1])] && vagueObjects()[trim(words[2])]
 	}
 	return false
 }

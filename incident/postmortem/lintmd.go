@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -154,7 +155,7 @@ func LintMarkdown(src []byte) []Hint {
 		}
 		header = nil
 		if section == "responders and roles" || section == "responders" {
-			if m := responderBullet.FindStringSubmatch(t); m != nil {
+			if m := responderBullet().FindStringSubmatch(t); m != nil {
 				names = append(names, unescape(m[1]))
 			}
 		}
@@ -232,19 +233,27 @@ func firstWord(s string) string {
 	return ""
 }
 
-var responderBullet = regexp.MustCompile(`^- \*\*(.+?)\*\*(?: \(assignee\))?:`)
+var responderBullet = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^- \*\*(.+?)\*\*(?: \(assignee\))?:`)
+})
 
 var (
-	codeSpanRE    = regexp.MustCompile("(`+)[^`]*?(`+)")
-	placeholderRE = regexp.MustCompile(`_<[^\n]*?>_`)
-	autolinkRE    = regexp.MustCompile(`<https?://[^>\s]*>`)
+	codeSpanRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile("(`+)[^`]*?(`+)")
+	})
+	placeholderRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`_<[^\n]*?>_`)
+	})
+	autolinkRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`<https?://[^>\s]*>`)
+	})
 )
 
 // prose is Markdown text as a reader sees it, minus code and placeholders.
 func prose(s string) string {
-	s = codeSpanRE.ReplaceAllString(s, " ")
-	s = placeholderRE.ReplaceAllString(s, " ")
-	s = autolinkRE.ReplaceAllString(s, " ")
+	s = codeSpanRE().ReplaceAllString(s, " ")
+	s = placeholderRE().ReplaceAllString(s, " ")
+	s = autolinkRE().ReplaceAllString(s, " ")
 	return oneLine(unescape(s))
 }
 

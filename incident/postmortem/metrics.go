@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -214,8 +215,12 @@ func metrics(in Input, events []incident.Event, loc *time.Location) Metrics {
 }
 
 var (
-	notifiedPattern = regexp.MustCompile(`^Notified (.+?) (?:by|via) [^.]+\.?$`)
-	assignedPattern = regexp.MustCompile(`^Assigned to (.+?)\.?$`)
+	notifiedPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^Notified (.+?) (?:by|via) [^.]+\.?$`)
+	})
+	assignedPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^Assigned to (.+?)\.?$`)
+	})
 )
 
 // peoplePaged are the distinct people notified or assigned, from
@@ -235,13 +240,13 @@ func peoplePaged(inc incident.Incident, events []incident.Event) []string {
 		s := oneLine(e.Summary)
 		switch e.Kind {
 		case incident.KindNotify:
-			if m := notifiedPattern.FindStringSubmatch(s); m != nil {
+			if m := notifiedPattern().FindStringSubmatch(s); m != nil {
 				set[m[1]] = true
 			} else if a := oneLine(e.Actor); a != "" {
 				set[a] = true
 			}
 		case incident.KindAssign:
-			if m := assignedPattern.FindStringSubmatch(s); m != nil {
+			if m := assignedPattern().FindStringSubmatch(s); m != nil {
 				for n := range strings.SplitSeq(m[1], ", ") {
 					if n = strings.TrimSpace(n); n != "" {
 						set[n] = true
@@ -309,7 +314,9 @@ func sloFor(in Input) (SLO, bool) {
 
 // changePattern reads PagerDuty's log of a priority or urgency change:
 // "Priority changed from P3 to P1.", "Urgency changed to high".
-var changePattern = regexp.MustCompile(`(?i)^(priority|urgency)\b.*?\b(?:changed|raised|lowered|set|updated|escalated|downgraded)\b(?:.*?\bfrom\s+(\S+?))?\s+to\s+(\S+?)[.!]?$`)
+var changePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(priority|urgency)\b.*?\b(?:changed|raised|lowered|set|updated|escalated|downgraded)\b(?:.*?\bfrom\s+(\S+?))?\s+to\s+(\S+?)[.!]?$`)
+})
 
 // periods splits [open, close] at each change of what (priority or
 // urgency) found in the timeline. Without changes the incident spent the
@@ -325,7 +332,7 @@ func periods(events []incident.Event, what, current string, open, close time.Tim
 	}
 	var changes []change
 	for _, e := range events {
-		m := changePattern.FindStringSubmatch(oneLine(e.Summary))
+		m := changePattern().FindStringSubmatch(oneLine(e.Summary))
 		if m == nil || !strings.EqualFold(m[1], what) || e.At.Before(open) || e.At.After(close) || !tookEffect(e) {
 			continue
 		}

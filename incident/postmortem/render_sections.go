@@ -3,6 +3,7 @@ package postmortem
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 func (d *draft) trigger() {
@@ -81,7 +82,9 @@ func (d *draft) extras() {
 }
 
 // draftPath is a draft's name as oncall writes it: safe in a relative link.
-var draftPath = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+var draftPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+})
 
 // draftLink is the Draft cell: a link to a related incident's draft.
 func draftLink(p string) string {
@@ -90,7 +93,7 @@ func draftLink(p string) string {
 		return "none"
 	case safeURL(p) != "":
 		return autolink(p)
-	case draftPath.MatchString(p) && !strings.Contains(p, ".."):
+	case draftPath().MatchString(p) && !strings.Contains(p, ".."):
 		name := p[strings.LastIndex(p, "/")+1:]
 		return "[" + cell(name) + "](" + p + ")"
 	default:

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -505,7 +506,7 @@ func responders(inc incident.Incident, events []incident.Event) []Responder {
 		}
 		human := r.Assignee
 		for k, n := range r.Actions {
-			if n > 0 && !systemKinds[k] {
+			if n > 0 && !systemKinds(k) {
 				human = true
 			}
 		}
@@ -521,7 +522,13 @@ func responders(inc incident.Incident, events []incident.Event) []Responder {
 
 // systemKinds are what integrations, services and policies do in a
 // timeline; a name that did only these is not a responder.
-var systemKinds = map[string]bool{string(incident.KindTrigger): true, string(incident.KindAlert): true, string(incident.KindAssign): true}
+func systemKinds(k string) bool {
+	switch incident.Kind(k) {
+	case incident.KindTrigger, incident.KindAlert, incident.KindAssign:
+		return true
+	}
+	return false
+}
 
 // knownKind maps kinds this package does not know to KindOther.
 func knownKind(k incident.Kind) incident.Kind {
@@ -535,11 +542,13 @@ func knownKind(k incident.Kind) incident.Kind {
 
 // severityPattern reads the level from priorities like "P1", "SEV-2",
 // "Sev 1" or "SEV1 - Critical".
-var severityPattern = regexp.MustCompile(`(?i)^\s*(?:p|sev|severity)[\s-]*([0-9])\b`)
+var severityPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*(?:p|sev|severity)[\s-]*([0-9])\b`)
+})
 
 // severity is 1 for the highest priority, 2 for the next, 0 if unknown.
 func severity(priority string) int {
-	m := severityPattern.FindStringSubmatch(oneLine(priority))
+	m := severityPattern().FindStringSubmatch(oneLine(priority))
 	if m == nil {
 		return 0
 	}

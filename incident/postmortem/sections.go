@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -114,16 +115,22 @@ type SupportingLink struct {
 
 // keyKinds are the events the key-moments table shows besides starred
 // ones: every change of state, decision and role. The handoff kind is a
-// role changing hands.
-var keyKinds = map[incident.Kind]bool{
-	incident.KindTrigger: true, incident.KindAcknowledge: true, incident.KindResolve: true,
-	incident.KindEscalate: true, incident.KindReassign: true, incident.KindSnooze: true,
-	incident.KindMitigated: true, incident.KindReopen: true, incident.KindDecision: true,
-	incident.KindRole: true, incident.KindHandoff: true,
+// role changing hands. A switch, not a map literal built at package init.
+func keyKinds(k incident.Kind) bool {
+	switch k {
+	case incident.KindTrigger, incident.KindAcknowledge, incident.KindResolve,
+		incident.KindEscalate, incident.KindReassign, incident.KindSnooze,
+		incident.KindMitigated, incident.KindReopen, incident.KindDecision,
+		incident.KindRole, incident.KindHandoff:
+		return true
+	}
+	return false
 }
 
 // notified reads PagerDuty's "Notified Jane Doe by push notification."
-var notified = regexp.MustCompile(`^Notified (.+?) (?:by|via) (.+?)\.?$`)
+var notified = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^Notified (.+?) (?:by|via) (.+?)\.?$`)
+})
 
 // extend fills the sections that read the whole report: the trigger, the
 // resolution, the key moments, the folded notifications, tickets of
@@ -164,7 +171,7 @@ func (r *Report) extend(in Input, events []incident.Event) {
 	for i := range r.Timeline {
 		e := &r.Timeline[i]
 		failed := e.State == string(incident.Failed)
-		e.Key = !failed && (e.Starred || keyKinds[incident.Kind(e.Kind)])
+		e.Key = !failed && (e.Starred || keyKinds(incident.Kind(e.Kind)))
 		switch incident.Kind(e.Kind) {
 		case incident.KindNotify:
 			step := 1
@@ -181,7 +188,7 @@ func (r *Report) extend(in Input, events []incident.Event) {
 			ns.Count++
 			ns.EventIDs = append(ns.EventIDs, e.ID)
 			name, channel := e.Actor, ""
-			if m := notified.FindStringSubmatch(e.Text); m != nil {
+			if m := notified().FindStringSubmatch(e.Text); m != nil {
 				name, channel = m[1], m[2]
 			}
 			at := slices.IndexFunc(ns.People, func(p NotifiedUser) bool { return p.Name == name })
