@@ -3,7 +3,6 @@ package postmortem
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -273,7 +272,7 @@ func Build(in Input) Report {
 			State: oneLine(string(inc.Status)), Open: inc.Active(),
 			CreatedAt: utc(inc.CreatedAt),
 		},
-		Roles: []Role{}, Responders: []Responder{}, Timeline: []Event{}, KeyMoments: []string{},
+		Roles: []Role{}, Responders: []Responder{}, Timeline: make([]Event, 0, len(events)), KeyMoments: []string{},
 		Decisions: []Decision{}, Actions: []Action{}, RunbookSteps: []RunbookStep{},
 		ActionItems: []ActionItem{}, Updates: []StatusUpdate{},
 	}
@@ -365,9 +364,19 @@ func (r *Report) collect(e incident.Event) {
 // prepare orders the timeline (stably, so Merge's tie order survives) and
 // drops repeats: the same event id from the same origin (a poll that
 // overlapped the last), and identical copies under different ids.
+//
+// A merged timeline is usually in order already, and long: the sort is
+// skipped when nothing would move, and the maps are sized once.
 func prepare(tl incident.Timeline) []incident.Event {
 	events := slices.Clone(tl)
-	slices.SortStableFunc(events, func(x, y incident.Event) int { return x.At.Compare(y.At) })
+	byTime := func(x, y incident.Event) int { return x.At.Compare(y.At) }
+	if !slices.IsSortedFunc(events, byTime) {
+		slices.SortStableFunc(events, byTime)
+	}
+	type ref struct {
+		origin incident.Origin
+		id     string
+	}
 	type content struct {
 		kind          incident.Kind
 		at            int64
@@ -375,29 +384,51 @@ func prepare(tl incident.Timeline) []incident.Event {
 		origin        incident.Origin
 		fields, state string
 	}
-	seenID := make(map[string]bool)
-	seen := make(map[content]bool)
+	seenID := make(map[ref]struct{}, len(events))
+	seen := make(map[content]struct{}, len(events))
+	var keys []string // reused for each event's field names
 	out := events[:0]
 	for _, e := range events {
 		if e.ID != "" {
-			key := string(e.Origin) + "\x00" + e.ID
-			if seenID[key] {
+			key := ref{e.Origin, e.ID}
+			if _, ok := seenID[key]; ok {
 				continue
 			}
-			seenID[key] = true
+			seenID[key] = struct{}{}
 		}
-		var fields strings.Builder
-		for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
-			fields.WriteString(k + "\x00" + e.Fields[k] + "\x00")
-		}
-		c := content{e.Kind, e.At.UnixNano(), e.Actor, e.Summary, e.Origin, fields.String(), string(e.State)}
-		if seen[c] {
+		var fields string
+		fields, keys = fieldsKey(e.Fields, keys)
+		c := content{e.Kind, e.At.UnixNano(), e.Actor, e.Summary, e.Origin, fields, string(e.State)}
+		if _, ok := seen[c]; ok {
 			continue
 		}
-		seen[c] = true
+		seen[c] = struct{}{}
 		out = append(out, e)
 	}
 	return out
+}
+
+// fieldsKey is f as one comparable string, each name and value followed
+// by a NUL, in name order; keys is scratch space, returned for reuse.
+func fieldsKey(f map[string]string, keys []string) (string, []string) {
+	if len(f) == 0 {
+		return "", keys
+	}
+	keys, n := keys[:0], 0
+	for k, v := range f {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 2
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.Grow(n)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(f[k])
+		b.WriteByte(0)
+	}
+	return b.String(), keys
 }
 
 func utc(t time.Time) time.Time {
@@ -420,9 +451,24 @@ func cleanFields(f map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(f))
 	for k, v := range f {
-		out[oneLine(k)] = incident.CleanLines(v)
+		out[oneLine(k)] = cleanLines(v)
 	}
 	return out
+}
+
+// cleanLines is incident.CleanLines, which copies every string it is given,
+// without the copy when it would change nothing: printable ASCII and line
+// breaks, with no space or line break at either end.
+func cleanLines(s string) string {
+	if s == "" || s[0] == ' ' || s[0] == '\n' || s[len(s)-1] == ' ' || s[len(s)-1] == '\n' {
+		return incident.CleanLines(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\n') || c > '~' {
+			return incident.CleanLines(s)
+		}
+	}
+	return s
 }
 
 // resolvedAt is when the incident was resolved: the provider's time, else

@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -177,22 +178,31 @@ func (d *Decoder) describe(n *yaml.Node) string {
 	return Describe(n)
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// yamlLineRE reads the line of a YAML error; compiled on first use, not at
+// package init.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+})
 
-// parserProblems are the messages of the YAML library's parser (as
+// parserProblem reports the messages of the YAML library's parser (as
 // opposed to its scanner) errors, whose line numbers it reports 0-based.
-var parserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected <stream-start>":   true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
+// A switch, not a map literal, which Go would build at package init.
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected ',' or ']'",
+		"did not find expected ',' or '}'",
+		"did not find expected '-' indicator",
+		"did not find expected <document start>",
+		"did not find expected <stream-start>",
+		"did not find expected key",
+		"did not find expected node content",
+		"found duplicate %TAG directive",
+		"found duplicate %YAML directive",
+		"found incompatible YAML document",
+		"found undefined tag handle":
+		return true
+	}
+	return false
 }
 
 // Root parses fm, the text Split returned with NewDecoder's, and returns
@@ -203,9 +213,9 @@ func (d *Decoder) Root(fm string) (*yaml.Node, bool) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {
 		msg, line := err.Error(), 0
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			if parserProblems[m[2]] {
+			if parserProblem(m[2]) {
 				n++ // the library reports parser errors with 0-based lines
 			}
 			line, msg = d.first+n-1, m[2]
@@ -334,4 +344,28 @@ func (p Problem) String() string {
 	default:
 		return fmt.Sprintf("control character %U", p.Rune)
 	}
+}
+
+// IDShape matches the ids runbooks and pre-mortems give themselves, their
+// failures and their steps: 1 to 64 ASCII letters, digits, dots,
+// underscores and dashes, the first a letter or a digit, which is
+// ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$. It is matched by hand, so a format
+// declares its id check as a zero value with nothing to compile at init.
+type IDShape struct{}
+
+// MatchString reports whether s has the shape of an id.
+func (IDShape) MatchString(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
