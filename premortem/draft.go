@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -172,7 +173,9 @@ func happened(inc incident.Incident, loc *time.Location, now time.Time) Happened
 	return h
 }
 
-var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[^a-z0-9]+`)
+})
 
 // stubFailure is the YAML shape of a failure stub, in the file's key order.
 type stubFailure struct {
@@ -195,12 +198,12 @@ func Stub(inc incident.Incident, loc *time.Location, now time.Time) string {
 		loc = time.UTC
 	}
 	title := clean(inc.Title)
-	id := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	id := strings.Trim(slugRE().ReplaceAllString(strings.ToLower(title), "-"), "-")
 	if len(id) > 48 {
 		id = strings.TrimRight(id[:48], "-")
 	}
 	if id == "" {
-		id = "incident-" + cmp.Or(slugRE.ReplaceAllString(strings.ToLower(inc.ID), ""), "unnamed")
+		id = "incident-" + cmp.Or(slugRE().ReplaceAllString(strings.ToLower(inc.ID), ""), "unnamed")
 	}
 	h := happened(inc, loc, now)
 	period := fmt.Sprintf("%d minutes", h.Minutes)

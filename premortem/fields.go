@@ -130,7 +130,7 @@ func (p *parser) days(name string, v *yaml.Node) *DayRange {
 	if s == "" {
 		return nil
 	}
-	m := daysRE.FindStringSubmatch(s)
+	m := daysRE().FindStringSubmatch(s)
 	if m == nil {
 		p.errorf(p.Line(v), "%s %q must be a day of the month or a range of days like \"10-20\"", name, s)
 		return nil

@@ -3,14 +3,17 @@ package premortem
 import (
 	"html/template"
 	"strings"
+	"sync"
 )
 
 // sectionHTML is the section as HTML, for drafts rendered to a page. The
 // template escapes every value, so text from files and PagerDuty cannot
-// become markup.
-var sectionHTML = template.Must(template.New("premortem").Funcs(template.FuncMap{
-	"deref": func(b *bool) bool { return b != nil && *b },
-}).Parse(`
+// become markup. Parsed on first use: parsing at package init cost every
+// command of the binary.
+var sectionHTML = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("premortem").Funcs(template.FuncMap{
+		"deref": func(b *bool) bool { return b != nil && *b },
+	}).Parse(`
 {{- if .Foreseen}}
 {{- range .Failures}}
 <p><strong>Foreseen:</strong> {{.Failure}} (<code>{{.ID}}</code>, service {{.Service}}), in the workshop <em>{{.Premortem.Title}}</em> ({{.Premortem.ID}}{{if .Premortem.HeldOn}}, held {{.Premortem.HeldOn}}{{end}}).</p>
@@ -35,6 +38,7 @@ var sectionHTML = template.Must(template.New("premortem").Funcs(template.FuncMap
 <blockquote>{{.}}</blockquote>
 {{- end}}
 `))
+})
 
 // HTML renders the section as an HTML fragment, heading included, every
 // value escaped.
@@ -50,7 +54,7 @@ func (d Draft) htmlBody() string {
 		Draft
 		HappenedText string
 	}{d, d.happenedText()}
-	if err := sectionHTML.Execute(&b, view); err != nil {
+	if err := sectionHTML().Execute(&b, view); err != nil {
 		// The template and its data are this package's: an error here is
 		// a bug, shown rather than hidden.
 		return "\n<p>" + template.HTMLEscapeString(err.Error()) + "</p>\n"

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -21,8 +22,12 @@ var (
 )
 
 var (
-	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	daysRE = regexp.MustCompile(`^\s*([0-9]{1,2})\s*(?:-\s*([0-9]{1,2})\s*)?$`)
+	// idRE is the id shape runbooks share, matched without a regexp.
+	idRE frontmatter.IDShape
+	// daysRE reads days_of_month; compiled on first use, not at init.
+	daysRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*([0-9]{1,2})\s*(?:-\s*([0-9]{1,2})\s*)?$`)
+	})
 )
 
 // Parse parses one pre-mortem file. name is used in diagnostics and as

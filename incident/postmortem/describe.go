@@ -96,5 +96,8 @@ func link(e incident.Event, inc incident.Incident) string {
 	if u := safeURL(e.Fields["url"]); u != "" {
 		return u
 	}
+	if plain(e.Summary) && !strings.Contains(e.Summary, "://") {
+		return "" // plain text is its own cleaned form, and holds no address
+	}
 	return firstURL(e.Summary)
 }
