@@ -1,10 +1,11 @@
 package runbook
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oncallkit/oncall/internal/frontmatter"
 )
 
 // A command block says how oncall may run it in its info string, after
@@ -23,7 +24,8 @@ import (
 
 const modePrefix = "oncall:"
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// nameRE is the shape of a step's name=: an id, as a runbook's own.
+var nameRE frontmatter.IDShape
 
 // commandInfo reads the mode and attributes of a command block's info
 // string into s, reporting problems on the fence's line.

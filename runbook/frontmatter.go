@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -20,8 +21,11 @@ var (
 )
 
 var (
-	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	priorityRE = regexp.MustCompile(`^(?i:p|sev-?)?([0-9]{1,2})$`)
+	// idRE is the id shape pre-mortems share, matched without a regexp.
+	idRE       frontmatter.IDShape
+	priorityRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?i:p|sev-?)?([0-9]{1,2})$`)
+	})
 )
 
 // fmDecoder turns the front matter's YAML nodes into a Runbook. It reads
@@ -139,7 +143,7 @@ func (d *fmDecoder) criteria(v *yaml.Node) Criteria {
 
 // priorityNumber reads "P2", "p2", "SEV-2" or "2" as 2.
 func priorityNumber(s string) (int, bool) {
-	m := priorityRE.FindStringSubmatch(strings.TrimSpace(s))
+	m := priorityRE().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, false
 	}

@@ -221,10 +221,15 @@ type AlertLink struct {
 
 // linkKeys are the details keys, lower-cased with '_', '-' and ' '
 // removed, under which monitoring tools put runbook links.
-var linkKeys = map[string]bool{
-	"runbook": true, "runbookurl": true, "runbooklink": true,
-	"sop": true, "sopurl": true, "soplink": true,
-	"playbook": true, "playbookurl": true, "playbooklink": true,
+// A switch, not a map literal, which Go would build at package init.
+func linkKeys(key string) bool {
+	switch key {
+	case "runbook", "runbookurl", "runbooklink",
+		"sop", "sopurl", "soplink",
+		"playbook", "playbookurl", "playbooklink":
+		return true
+	}
+	return false
 }
 
 // AlertLinks returns the http(s) runbook links found in alerts' details
@@ -249,7 +254,7 @@ func collectLinks(alertID string, details map[string]any, prefix string, depth i
 	for _, k := range keys {
 		switch v := details[k].(type) {
 		case string:
-			if !linkKeys[normKey(k)] || seen[v] || !isWebURL(v) || incident.Clean(v) != v || strings.ContainsAny(v, " \"'<>\\`") {
+			if !linkKeys(normKey(k)) || seen[v] || !isWebURL(v) || incident.Clean(v) != v || strings.ContainsAny(v, " \"'<>\\`") {
 				continue
 			}
 			seen[v] = true

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/oncallkit/oncall/internal/frontmatter"
 )
@@ -71,11 +72,17 @@ func (p *parser) checkText(text string) {
 	}
 }
 
+// The parser's expressions, compiled when the first runbook is parsed
+// rather than at package init, which every command would pay for.
 var (
-	headingRE = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$`)
+	headingRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$`)
+	})
 	// Something that starts a new block and so ends a checklist item's
 	// lazy continuation.
-	blockStartRE = regexp.MustCompile(`^[ \t]*(?:[-*+][ \t]|[0-9]{1,9}[.)][ \t]|>|#{1,6}(?:[ \t]|$)|(?:-[ \t]*){3,}$|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$|[-*+]$)`)
+	blockStartRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[ \t]*(?:[-*+][ \t]|[0-9]{1,9}[.)][ \t]|>|#{1,6}(?:[ \t]|$)|(?:-[ \t]*){3,}$|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$|[-*+]$)`)
+	})
 )
 
 // fence is an open fenced code block.
@@ -173,7 +180,7 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 			pending = -1 // a blank line ends an item
 			continue
 		}
-		if m := matchIf(lead == '#', headingRE, l); m != nil {
+		if m := matchIf(lead == '#', headingRE(), l); m != nil {
 			pending, lastCheck = -1, -1
 			if len(m[1]) <= 2 {
 				endSection(i)
@@ -191,7 +198,7 @@ func (p *parser) body(rb *Runbook, body string, firstLine int) {
 			continue
 		}
 		if pending >= 0 {
-			if blockStartRE.MatchString(l) {
+			if blockStartRE().MatchString(l) {
 				pending = -1
 				continue
 			}

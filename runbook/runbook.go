@@ -216,11 +216,18 @@ func (s Step) Runnable() bool {
 	if s.Kind != Command || strings.TrimSpace(s.Text) == "" {
 		return false
 	}
-	return s.Marked || shellLangs[strings.ToLower(s.Lang)]
+	return s.Marked || shellLangs(strings.ToLower(s.Lang))
 }
 
 // shellLangs are the info-string languages whose blocks are shell commands.
-var shellLangs = map[string]bool{"": true, "sh": true, "bash": true, "shell": true, "zsh": true}
+// A switch, not a map literal, which Go would build at package init.
+func shellLangs(lang string) bool {
+	switch lang {
+	case "", "sh", "bash", "shell", "zsh":
+		return true
+	}
+	return false
+}
 
 // Label is how the step is named to a person: its name=, else its text's
 // first line.

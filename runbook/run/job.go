@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -60,7 +61,9 @@ type Outcome struct {
 var ErrIntent = errors.New("the run could not be journaled, so the command was not run")
 
 // unsafeName is what may not be in a file name made from an incident id.
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+var unsafeName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[^A-Za-z0-9._-]`)
+})
 
 // Run journals the intent, runs the command, journals the result and, when
 // the command succeeded, ticks its step. The result is journaled whatever
@@ -99,7 +102,7 @@ func (j Job) Run(ctx context.Context, journal Journal) (Outcome, error) {
 	spec := j.Spec
 	spec.Command, spec.Timeout = j.Step.Text, j.Step.RunTimeout()
 	if j.OutputDir != "" {
-		spec.OutputPath = filepath.Join(j.OutputDir, unsafeName.ReplaceAllString(j.IncidentID, "_"), runID+".log")
+		spec.OutputPath = filepath.Join(j.OutputDir, unsafeName().ReplaceAllString(j.IncidentID, "_"), runID+".log")
 	}
 	res, runErr := Run(ctx, spec)
 	if errors.Is(runErr, ErrStart) {
