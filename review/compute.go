@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -67,7 +68,9 @@ func (b *Buckets) add(bucket string) {
 
 // notified reads the person in PagerDuty's "Notified Jane Doe by push
 // notification." log line.
-var notified = regexp.MustCompile(`^Notified (.+?) (?:by|via) [^.]+\.?$`)
+var notified = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^Notified (.+?) (?:by|via) [^.]+\.?$`)
+})
 
 // analysed is one incident with what the postmortem's Build made of it.
 type analysed struct {
@@ -174,7 +177,7 @@ func Compute(d Data, o Options) Report {
 			r.PagesByHours.add(b)
 			r.PagesByHourOfDay[e.At.In(loc).Hour()]++
 			who := incident.Clean(e.Actor)
-			if m := notified.FindStringSubmatch(incident.Clean(e.Summary)); m != nil {
+			if m := notified().FindStringSubmatch(incident.Clean(e.Summary)); m != nil {
 				who = m[1]
 			}
 			if who == "" {
@@ -476,11 +479,13 @@ func similarSets(wa, wb map[string]bool) bool {
 	return inter*3 >= union*2
 }
 
-var wordPattern = regexp.MustCompile(`[\p{L}\p{N}]+`)
+var wordPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[\p{L}\p{N}]+`)
+})
 
 func words(s string) map[string]bool {
 	out := map[string]bool{}
-	for _, w := range wordPattern.FindAllString(strings.ToLower(incident.Clean(s)), -1) {
+	for _, w := range wordPattern().FindAllString(strings.ToLower(incident.Clean(s)), -1) {
 		if len(w) < 2 || strings.ContainsAny(w, "0123456789") {
 			continue // numbers, ids, pod hashes with digits
 		}

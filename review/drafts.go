@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/oncallkit/oncall/incident/postmortem"
 )
@@ -34,10 +35,14 @@ const maxDraftBytes = 4 << 20
 
 // draftName reads postmortem.FileName's form, with the "-N" of a newer
 // version: YYYY-MM-DD-<number>-<slug>[-N].(md|json).
-var draftName = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}|undated)-(\d{1,9})-([a-z0-9-]*?)(?:-(\d{1,4}))?\.(md|json)$`)
+var draftName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}|undated)-(\d{1,9})-([a-z0-9-]*?)(?:-(\d{1,4}))?\.(md|json)$`)
+})
 
 // draftStatus is the header line of a generated Markdown draft.
-var draftStatus = regexp.MustCompile(`(?m)^- \*\*Status:\*\* Draft\s*$`)
+var draftStatus = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^- \*\*Status:\*\* Draft\s*$`)
+})
 
 // ReadDrafts reads the drafts in dir: the files named as postmortem
 // writes them. A missing dir holds none. Files it cannot use (too big,
@@ -51,7 +56,7 @@ func ReadDrafts(dir string) (drafts []Draft, warnings []string, err error) {
 		return nil, nil, fmt.Errorf("review: postmortem drafts: %w", err)
 	}
 	for _, e := range entries {
-		m := draftName.FindStringSubmatch(e.Name())
+		m := draftName().FindStringSubmatch(e.Name())
 		if m == nil || !e.Type().IsRegular() {
 			continue
 		}
@@ -68,7 +73,7 @@ func ReadDrafts(dir string) (drafts []Draft, warnings []string, err error) {
 		}
 		d := Draft{Path: path, Date: m[1], Number: n, Version: v}
 		if m[5] == "md" {
-			d.Edited = !draftStatus.Match(src)
+			d.Edited = !draftStatus().Match(src)
 			d.Hints = postmortem.LintMarkdown(src)
 		} else {
 			var doc struct {

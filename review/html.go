@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -84,27 +85,31 @@ func barChart(title string, bins []Bin, barW int) chart {
 	return c
 }
 
-var page = template.Must(template.New("review").Funcs(template.FuncMap{
-	"dur":    secs,
-	"pct":    pct,
-	"date":   func(t time.Time) string { return t.Format(time.DateOnly) },
-	"rfc":    func(t time.Time) string { return t.Format(time.RFC3339) },
-	"inc":    func(r Ref) string { return htmlIncLabel(r) },
-	"state":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-	"signed": signed,
-	"budget": func(s float64) string { return Duration(int64(s)) },
-	"rem":    signedDuration,
-	"tf":     func(f float64) string { return trimFloat(f * 100) },
-	"svcs":   sortedServices,
-	"load":   byLoad,
-	"line":   oneLine,
-	"sub":    func(a, b int) int { return a - b },
-	"more":   func(r Repeat) int { return r.EarlierCount - len(r.Earlier) },
-	"ptr":    func(n int64) *int64 { return &n },
-	"pmstate": func(s string) string {
-		return map[string]string{"missing": "no draft", "draft": "still the draft", "edited": "written"}[s]
-	},
-}).Parse(pageTemplate))
+// page is parsed on first use: parsing at package init cost every command
+// of the binary.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("review").Funcs(template.FuncMap{
+		"dur":    secs,
+		"pct":    pct,
+		"date":   func(t time.Time) string { return t.Format(time.DateOnly) },
+		"rfc":    func(t time.Time) string { return t.Format(time.RFC3339) },
+		"inc":    func(r Ref) string { return htmlIncLabel(r) },
+		"state":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"signed": signed,
+		"budget": func(s float64) string { return Duration(int64(s)) },
+		"rem":    signedDuration,
+		"tf":     func(f float64) string { return trimFloat(f * 100) },
+		"svcs":   sortedServices,
+		"load":   byLoad,
+		"line":   oneLine,
+		"sub":    func(a, b int) int { return a - b },
+		"more":   func(r Repeat) int { return r.EarlierCount - len(r.Earlier) },
+		"ptr":    func(n int64) *int64 { return &n },
+		"pmstate": func(s string) string {
+			return map[string]string{"missing": "no draft", "draft": "still the draft", "edited": "written"}[s]
+		},
+	}).Parse(pageTemplate))
+})
 
 func htmlIncLabel(r Ref) string {
 	if r.Number > 0 {
@@ -137,7 +142,7 @@ func HTML(w io.Writer, r Report) error {
 		barChart("Time to resolve", Histogram(r.TTRSamples), 28),
 	}}
 	var b bytes.Buffer
-	if err := page.Execute(&b, d); err != nil {
+	if err := page().Execute(&b, d); err != nil {
 		return fmt.Errorf("render review: %w", err)
 	}
 	_, err := w.Write(b.Bytes())

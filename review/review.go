@@ -77,8 +77,8 @@ func (s Span) String() string { return s.Start.String() + "-" + s.End.String() }
 
 // Default hours.
 var (
-	DefaultWork  = Span{At(9, 0), At(18, 0)} // Monday to Friday
-	DefaultSleep = Span{At(22, 0), At(7, 0)} // every day
+	DefaultWork  = Span{9 * 60, 18 * 60} // 09:00-18:00, Monday to Friday
+	DefaultSleep = Span{22 * 60, 7 * 60} // 22:00-07:00, every day
 )
 
 // Options say what to review and how.
