@@ -35,6 +35,9 @@ const mdPunct = "\\`*_[]<>|~$"
 // Pipes are left alone: cell is inline for table cells.
 func inline(s string) string {
 	s = oneLine(s)
+	if !strings.ContainsAny(s, "\\`*_~$]<&\n\r") {
+		return s // nothing below applies: the common case, and a hot path in long timelines
+	}
 	pairs := func(c string) bool { return strings.Count(s, c) >= 2 }
 	tilde, dollar := pairs("~"), pairs("$")
 	var b strings.Builder

@@ -125,6 +125,17 @@ type draft struct {
 
 func (d *draft) printf(format string, args ...any) { fmt.Fprintf(&d.b, format, args...) }
 
+// row writes a table row, "| a | b |\n", without fmt: the timeline has a
+// row per event.
+func (d *draft) row(cells ...string) {
+	for _, c := range cells {
+		d.b.WriteString("| ")
+		d.b.WriteString(c)
+		d.b.WriteByte(' ')
+	}
+	d.b.WriteString("|\n")
+}
+
 func render(r Report) []byte {
 	d := &draft{r: r}
 	d.header()
@@ -415,7 +426,7 @@ func (d *draft) timeline() {
 	d.printf("| Time (UTC) | Who | What |\n|---|---|---|\n")
 	for _, e := range d.r.Timeline {
 		if e.Key {
-			d.printf("| %s | %s | %s |\n", clock(e.At), orText(cell(e.Actor), noOne), eventText(e))
+			d.row(clock(e.At), orText(cell(e.Actor), noOne), eventText(e))
 		}
 	}
 	d.printf("\n### Everything else\n\n")
@@ -435,11 +446,11 @@ func (d *draft) timeline() {
 		if i, ok := folded[e.ID]; ok && e.Kind == string(incident.KindNotify) {
 			if !shown[i] {
 				shown[i] = true
-				d.printf("| %s | %s | %s |  |\n", clock(e.At), noOne, foldText(d.r.NotificationSteps[i]))
+				d.row(clock(e.At), noOne, foldText(d.r.NotificationSteps[i]), "")
 			}
 			continue
 		}
-		d.printf("| %s | %s | %s | %s |\n", clock(e.At), orText(cell(e.Actor), noOne), eventText(e), autolink(e.Link))
+		d.row(clock(e.At), orText(cell(e.Actor), noOne), eventText(e), autolink(e.Link))
 	}
 }
 
