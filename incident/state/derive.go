@@ -266,14 +266,19 @@ func hypothesis(e incident.Event) (Hypothesis, bool) {
 }
 
 // actedKinds are the kinds whose actor is a person working the incident
-// (not a service that triggered it, nor PagerDuty paging someone).
-var actedKinds = map[incident.Kind]bool{
-	incident.KindAcknowledge: true, incident.KindResolve: true, incident.KindNote: true,
-	incident.KindSnooze: true, incident.KindReassign: true, incident.KindRespondersReq: true,
-	incident.KindStatusUpdate: true, incident.KindRole: true, incident.KindDecision: true,
-	incident.KindActionItem: true, incident.KindMitigated: true, incident.KindTask: true,
-	incident.KindRunbookStep: true, incident.KindItemUpdate: true, incident.KindHandoff: true,
-	incident.KindReopen: true,
+// (not a service that triggered it, nor PagerDuty paging someone). A
+// switch, not a map literal, which Go would build at package init.
+func actedKinds(k incident.Kind) bool {
+	switch k {
+	case incident.KindAcknowledge, incident.KindResolve, incident.KindNote,
+		incident.KindSnooze, incident.KindReassign, incident.KindRespondersReq,
+		incident.KindStatusUpdate, incident.KindRole, incident.KindDecision,
+		incident.KindActionItem, incident.KindMitigated, incident.KindTask,
+		incident.KindRunbookStep, incident.KindItemUpdate, incident.KindHandoff,
+		incident.KindReopen:
+		return true
+	}
+	return false
 }
 
 // responders lists the people engaged, each once, in order of appearance:
@@ -296,7 +301,7 @@ func responders(inc incident.Incident, tl incident.Timeline, rs []Role) []string
 	}
 	var people []seen
 	for _, e := range tl {
-		if actedKinds[e.Kind] {
+		if actedKinds(e.Kind) {
 			people = append(people, seen{e.At, e.Actor})
 		}
 	}

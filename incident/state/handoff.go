@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -471,9 +472,11 @@ func span(d time.Duration) string {
 func oneLine(s string) string { return strings.Join(strings.Fields(incident.Clean(s)), " ") }
 
 // mdEscaper escapes what would change a Markdown document's layout or
-// make HTML of outside text.
-var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "|", `\|`)
+// make HTML of outside text. Built on first use, not at package init.
+var mdEscaper = sync.OnceValue(func() *strings.Replacer {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
+		"<", "&lt;", ">", "&gt;", "|", `\|`)
+})
 
 // md is outside text for Markdown: one line, escaped.
-func md(s string) string { return mdEscaper.Replace(oneLine(s)) }
+func md(s string) string { return mdEscaper().Replace(oneLine(s)) }
