@@ -1,0 +1,315 @@
+package mdterm
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/util"
+)
+
+// run is a piece of inline text in one style. The text is sanitized; a
+// run whose text is "\n" is a hard line break.
+type run struct {
+	text string
+	a    attr
+}
+
+// inlines flattens n's inline children into runs, a being the style they
+// inherit.
+func (r *renderer) inlines(n ast.Node, a attr) []run {
+	var out []run
+	r.walkInline(n, a, &out)
+	return out
+}
+
+func (r *renderer) walkInline(n ast.Node, a attr, out *[]run) {
+	add := func(s string, a attr) {
+		if s = cleanText(s); s != "" {
+			*out = append(*out, run{s, a})
+		}
+	}
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.Text:
+			v := c.Segment.Value(r.src)
+			if c.IsRaw() {
+				add(string(v), a)
+			} else {
+				add(decode(v), a)
+			}
+			switch {
+			case c.HardLineBreak():
+				*out = append(*out, run{"\n", a})
+			case c.SoftLineBreak():
+				add(" ", a)
+			}
+		case *ast.String:
+			if c.IsCode() || c.IsRaw() {
+				add(string(c.Value), a)
+			} else {
+				add(decode(c.Value), a)
+			}
+		case *ast.CodeSpan:
+			// Its text is literal: no escapes, no references.
+			var b strings.Builder
+			for t := c.FirstChild(); t != nil; t = t.NextSibling() {
+				switch t := t.(type) {
+				case *ast.Text:
+					b.Write(t.Segment.Value(r.src))
+				case *ast.String:
+					b.Write(t.Value)
+				}
+			}
+			add(b.String(), a|aCode)
+		case *ast.Emphasis:
+			e := aItalic
+			if c.Level >= 2 {
+				e = aBold
+			}
+			r.walkInline(c, a|e, out)
+		case *ast.Link:
+			start := len(*out)
+			r.walkInline(c, a|aLink, out)
+			url := decode(c.Destination)
+			if url != "" && url != runsText((*out)[start:]) {
+				add(" ", a)
+				add("("+url+")", a|aURL)
+			}
+		case *ast.Image:
+			add("image: ", a|aFaint)
+			r.walkInline(c, a|aItalic, out)
+			if url := decode(c.Destination); url != "" {
+				add(" ", a)
+				add("("+url+")", a|aURL)
+			}
+		case *ast.AutoLink:
+			add(string(c.Label(r.src)), a|aLink)
+		case *ast.RawHTML:
+			// Inline HTML is shown as the text it is.
+			var b strings.Builder
+			for i := 0; i < c.Segments.Len(); i++ {
+				seg := c.Segments.At(i)
+				b.Write(seg.Value(r.src))
+			}
+			add(b.String(), a|aFaint)
+		default:
+			r.walkInline(c, a, out)
+		}
+	}
+}
+
+func runsText(runs []run) string {
+	var b strings.Builder
+	for _, r := range runs {
+		b.WriteString(r.text)
+	}
+	return b.String()
+}
+
+// dropText removes the first n bytes of text from runs, and the spaces
+// that then lead.
+func dropText(runs []run, n int) []run {
+	for len(runs) > 0 && n > 0 {
+		if len(runs[0].text) <= n {
+			n -= len(runs[0].text)
+			runs = runs[1:]
+			continue
+		}
+		runs[0].text = runs[0].text[n:]
+		n = 0
+	}
+	for len(runs) > 0 {
+		t := strings.TrimLeft(runs[0].text, " ")
+		if t != "" {
+			runs[0].text = t
+			break
+		}
+		runs = runs[1:]
+	}
+	return runs
+}
+
+// decode resolves what CommonMark resolves in text: backslash escapes of
+// punctuation and character references (&amp;, &#x1b;). The result is not
+// yet sanitized.
+func decode(v []byte) string {
+	if !strings.ContainsAny(string(v), `\&`) {
+		return string(v)
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\' && i+1 < len(v) && util.IsPunct(v[i+1]):
+			b.WriteByte(v[i+1])
+			i++
+			continue
+		case c == '&':
+			// A reference is at most 32 bytes ("&CounterClockwiseContourIntegral;").
+			if j := strings.IndexByte(string(v[i:min(len(v), i+34)]), ';'); j > 1 {
+				ref := v[i : i+j+1]
+				res := util.ResolveEntityNames(util.ResolveNumericReferences(ref))
+				if string(res) != string(ref) {
+					b.Write(res)
+					i += j
+					continue
+				}
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// wrapRuns lays runs out in lines of at most width cells, breaking at
+// spaces; lines after the first are indented by hang cells when that
+// leaves room. A word longer than a line is broken between graphemes.
+// Runs of the same style next to each other are styled once.
+func wrapRuns(runs []run, width, hang int, pal *palette) []string {
+	type word struct {
+		pieces []run
+		w      int
+		sp     attr // the style of the space before it
+		br     bool // a hard line break, not a word
+	}
+	var words []word
+	var cur word
+	var spAttr attr
+	flush := func() {
+		if len(cur.pieces) > 0 {
+			cur.sp = spAttr
+			words = append(words, cur)
+		}
+		cur = word{}
+	}
+	for _, rn := range runs {
+		if rn.text == "\n" {
+			flush()
+			words = append(words, word{br: true})
+			continue
+		}
+		for t := rn.text; t != ""; {
+			i := strings.IndexByte(t, ' ')
+			if i == 0 {
+				flush()
+				spAttr = rn.a
+				t = t[1:]
+				continue
+			}
+			if i < 0 {
+				i = len(t)
+			}
+			cur.pieces = append(cur.pieces, run{t[:i], rn.a})
+			cur.w += ansi.StringWidth(t[:i])
+			t = t[i:]
+		}
+	}
+	flush()
+
+	if width-hang < minContent {
+		hang = 0
+	}
+	pad := strings.Repeat(" ", hang)
+	var lines []string
+	var line []run
+	var text strings.Builder // the line's text, measured whole
+	lineW, avail := 0, width
+	emit := func() {
+		lead := ""
+		if len(lines) > 0 {
+			lead = pad
+		}
+		lines = append(lines, lead+pal.renderRuns(line))
+		line, lineW, avail = nil, 0, width-hang
+		text.Reset()
+	}
+	for _, wd := range words {
+		if wd.br {
+			emit()
+			continue
+		}
+		if lineW > 0 {
+			// Measured whole, not summed: a grapheme may join across
+			// the space (a lone variation selector makes it two cells).
+			w := ansi.StringWidth(text.String() + " " + runsText(wd.pieces))
+			if w <= avail {
+				line = append(line, run{" ", wd.sp})
+				line = append(line, wd.pieces...)
+				text.WriteString(" " + runsText(wd.pieces))
+				lineW = w
+				continue
+			}
+			emit()
+		}
+		pieces, w := wd.pieces, wd.w
+		for w > avail {
+			head, tail := cutRuns(pieces, avail)
+			line = head
+			emit()
+			pieces, w = tail, runsWidth(tail)
+		}
+		line = append(line, pieces...)
+		text.WriteString(runsText(pieces))
+		lineW = max(w, 1)
+	}
+	if len(line) > 0 {
+		emit()
+	}
+	return lines
+}
+
+func runsWidth(runs []run) int {
+	w := 0
+	for _, r := range runs {
+		w += ansi.StringWidth(r.text)
+	}
+	return w
+}
+
+// cutRuns splits runs into a head at most n cells wide and the rest. The
+// head is never empty: a grapheme wider than n on its own (a wide rune
+// in a one-cell line) is replaced by "…" so the text still moves on.
+func cutRuns(runs []run, n int) (head, tail []run) {
+	left := n
+	for i, rn := range runs {
+		w := ansi.StringWidth(rn.text)
+		if w <= left {
+			head = append(head, rn)
+			left -= w
+			continue
+		}
+		h, t := cutCells(rn.text, left, len(head) == 0)
+		if h != "" {
+			head = append(head, run{h, rn.a})
+		}
+		if t != "" {
+			tail = append(tail, run{t, rn.a})
+		}
+		return head, append(tail, runs[i+1:]...)
+	}
+	return head, nil
+}
+
+// cutCells splits plain text into a head at most n cells wide and the
+// rest, between grapheme clusters. With force the head is not empty when
+// s is not: a first grapheme wider than n is replaced by "…", so a caller
+// cutting in a loop always moves on.
+func cutCells(s string, n int, force bool) (head, tail string) {
+	w := 0
+	for i := 0; i < len(s); {
+		g, gw := ansi.FirstGraphemeCluster(s[i:], ansi.GraphemeWidth)
+		if g == "" {
+			break
+		}
+		if w+gw > n {
+			if i == 0 && force {
+				return "…", s[len(g):]
+			}
+			return s[:i], s[i:]
+		}
+		w += gw
+		i += len(g)
+	}
+	return s, ""
+}
