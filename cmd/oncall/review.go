@@ -441,7 +441,7 @@ type reviewStatusMsg string
 func runReviewTUI(ctx context.Context, f *factory, r review.Report, actor string) error {
 	st, keys := tui.DefaultStyles(true), tui.DefaultKeyMap()
 	m := reviewModel{screen: tui.NewReview(r, &st, &keys), keys: &keys, f: f, actor: actor, ctx: ctx}
-	_, err := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, f.g.program...)...).Run()
+	_, err := tea.NewProgram(m, f.g.programOptions(ctx)...).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}

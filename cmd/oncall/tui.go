@@ -122,6 +122,20 @@ func (f *factory) ViewOptions(src *pagerduty.Client, label, actor string) tui.Op
 // ends. It opens the journal first (through the factory, which honours
 // read-only mode): without it no action may be taken. The view's own
 // context ends when the program does, so nothing it started outlives it.
+// frameRate is how often the screen is redrawn at most, per second. The
+// renderer writes a changed frame only on its tick, so the rate bounds
+// how long a drawn frame waits, the first one included: at the library's
+// default of 60 that is up to 17 ms, at its maximum of 120 up to 8 ms. A
+// tick with nothing changed compares and writes nothing.
+const frameRate = 120
+
+// programOptions are the options of every full-screen program: ctx ends
+// it, frames come at frameRate, then the global ones (tests' input and
+// output).
+func (g *globalOptions) programOptions(ctx context.Context) []tea.ProgramOption {
+	return append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, g.program...)
+}
+
 func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookSource) error {
 	// The view is what a person keeps open for hours, so it alone keeps
 	// to the memory budget; one-shot commands (a year's review) may grow.
@@ -149,7 +163,7 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookS
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	opts.Context = ctx
-	p := tea.NewProgram(tui.New(opts), append([]tea.ProgramOption{tea.WithContext(ctx)}, f.g.program...)...)
+	p := tea.NewProgram(tui.New(opts), f.g.programOptions(ctx)...)
 	f.g.waits.p.Store(p)
 	defer f.g.waits.p.Store(nil)
 	if v.drainer != nil {
