@@ -58,6 +58,10 @@ func (h *harness) launch(dir, db, api string, needles []string, args ...string) 
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_STATE_HOME=" + filepath.Join(dir, "state"),
 		"PAGERDUTY_TOKEN=" + pdsim.DemoToken,
 	}
+	// From its own empty directory: the default runbook and pre-mortem
+	// folders are relative, and the directory the harness is run from
+	// (the repository) has a runbooks folder of its own.
+	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	r := &run{cmd: cmd, master: master, marks: map[string]time.Time{}, wanted: needles, done: make(chan struct{})}
