@@ -55,6 +55,14 @@ func TestIndentJSONAsEncoder(t *testing.T) {
 	} {
 		want := encoderIndent(t, v)
 		got := indentJSON(nil, compact(t, v), "  ")
+		// The same, written a byte at a time: the state carries across writes.
+		w := &indenter{indent: "  "}
+		for _, c := range compact(t, v) {
+			w.Write([]byte{c})
+		}
+		if !bytes.Equal(w.dst, got) {
+			t.Errorf("%s: written a byte at a time, it differs from one write", name)
+		}
 		if !bytes.Equal(got, want) {
 			i := 0
 			for i < min(len(got), len(want)) && got[i] == want[i] {
@@ -87,6 +95,15 @@ func FuzzIndentJSON(f *testing.F) {
 		}
 		if got := indentJSON(nil, c.Bytes(), "  "); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("indentJSON(%q)\n got %q\nwant %q", c.Bytes(), got, want.Bytes())
+		}
+		// Split in two at every byte: the same.
+		for i := range c.Len() {
+			w := &indenter{indent: "  "}
+			w.Write(c.Bytes()[:i])
+			w.Write(c.Bytes()[i:])
+			if !bytes.Equal(w.dst, want.Bytes()) {
+				t.Fatalf("%q split at %d: got %q", c.Bytes(), i, w.dst)
+			}
 		}
 	})
 }

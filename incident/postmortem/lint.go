@@ -251,8 +251,9 @@ func cued(lower string, cues []string) bool {
 func (l linter) text(s, where string, line int) []Hint {
 	var out []Hint
 	lower := strings.ToLower(s)
+	folded := fold(s) // for the prefilters, which spare most text the expressions
 	for _, r := range phraseRules() {
-		if !cued(lower, r.cues) {
+		if !prefilterOf(r.re).pass(folded) || !cued(lower, r.cues) {
 			continue
 		}
 		for _, loc := range r.re.FindAllStringIndex(s, -1) {
@@ -267,14 +268,16 @@ func (l linter) text(s, where string, line int) []Hint {
 		}
 	}
 	var seen [][2]int
+	personCued := cued(lower, failureCues) // once, not per expression
 	for i, re := range []*regexp.Regexp{nil, roleSubject(), namedSubject()} {
-		if !cued(lower, failureCues) {
+		if !personCued {
 			break
 		}
 		var locs [][]int
-		if i == 0 {
+		switch {
+		case i == 0 && prefilterOf(afterName()).pass(folded): // a name is followed by afterName
 			locs = l.nameSubjects(s)
-		} else {
+		case i > 0 && prefilterOf(re).pass(folded):
 			locs = re.FindAllStringIndex(s, -1)
 		}
 		for _, loc := range locs {

@@ -104,18 +104,17 @@ func JSON(w io.Writer, in Input) error {
 	return err
 }
 
-// marshal encodes r compactly and indents it with indentJSON: the same
-// bytes as the encoder's own indentation, without its second, validating
-// pass over the document.
+// marshal encodes r compactly into an indenter: the same bytes as the
+// encoder's own indentation, without its second, validating pass over the
+// document, and without a copy of the compact form.
 func marshal(r Report) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	w := &indenter{dst: make([]byte, 0, 1024+512*len(r.Timeline)), indent: "  "} // about a long draft's size
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // text for tools, not for a browser
 	if err := enc.Encode(r); err != nil {
 		return nil, fmt.Errorf("encode postmortem: %w", err)
 	}
-	// Indentation adds about half again to a draft: one allocation.
-	return indentJSON(make([]byte, 0, b.Len()*3/2), b.Bytes(), "  "), nil
+	return w.dst, nil
 }
 
 type draft struct {
@@ -138,6 +137,7 @@ func (d *draft) row(cells ...string) {
 
 func render(r Report) []byte {
 	d := &draft{r: r}
+	d.b.Grow(8192 + 256*len(r.Timeline)) // about a long draft's size: no doubling on the way
 	d.header()
 	d.summary()
 	d.impact()
