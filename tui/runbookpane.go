@@ -6,10 +6,9 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
-	"charm.land/glamour/v2/styles"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/mdterm"
 	"github.com/oncallkit/oncall/runbook"
 )
 
@@ -305,25 +304,15 @@ func renderKey(rb *runbook.Runbook, width int, dark bool) string {
 	return fmt.Sprintf("%s/%d/%v", rb.ID, width, dark)
 }
 
-// renderRunbook renders Markdown with glamour; it is pure computation but
-// not cheap, so it runs as a command rather than inside Update or View.
+// renderRunbook renders the runbook's Markdown for the pane's width and
+// background (mdterm keeps every line to the width and strips controls
+// from the text); it is pure computation but not free on a long runbook,
+// so it runs as a command rather than inside Update or View.
 func renderRunbook(rb *runbook.Runbook, width int, dark bool) tea.Cmd {
 	key := renderKey(rb, width, dark)
 	body := rb.Body
 	return func() tea.Msg {
-		style := styles.LightStyleConfig
-		if dark {
-			style = styles.DarkStyleConfig
-		}
-		r, err := glamour.NewTermRenderer(glamour.WithStyles(style), glamour.WithWordWrap(max(width-2, 20)))
-		if err != nil {
-			return renderedMsg{key: key, out: incident.CleanLines(body)}
-		}
-		out, err := r.Render(body)
-		if err != nil {
-			return renderedMsg{key: key, out: incident.CleanLines(body)}
-		}
-		return renderedMsg{key: key, out: out}
+		return renderedMsg{key: key, out: mdterm.Render(body, width, dark)}
 	}
 }
 

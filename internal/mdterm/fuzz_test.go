@@ -10,7 +10,12 @@ import (
 // FuzzRender: no input panics, hangs, overflows its width or lets a
 // control reach the terminal. Seeds are the shipped runbooks and the
 // hostile fragments of the property test. Run it for a while when the
-// renderer changes: go test ./internal/mdterm -run '^$' -fuzz FuzzRender -fuzztime 60s
+// renderer changes:
+//
+//	go test ./internal/mdterm -run '^$' -fuzz FuzzRender -fuzztime 60s -fuzzminimizetime 1s
+//
+// (the seeds are whole runbooks: minimizing each new input for the
+// default minute leaves no time to fuzz).
 func FuzzRender(f *testing.F) {
 	names, _ := fs.Glob(runbooks.FS, "*.md")
 	for _, n := range names {
