@@ -69,3 +69,36 @@ func (m Model) handleFeed(msg feedMsg) (tea.Model, tea.Cmd) {
 	m.fetched = m.opts.Now()
 	return m, nil
 }
+
+// While an incident is open the list is not on screen, and its poll
+// pauses: an idle open incident costs its own poll's one request per
+// interval and nothing more. Reading the account's change feed in place
+// of the incident's log would keep the list current too, but the screen
+// a responder works in would then learn of its own changes second-hand,
+// from a read that can be truncated, and a source need not offer a feed
+// at all; the incident's own log stays its poll. What the incident screen
+// still shows of the list (the counts in the title bar) says its age once
+// it is older than a poll (listAged), and going back re-reads the list at
+// once when it is (listOnReturn): the list held is drawn at once, the
+// fresh one when it comes.
+
+// listPaused reports whether the list's poll is paused: an incident is
+// on screen.
+func (m Model) listPaused() bool { return m.screen == screenDetail }
+
+// listAged reports whether the list was fetched longer than a poll
+// interval ago (or never), so that what is shown from it says its age.
+func (m Model) listAged() bool {
+	return m.fetched.IsZero() || m.opts.Now().Sub(m.fetched) >= m.opts.ListEvery
+}
+
+// listOnReturn is the list's refresh on leaving an incident: a poll at
+// once when the list is older than one interval or its last refresh
+// failed; nothing while it is fresh, since the next tick comes within
+// the interval.
+func (m *Model) listOnReturn() tea.Cmd {
+	if !m.stale && !m.listAged() {
+		return nil
+	}
+	return m.pollList()
+}

@@ -281,7 +281,7 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.list = m.list.SetMark(d.inc.ID, state.Derive(d.stateInput(m.opts.Now())))
 		}
 		m.detail = d.close() // drop answers and ticks for the closed incident
-		return m, nil
+		return m, m.listOnReturn()
 	case key.Matches(msg, k.Search) && d.focus == paneTimeline:
 		return m.openSearch(), nil
 	case key.Matches(msg, k.Kinds) && d.focus == paneTimeline:

@@ -38,7 +38,11 @@ func (m Model) handleTerminal(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) handleList(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listTickMsg:
-		return m, tea.Batch(m.pollList(), m.opts.every(m.opts.ListEvery, listTickMsg{}))
+		next := m.opts.every(m.opts.ListEvery, listTickMsg{})
+		if m.listPaused() {
+			return m, next // the open incident's poll is the only one (feed.go)
+		}
+		return m, tea.Batch(m.pollList(), next)
 	case feedMsg:
 		return m.handleFeed(msg)
 	case incidentsMsg:

@@ -82,7 +82,13 @@ func (m Model) titleBar(now time.Time) string {
 	if q := m.list.filter; q != "" {
 		left += st.Info.Render(fmt.Sprintf(" · search %q", incident.Clean(q)))
 	}
-	left += fmt.Sprintf(" · %d active: ", trig+ack) + st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
+	active := fmt.Sprintf(" · %d active", trig+ack)
+	if m.listPaused() && m.listAged() && !m.fetched.IsZero() {
+		// The list's poll waits while an incident is open (feed.go):
+		// its counts say how old they are, whatever the right side shows.
+		active += " as of " + incident.Age(now.Sub(m.fetched)) + " ago"
+	}
+	left += active + ": " + st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
 		", " + st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
 	left += m.pre.dueMark(m.screen) // pre-mortem reminders come (premortemwire.go)
 	fresh := ""
