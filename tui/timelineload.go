@@ -16,9 +16,10 @@ import (
 // a time (100 a request at PagerDuty): the whole read takes seconds. The
 // timeline shows each page as it arrives, with the count read so far on
 // the status line, and is replaced by the read's result at the end (which
-// also brings the notes' text and drops the repeats of shifted pages).
-// The pages come from the same single read: showing them early costs no
-// request.
+// drops the repeats of shifted pages). The notes come first, as a page
+// of their own (the source reads them, one request, before the log), so
+// the conversation is on screen from the first page on. The pages come
+// from the same single read: showing them early costs no request.
 //
 // The reader never waits for the screen: pages gather in a pageBuffer,
 // and the screen takes all that gathered whenever it gets to it. A slow

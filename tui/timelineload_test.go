@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/store"
@@ -24,11 +25,15 @@ import (
 type logGate struct {
 	next     http.Handler
 	pages    atomic.Int32
+	notes    atomic.Int32 // requests for the incident's notes
 	maxStart atomic.Int64 // the highest offset asked for
 	open     chan struct{}
 }
 
 func (g *logGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/incidents/") && strings.HasSuffix(r.URL.Path, "/notes") {
+		g.notes.Add(1)
+	}
 	if strings.HasPrefix(r.URL.Path, "/incidents/") && strings.HasSuffix(r.URL.Path, "/log_entries") {
 		g.pages.Add(1)
 		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
@@ -55,8 +60,9 @@ func (g *logGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // over HTTP, with the commands run concurrently as the program runs them.
 // The first page is on screen, with the count read so far on the status
 // line, while the second page is still held back (so before the last is
-// asked for); and the whole read costs the floor of requests, 100 pages,
-// once.
+// asked for); the notes, with their text, are on screen with it, not
+// only once the read ends; and the whole read costs the floor of
+// requests, 100 pages, once, and the notes once.
 func TestLongTimelineShowsItsFirstPageAtOnce(t *testing.T) {
 	clk := pdsim.NewClock(epoch)
 	sim := pdsim.New(pdsim.Options{Now: clk.Now})
@@ -70,6 +76,11 @@ func TestLongTimelineShowsItsFirstPageAtOnce(t *testing.T) {
 	if entries != 10_000 {
 		t.Fatalf("the simulator holds %d log entries for the incident, want 10,000", entries)
 	}
+	notes := sim.Notes(bulk.TimelineIncident)
+	if len(notes) == 0 {
+		t.Fatal("the long incident has no notes")
+	}
+	newestNote := notes[len(notes)-1]
 	gate := &logGate{next: sim, open: make(chan struct{})}
 	srv := httptest.NewServer(gate)
 	t.Cleanup(srv.Close)
@@ -119,14 +130,28 @@ func TestLongTimelineShowsItsFirstPageAtOnce(t *testing.T) {
 		if firstDrawn {
 			continue
 		}
-		if d := h.model().detail; len(d.timeline) > 0 {
+		shown, logged := 0, 0 // notes and log entries on screen
+		for _, e := range h.model().detail.remote {
+			if e.Kind == incident.KindNote {
+				shown++
+			} else {
+				logged++
+			}
+		}
+		if d := h.model().detail; logged > 0 {
 			firstDrawn = true // with the page, under the gate: no other page came
 			screen := h.screen()
+			if shown != len(notes) {
+				t.Errorf("with the first log page read, %d of the %d notes are shown", shown, len(notes))
+			}
+			if text := incident.Clean(newestNote.Content); !strings.Contains(screen, text[:min(len(text), 24)]) {
+				t.Errorf("with the first log page read, the newest note's text is not on screen:\n%s", screen)
+			}
 			if !strings.Contains(screen, "loading timeline 100/10,000") {
 				t.Errorf("with the first page read, the status line lacks its progress:\n%s", screen)
 			}
-			if len(d.timeline) > 100 {
-				t.Errorf("%d events shown from one page of 100", len(d.timeline))
+			if len(d.timeline) > len(notes)+100 {
+				t.Errorf("%d events shown from the notes and one page of 100", len(d.timeline))
 			}
 			if !strings.Contains(screen, "Timeline ("+strconv.Itoa(len(d.timeline))+")") {
 				t.Errorf("the first page is not drawn:\n%s", screen)
@@ -142,6 +167,9 @@ func TestLongTimelineShowsItsFirstPageAtOnce(t *testing.T) {
 	}
 	if n := gate.pages.Load(); n != 100 {
 		t.Errorf("opening a 10,000-entry incident asked for %d log pages, want the floor, 100", n)
+	}
+	if n := gate.notes.Load(); n != 1 {
+		t.Errorf("opening the incident asked for its notes %d times, want once", n)
 	}
 	if last := gate.maxStart.Load(); last != 9_900 {
 		t.Errorf("the last log page asked for starts at %d, want 9,900", last)

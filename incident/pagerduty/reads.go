@@ -192,11 +192,31 @@ func (c *Client) Events(ctx context.Context, id string) ([]incident.Event, error
 // older than since: an event written in the same second as the caller's
 // newest is found either way. Each log entry is returned once per call,
 // even when new entries shift the pages while they are read.
+//
+// A full read under incident.WithEventPages reads the notes first and
+// hands them on as a page of their own, then the log's pages; the notes
+// are read again at the end only if the log announces one added since.
 func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([]incident.Event, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	full := since.IsZero()
+	var (
+		notes     []pd.IncidentNote
+		haveNotes bool
+	)
+	if pages, ok := incident.EventPagesFrom(ctx); ok && full {
+		// A long read hands its log pages on as they come (logEntries),
+		// and the log's annotations carry no text: the notes, one
+		// request, are read first so the conversation shows from the
+		// first page rather than when the last has come.
+		var err error
+		if notes, err = c.notes(ctx, id); err != nil {
+			return nil, err
+		}
+		haveNotes = true
+		pages(incident.EventPage{Events: convertNotes(id, notes, since)})
+	}
 	entries, err := c.logEntries(ctx, id, since)
 	if err != nil {
 		return nil, err
@@ -222,23 +242,13 @@ func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([
 			out = append(out, e)
 		}
 	}
-	if needNotes {
-		var notes []pd.IncidentNote
-		err := c.call(ctx, "incident notes "+id, func(ctx context.Context) error {
-			var err error
-			notes, err = c.pd.ListIncidentNotesWithContext(ctx, id)
-			return err
-		})
-		if err != nil {
+	if needNotes && (!haveNotes || notesBehind(entries, notes)) {
+		if notes, err = c.notes(ctx, id); err != nil {
 			return nil, err
 		}
-		for _, n := range notes {
-			at := parseTime(n.CreatedAt)
-			if at.Before(since) {
-				continue
-			}
-			out = append(out, convertNote(id, n))
-		}
+	}
+	if needNotes {
+		out = append(out, convertNotes(id, notes, since)...)
 	}
 	if needAlerts {
 		alerts, err := c.Alerts(ctx, id)
@@ -257,6 +267,63 @@ func (c *Client) EventsSince(ctx context.Context, id string, since time.Time) ([
 	}
 	c.cover(id, markers)
 	return out, nil
+}
+
+// notes reads an incident's notes (PagerDuty sends them all at once).
+func (c *Client) notes(ctx context.Context, id string) ([]pd.IncidentNote, error) {
+	var notes []pd.IncidentNote
+	err := c.call(ctx, "incident notes "+id, func(ctx context.Context) error {
+		var err error
+		notes, err = c.pd.ListIncidentNotesWithContext(ctx, id)
+		return err
+	})
+	return notes, err
+}
+
+// convertNotes converts the notes at or after since.
+func convertNotes(id string, notes []pd.IncidentNote, since time.Time) []incident.Event {
+	var out []incident.Event
+	for _, n := range notes {
+		if parseTime(n.CreatedAt).Before(since) {
+			continue
+		}
+		out = append(out, convertNote(id, n))
+	}
+	return out
+}
+
+// notesBehind reports whether notes read before the log may lack a note
+// the log announces: a note added while the pages were read. Each note
+// makes one annotate entry, so it is when the log has an annotation
+// after the newest note read, or more annotations in that note's second
+// than notes. Without a second read such a note would be missed for
+// good: later polls start after it.
+func notesBehind(entries []pd.LogEntry, notes []pd.IncidentNote) bool {
+	var newest time.Time
+	for _, n := range notes {
+		if at := parseTime(n.CreatedAt); at.After(newest) {
+			newest = at
+		}
+	}
+	annotations, atNewest := 0, 0
+	for _, le := range entries {
+		if strings.TrimSuffix(le.Type, "_reference") != "annotate_log_entry" {
+			continue
+		}
+		at := parseTime(le.CreatedAt)
+		if at.After(newest) {
+			return true // with no notes read, any annotation is one
+		}
+		if at.Equal(newest) {
+			annotations++
+		}
+	}
+	for _, n := range notes {
+		if parseTime(n.CreatedAt).Equal(newest) {
+			atNewest++
+		}
+	}
+	return annotations > atNewest
 }
 
 // isNew says whether an annotate or trigger entry may announce a note or
@@ -310,8 +377,8 @@ func (c *Client) logEntries(ctx context.Context, id string, since time.Time) ([]
 	}
 	var out []pd.LogEntry
 	if pages, ok := incident.EventPagesFrom(ctx); ok && since.IsZero() {
-		// Hand each page on as it comes, converted; notes' text and
-		// de-duplication wait for the whole read, as before.
+		// Hand each page on as it comes, converted; the notes went
+		// first (EventsSince), de-duplication waits for the whole read.
 		outer, _ := ctx.Value(progressKey{}).(func(Progress))
 		handed := 0
 		ctx = WithProgress(ctx, func(p Progress) {
