@@ -12,7 +12,6 @@ import (
 
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
-	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/postmortem"
 	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/store"
@@ -84,11 +83,10 @@ draft a person may have edited, the new draft goes beside it (-2, -3, ...).`,
 			if err := o.validate(cmd.Flags().Changed("output")); err != nil {
 				return err
 			}
-			src, err := g.factory().Source()
+			src, err := g.factory().OneShotSource() // a person waits for this fetch, which ends soon
 			if err != nil {
 				return err
 			}
-			src.SetPacing(pagerduty.PaceBudget) // a person waits for this fetch, which ends soon
 			ctx, stop := withProgress(cmd.Context(), cmd.ErrOrStderr())
 			defer stop()
 			if o.incidentID, err = g.factory().ResolveIncident(ctx, args[0], src); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oncallkit/oncall/incident"
-	"github.com/oncallkit/oncall/incident/pagerduty"
 )
 
 type incidentsOptions struct {
@@ -43,11 +42,10 @@ PagerDuty is sanitized); --json writes one JSON object per line for scripts.`,
 			if err != nil {
 				return err
 			}
-			src, err := g.factory().Source()
+			src, err := g.factory().OneShotSource() // a person waits for this listing, which ends soon
 			if err != nil {
 				return err
 			}
-			src.SetPacing(pagerduty.PaceBudget) // a person waits for this listing, which ends soon
 			ctx, stop := withProgress(cmd.Context(), cmd.ErrOrStderr())
 			defer stop()
 			return runIncidents(ctx, o, f, src, cmd.OutOrStdout())

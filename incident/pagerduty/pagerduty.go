@@ -189,6 +189,18 @@ func New(cfg Config) (*Client, error) {
 	return &Client{pd: c, cfg: cfg, tr: tr, timeout: cfg.Timeout}, nil
 }
 
+// Pacing is how the client spends the rate limit (what New or the last
+// SetPacing set), for a command's debug log.
+func (c *Client) Pacing() Pacing { return c.cfg.Pacing }
+
+// String names the pacing as the debug log shows it.
+func (p Pacing) String() string {
+	if p == PaceBudget {
+		return "budget"
+	}
+	return "steady"
+}
+
 // SetPacing changes how the client spends the rate limit, for a command
 // handed a client built for every command; call it before the first
 // request. Pacing turned off (RequestsPerMinute negative) stays off.
