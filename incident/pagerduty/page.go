@@ -27,6 +27,19 @@ type page[T any] struct {
 func walk[T any](ctx context.Context, c *Client, what, noun string,
 	fetch func(ctx context.Context, offset uint, total bool) (page[T], error), keep func(T),
 ) (capped bool, err error) {
+	return walkPages(ctx, c, what, noun, fetch, func(items []T) {
+		for _, it := range items {
+			keep(it)
+		}
+	})
+}
+
+// walkPages is walk handing on each page's items at once, as decoded: a
+// caller keeping large items (a log entry is 1.6 KB) can join the pages
+// once at the end rather than copy the items again at every doubling.
+func walkPages[T any](ctx context.Context, c *Client, what, noun string,
+	fetch func(ctx context.Context, offset uint, total bool) (page[T], error), keep func([]T),
+) (capped bool, err error) {
 	report, _ := ctx.Value(progressKey{}).(func(Progress))
 	done, total := 0, 0
 	for offset := uint(0); ; offset += pageSize {
@@ -42,9 +55,7 @@ func walk[T any](ctx context.Context, c *Client, what, noun string,
 		if err != nil {
 			return false, err
 		}
-		for _, it := range p.items {
-			keep(it)
-		}
+		keep(p.items)
 		done += len(p.items)
 		if offset == 0 {
 			total = int(p.total)

@@ -85,7 +85,7 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 		return 0, nil, err
 	}
 
-	var matched []*incident
+	matched := make([]*incident, 0, len(s.world.incidents))
 	for _, inc := range s.world.incidents {
 		switch {
 		case len(statuses) > 0 && !slices.Contains(statuses, inc.status),
@@ -99,7 +99,7 @@ func (s *Server) listIncidents(c *call) (int, any, *apiError) {
 		}
 		matched = append(matched, inc)
 	}
-	slices.SortFunc(matched, less) // less ends on the unique number: a total order, so stability is moot
+	sortTotal(matched, less)
 	return listed("incidents", p, matched, view.render)
 }
 
@@ -246,13 +246,13 @@ func (s *Server) listLogEntries(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	var entries []*logEntry
+	entries := make([]*logEntry, 0, len(inc.log))
 	for _, e := range inc.log {
 		if s.keeps(lq, e) {
 			entries = append(entries, e)
 		}
 	}
-	slices.SortFunc(entries, func(a, b *logEntry) int { // seq is unique: a total order
+	sortTotal(entries, func(a, b *logEntry) int { // seq is unique: a total order
 		return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.seq, a.seq))
 	})
 	return listed("log_entries", lq.page, entries, func(e *logEntry) wireLogEntry { return toWireLogEntry(inc, e, lq.zone) })
