@@ -70,3 +70,17 @@ func TestRunbookDocumentDropsAStaleRendering(t *testing.T) {
 		t.Fatalf("the new width's rendering is not shown:\n%s", ansi.Strip(p.View()))
 	}
 }
+
+// A runbook with nothing after its front matter says so, rather than
+// showing "rendering…" for ever.
+func TestRunbookDocumentEmpty(t *testing.T) {
+	rb := &runbook.Runbook{ID: "empty", Title: "Empty"}
+	st, keys := DefaultStyles(true), DefaultKeyMap()
+	p := runbookPane{st: &st, keys: &keys}.SetSize(80, 20)
+	p.SetMatches([]runbook.Match{{Runbook: rb}})
+	p, cmd := p.Update(keyPress("v"))
+	p, _ = p.Update(cmd())
+	if v := ansi.Strip(p.View()); strings.Contains(v, "rendering…") || !strings.Contains(v, "no text") {
+		t.Fatalf("an empty runbook's document:\n%s", v)
+	}
+}

@@ -312,7 +312,12 @@ func renderRunbook(rb *runbook.Runbook, width int, dark bool) tea.Cmd {
 	key := renderKey(rb, width, dark)
 	body := rb.Body
 	return func() tea.Msg {
-		return renderedMsg{key: key, out: mdterm.Render(body, width, dark)}
+		out := mdterm.Render(body, width, dark)
+		if out == "" {
+			// The pane reads an empty rendering as one still to come.
+			out = "The runbook has no text after its front matter."
+		}
+		return renderedMsg{key: key, out: out}
 	}
 }
 

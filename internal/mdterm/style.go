@@ -39,7 +39,9 @@ func newPalette(dark bool) *palette {
 }
 
 // The colours follow the program's palette (tui.DefaultStyles): the same
-// blue, amber, orange, green and grey, darker on a light background.
+// blue, amber, green and grey, darker on a light background. Inline code
+// is pink rather than the palette's orange, which a 256-colour terminal
+// shows as the headings' amber.
 func (p *palette) style(a attr) lipgloss.Style {
 	if s, ok := p.cache[a]; ok {
 		return s
@@ -57,7 +59,7 @@ func (p *palette) style(a attr) lipgloss.Style {
 	case a&(aFaint|aURL) != 0:
 		s = s.Foreground(c("#6B6B6B", "#8A8A8A"))
 	case a&aCode != 0:
-		s = s.Foreground(c("#A34700", "#FF9F43"))
+		s = s.Foreground(c("#A3306F", "#F08BC3"))
 	case a&aCodeBlock != 0, a&aLink != 0, a&aMarker != 0:
 		s = s.Foreground(c("#1F5FAD", "#7AB7FF"))
 	case a&aDone != 0:
