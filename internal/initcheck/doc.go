@@ -6,8 +6,9 @@
 // command: `oncall --version` pays for the compiled regular expressions of
 // the postmortem linter and the word tables of the review. Values like
 // these are built on first use instead (sync.OnceValue), and the check in
-// this package's test reads every non-test Go file of the module and fails
-// on a package-level initialiser that would run code at init.
+// this package's test reads every non-test Go file of the module (for every
+// system; not those marked //go:build ignore, which no build includes) and
+// fails on a package-level initialiser that would run code at init.
 //
 // The invariant it enforces, for every package of the module:
 //   - no func init;

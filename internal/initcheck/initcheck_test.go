@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"go/ast"
+	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -195,6 +196,25 @@ var (
 	}
 }
 
+// TestIgnoredFiles: a file built by no one is not checked; one built on
+// some systems only is.
+func TestIgnoredFiles(t *testing.T) {
+	for src, want := range map[string]bool{
+		"//go:build ignore\n\npackage main\n":         true,
+		"//go:build !unix\n\npackage p\n":             false,
+		"// Package p.\npackage p\n":                  false,
+		"package p\n\n//go:build ignore\nvar x int\n": false, // not a constraint after the clause
+	} {
+		f, err := parser.ParseFile(token.NewFileSet(), "x.go", src, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ignored(f); got != want {
+			t.Errorf("ignored(%q) = %v, want %v", src, got, want)
+		}
+	}
+}
+
 // pkg is one package's non-test files.
 type pkg struct {
 	path  string
@@ -265,9 +285,12 @@ func parseModule(t *testing.T, root, module string) map[string]*pkg {
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
-		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			return err
+		}
+		if ignored(f) {
+			return nil
 		}
 		rel, err := filepath.Rel(root, filepath.Dir(p))
 		if err != nil {
@@ -284,6 +307,27 @@ func parseModule(t *testing.T, root, module string) map[string]*pkg {
 		t.Fatal(err)
 	}
 	return pkgs
+}
+
+// ignored reports a file kept out of every build by "//go:build ignore",
+// such as a program run with go run. Files for other systems are checked:
+// the invariant holds on every one.
+func ignored(f *ast.File) bool {
+	for _, g := range f.Comments {
+		if g.Pos() > f.Package {
+			break
+		}
+		for _, c := range g.List {
+			if !constraint.IsGoBuild(c.Text) {
+				continue
+			}
+			x, err := constraint.Parse(c.Text)
+			if tag, ok := x.(*constraint.TagExpr); err == nil && ok && tag.Tag == "ignore" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // declaredTypes collects every package's type names.
