@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
@@ -45,8 +47,9 @@ func openAcknowledged(t *testing.T, h *harness) detailModel {
 // nothing changing in it, a minute of polls (the incident's every 5 s,
 // the list's every 15 s, as the real timers deliver them) costs exactly
 // one request per incident poll, the incident's log since its newest
-// entry: the list's poll waits. The title bar's counts, from the list,
-// then say how old they are. Going back (esc, or q, which goes back in an
+// entry: the list's poll waits. The title bar keeps the list's age in
+// sight: on its right, or, where that gave way to the update clock, in
+// the counts themselves. Going back (esc, or q, which goes back in an
 // incident) re-reads the list at once, and the incident triggered while
 // the list was away is on it. Over real HTTP against the simulator.
 func TestIdleOpenIncidentCostsOnePollRequest(t *testing.T) {
@@ -78,7 +81,16 @@ func TestIdleOpenIncidentCostsOnePollRequest(t *testing.T) {
 			if strings.Contains(h.screen(), "fired while away") {
 				t.Fatal("the incident screen shows the list's new incident; the test means to see it after going back")
 			}
-			h.wantScreen("2 active as of 1m ago")
+			// The counts are a minute old: the title bar says so, once.
+			title := func() string { return strings.SplitN(h.screen(), "\n", 2)[0] }
+			if got := title(); !strings.Contains(got, "updated 1m ago") || strings.Contains(got, "as of") {
+				t.Fatalf("at 120 columns the title bar should give the list's age once, on the right:\n%s", got)
+			}
+			h.send(tea.WindowSizeMsg{Width: 80, Height: 24}) // the freshness gives way to the update clock
+			if got := title(); !strings.Contains(got, "2 active as of 1m ago") || strings.Contains(got, "updated") {
+				t.Fatalf("at 80 columns the counts should say their age themselves:\n%s", got)
+			}
+			h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 
 			h.keys(back)
 			if h.model().screen != screenList {

@@ -82,15 +82,6 @@ func (m Model) titleBar(now time.Time) string {
 	if q := m.list.filter; q != "" {
 		left += st.Info.Render(fmt.Sprintf(" · search %q", incident.Clean(q)))
 	}
-	active := fmt.Sprintf(" · %d active", trig+ack)
-	if m.listPaused() && m.listAged() && !m.fetched.IsZero() {
-		// The list's poll waits while an incident is open (feed.go):
-		// its counts say how old they are, whatever the right side shows.
-		active += " as of " + incident.Age(now.Sub(m.fetched)) + " ago"
-	}
-	left += active + ": " + st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
-		", " + st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
-	left += m.pre.dueMark(m.screen) // pre-mortem reminders come (premortemwire.go)
 	fresh := ""
 	if !m.fetched.IsZero() {
 		fresh = "updated " + incident.Age(now.Sub(m.fetched)) + " ago"
@@ -99,6 +90,16 @@ func (m Model) titleBar(now time.Time) string {
 		}
 	}
 	r := m.titleRight(now, fresh, m.width/2)
+	active := fmt.Sprintf(" · %d active", trig+ack)
+	if fresh != "" && !strings.HasSuffix(r, fresh) && m.listPaused() && m.listAged() {
+		// The list's poll waits while an incident is open (feed.go), and
+		// the freshness gave way to the update clock: the counts say
+		// how old they are themselves.
+		active += " as of " + incident.Age(now.Sub(m.fetched)) + " ago"
+	}
+	left += active + ": " + st.Triggered.Render(fmt.Sprintf("%d triggered", trig)) +
+		", " + st.Acked.Render(fmt.Sprintf("%d acknowledged", ack))
+	left += m.pre.dueMark(m.screen) // pre-mortem reminders come (premortemwire.go)
 	rw := lipgloss.Width(r)
 	// Freshness and the update clock matter more than the counts: the
 	// left side gives way first.
