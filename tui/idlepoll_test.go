@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
@@ -143,4 +145,54 @@ func TestBackAfterAFailedListReadsAgain(t *testing.T) {
 	if got := counter.take(); got["GET /incidents"] != 1 {
 		t.Fatalf("going back to a stale list made %v, want a listing", got)
 	}
+}
+
+// TestBackToALongListReadsTheFeed: on a list long enough to follow the
+// change feed, the poll still waits while an incident is open (no feed
+// read either), and going back after a minute reads the feed, which
+// covers the whole time away: it names the incident triggered meanwhile,
+// so the list is read and shows it.
+func TestBackToALongListReadsTheFeed(t *testing.T) {
+	clk := pdsim.NewClock(epoch)
+	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: pdsim.Scenario{
+		{At: -time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "long-1", Title: "payments: settlement lag", Service: pdsim.ServicePayments})},
+		{At: 40 * time.Second, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "long-2", Title: "checkout: fired while away", Service: pdsim.ServiceCheckout})},
+	}})
+	for i := range feedFrom {
+		if _, err := sim.AddIncident(pdsim.IncidentSpec{Title: fmt.Sprintf("backlog %d", i), Service: pdsim.ServiceSearch,
+			CreatedAt: epoch.Add(-2 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counter := &requestCounter{next: sim, n: map[string]int{}}
+	srv := httptest.NewServer(counter)
+	t.Cleanup(srv.Close)
+	h, _ := attachHarness(t, sim, srv.URL, clk, pdsim.DemoToken, 120, 40, func(o *Options) {
+		o.Feed = o.Source.(*pagerduty.Client).Feed(clk.Now())
+	})
+	if n := len(h.model().list.all); n < feedFrom {
+		t.Fatalf("%d incidents listed; the test needs at least %d", n, feedFrom)
+	}
+	h.keys("enter")
+	d := h.model().detail
+	if !d.active {
+		t.Fatal("enter did not open an incident")
+	}
+	counter.take()
+	for i := range 12 {
+		h.clock.Advance(5 * time.Second)
+		h.send(detailTickMsg{id: d.inc.ID, gen: d.gen})
+		if i%3 == 2 {
+			h.send(listTickMsg{})
+		}
+	}
+	if got := counter.take(); got["GET /log_entries"] != 0 || got["GET /incidents"] != 0 {
+		t.Fatalf("a minute with an incident open read the account's feed or list: %v", got)
+	}
+	h.keys("esc")
+	got := counter.take()
+	if got["GET /log_entries"] != 1 || got["GET /incidents"] == 0 {
+		t.Fatalf("going back made %v, want the feed read once and, as it named a new incident, a listing", got)
+	}
+	h.wantScreen("fired while away")
 }
