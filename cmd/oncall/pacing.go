@@ -3,7 +3,7 @@ package main
 import "github.com/oncallkit/oncall/incident/pagerduty"
 
 // OneShotSource is the PagerDuty adapter for a command that fetches once
-// while a person waits and then exits (incidents, export): it spends the
+// while a person waits and then exits (incidents, export, review): it spends the
 // budget PagerDuty gives (960 requests a minute per user, slowing only
 // when ratelimit-remaining runs out) instead of the steady pace a view
 // left open all night keeps. The debug log says which pacing the command's

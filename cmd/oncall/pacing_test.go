@@ -33,6 +33,9 @@ func TestOneShotCommandsSpendTheBudget(t *testing.T) {
 		{"export", func(id, url, db string) []string {
 			return []string{"export", id, "--api-url", url, "--db", db, "-o", filepath.Join(filepath.Dir(db), "draft.md")}
 		}},
+		{"review", func(_, url, db string) []string {
+			return []string{"review", "--since", "30d", "--api-url", url, "--db", db, "-o", filepath.Join(filepath.Dir(db), "review.md")}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, snap, url := checkoutOnSim(t)

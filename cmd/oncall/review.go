@@ -81,7 +81,7 @@ with the subcommands decision and follow-up.`,
 			ro.PostmortemsDir = g.set.postmortemsDir
 			stderr := cmd.ErrOrStderr()
 			ro.Foreseen = foreseenBy(&premortemOptions{g: g, errW: stderr}, ro.Location, stderr)
-			src, err := f.Source()
+			src, err := f.OneShotSource() // a person waits for the period's incidents to come
 			if err != nil {
 				return err
 			}
