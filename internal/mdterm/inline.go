@@ -45,11 +45,9 @@ func (r *renderer) walkInline(n ast.Node, a attr, out *[]run) {
 				add(" ", a)
 			}
 		case *ast.String:
-			if c.IsCode() || c.IsRaw() {
-				add(string(c.Value), a)
-			} else {
-				add(decode(c.Value), a)
-			}
+			// The core parser makes none; a String holds text already
+			// decoded, as its writer would show it.
+			add(string(c.Value), a)
 		case *ast.CodeSpan:
 			// Its text is literal: no escapes, no references.
 			var b strings.Builder

@@ -69,6 +69,10 @@ func TestBlocks(t *testing.T) {
 		{"setext headings too", "One\n===\n\nTwo\n---", 40, "# One\n\n## Two"},
 		{"a long heading hangs under its text", "## restart the payments worker pool", 20,
 			"## restart the\n   payments worker\n   pool"},
+		{"a heading hangs while its text keeps the fewest cells", "## aaaa bbbb cccc", 3 + minContent,
+			"## aaaa bbbb\n   cccc"},
+		{"and no longer when it would not", "## aaaa bbbb cccc", 2 + minContent,
+			"## aaaa bbbb\ncccc"},
 		{"paragraph wrapped at spaces", "one two three four five six", 10,
 			"one two\nthree four\nfive six"},
 		{"soft breaks join, hard breaks break", "one\ntwo  \nthree\\\nfour", 40,
@@ -100,6 +104,11 @@ func TestBlocks(t *testing.T) {
 		{"a link whose text is its URL shows once", "[https://a.example](https://a.example)", 80,
 			"https://a.example"},
 		{"block quotes get a bar", "> careful\n>\n> really", 40, "│ careful\n│\n│ really"},
+		{"block quote text wraps inside the bar", "> one two three four five", 12,
+			"│ one two\n│ three four\n│ five"},
+		{"a bar that would leave too little room is dropped", "> one two three four five", 11,
+			"one two\nthree four\nfive"},
+		{"unfinished task boxes are text", "- [\n- [x\n- [ ]", 40, "• [\n• [x\n• [ ]"},
 		{"thematic break fills the width", "a\n\n---\n\nb", 8, "a\n\n────────\n\nb"},
 		{"html blocks shown as text", "<details>\n<summary>more</summary>\n</details>", 40,
 			"<details>\n<summary>more</summary>\n</details>"},
@@ -163,8 +172,20 @@ func TestTables(t *testing.T) {
 		t.Errorf("table past its narrowest:\n%s\nwant:\n%s", got, want)
 	}
 
+	// A centred column that is not the last is padded on both sides; a
+	// cell that reads as a heading or a list item is shown as written.
+	want = strings.Join([]string{
+		" a   │ b",
+		"─────┼────",
+		"long │ # 1",
+		" x   │ - y",
+	}, "\n")
+	if got := plain("| a | b |\n|:-:|---|\n| long | # 1 |\n| x | - y |", 80); got != want {
+		t.Errorf("centred column, block-like cells:\n%s\nwant:\n%s", got, want)
+	}
+
 	// Not tables: a delimiter row with another count of cells, no pipes.
-	for _, md := range []string{"a | b\n--- | --- | ---", "a\n:-:", "a | b\nc | d"} {
+	for _, md := range []string{"a | b\n--- | --- | ---", "a\n:-:", "a | b\nc | d", "a\n|---|", "| a |\n---"} {
 		if got := plain(md, 80); strings.Contains(got, "│") {
 			t.Errorf("%q drawn as a table:\n%s", md, got)
 		}
@@ -229,4 +250,54 @@ func TestStyles(t *testing.T) {
 // fsGlob names the Markdown files shipped with the demo's runbooks.
 func fsGlob() ([]string, error) {
 	return fs.Glob(runbooks.FS, "*.md")
+}
+
+// clip is the last guard of the width: whatever a block drew, the line
+// that leaves Render measures in, styles kept whole. A space then a lone
+// variation selector is one two-cell grapheme measured whole, and
+// ansi.Truncate's first cut still measures wider.
+func TestClip(t *testing.T) {
+	pal := newPalette(true)
+	for _, tc := range []struct {
+		line  string
+		width int
+	}{
+		{"abcdef", 3},
+		{pal.style(aCode).Render("abcdef") + "ghi", 4},
+		{"ab ️cd", 3},
+		{"ab ️cd", 4},
+		{"漢字漢字", 3},
+		{"👩‍👩‍👧‍👦x", 1},
+	} {
+		got := clip(tc.line, tc.width)
+		if w := ansi.StringWidth(got); w > tc.width {
+			t.Errorf("clip(%q, %d) = %q, %d cells", tc.line, tc.width, got, w)
+		}
+		if ansi.StringWidth(tc.line) > tc.width && !strings.HasPrefix(ansi.Strip(tc.line), ansi.Strip(got)) {
+			t.Errorf("clip(%q, %d) = %q: not a prefix", tc.line, tc.width, got)
+		}
+		if got == "" && tc.width > 1 {
+			t.Errorf("clip(%q, %d) cut everything", tc.line, tc.width)
+		}
+	}
+	if got := clip("abc", 3); got != "abc" {
+		t.Errorf("a line that fits was cut: %q", got)
+	}
+}
+
+// Past maxDepth lists stop indenting: a nesting deeper than any screen
+// could show costs no more width than maxDepth levels.
+func TestDepthBound(t *testing.T) {
+	var b strings.Builder
+	for d := range maxDepth + 8 {
+		b.WriteString(strings.Repeat("  ", d) + "- x\n")
+	}
+	most := 0
+	for _, l := range strings.Split(plain(b.String(), 500), "\n") {
+		most = max(most, len(l)-len(strings.TrimLeft(l, " ")))
+	}
+	// Each level that indents adds its marker, "• " (two cells).
+	if want := 2 * maxDepth; most != want {
+		t.Errorf("the deepest item is indented %d cells, want %d", most, want)
+	}
 }
