@@ -284,9 +284,9 @@ func (r *renderer) list(n *ast.List, width, depth int) []string {
 }
 
 // taskPara reports whether item is a task item: its first block is text
-// whose source opens with "[ ]", "[x]" or "[X]" and then a space (a box
-// with nothing after it is text). It returns that block, whose first
-// three characters the box replaces.
+// whose source opens with "[ ]", "[x]" or "[X]" and then white space
+// before more text (GFM's rule: a box with nothing after it is text). It
+// returns that block, whose first three characters the box replaces.
 func (r *renderer) taskPara(item ast.Node) (ast.Node, bool, bool) {
 	para := item.FirstChild()
 	switch para.(type) {
@@ -299,7 +299,8 @@ func (r *renderer) taskPara(item ast.Node) (ast.Node, bool, bool) {
 	}
 	first := para.Lines().At(0)
 	l := first.Value(r.src)
-	if len(l) < 4 || l[0] != '[' || l[2] != ']' || l[3] != ' ' {
+	more := len(l) > 4 && l[3] == ' ' || len(l) == 4 && l[3] == '\n' && para.Lines().Len() > 1
+	if !more || l[0] != '[' || l[2] != ']' {
 		return nil, false, false
 	}
 	switch l[1] {

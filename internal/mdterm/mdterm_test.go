@@ -109,6 +109,7 @@ func TestBlocks(t *testing.T) {
 		{"a bar that would leave too little room is dropped", "> one two three four five", 11,
 			"one two\nthree four\nfive"},
 		{"unfinished task boxes are text", "- [\n- [x\n- [ ]", 40, "• [\n• [x\n• [ ]"},
+		{"a box may end its line", "- [x]\n  done", 40, "• [x] done"},
 		{"thematic break fills the width", "a\n\n---\n\nb", 8, "a\n\n────────\n\nb"},
 		{"html blocks shown as text", "<details>\n<summary>more</summary>\n</details>", 40,
 			"<details>\n<summary>more</summary>\n</details>"},
