@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -78,10 +79,14 @@ var errShort = errors.New("value ends early")
 // spends well under a millisecond on it.
 const sealSize = 4
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is made on first use: making it picks the CPU's CRC-32C code
+// and builds its tables, which a command that opens no journal (--version)
+// need not pay for at package init.
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 func checksum(key, v []byte) uint32 {
-	return crc32.Update(crc32.Update(0, castagnoli, key), castagnoli, v)
+	tab := castagnoli()
+	return crc32.Update(crc32.Update(0, tab, key), tab, v)
 }
 
 // seal appends the checksum of key and v to v.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,12 +19,13 @@ import (
 // journaled as incident.LocalOnly, which keeps any event out of the
 // outbox. Every other kind is Outbound, including kinds this version
 // cannot send yet: such an action waits in the outbox for a sender rather
-// than being dropped.
-var localOnly = map[incident.Kind]bool{}
+// than being dropped. A slice, not a map: a map would be built at package
+// init.
+var localOnly []incident.Kind
 
 // Outbound reports whether events of kind k must reach PagerDuty, and so
 // enter the outbox when journaled as incident.Queued.
-func Outbound(k incident.Kind) bool { return !localOnly[k] }
+func Outbound(k incident.Kind) bool { return !slices.Contains(localOnly, k) }
 
 // Append journals a local event for an incident, durably (committed,
 // fsynced) before returning. It fills in what the journal owns: a new local

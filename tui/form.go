@@ -75,7 +75,7 @@ func formFor(kind incident.Kind, now time.Time, st *Styles) form {
 			newField(incident.FieldTitle, "Action item", "alert on card processor timeouts before customers see them", true, nil),
 			newField(incident.FieldOwner, "Owner", "a person or team", true, nil),
 			newField(incident.FieldDue, "Due", "YYYY-MM-DD or +Nd", false, dueCheck(now)),
-			newField(incident.FieldType, "Type", typeHint, true, typeCheck),
+			newField(incident.FieldType, "Type", typeHint(), true, typeCheck),
 		}
 	case incident.KindRole:
 		f.title = "Assign a role"
@@ -107,7 +107,12 @@ func formFor(kind incident.Kind, now time.Time, st *Styles) form {
 // The checks below run incident's parsers; the form names the field, so
 // a short hint of what it takes says the rest.
 
-var typeHint = strings.Join(incident.ActionTypes[:len(incident.ActionTypes)-1], ", ") + " or " + incident.ActionTypes[len(incident.ActionTypes)-1]
+// typeHint lists the action types; joined when a form asks for it, not at
+// package init.
+func typeHint() string {
+	last := len(incident.ActionTypes) - 1
+	return strings.Join(incident.ActionTypes[:last], ", ") + " or " + incident.ActionTypes[last]
+}
 
 func typeCheck(s string) (string, error) {
 	if t, err := incident.ParseActionType(s); err == nil {

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -387,7 +388,8 @@ func runPremortemNew(ctx context.Context, o *premortemOptions, file string, stdi
 	return nil
 }
 
-var slugChars = regexp.MustCompile(`[^a-z0-9]+`)
+// slugChars is compiled on first use: package init runs for every command.
+var slugChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9]+`) })
 
 // premortemTemplate is a workshop's file to fill in: one failure per
 // service, every key present or shown in a comment, and valid as it is
@@ -410,7 +412,7 @@ failures:
 	}
 	used := map[string]bool{}
 	for _, svc := range services {
-		id := strings.Trim(slugChars.ReplaceAllString(strings.ToLower(svc), "-"), "-")
+		id := strings.Trim(slugChars().ReplaceAllString(strings.ToLower(svc), "-"), "-")
 		if len(id) > 40 {
 			id = strings.TrimRight(id[:40], "-")
 		}

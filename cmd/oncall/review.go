@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -190,13 +191,16 @@ func (o *reviewOptions) options(now time.Time) (review.Options, error) {
 	return review.Options{Since: since, Until: until, Now: now, Location: loc, Work: work, Sleep: sleep, Services: services}, nil
 }
 
+// The patterns are compiled on first use: package init runs for every command.
 var (
-	spanPattern = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$`)
-	agoPattern  = regexp.MustCompile(`^(\d{1,4})([hdw])$`)
+	spanPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$`)
+	})
+	agoPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,4})([hdw])$`) })
 )
 
 func parseSpan(flag, s string) (review.Span, error) {
-	m := spanPattern.FindStringSubmatch(strings.TrimSpace(s))
+	m := spanPattern().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return review.Span{}, usageError{fmt.Errorf("%s %q: want HH:MM-HH:MM, e.g. 09:00-18:00", flag, s)}
 	}
@@ -212,7 +216,7 @@ func parseSpan(flag, s string) (review.Span, error) {
 // end its end, in loc) or an RFC 3339 time.
 func parseReviewWhen(flag, s string, now time.Time, loc *time.Location, end bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if m := agoPattern.FindStringSubmatch(s); m != nil {
+	if m := agoPattern().FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		unit := map[string]time.Duration{"h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
 		return now.Add(-time.Duration(n) * unit), nil

@@ -186,26 +186,40 @@ func deriveForVerb(ctx context.Context, env *actionEnv, incidentID string, now t
 	return state.Derive(state.Input{Timeline: incident.Merge(remote, local), Now: now}), offline, nil
 }
 
-var itemCmdText = map[string]struct{ short, long string }{
-	"task " + incident.ChangeDone: {"Mark a task done",
+// itemCmdText are the help texts of the task and follow-up verbs, by
+// "noun change". A slice of constants, laid out by the linker: a map would
+// be built at package init, which every command pays for.
+var itemCmdText = []struct{ key, short, long string }{
+	{"task " + incident.ChangeDone, "Mark a task done",
 		`task done marks a time-boxed task done: it leaves the open tasks of every
 responder's state pane and handoff. TASK is the task's number (1 for the
 first task recorded on the incident) or its id.`},
-	"task " + incident.ChangeExtended: {"Give a task more time",
+	{"task " + incident.ChangeExtended, "Give a task more time",
 		`task extend moves a task's due by --by (1m to 24h): from its due, or from now
 when it is already overdue.`},
-	"task " + incident.ChangeCancelled: {"Cancel a task nobody needs any more",
+	{"task " + incident.ChangeCancelled, "Cancel a task nobody needs any more",
 		`task cancel closes a task without it being done.`},
-	"follow-up " + incident.ChangeDone: {"Mark a follow-up action item done",
+	{"follow-up " + incident.ChangeDone, "Mark a follow-up action item done",
 		`follow-up done marks an action item done. ITEM is its number (1 for the first
 follow-up recorded on the incident) or its id.`},
-	"follow-up " + incident.ChangeCancelled: {"Cancel a follow-up action item",
+	{"follow-up " + incident.ChangeCancelled, "Cancel a follow-up action item",
 		`follow-up cancel closes an action item that will not be done.`},
-	"follow-up " + incident.ChangeExtended: {"Move a follow-up's due date",
+	{"follow-up " + incident.ChangeExtended, "Move a follow-up's due date",
 		`follow-up extend sets a new due date (YYYY-MM-DD, or +Nd) for an action item.`},
-	"follow-up " + incident.ChangeLinked: {"Link a follow-up to its ticket",
+	{"follow-up " + incident.ChangeLinked, "Link a follow-up to its ticket",
 		`follow-up link records the ticket (an http or https URL) that tracks an action
 item.`},
+}
+
+// itemText is the help text of the verb for noun and change.
+func itemText(noun, change string) (short, long string) {
+	key := noun + " " + change
+	for _, t := range itemCmdText {
+		if t.key == key {
+			return t.short, t.long
+		}
+	}
+	return "", ""
 }
 
 // verbOf is the word the command line uses for a change.
@@ -245,8 +259,8 @@ func newItemCmd(f *factory, kind incident.Kind, change string) *cobra.Command {
 		ex += " https://jira.example.com/browse/OPS-123"
 		nargs, need = 3, "an incident, a follow-up (its number or id) and a ticket URL"
 	}
-	text := itemCmdText[noun+" "+change]
-	c := verbCmd(f, &cobra.Command{Use: use, Short: text.short, Long: text.long, Example: ex}, o, nargs, nargs, need,
+	short, long := itemText(noun, change)
+	c := verbCmd(f, &cobra.Command{Use: use, Short: short, Long: long, Example: ex}, o, nargs, nargs, need,
 		func(args []string) error {
 			o.item = args[0]
 			if len(args) > 1 {

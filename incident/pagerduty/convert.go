@@ -54,15 +54,27 @@ func convertIncident(in pd.Incident) incident.Incident {
 	return out
 }
 
-// logKinds maps PagerDuty log entry types to event kinds.
-var logKinds = map[string]incident.Kind{
-	"trigger_log_entry":     incident.KindTrigger,
-	"acknowledge_log_entry": incident.KindAcknowledge,
-	"resolve_log_entry":     incident.KindResolve,
-	"assign_log_entry":      incident.KindAssign,
-	"escalate_log_entry":    incident.KindEscalate,
-	"notify_log_entry":      incident.KindNotify,
-	"snooze_log_entry":      incident.KindSnooze,
+// logKind is the event kind of a PagerDuty log entry type, KindOther for
+// a type without one of its own. A switch, not a map: a map would be
+// built at package init, which every command pays for.
+func logKind(typ string) incident.Kind {
+	switch typ {
+	case "trigger_log_entry":
+		return incident.KindTrigger
+	case "acknowledge_log_entry":
+		return incident.KindAcknowledge
+	case "resolve_log_entry":
+		return incident.KindResolve
+	case "assign_log_entry":
+		return incident.KindAssign
+	case "escalate_log_entry":
+		return incident.KindEscalate
+	case "notify_log_entry":
+		return incident.KindNotify
+	case "snooze_log_entry":
+		return incident.KindSnooze
+	}
+	return incident.KindOther
 }
 
 // convertLogEntry turns a log entry into an event. Annotations are skipped:
@@ -72,14 +84,10 @@ func convertLogEntry(incidentID string, le pd.LogEntry) (incident.Event, bool) {
 	if typ == "annotate_log_entry" {
 		return incident.Event{}, false
 	}
-	kind, ok := logKinds[typ]
-	if !ok {
-		kind = incident.KindOther
-	}
 	return incident.Event{
 		ID:         le.ID,
 		IncidentID: incidentID,
-		Kind:       kind,
+		Kind:       logKind(typ),
 		At:         parseTime(le.CreatedAt),
 		Actor:      le.Agent.Summary,
 		Summary:    le.Summary,

@@ -133,15 +133,30 @@ func (w *world) reserve(n, m int) {
 	w.incidents = slices.Grow(w.incidents, n)
 }
 
-// bulkTitles are incident titles by service; %d is a measured value.
-var bulkTitles = map[string][]string{
-	ServiceCheckout:      {"checkout-api: 5xx rate above %d%% on POST /v2/orders", "checkout-api: p99 latency %dms over the SLO"},
-	ServicePayments:      {"payments-gateway: card authorization timeouts at %d%%", "payments-gateway: %d captures stuck in pending"},
-	ServiceSearch:        {"search: p99 query latency %dms", "search: index lag %d minutes behind"},
-	ServiceAuth:          {"auth: token refresh error rate %d per mille", "auth: %d failed logins a minute from one ASN"},
-	ServiceNotifications: {"notifications: email queue backlog %d00 messages", "notifications: SMS provider error rate %d%%"},
-	ServiceInventoryDB:   {"inventory-db: replication lag %d seconds", "inventory-db: disk %d%% full on the primary"},
-	ServiceCDN:           {"cdn-edge: TLS certificate expires in %d days", "cdn-edge: origin 502s at %d a second"},
+// bulkTitles are incident titles by service; %d is a measured value. A
+// slice of constants, laid out by the linker: a map would be built at
+// package init.
+var bulkTitles = []struct {
+	service string
+	titles  []string
+}{
+	{ServiceCheckout, []string{"checkout-api: 5xx rate above %d%% on POST /v2/orders", "checkout-api: p99 latency %dms over the SLO"}},
+	{ServicePayments, []string{"payments-gateway: card authorization timeouts at %d%%", "payments-gateway: %d captures stuck in pending"}},
+	{ServiceSearch, []string{"search: p99 query latency %dms", "search: index lag %d minutes behind"}},
+	{ServiceAuth, []string{"auth: token refresh error rate %d per mille", "auth: %d failed logins a minute from one ASN"}},
+	{ServiceNotifications, []string{"notifications: email queue backlog %d00 messages", "notifications: SMS provider error rate %d%%"}},
+	{ServiceInventoryDB, []string{"inventory-db: replication lag %d seconds", "inventory-db: disk %d%% full on the primary"}},
+	{ServiceCDN, []string{"cdn-edge: TLS certificate expires in %d days", "cdn-edge: origin 502s at %d a second"}},
+}
+
+// titlesOf are the bulk titles of a service of the directory.
+func titlesOf(service string) []string {
+	for _, b := range bulkTitles {
+		if b.service == service {
+			return b.titles
+		}
+	}
+	return nil
 }
 
 // bulkIncident creates one incident at `at` and plays its life up to now:
@@ -150,7 +165,7 @@ var bulkTitles = map[string][]string{
 func (s *Server) bulkIncident(rng *rand.Rand, at, now time.Time, keepOpen bool) *incident {
 	w := s.world
 	svc := w.dir.services[rng.IntN(len(w.dir.services))]
-	titles := bulkTitles[svc.name]
+	titles := titlesOf(svc.name)
 	spec := IncidentSpec{
 		Service: svc.id,
 		Title:   fmt.Sprintf(titles[rng.IntN(len(titles))], 2+rng.IntN(97)),

@@ -26,21 +26,6 @@ var exceptions = map[string]string{
 		"and only test binaries link this package",
 	m + "/store.zeroUnix": "the compiler folds time.Time{}.Unix() to a constant (checked with -gcflags=-S): no code runs",
 	m + "/store.senders":  "a one-slot channel, on systems without flock only",
-
-	// Not yet lazy. Figures: GODEBUG=inittrace=1 oncall --version, per package.
-	m + "/cmd/oncall.slugChars":                    "a small expression compiled at init (cmd/oncall: 18.8 kB, 227 allocations in all)",
-	m + "/cmd/oncall.spanPattern":                  "as slugChars",
-	m + "/cmd/oncall.agoPattern":                   "as slugChars",
-	m + "/cmd/oncall.itemCmdText":                  "a map of help texts built at init, as slugChars",
-	m + "/cmd/oncall/internal/config.hoursPattern": "an expression compiled at init (config: 11.2 kB, 125 allocations)",
-	m + "/incident/pagerduty.logKinds":             "a map of log entry types built at init (0.3 kB, 2 allocations)",
-	m + "/incident/pdsim.bulkTitles":               "a map of titles built at init (0.6 kB, 9 allocations)",
-	m + "/store.castagnoli":                        "crc32 builds its Castagnoli tables at init (store: 10.7 kB, 17 allocations)",
-	m + "/store.localOnly":                         "an empty map made at init: one small allocation",
-	m + "/store/outbox.answered":                   "an expression compiled at init (outbox: 4.6 kB, 36 allocations)",
-	m + "/tui.typeHint":                            "a string joined at init: one small allocation",
-	m + "/tui/keymap.namedKeys":                    "a map of key names built at init, and filled by init (keymap: 3.3 kB, 30 allocations)",
-	m + "/tui/keymap.init":                         "adds f1-f20 to namedKeys, as namedKeys",
 }
 
 // m is the module path, as go.mod declares it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/oncallkit/oncall/incident"
@@ -29,8 +30,9 @@ const (
 )
 
 // answered matches the adapter's message for a status it has no sentinel
-// for: "...: PagerDuty answered 400: ...".
-var answered = regexp.MustCompile(`PagerDuty answered (\d{3})\b`)
+// for: "...: PagerDuty answered 400: ...". It is compiled on first use, as
+// package init runs for every command.
+var answered = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`PagerDuty answered (\d{3})\b`) })
 
 // classify reads an attempt's error; ctx is the pass's, not the attempt's,
 // so that an attempt running out of its own time is an unknown outcome to
@@ -53,7 +55,7 @@ func classify(ctx context.Context, err error) class {
 	case errors.Is(err, incident.ErrUnreachable):
 		return classUnknown
 	}
-	if sm := answered.FindStringSubmatch(err.Error()); sm != nil {
+	if sm := answered().FindStringSubmatch(err.Error()); sm != nil {
 		code, _ := strconv.Atoi(sm[1])
 		switch {
 		case code == 429:

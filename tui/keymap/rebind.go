@@ -20,17 +20,16 @@ var (
 	ErrClash         = errors.New("key bound twice")
 )
 
-// namedKeys are the names Bubble Tea gives keys that print nothing.
-var namedKeys = map[string]bool{
-	"enter": true, "tab": true, "backspace": true, "esc": true, "space": true,
-	"up": true, "down": true, "left": true, "right": true,
-	"home": true, "end": true, "pgup": true, "pgdown": true, "insert": true, "delete": true,
-}
-
-func init() {
-	for i := 1; i <= 20; i++ {
-		namedKeys[fmt.Sprintf("f%d", i)] = true
-	}
+// namedKeys are the names Bubble Tea gives keys that print nothing. A
+// slice of constants, laid out by the linker: a map would be built at
+// package init, which every command pays for, and it is read only when a
+// configuration rebinds keys.
+var namedKeys = []string{
+	"enter", "tab", "backspace", "esc", "space",
+	"up", "down", "left", "right",
+	"home", "end", "pgup", "pgdown", "insert", "delete",
+	"f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10",
+	"f11", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20",
 }
 
 // ValidKey checks a key as Bubble Tea names it: a printable character (a,
@@ -58,7 +57,7 @@ func ValidKey(k string) error {
 		}
 	}
 	switch {
-	case namedKeys[k]:
+	case slices.Contains(namedKeys, k):
 	case k == "escape":
 		return fmt.Errorf("%w %q: unknown key, did you mean \"esc\"?", ErrBadKey, orig)
 	case k == " ":
@@ -75,7 +74,7 @@ func ValidKey(k string) error {
 
 func sortedNamed() []string {
 	var out []string
-	for k := range namedKeys {
+	for _, k := range namedKeys {
 		if !strings.HasPrefix(k, "f") || k == "f1" {
 			out = append(out, k)
 		}

@@ -29,6 +29,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -90,14 +91,17 @@ var (
 	DefaultSleepHours = Hours{22 * time.Hour, 7 * time.Hour}
 )
 
-var hoursPattern = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$`)
+// hoursPattern is compiled on first use: package init runs for every command.
+var hoursPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$`)
+})
 
 // ParseHours reads HH:MM-HH:MM (the end may be 24:00). wrap allows a span
 // that crosses midnight (sleep hours); without it the day must end after
 // it starts (working hours). The error says what is wrong, without the
 // name of the setting, which the caller adds.
 func ParseHours(s string, wrap bool) (Hours, error) {
-	m := hoursPattern.FindStringSubmatch(strings.TrimSpace(s))
+	m := hoursPattern().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return Hours{}, errors.New("want HH:MM-HH:MM, such as 09:00-18:00")
 	}
