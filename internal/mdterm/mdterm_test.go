@@ -185,6 +185,11 @@ func TestTables(t *testing.T) {
 		t.Errorf("centred column, block-like cells:\n%s\nwant:\n%s", got, want)
 	}
 
+	// Rows indented under the header are still rows of the same cells.
+	if got, want := plain("| a | b |\n|---|---|\n   | c | d |", 80), "a │ b\n──┼──\nc │ d"; got != want {
+		t.Errorf("indented row:\n%s\nwant:\n%s", got, want)
+	}
+
 	// Not tables: a delimiter row with another count of cells, no pipes.
 	for _, md := range []string{"a | b\n--- | --- | ---", "a\n:-:", "a | b\nc | d", "a\n|---|", "| a |\n---"} {
 		if got := plain(md, 80); strings.Contains(got, "│") {

@@ -162,6 +162,7 @@ func TestSanitizes(t *testing.T) {
 		{"```\nls \x1b[31m-l\x07\n```", "```\n  ls -l\n```"},
 		{"| a\x1b[5m | b |\n|---|---|\n| c\u202e | d |", "a │ b\n──┼──\nc │ d"},
 		{"\tcode\twith tabs", "    code    with tabs"},
+		{"    ab\tc\td", "    ab  c   d"},
 	}
 	for _, tc := range tests {
 		out := Render(tc.md, 80, true)

@@ -36,7 +36,7 @@ const minCol = 6
 // findTable reads a pipe table out of the paragraph n, if it holds one.
 func findTable(r *renderer, n ast.Node) (table, bool) {
 	segs := n.Lines()
-	if segs.Len() < 2 || segs.Len() > 100000 {
+	if segs.Len() < 2 {
 		return table{}, false
 	}
 	lines := make([]string, segs.Len())
@@ -70,7 +70,6 @@ func delimiterRow(l string) ([]align, bool) {
 	cells := splitRow(l)
 	al := make([]align, len(cells))
 	for i, c := range cells {
-		c = strings.TrimSpace(c)
 		left, right := strings.HasPrefix(c, ":"), strings.HasSuffix(c, ":")
 		c = strings.Trim(c, ":")
 		if c == "" || strings.Trim(c, "-") != "" {
