@@ -105,8 +105,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/adrg/xdg"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/oncallkit/oncall/internal/xdg"
 )
 
 // Errors callers branch on. Every error that wraps one of these names the
@@ -223,10 +224,11 @@ type Store struct {
 // DefaultPath returns where the journal lives by default:
 // $XDG_STATE_HOME/oncall/journal.db. It creates nothing.
 func DefaultPath() (string, error) {
-	if xdg.StateHome == "" {
+	dir := xdg.StateHome()
+	if dir == "" {
 		return "", errors.New("cannot find a state directory for the journal: set XDG_STATE_HOME or HOME")
 	}
-	return filepath.Join(xdg.StateHome, "oncall", "journal.db"), nil
+	return filepath.Join(dir, "oncall", "journal.db"), nil
 }
 
 // Open opens the journal at path, creating it (directory 0700, file 0600)

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/adrg/xdg"
+	"github.com/oncallkit/oncall/internal/xdg"
 )
 
 // Debug logging (--debug) goes to a file in the XDG state directory, never
@@ -20,10 +20,7 @@ import (
 
 // debugLogPath is $XDG_STATE_HOME/oncall/debug.log.
 func debugLogPath() (string, error) {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" {
-		dir = xdg.StateHome
-	}
+	dir := xdg.StateHome()
 	if dir == "" {
 		return "", errors.New("cannot find a state directory for the debug log: set XDG_STATE_HOME or HOME")
 	}

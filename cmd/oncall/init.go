@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/adrg/xdg"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/oncallkit/oncall/cmd/oncall/internal/config"
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
+	"github.com/oncallkit/oncall/internal/xdg"
 )
 
 // initOptions are init's inputs; the answers come from in, one per line,
@@ -251,7 +251,7 @@ func runInit(ctx context.Context, o initOptions) error {
 	// Directories.
 	runbooksDef := cfg.RunbooksDir
 	if runbooksDef == "" {
-		runbooksDef = filepath.Join(configHome(), "oncall", "runbooks")
+		runbooksDef = filepath.Join(xdg.ConfigHome(), "oncall", "runbooks")
 		if fi, err := os.Stat("runbooks"); err == nil && fi.IsDir() {
 			runbooksDef = "runbooks"
 		}
@@ -298,12 +298,4 @@ func writeTokenFile(path, token string) error {
 		return fmt.Errorf("token file: %w", err)
 	}
 	return f.Close()
-}
-
-// configHome is $XDG_CONFIG_HOME, read now rather than at start.
-func configHome() string {
-	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
-		return d
-	}
-	return xdg.ConfigHome
 }

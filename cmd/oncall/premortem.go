@@ -18,10 +18,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
 	"github.com/oncallkit/oncall/incident"
+	"github.com/oncallkit/oncall/internal/xdg"
 	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/runbook"
 )
@@ -57,7 +57,7 @@ func (g *globalOptions) premortemsDir() string {
 	if fi, err := os.Stat("premortems"); err == nil && fi.IsDir() {
 		return "premortems"
 	}
-	return filepath.Join(xdg.ConfigHome, "oncall", "premortems")
+	return filepath.Join(xdg.ConfigHome(), "oncall", "premortems")
 }
 
 // load loads the pre-mortems, printing what is wrong with them on errW; a

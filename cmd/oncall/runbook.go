@@ -14,12 +14,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adrg/xdg"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/internal/redact"
+	"github.com/oncallkit/oncall/internal/xdg"
 	"github.com/oncallkit/oncall/runbook"
 	runner "github.com/oncallkit/oncall/runbook/run"
 	"github.com/oncallkit/oncall/tui"
@@ -81,7 +81,7 @@ func defaultRunbooksDir() string {
 	if fi, err := os.Stat("runbooks"); err == nil && fi.IsDir() {
 		return "runbooks"
 	}
-	return filepath.Join(xdg.ConfigHome, "oncall", "runbooks")
+	return filepath.Join(xdg.ConfigHome(), "oncall", "runbooks")
 }
 
 func runRunbookLint(o *runbookLintOptions, stdout io.Writer) error {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adrg/xdg"
-
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/runbook"
@@ -83,8 +81,6 @@ func TestRunbookLintDefaultDirectory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	config := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", config)
-	xdg.Reload()
-	t.Cleanup(xdg.Reload)
 
 	var out bytes.Buffer
 	err := runRunbookLint(&runbookLintOptions{now: lintNow}, &out)

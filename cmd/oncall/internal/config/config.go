@@ -32,10 +32,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/adrg/xdg"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oncallkit/oncall/internal/regularfile"
+	"github.com/oncallkit/oncall/internal/xdg"
 )
 
 // EnvPath names the environment variable that points at the file.
@@ -215,10 +215,7 @@ func (e *Error) Error() string {
 
 // DefaultPath is $XDG_CONFIG_HOME/oncall/config.yaml.
 func DefaultPath() (string, error) {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		dir = xdg.ConfigHome
-	}
+	dir := xdg.ConfigHome()
 	if dir == "" {
 		return "", errors.New("cannot find a configuration directory: set XDG_CONFIG_HOME or HOME")
 	}
