@@ -54,6 +54,7 @@ type detailDeps struct {
 	runbooks    *runbook.Set
 	updateEvery time.Duration // the status update cadence the state pane counts
 	premortems  *premortem.Set
+	reading     bool // runbooks and pre-mortems are still being read (startload.go)
 }
 
 // detailModel shows one incident: its facts, its merged timeline with a
@@ -122,7 +123,7 @@ type detailModel struct {
 }
 
 func newDetail(st *Styles, keys *KeyMap, deps detailDeps) detailModel {
-	return detailModel{st: st, keys: keys, deps: deps, follow: true, rb: runbookPane{st: st, keys: keys},
+	return detailModel{st: st, keys: keys, deps: deps, follow: true, rb: runbookPane{st: st, keys: keys, reading: deps.reading},
 		state: newStatePane(st, keys), pm: newPremortemPane(st, keys), banner: newForeseenBanner(st, keys)}
 }
 
@@ -335,6 +336,7 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 			d.inc, d.remote, d.loaded, d.builtFrom = msg.inc, msg.remote, true, 0
 			d.mark = pollMark{}.advance(d.remote)
 			d.setTimeline()
+			d.rematch() // on the snapshot's facts
 			// This says more than the refresh errors that follow.
 			said := report(reportMsg{kind: statusError, hold: true, stale: true,
 				text: fmt.Sprintf("PagerDuty cannot be reached: the timeline as of %s ago (%s)",
@@ -378,6 +380,10 @@ func (d detailModel) handleDetail(msg detailMsg) (detailModel, tea.Cmd) {
 	d.rb.SetTicks(d.local)
 	d.pm = d.pm.SetTicks("", d.merged)
 	if msg.haveInc {
+		// Matching reads the incident's facts (title, service, priority):
+		// one opened by id alone, or whose facts changed, is matched again.
+		d.rematch()
+		cmds = append(cmds, d.ensureRendered())
 		d.derive() // the incident's facts feed the state too
 	}
 	if saved := snapshotPrint(d.inc, d.remote); saved != d.savedAs {

@@ -208,7 +208,11 @@ func (d detailModel) View() string {
 		case paneAlerts:
 			label += fmt.Sprintf(" (%d)", len(d.alerts))
 		case paneRunbook:
-			label += fmt.Sprintf(" (%d)", len(d.rb.matches))
+			if d.rb.reading {
+				label += " (…)" // not yet read: 0 would say none matches
+			} else {
+				label += fmt.Sprintf(" (%d)", len(d.rb.matches))
+			}
 		case panePremortem:
 			label += fmt.Sprintf(" (%d)", len(d.pm.matches))
 		}

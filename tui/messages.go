@@ -243,6 +243,12 @@ func (m *Model) draft(id string) tea.Cmd {
 	if m.opts.PostmortemsDir == "" || m.drafted[id] {
 		return nil
 	}
+	if m.load.reading {
+		// The draft's runbook and pre-mortem sections come from the
+		// files: it is written when they are read (startload.go).
+		m.load.drafts = append(m.load.drafts, id)
+		return nil
+	}
 	m.drafted = cloneSet(m.drafted)
 	m.drafted[id] = true
 	zone := m.opts.DraftZone

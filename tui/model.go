@@ -25,7 +25,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
@@ -124,6 +123,10 @@ type Options struct {
 	// PremortemProblems are the loader's complaints about pre-mortem files
 	// it skipped, shown at start when no runbook problem is.
 	PremortemProblems []string
+	// LoadLibrary, when set, reads the runbooks and pre-mortems, and
+	// stands for the four fields above: Init starts it, so the first frame
+	// waits for no file (startload.go).
+	LoadLibrary func() Library
 	// Review loads the weekly review of the last 7 days for its screen;
 	// nil offers none.
 	Review ReviewLoader
@@ -170,6 +173,7 @@ type Model struct {
 
 	detail detailModel
 	pre    premortemRoot // the risk register and the reminders due
+	load   startLoad     // the runbooks and pre-mortems, read after the first frame (startload.go)
 	rev    reviewRoot    // the weekly review's screen (reviewwire.go)
 
 	drafted     map[string]bool   // incidents whose draft was written (or is being)
@@ -260,16 +264,15 @@ func New(opts Options) Model {
 	m.list.narrowed = !filterEmpty(m.filter)
 	m.detail = newDetail(m.st, m.keys, detailDeps{ctx: ctx, src: opts.Source, journal: opts.Journal, now: opts.Now,
 		loc: opts.Location, every: opts.every, detailEvery: opts.DetailEvery, runbooks: opts.Runbooks, updateEvery: opts.UpdateEvery,
-		premortems: opts.Premortems})
+		premortems: opts.Premortems, reading: opts.LoadLibrary != nil})
+	m.load.reading = opts.LoadLibrary != nil
 	m.pre = newPremortemRoot(m.st, m.keys, opts.Premortems, opts.Now())
 	if keysErr != nil {
 		m.status = status{kind: statusWarning, text: "default keys in use: " + keysErr.Error()}
 	}
-	if n := len(opts.RunbookProblems); n > 0 {
-		m.status = status{kind: statusWarning, text: fmt.Sprintf("%d runbook problem(s), broken files skipped: %s", n, incident.Clean(opts.RunbookProblems[0]))}
-	}
-	if n := len(opts.PremortemProblems); n > 0 && m.status.kind != statusWarning {
-		m.status = status{kind: statusWarning, text: fmt.Sprintf("%d pre-mortem problem(s), broken files skipped: %s", n, incident.Clean(opts.PremortemProblems[0]))}
+	lib := Library{Runbooks: opts.Runbooks, RunbookProblems: opts.RunbookProblems, Premortems: opts.Premortems, PremortemProblems: opts.PremortemProblems}
+	if s, ok := problemStatus(lib); ok && (m.status.kind != statusWarning || len(lib.RunbookProblems) > 0) {
+		m.status = s // a runbook complaint outranks a bad key binding
 	}
 	if len(opts.Cached) > 0 {
 		m.list.SetIncidents(opts.Cached, time.Time{})
@@ -301,6 +304,9 @@ func (m Model) Init() tea.Cmd {
 	if m.screen == screenDetail {
 		cmds = append(cmds, m.detail.start())
 	}
+	if m.load.reading {
+		cmds = append(cmds, readLibrary(m.opts.LoadLibrary))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -324,6 +330,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleNotice(msg), nil
 	case journaledMsg:
 		return m.handleJournaled(msg)
+	case libraryMsg:
+		return m.handleLibrary(msg)
 	case sentMsg:
 		return m.handleSent(msg)
 	case outboxMsg:

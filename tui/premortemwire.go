@@ -67,6 +67,10 @@ type registerMsg struct {
 // then asks the journal which failures were ticked during which incident.
 func (m Model) openRegister() (tea.Model, tea.Cmd) {
 	set := m.pre.set
+	if m.load.reading {
+		m.say(statusInfo, "reading the pre-mortems…")
+		return m, nil
+	}
 	if set == nil || set.Len() == 0 {
 		m.say(statusInfo, "no pre-mortems loaded: --premortems DIR or premortems_dir, and oncall premortem new writes one")
 		return m, nil

@@ -33,6 +33,7 @@ type runbookPane struct {
 	runs        map[string]stepRun // command step key -> its latest run
 	liveRun     string             // the run id of the command running now
 	liveStep    string             // and its step key
+	reading     bool               // the runbooks are not read yet: no match is not yet "none"
 
 	st            *Styles
 	keys          *KeyMap
@@ -325,6 +326,9 @@ func renderRunbook(rb *runbook.Runbook, width int, dark bool) tea.Cmd {
 func (p runbookPane) View() string {
 	st, k, width, height := p.st, p.keys, p.width, p.height
 	var out []string
+	if len(p.matches) == 0 && p.reading {
+		return strings.Join([]string{st.Header.Render(fit("Runbook", width)), st.Faint.Render(fit("Reading runbooks…", width))}, "\n")
+	}
 	if len(p.matches) == 0 {
 		return strings.Join([]string{
 			st.Header.Render(fit("Runbook", width)),
@@ -344,6 +348,9 @@ func (p runbookPane) View() string {
 		why = "linked from an alert: " + incident.Clean(m.URL)
 	}
 	out = append(out, st.Faint.Render(fit(why, width)))
+	if p.reading {
+		out = append(out, st.Faint.Render(fit("Reading runbooks… more may match.", width)))
+	}
 	rb, ok := p.current()
 	if !ok {
 		out = append(out, fit("Open it in a browser; "+k.CopyURL.Help().Key+" copies the link.", width))

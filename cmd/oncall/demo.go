@@ -13,6 +13,7 @@ import (
 
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/premortems"
 	"github.com/oncallkit/oncall/runbooks"
 )
@@ -71,6 +72,6 @@ func runDemo(ctx context.Context, g *globalOptions, db string, readOnly bool) er
 	opts := f.ViewOptions(src, "demo (simulated PagerDuty)", pdsim.DemoUserEmail)
 	// The shipped pre-mortems foresee the demo's payments incident, so the
 	// demo shows the banner and the Pre-mortem tab wherever it runs.
-	opts.Premortems, opts.PremortemProblems = loadViewPremortems(premortems.FS, "")
-	return runTUI(ctx, f, opts, runbookSource{fsys: runbooks.FS})
+	shipped := func() (*premortem.Set, []string) { return loadViewPremortems(premortems.FS, "") }
+	return runTUI(ctx, f, opts, viewFiles{runbooks: runbookSource{fsys: runbooks.FS}, premortems: shipped})
 }

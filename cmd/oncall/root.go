@@ -91,7 +91,6 @@ Try it first with: oncall demo`,
 				return err
 			}
 			opts := f.ViewOptions(src, labelFor(g.resolvedAPIURL()), g.set.from)
-			opts.Premortems, opts.PremortemProblems = g.viewPremortems()
 			if len(args) == 1 {
 				// Looked up before the view starts: an incident nobody
 				// knows is an error on the command line, not a blank pane.
@@ -99,7 +98,7 @@ Try it first with: oncall demo`,
 					return err
 				}
 			}
-			return runTUI(cmd.Context(), f, opts, runbookSource{dir: g.set.runbooksDir})
+			return runTUI(cmd.Context(), f, opts, viewFiles{runbooks: runbookSource{dir: g.set.runbooksDir}, premortems: g.viewPremortems})
 		},
 	}
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")

@@ -13,6 +13,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/postmortem"
+	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/store"
 	"github.com/oncallkit/oncall/store/outbox"
@@ -70,6 +71,28 @@ type runbookSource struct {
 	dir  string
 }
 
+// viewFiles is where the view's runbooks and pre-mortems come from; the
+// zero value reads none. The view reads them after its first frame
+// (tui.Options.LoadLibrary), which needs neither.
+type viewFiles struct {
+	runbooks runbookSource
+	// premortems loads the pre-mortems with the loader's complaints
+	// (viewPremortems, or the demo's embedded set); nil reads none.
+	premortems func() (*premortem.Set, []string)
+}
+
+// library reads the files. A broken file is skipped and reported, as the
+// loaders do; nothing here fails the view.
+func (v viewFiles) library() tui.Library {
+	var lib tui.Library
+	lib.Runbooks, lib.RunbookProblems = loadRunbooks(v.runbooks)
+	lib.RunbookProblems = runbookAdvice(lib.RunbookProblems)
+	if v.premortems != nil {
+		lib.Premortems, lib.PremortemProblems = v.premortems()
+	}
+	return lib
+}
+
 // loadRunbooks loads the runbooks; broken files are skipped and reported,
 // and a missing directory just means no runbooks yet.
 func loadRunbooks(from runbookSource) (*runbook.Set, []string) {
@@ -104,7 +127,7 @@ func loadRunbooks(from runbookSource) (*runbook.Set, []string) {
 // ViewOptions are the interactive view's options as the settings make
 // them (configuration file, flags, environment), for incidents from src
 // shown under label, with actions recorded as actor. The journal, the
-// outbox and the runbooks are runTUI's to add.
+// outbox, the runbooks and the pre-mortems are runTUI's to add.
 func (f *factory) ViewOptions(src *pagerduty.Client, label, actor string) tui.Options {
 	s := f.g.set
 	return tui.Options{
@@ -136,7 +159,7 @@ func (g *globalOptions) programOptions(ctx context.Context) []tea.ProgramOption 
 	return append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, g.program...)
 }
 
-func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookSource) error {
+func runTUI(ctx context.Context, f *factory, opts tui.Options, files viewFiles) error {
 	// The view is what a person keeps open for hours, so it alone keeps
 	// to the memory budget; one-shot commands (a year's review) may grow.
 	limitMemory()
@@ -154,11 +177,11 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, runbooks runbookS
 		opts.Cached, opts.CachedAt, _ = v.store.Incidents()
 		opts.Filter, _, _ = v.store.Filter() // none saved, or unreadable: show everything active
 	}
-	opts.Runbooks, opts.RunbookProblems = loadRunbooks(runbooks)
+	// Read after the first frame: the cached rows come first.
+	opts.LoadLibrary = files.library
 	if opts.Commands, err = f.viewCommands(); err != nil {
 		return err
 	}
-	opts.RunbookProblems = runbookAdvice(opts.RunbookProblems)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -283,7 +283,7 @@ func TestViewEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- runTUI(ctx, f, opts, runbookSource{}) }()
+	go func() { done <- runTUI(ctx, f, opts, viewFiles{}) }()
 	select {
 	case <-rec.seen:
 	case err := <-done:

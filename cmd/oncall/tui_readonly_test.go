@@ -97,7 +97,7 @@ func startTUI(t *testing.T, db string, readOnly bool) *tuiHarness {
 		g.set.db, g.set.readOnly = db, readOnly
 		g.set.refresh = 100 * time.Millisecond // time passing, counted in polls
 		f := g.factory()
-		h.err = runTUI(ctx, f, f.ViewOptions(src, "test", "marcus"), runbookSource{})
+		h.err = runTUI(ctx, f, f.ViewOptions(src, "test", "marcus"), viewFiles{})
 	}()
 	return h
 }
