@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -20,7 +19,7 @@ import (
 type field struct {
 	key      string // the key in Event.Fields
 	label    string
-	input    textinput.Model
+	input    lineInput
 	required bool
 	// check validates and normalizes a value; nil accepts anything.
 	check func(string) (string, error)
@@ -48,11 +47,8 @@ type form struct {
 }
 
 func newField(key, label, placeholder string, required bool, check func(string) (string, error)) field {
-	ti := textinput.New()
-	ti.Prompt = ""
-	ti.Placeholder = placeholder
-	ti.CharLimit = 500
-	ti.SetVirtualCursor(false)
+	// The box holds no terminal cursor: the input draws its own.
+	ti := lineInput{Placeholder: placeholder, CharLimit: 500, ShowCursor: true}
 	return field{key: key, label: label, input: ti, required: required, check: check}
 }
 
@@ -276,13 +272,14 @@ func (f form) View() string {
 		lines = append(lines, "")
 	}
 	for i, fl := range f.fields {
-		fl.input.SetWidth(max(inner-labelW-3, 5))
-		marker, cursor := "  ", ""
+		// The marker, the label and a space, then the input: its text and
+		// the cell after it, inner cells in all.
+		fl.input.SetWidth(max(inner-labelW-4, 5))
+		marker := "  "
 		if i == f.focus {
-			// No terminal cursor inside the box: draw one where typing goes.
-			marker, cursor = "> ", st.Selected.Render(" ")
+			marker = "> "
 		}
-		lines = append(lines, marker+st.Header.Render(fit(fl.label, labelW))+" "+fl.input.View()+cursor)
+		lines = append(lines, marker+st.Header.Render(fit(fl.label, labelW))+" "+fl.input.View())
 	}
 	lines = append(lines, "")
 	if f.err != "" {

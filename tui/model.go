@@ -27,7 +27,6 @@ import (
 	"context"
 	"time"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
@@ -181,8 +180,8 @@ type Model struct {
 	inflight    map[string]bool   // journaled actions (event ids) not yet settled
 	target      incident.Incident // what the open prompt acts on
 	confirmKind incident.Kind     // what promptConfirm confirms
-	input       textinput.Model   // the note line
-	search      textinput.Model   // the list's or the timeline's search
+	input       lineInput         // the note line
+	search      lineInput         // the list's or the timeline's search
 	form        form
 	helpPage    int
 	picker      picker
@@ -233,15 +232,8 @@ func New(opts Options) Model {
 	case "light":
 		opts.Dark = false
 	}
-	ti := textinput.New()
-	ti.Prompt = "note> "
-	ti.Placeholder = "what you saw or did (enter to add, esc to cancel)"
-	ti.CharLimit = 4000
-	ti.SetVirtualCursor(false)
-	search := textinput.New()
-	search.Prompt = "/"
-	search.CharLimit = 200
-	search.SetVirtualCursor(false)
+	ti := lineInput{Prompt: "note> ", Placeholder: "what you saw or did (enter to add, esc to cancel)", CharLimit: 4000}
+	search := lineInput{Prompt: "/", CharLimit: 200}
 	keys := DefaultKeyMap()
 	var keysErr error
 	if len(opts.Keys) > 0 {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -33,7 +32,7 @@ type picker struct {
 	all     []choice
 	shown   []choice
 	cursor  int
-	input   textinput.Model
+	input   lineInput
 	loading bool
 	err     string
 	// chosen and cancelled say how the last Update left the picker: the
@@ -54,11 +53,8 @@ type choicesMsg struct {
 }
 
 func newPicker(kind incident.Kind, st *Styles, keys *KeyMap) picker {
-	ti := textinput.New()
-	ti.Prompt = "filter> "
-	ti.Placeholder = "type part of a name"
-	ti.CharLimit = 100
-	ti.SetVirtualCursor(false)
+	// The box holds no terminal cursor: the input draws its own.
+	ti := lineInput{Prompt: "filter> ", Placeholder: "type part of a name", CharLimit: 100, ShowCursor: true}
 	ti.Focus()
 	p := picker{kind: kind, input: ti, loading: true, st: st, keys: keys}
 	switch kind {
@@ -181,14 +177,13 @@ func (p picker) Update(msg tea.Msg) (picker, tea.Cmd) {
 func (p picker) View() string {
 	st, width, height := p.st, p.width, p.height
 	inner := max(min(width-6, 80), 20)
-	// A width makes the input draw its whole placeholder, not one
-	// letter that reads as typed.
-	p.input.SetWidth(max(inner-len(p.input.Prompt)-2, 1))
+	// The prompt, the text and the cell after it: inner cells in all.
+	p.input.SetWidth(max(inner-len(p.input.Prompt)-1, 1))
 	lines := []string{st.Title.Render(p.title)}
 	if p.about != "" {
 		lines = append(lines, st.Faint.Render(fit("on "+p.about, inner)))
 	}
-	lines = append(lines, "", p.input.View()+st.Selected.Render(" "), "")
+	lines = append(lines, "", p.input.View(), "")
 	switch {
 	case p.err != "":
 		lines = append(lines, st.Error.Render(fit(p.err, inner)))
