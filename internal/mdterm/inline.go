@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/util"
 )
 
 // run is a piece of inline text in one style. The text is sanitized; a
@@ -15,82 +13,63 @@ type run struct {
 	a    attr
 }
 
-// inlines flattens n's inline children into runs, a being the style they
-// inherit.
-func (r *renderer) inlines(n ast.Node, a attr) []run {
+// inlines parses the text of n (a paragraph or a heading) and flattens
+// it into runs, a being the style they inherit.
+func (r *renderer) inlines(n *block, a attr) []run {
 	var out []run
-	r.walkInline(n, a, &out)
+	tree := n.inl
+	if tree == nil {
+		tree = parseInlines(strings.Join(n.lines, ""))
+	}
+	r.walkInline(tree, a, &out)
 	return out
 }
 
-func (r *renderer) walkInline(n ast.Node, a attr, out *[]run) {
+func (r *renderer) walkInline(n *inline, a attr, out *[]run) {
 	add := func(s string, a attr) {
 		if s = cleanText(s); s != "" {
 			*out = append(*out, run{s, a})
 		}
 	}
-	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		switch c := c.(type) {
-		case *ast.Text:
-			v := c.Segment.Value(r.src)
-			if c.IsRaw() {
-				add(string(v), a)
-			} else {
-				add(decode(v), a)
-			}
+	for c := n.first; c != nil; c = c.next {
+		switch c.kind {
+		case iText:
+			add(decode(c.text), a)
 			switch {
-			case c.HardLineBreak():
+			case c.brk&brHard != 0:
 				*out = append(*out, run{"\n", a})
-			case c.SoftLineBreak():
+			case c.brk&brSoft != 0:
 				add(" ", a)
 			}
-		case *ast.String:
-			// The core parser makes none; a String holds text already
-			// decoded, as its writer would show it.
-			add(string(c.Value), a)
-		case *ast.CodeSpan:
+		case iCode:
 			// Its text is literal: no escapes, no references.
-			var b strings.Builder
-			for t := c.FirstChild(); t != nil; t = t.NextSibling() {
-				switch t := t.(type) {
-				case *ast.Text:
-					b.Write(t.Segment.Value(r.src))
-				case *ast.String:
-					b.Write(t.Value)
-				}
-			}
-			add(b.String(), a|aCode)
-		case *ast.Emphasis:
+			add(c.text, a|aCode)
+		case iEmph:
 			e := aItalic
-			if c.Level >= 2 {
+			if c.level >= 2 {
 				e = aBold
 			}
 			r.walkInline(c, a|e, out)
-		case *ast.Link:
+		case iLink:
 			start := len(*out)
 			r.walkInline(c, a|aLink, out)
-			url := decode(c.Destination)
+			url := decode(c.dest)
 			if url != "" && url != runsText((*out)[start:]) {
 				add(" ", a)
 				add("("+url+")", a|aURL)
 			}
-		case *ast.Image:
+		case iImage:
 			add("image: ", a|aFaint)
 			r.walkInline(c, a|aItalic, out)
-			if url := decode(c.Destination); url != "" {
+			if url := decode(c.dest); url != "" {
 				add(" ", a)
 				add("("+url+")", a|aURL)
 			}
-		case *ast.AutoLink:
-			add(string(c.Label(r.src)), a|aLink)
-		case *ast.RawHTML:
+		case iAuto:
+			add(c.text, a|aLink)
+		case iHTML:
 			// Inline HTML is shown as the text it is.
-			var b strings.Builder
-			for i := 0; i < c.Segments.Len(); i++ {
-				seg := c.Segments.At(i)
-				b.Write(seg.Value(r.src))
-			}
-			add(b.String(), a|aFaint)
+			add(c.text, a|aFaint)
 		default:
 			r.walkInline(c, a, out)
 		}
@@ -131,25 +110,23 @@ func dropText(runs []run, n int) []run {
 // decode resolves what CommonMark resolves in text: backslash escapes of
 // punctuation and character references (&amp;, &#x1b;). The result is not
 // yet sanitized.
-func decode(v []byte) string {
-	if !strings.ContainsAny(string(v), `\&`) {
-		return string(v)
+func decode(v string) string {
+	if !strings.ContainsAny(v, `\&`) {
+		return v
 	}
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch {
-		case c == '\\' && i+1 < len(v) && util.IsPunct(v[i+1]):
+		case c == '\\' && i+1 < len(v) && isASCIIPunct(v[i+1]):
 			b.WriteByte(v[i+1])
 			i++
 			continue
 		case c == '&':
 			// A reference is at most 32 bytes ("&CounterClockwiseContourIntegral;").
-			if j := strings.IndexByte(string(v[i:min(len(v), i+34)]), ';'); j > 1 {
-				ref := v[i : i+j+1]
-				res := util.ResolveEntityNames(util.ResolveNumericReferences(ref))
-				if string(res) != string(ref) {
-					b.Write(res)
+			if j := strings.IndexByte(v[i:min(len(v), i+34)], ';'); j > 1 {
+				if res, ok := charRef(v[i+1 : i+j]); ok {
+					b.WriteString(res)
 					i += j
 					continue
 				}

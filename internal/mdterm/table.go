@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/text"
 )
 
 // A GFM pipe table is a paragraph to the CommonMark core parser: a header
@@ -33,16 +31,14 @@ const (
 // columns is shown as written instead.
 const minCol = 6
 
-// findTable reads a pipe table out of the paragraph n, if it holds one.
-func findTable(r *renderer, n ast.Node) (table, bool) {
-	segs := n.Lines()
-	if segs.Len() < 2 {
+// findTable reads a pipe table out of a paragraph's lines, if they hold one.
+func findTable(para []string) (table, bool) {
+	if len(para) < 2 {
 		return table{}, false
 	}
-	lines := make([]string, segs.Len())
-	for i := range lines {
-		seg := segs.At(i)
-		lines[i] = strings.TrimRight(string(seg.Value(r.src)), " \n\r")
+	lines := make([]string, len(para))
+	for i, l := range para {
+		lines[i] = strings.TrimRight(l, " \n\r")
 	}
 	for i := 0; i+1 < len(lines); i++ {
 		if !strings.Contains(lines[i+1], "|") || !strings.Contains(lines[i], "|") {
@@ -279,12 +275,9 @@ func (r *renderer) inlineText(s string, a attr, width int) []string {
 // parseInline parses s on its own and returns its inline runs when it is
 // one paragraph.
 func (r *renderer) parseInline(s string, a attr) ([]run, bool) {
-	src := []byte(s)
-	doc := r.parser.Parse(text.NewReader(src))
-	p := doc.FirstChild()
-	if p == nil || p.NextSibling() != nil || p.Kind() != ast.KindParagraph {
+	doc := parseBlocks(s)
+	if len(doc.kids) != 1 || doc.kids[0].kind != bParagraph {
 		return nil, false
 	}
-	sub := &renderer{src: src, pal: r.pal, parser: r.parser}
-	return sub.inlines(p, a), true
+	return r.inlines(doc.kids[0], a), true
 }
