@@ -50,6 +50,7 @@ func (m Model) startAction(msg tea.KeyPressMsg, in incident.Incident) (tea.Model
 	case key.Matches(msg, k.Note):
 		m.prompt = promptNote
 		m.input.Prompt = fmt.Sprintf("note on #%d> ", in.Number)
+		m.sizeInputs()
 		m.input.Reset()
 		m.input.Focus() // the real terminal cursor blinks; no blink ticks needed
 	case key.Matches(msg, k.Reassign, k.Responders):

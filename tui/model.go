@@ -28,6 +28,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/postmortem"
@@ -353,8 +354,16 @@ func (m *Model) layout() {
 	m.rev.screen = m.rev.screen.SetSize(m.width, body)
 	m.form = m.form.SetSize(m.width, body)
 	m.picker = m.picker.SetSize(m.width, body)
-	m.input.SetWidth(max(m.width-len(m.input.Prompt)-1, 1))
-	m.search.SetWidth(max(m.width-len(m.search.Prompt)-1, 1))
+	m.sizeInputs()
+}
+
+// sizeInputs gives the note and search lines the width their prompts
+// leave; it runs again whenever a prompt changes, since a longer prompt
+// with the old width would push the line past the screen's edge, where
+// it was cut with an ellipsis though its text fitted.
+func (m *Model) sizeInputs() {
+	m.input.SetWidth(max(m.width-lipgloss.Width(m.input.Prompt)-1, 1))
+	m.search.SetWidth(max(m.width-lipgloss.Width(m.search.Prompt)-1, 1))
 }
 
 // fetchList asks for the list under the current filter.
