@@ -218,11 +218,17 @@ func wrapRuns(runs []run, width, hang int, pal *palette) []string {
 			emit()
 		}
 		pieces, w := wd.pieces, wd.w
-		for w > avail {
-			head, tail := cutRuns(pieces, avail)
-			line = head
-			emit()
-			pieces, w = tail, runsWidth(tail)
+		if w > avail {
+			// Measured only as far as the line, not whole on every
+			// cut: a word of a megabyte costs its length, not its
+			// length times its lines.
+			for wider(pieces, avail) {
+				head, tail := cutRuns(pieces, avail)
+				line = head
+				emit()
+				pieces = tail
+			}
+			w = runsWidth(pieces)
 		}
 		line = append(line, pieces...)
 		text.WriteString(runsText(pieces))
@@ -242,26 +248,43 @@ func runsWidth(runs []run) int {
 	return w
 }
 
-// cutRuns splits runs into a head at most n cells wide and the rest. The
+// wider reports whether runs measure more than n cells, reading no
+// further into them than it takes to tell.
+func wider(runs []run, n int) bool {
+	left := n
+	for _, r := range runs {
+		if _, tail := cutCells(r.text, left, false); tail != "" {
+			return true
+		}
+		left -= ansi.StringWidth(r.text)
+	}
+	return false
+}
+
+// cutRuns splits runs into a head at most n cells wide and the rest,
+// which may share runs' array (and its first run is changed). The
 // head is never empty: a grapheme wider than n on its own (a wide rune
 // in a one-cell line) is replaced by "…" so the text still moves on.
 func cutRuns(runs []run, n int) (head, tail []run) {
 	left := n
 	for i, rn := range runs {
-		w := ansi.StringWidth(rn.text)
-		if w <= left {
+		h, t := cutCells(rn.text, left, len(head) == 0)
+		if t == "" && h == rn.text {
 			head = append(head, rn)
-			left -= w
+			left -= ansi.StringWidth(rn.text)
 			continue
 		}
-		h, t := cutCells(rn.text, left, len(head) == 0)
 		if h != "" {
 			head = append(head, run{h, rn.a})
 		}
-		if t != "" {
-			tail = append(tail, run{t, rn.a})
+		if t == "" {
+			return head, runs[i+1:]
 		}
-		return head, append(tail, runs[i+1:]...)
+		// The rest of the run takes its place: runs is the caller's to
+		// give up, and copying what follows at every cut would cost a
+		// word of many runs its runs times its lines.
+		runs[i].text = t
+		return head, runs[i:]
 	}
 	return head, nil
 }

@@ -107,6 +107,12 @@ type inlineParser struct {
 	lastDelim *inline
 	lastBr    *inline
 	links     int // links made so far
+	// A link's tail found to fail from anywhere in [noDestFrom, noDestTo),
+	// the last line end found, and for each title closer looked for the
+	// position from which none follows.
+	noDestFrom, noDestTo int
+	lineFrom, lineTo     int
+	noTitle              map[byte]int
 	// noCloser[n] is the position from which no backtick run of length n
 	// closes a code span, once a search found none.
 	noCloser map[int]int
@@ -340,7 +346,7 @@ func (p *inlineParser) closeBracket(i int) (*inline, int) {
 	if !b.image && p.links > b.linksBefore {
 		return fail() // a link was made since it opened: no link in a link's text
 	}
-	dest, e, ok := linkTail(p.src, i+1)
+	dest, e, ok := p.linkTail(i + 1)
 	if !ok {
 		return fail()
 	}
@@ -372,8 +378,12 @@ func (p *inlineParser) bracketToText(b *inline) {
 	b.kind = iText
 }
 
-// linkTail reads "(destination "title")" at i.
-func linkTail(s string, i int) (dest string, end int, ok bool) {
+// linkTail reads "(destination "title")" at i. A destination scanned to
+// its line's end without a ")" that failed is remembered: a later "("
+// on the same stretch would scan the same text to the same end and fail
+// the same way, so "[a](" repeated costs linear time, not quadratic.
+func (p *inlineParser) linkTail(i int) (dest string, end int, ok bool) {
+	s := p.src
 	if i >= len(s) || s[i] != '(' {
 		return "", 0, false
 	}
@@ -381,12 +391,10 @@ func linkTail(s string, i int) (dest string, end int, ok bool) {
 	if i < len(s) && s[i] == ')' {
 		return "", i + 1, true
 	}
-	lineEnd := strings.IndexByte(s[i:], '\n')
-	if lineEnd < 0 {
-		lineEnd = len(s)
-	} else {
-		lineEnd += i
+	if i >= p.noDestFrom && i < p.noDestTo {
+		return "", 0, false
 	}
+	lineEnd := p.lineEnd(i)
 	if i < len(s) && s[i] == '<' {
 		j := i + 1
 		for ; j < lineEnd; j++ {
@@ -399,11 +407,14 @@ func linkTail(s string, i int) (dest string, end int, ok bool) {
 			}
 		}
 		if j >= lineEnd {
+			// No ">" up to the line's end from here, nor from any
+			// later "<" before it.
+			p.noDestFrom, p.noDestTo = i, lineEnd
 			return "", 0, false
 		}
 		dest, i = s[i+1:j], j+1
 	} else {
-		opened := 0
+		opened, closes := 0, false
 		j := i
 	loop:
 		for ; j < lineEnd; j++ {
@@ -413,6 +424,7 @@ func linkTail(s string, i int) (dest string, end int, ok bool) {
 			case c == '(':
 				opened++
 			case c == ')':
+				closes = true
 				opened--
 				if opened < 0 {
 					break loop
@@ -424,6 +436,12 @@ func linkTail(s string, i int) (dest string, end int, ok bool) {
 		if j == i {
 			return "", 0, false
 		}
+		from := i
+		defer func() {
+			if !ok && j == lineEnd && !closes {
+				p.noDestFrom, p.noDestTo = from, lineEnd
+			}
+		}()
 		dest, i = s[i:j], j
 	}
 	i = skipSpace(s, i)
@@ -438,14 +456,25 @@ func linkTail(s string, i int) (dest string, end int, ok bool) {
 		closer = ')'
 	}
 	j := i + 1
-	for ; j < len(s); j++ {
-		if s[j] == '\\' && j+1 < len(s) {
-			j++
-			continue
+	if nt, known := p.noTitle[closer]; !known || j < nt {
+		for ; j < len(s); j++ {
+			if s[j] == '\\' && j+1 < len(s) {
+				j++
+				continue
+			}
+			if s[j] == closer {
+				break
+			}
 		}
-		if s[j] == closer {
-			break
+		if j >= len(s) {
+			// No closer from here on, nor from any later opener.
+			if p.noTitle == nil {
+				p.noTitle = map[byte]int{}
+			}
+			p.noTitle[closer] = i + 1
 		}
+	} else {
+		j = len(s)
 	}
 	if j >= len(s) {
 		return "", 0, false
@@ -455,6 +484,21 @@ func linkTail(s string, i int) (dest string, end int, ok bool) {
 		return dest, i + 1, true
 	}
 	return "", 0, false
+}
+
+// lineEnd is the end of the line holding i, remembered for the next ask.
+func (p *inlineParser) lineEnd(i int) int {
+	if i >= p.lineFrom && i < p.lineTo {
+		return p.lineTo
+	}
+	e := strings.IndexByte(p.src[i:], '\n')
+	if e < 0 {
+		e = len(p.src)
+	} else {
+		e += i
+	}
+	p.lineFrom, p.lineTo = i, e
+	return e
 }
 
 func skipSpace(s string, i int) int {
