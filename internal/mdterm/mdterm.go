@@ -16,7 +16,9 @@
 //   - Named character references are a short list (&amp;, &lt;, &nbsp;,
 //     &copy;, &mdash;, arrows and the like), not HTML's two thousand; an
 //     unknown name stays as written. A decimal reference is decimal even
-//     with a leading zero (goldmark read &#0123; as octal).
+//     with a leading zero (goldmark read &#0123; as octal), and a
+//     hexadecimal one of more than six digits is text, as CommonMark
+//     says (goldmark made it U+FFFD).
 //   - A list item empty on its first line ("-" alone, or "1. -") holds the
 //     indented lines after it, and ends at a blank line if it is still
 //     empty, as CommonMark says; goldmark keeps such an item open past

@@ -113,6 +113,9 @@ type inlineParser struct {
 	noDestFrom, noDestTo int
 	lineFrom, lineTo     int
 	noTitle              map[byte]int
+	// noClose is, for each closer of inline HTML looked for in vain, the
+	// position from which none follows.
+	noClose map[string]int
 	// noCloser[n] is the position from which no backtick run of length n
 	// closes a code span, once a search found none.
 	noCloser map[int]int
@@ -231,7 +234,7 @@ func (p *inlineParser) construct(i int) (*inline, int) {
 		if n, e := autolink(s, i); n != nil {
 			return n, e
 		}
-		if e := rawHTML(s, i); e > i {
+		if e := p.rawHTML(i); e > i {
 			return &inline{kind: iHTML, text: s[i:e]}, e
 		}
 	}
@@ -691,9 +694,23 @@ func emailEnd(b string) int {
 func isAlnum(c byte) bool { return isASCIILetter(c) || c >= '0' && c <= '9' }
 
 // rawHTML returns the end of inline HTML at i (a tag, a comment, a
-// processing instruction, a declaration or CDATA), or i.
-func rawHTML(s string, i int) int {
-	rest := s[i:]
+// processing instruction, a declaration or CDATA), or i. A closer looked
+// for to the end in vain is not looked for again from a later opener.
+func (p *inlineParser) rawHTML(i int) int {
+	rest := p.src[i:]
+	until := func(from int, closer string) int {
+		if nc, known := p.noClose[closer]; known && i >= nc {
+			return i
+		}
+		if j := strings.Index(rest[from:], closer); j >= 0 {
+			return i + from + j + len(closer)
+		}
+		if p.noClose == nil {
+			p.noClose = map[string]int{}
+		}
+		p.noClose[closer] = i
+		return i
+	}
 	switch {
 	case len(rest) > 1 && isAlnum(rest[1]):
 		if n := htmlTag(rest); n > 0 {
@@ -708,21 +725,13 @@ func rawHTML(s string, i int) int {
 	case strings.HasPrefix(rest, "<!--->"):
 		return i + 6
 	case strings.HasPrefix(rest, "<!--"):
-		if j := strings.Index(rest[4:], "-->"); j >= 0 {
-			return i + 4 + j + 3
-		}
+		return until(4, "-->")
 	case strings.HasPrefix(rest, "<?"):
-		if j := strings.Index(rest, "?>"); j >= 0 {
-			return i + j + 2
-		}
+		return until(0, "?>")
 	case len(rest) > 2 && rest[1] == '!' && rest[2] >= 'A' && rest[2] <= 'Z':
-		if j := strings.IndexByte(rest, '>'); j >= 0 {
-			return i + j + 1
-		}
+		return until(0, ">")
 	case strings.HasPrefix(rest, "<![CDATA["):
-		if j := strings.Index(rest, "]]>"); j >= 0 {
-			return i + j + 3
-		}
+		return until(0, "]]>")
 	}
 	return i
 }
