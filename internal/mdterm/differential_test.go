@@ -22,6 +22,10 @@ import (
 // core (a test-only dependency here; it was the parser before this one),
 // its tree carried over node for node. The drawings must be byte for
 // byte the same, except where the package comment lists a difference.
+// Both drawings decode text and read a table's cells with this package's
+// code: TestDifferentialDecode compares the decoding with goldmark's
+// helpers, and cells are one line of inline text, which the paragraphs
+// compare.
 
 // goldmarkRender draws md as Render does, from goldmark's tree.
 func goldmarkRender(md string, width int, dark bool) string {

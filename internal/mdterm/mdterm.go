@@ -18,7 +18,10 @@
 //     unknown name stays as written. A decimal reference is decimal even
 //     with a leading zero (goldmark read &#0123; as octal), and a
 //     hexadecimal one of more than six digits is text, as CommonMark
-//     says (goldmark made it U+FFFD).
+//     says (goldmark made it U+FFFD). A reference starts at its "&":
+//     "&\&gt;" is "&&gt;" (the decoding before passed the text from an
+//     "&" to the next ";" to goldmark's helpers, which resolved the
+//     "&gt;" inside).
 //   - A list item empty on its first line ("-" alone, or "1. -") holds the
 //     indented lines after it, and ends at a blank line if it is still
 //     empty, as CommonMark says; goldmark keeps such an item open past
