@@ -20,6 +20,7 @@ var hostile = []struct {
 	{"brackets nested around a link", func(n int) string { return strings.Repeat("[", n/5) + "x" + strings.Repeat("](u)", n/5) }},
 	{"brackets never closed", func(n int) string { return strings.Repeat("[a ", n/3) }},
 	{"link tails never ended", func(n int) string { return strings.Repeat("[a](", n/4) }},
+	{"link tails with parentheses never ended", func(n int) string { return strings.Repeat("[a](()", n/6) }},
 	{"angle destinations never ended", func(n int) string { return strings.Repeat("[a](<", n/5) }},
 	{"titles never closed", func(n int) string { return "x " + strings.Repeat(`[a](b "`, n/7) }},
 	{"backtick runs of many lengths", func(n int) string {

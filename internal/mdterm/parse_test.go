@@ -1,6 +1,10 @@
 package mdterm
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 // Character references: the named ones on the short list, decimal and
 // hexadecimal ones in CommonMark's ranges, U+FFFD for 0 and for what is
@@ -39,6 +43,27 @@ func TestDocumentedDifferences(t *testing.T) {
 		// Each is a difference indeed, or the comment says too much.
 		if gm := goldmarkRender(tc.md, 40, true); gm == Render(tc.md, 40, true) {
 			t.Errorf("%s: goldmark draws %q the same", tc.name, tc.md)
+		}
+	}
+}
+
+// A link tail that failed is remembered only for the starts that would
+// fail the same way: a link further on the same line, whose ")" closes
+// more than the failed tail opened after it, is still a link.
+func TestLinkAfterFailedTail(t *testing.T) {
+	for _, tc := range []struct{ md, want string }{
+		{"[a](((b)[c](d)", "[a](((b)c (d)"},
+		{"[a](<b [c](d)", "[a](<b c (d)"},
+		{"[a](<b [c](<d>)", "a (b [c](<d)"}, // "<" inside <...>, as goldmark allows
+		{"[a](b \"t [c](d \"u\")", `[a](b "t c (d)`},
+		{"[a](()[b](()[c](x)", "[a](()[b](()c (x)"},
+	} {
+		got := plain(tc.md, 80)
+		if got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.md, got, tc.want)
+		}
+		if gm := ansi.Strip(goldmarkRender(tc.md, 80, true)); gm != got {
+			t.Errorf("%q: %q, goldmark's tree draws %q", tc.md, got, gm)
 		}
 	}
 }

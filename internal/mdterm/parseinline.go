@@ -107,10 +107,12 @@ type inlineParser struct {
 	lastDelim *inline
 	lastBr    *inline
 	links     int // links made so far
-	// A link's tail found to fail from anywhere in [noDestFrom, noDestTo),
-	// the last line end found, and for each title closer looked for the
-	// position from which none follows.
+	// An angle destination found to fail from anywhere in [noDestFrom,
+	// noDestTo), the last plain destination scanned to its line's end in
+	// vain, the last line end found, and for each title closer looked for
+	// the position from which none follows.
 	noDestFrom, noDestTo int
+	dest                 *destScan
 	lineFrom, lineTo     int
 	noTitle              map[byte]int
 	// noClose is, for each closer of inline HTML looked for in vain, the
@@ -381,10 +383,19 @@ func (p *inlineParser) bracketToText(b *inline) {
 	b.kind = iText
 }
 
+// destScan is a plain link destination scanned to its line's end, whose
+// link failed: the balance of parentheses before each byte, and the
+// lowest balance from each byte on.
+type destScan struct {
+	from, to   int
+	bal, floor []int
+}
+
 // linkTail reads "(destination "title")" at i. A destination scanned to
-// its line's end without a ")" that failed is remembered: a later "("
-// on the same stretch would scan the same text to the same end and fail
-// the same way, so "[a](" repeated costs linear time, not quadratic.
+// its line's end that failed is remembered: a later "(" on the same
+// stretch after which the parentheses never close more than they open
+// would scan the same text to the same end and fail the same way, so
+// "[a](" or "[a](()" repeated cost linear time, not quadratic.
 func (p *inlineParser) linkTail(i int) (dest string, end int, ok bool) {
 	s := p.src
 	if i >= len(s) || s[i] != '(' {
@@ -394,11 +405,11 @@ func (p *inlineParser) linkTail(i int) (dest string, end int, ok bool) {
 	if i < len(s) && s[i] == ')' {
 		return "", i + 1, true
 	}
-	if i >= p.noDestFrom && i < p.noDestTo {
-		return "", 0, false
-	}
 	lineEnd := p.lineEnd(i)
 	if i < len(s) && s[i] == '<' {
+		if i >= p.noDestFrom && i < p.noDestTo {
+			return "", 0, false
+		}
 		j := i + 1
 		for ; j < lineEnd; j++ {
 			if s[j] == '\\' && j+1 < lineEnd && isASCIIPunct(s[j+1]) {
@@ -417,17 +428,28 @@ func (p *inlineParser) linkTail(i int) (dest string, end int, ok bool) {
 		}
 		dest, i = s[i+1:j], j+1
 	} else {
-		opened, closes := 0, false
+		if m := p.dest; m != nil && i >= m.from && i < m.to {
+			// From here the balance of parentheses never drops under
+			// where it starts: the scan would run to the same end and
+			// fail the same way.
+			if k := i - m.from; m.floor[k+1] >= m.bal[k] {
+				return "", 0, false
+			}
+		}
+		// bal[k] is the balance of parentheses before s[i+k].
+		bal := make([]int, 0, 64)
+		opened := 0
 		j := i
 	loop:
 		for ; j < lineEnd; j++ {
+			bal = append(bal, opened)
 			switch c := s[j]; {
 			case c == '\\' && j+1 < lineEnd && isASCIIPunct(s[j+1]):
 				j++
+				bal = append(bal, opened)
 			case c == '(':
 				opened++
 			case c == ')':
-				closes = true
 				opened--
 				if opened < 0 {
 					break loop
@@ -441,8 +463,14 @@ func (p *inlineParser) linkTail(i int) (dest string, end int, ok bool) {
 		}
 		from := i
 		defer func() {
-			if !ok && j == lineEnd && !closes {
-				p.noDestFrom, p.noDestTo = from, lineEnd
+			if !ok && j == lineEnd {
+				bal = append(bal, opened)
+				floor := make([]int, len(bal))
+				floor[len(bal)-1] = bal[len(bal)-1]
+				for k := len(bal) - 2; k >= 0; k-- {
+					floor[k] = min(bal[k], floor[k+1])
+				}
+				p.dest = &destScan{from: from, to: lineEnd, bal: bal, floor: floor}
 			}
 		}()
 		dest, i = s[i:j], j
