@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/clipperhouse/uax29/v2/graphemes"
 )
 
 // lineInput is a one-line text input: the note line, the search, a form's
@@ -20,12 +21,15 @@ import (
 //   - value holds no control character: typed and pasted text, and
 //     SetValue, pass through clean, which makes tabs and line breaks one
 //     space and drops the rest;
-//   - len(value) <= CharLimit when CharLimit > 0 (runes, not bytes);
-//   - 0 <= offset <= pos <= len(value), and with a width the runes from
-//     offset to the cursor, and the cell under the cursor (the rune there,
-//     or a blank after the end), fit in the width+1 cells drawn: the
-//     cursor and what it is on are always on screen. Wide runes take two
-//     cells and are never split.
+//   - value is the text's characters (grapheme clusters: a letter with
+//     its accents, an emoji with its modifiers and joiners), each one
+//     step of the cursor and measured whole, as the terminal draws it;
+//   - the text holds at most CharLimit runes when CharLimit > 0;
+//   - 0 <= offset <= pos <= len(value), and with a width the characters
+//     from offset to the cursor, and the cell under the cursor (the
+//     character there, or a blank after the end), fit in the width+1
+//     cells drawn: the cursor and what it is on are always on screen.
+//     Wide characters take two cells and are never split.
 type lineInput struct {
 	Prompt      string
 	Placeholder string
@@ -35,9 +39,9 @@ type lineInput struct {
 	// where the terminal's cursor is not placed.
 	ShowCursor bool
 
-	value  []rune
-	pos    int // the cursor, in runes: text is inserted before value[pos]
-	offset int // the first rune drawn, when the value is wider than width
+	value  []string // characters (grapheme clusters)
+	pos    int      // the cursor, in characters: text is inserted before value[pos]
+	offset int      // the first character drawn, when the value is wider than width
 	width  int // cells for text, the cursor's cell not counted; 0 is unbounded
 	focus  bool
 }
@@ -50,7 +54,7 @@ func (in *lineInput) SetWidth(w int) {
 }
 
 // Value is the text typed.
-func (in lineInput) Value() string { return string(in.value) }
+func (in lineInput) Value() string { return strings.Join(in.value, "") }
 
 // Position is the cursor's place, in runes from the start.
 func (in lineInput) Position() int { return in.pos }
@@ -58,7 +62,7 @@ func (in lineInput) Position() int { return in.pos }
 // SetValue replaces the text, cleaned and cut to CharLimit, with the
 // cursor at its end.
 func (in *lineInput) SetValue(s string) {
-	in.value = in.limit(cleanLine([]rune(s)), 0)
+	in.value = characters(string(in.limit(cleanLine([]rune(s)), 0)))
 	in.pos = len(in.value)
 	in.scroll()
 }
@@ -126,12 +130,24 @@ func (in lineInput) Update(msg tea.Msg) (lineInput, tea.Cmd) {
 // insert puts text at the cursor, cleaned, as much as CharLimit leaves
 // room for.
 func (in *lineInput) insert(text string) {
-	add := in.limit(cleanLine([]rune(text)), len(in.value))
+	add := in.limit(cleanLine([]rune(text)), utf8.RuneCountInString(in.Value()))
 	if len(add) == 0 {
 		return
 	}
-	in.value = slices.Insert(slices.Clone(in.value), in.pos, add...)
-	in.setPos(in.pos + len(add))
+	// The text is split into characters again around the insertion: an
+	// accent or a joiner typed after a character belongs to it.
+	before := strings.Join(in.value[:in.pos], "") + string(add)
+	in.value = characters(before + strings.Join(in.value[in.pos:], ""))
+	in.setPos(len(characters(before)))
+}
+
+// characters splits s into grapheme clusters.
+func characters(s string) []string {
+	var out []string
+	for g := graphemes.FromString(s); g.Next(); {
+		out = append(out, g.Value())
+	}
+	return out
 }
 
 // limit cuts add to what CharLimit leaves beside have runes.
@@ -155,10 +171,10 @@ func (in *lineInput) cut(from, to int) {
 // the cursor skipped first); wordEnd where the word after it ends.
 func (in lineInput) wordStart() int {
 	i := in.pos
-	for i > 0 && unicode.IsSpace(in.value[i-1]) {
+	for i > 0 && isSpace(in.value[i-1]) {
 		i--
 	}
-	for i > 0 && !unicode.IsSpace(in.value[i-1]) {
+	for i > 0 && !isSpace(in.value[i-1]) {
 		i--
 	}
 	return i
@@ -166,13 +182,19 @@ func (in lineInput) wordStart() int {
 
 func (in lineInput) wordEnd() int {
 	i := in.pos
-	for i < len(in.value) && unicode.IsSpace(in.value[i]) {
+	for i < len(in.value) && isSpace(in.value[i]) {
 		i++
 	}
-	for i < len(in.value) && !unicode.IsSpace(in.value[i]) {
+	for i < len(in.value) && !isSpace(in.value[i]) {
 		i++
 	}
 	return i
+}
+
+// isSpace is true for a character that is white space.
+func isSpace(c string) bool {
+	r, _ := utf8.DecodeRuneInString(c)
+	return unicode.IsSpace(r)
 }
 
 func (in *lineInput) setPos(p int) {
@@ -193,18 +215,18 @@ func (in *lineInput) scroll() {
 	// first is the leftmost start that still shows the cursor's cell.
 	first, w := in.pos, 1
 	if in.pos < len(in.value) {
-		w = max(runeCells(in.value[in.pos]), 1)
+		w = max(charCells(in.value[in.pos]), 1)
 	}
-	for first > 0 && w+runeCells(in.value[first-1]) <= span {
+	for first > 0 && w+charCells(in.value[first-1]) <= span {
 		first--
-		w += runeCells(in.value[first])
+		w += charCells(in.value[first])
 	}
 	in.offset = max(in.offset, first)
 	// The text from offset to the end, and a cell for a cursor after it.
 	tail := cells(in.value[in.offset:]) + 1
-	for in.offset > 0 && tail+runeCells(in.value[in.offset-1]) <= span {
+	for in.offset > 0 && tail+charCells(in.value[in.offset-1]) <= span {
 		in.offset--
-		tail += runeCells(in.value[in.offset])
+		tail += charCells(in.value[in.offset])
 	}
 }
 
@@ -233,12 +255,12 @@ func (in lineInput) View() string {
 	blank := 1 // the cursor's cell after the end
 	if in.width > 0 {
 		end, blank = 0, in.width+1
-		for end < len(shown) && runeCells(shown[end]) <= blank {
-			blank -= runeCells(shown[end])
+		for end < len(shown) && charCells(shown[end]) <= blank {
+			blank -= charCells(shown[end])
 			end++
 		}
 	}
-	text := string(shown[:end]) + strings.Repeat(" ", blank)
+	text := strings.Join(shown[:end], "") + strings.Repeat(" ", blank)
 	switch {
 	case !in.focus:
 		text = lipgloss.NewStyle().Foreground(lipgloss.Color("245")).Render(text)
@@ -246,10 +268,10 @@ func (in lineInput) View() string {
 		// The cursor's cell is on screen (scroll keeps it there): the rune
 		// at the cursor, or the first blank after the end.
 		at := in.pos - in.offset
-		before := string(shown[:at])
+		before := strings.Join(shown[:at], "")
 		under, after := " ", text[len(before):]
 		if at < end {
-			under = string(shown[at])
+			under = shown[at]
 		}
 		after = after[len(under):]
 		text = before + lipgloss.NewStyle().Reverse(true).Render(under) + after
@@ -284,18 +306,19 @@ func cleanLine(rs []rune) []rune {
 	return out
 }
 
-// runeCells is the cells r takes on a terminal: two for a wide rune (CJK,
-// most emoji), none for a combining mark. Runes are measured one by one so
-// that scrolling, drawing and the cursor agree on every position.
-func runeCells(r rune) int {
-	return ansi.StringWidth(string(r))
+// charCells is the cells a character takes on a terminal: two for a wide
+// one (CJK, emoji, a symbol made emoji by U+FE0F), one for a letter with
+// its accents. Characters are measured one by one so that scrolling,
+// drawing and the cursor agree on every position.
+func charCells(c string) int {
+	return ansi.StringWidth(c)
 }
 
-// cells is the width of rs, rune by rune.
-func cells(rs []rune) int {
+// cells is the width of cs, character by character.
+func cells(cs []string) int {
 	n := 0
-	for _, r := range rs {
-		n += runeCells(r)
+	for _, c := range cs {
+		n += charCells(c)
 	}
 	return n
 }

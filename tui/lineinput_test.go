@@ -65,7 +65,7 @@ func lineTyped(t *testing.T, text string) lineInput {
 
 // marked writes the input's value with "|" at the cursor.
 func marked(in lineInput) string {
-	return string(in.value[:in.pos]) + "|" + string(in.value[in.pos:])
+	return strings.Join(in.value[:in.pos], "") + "|" + strings.Join(in.value[in.pos:], "")
 }
 
 func TestLineInputEditingKeys(t *testing.T) {
@@ -212,9 +212,9 @@ func TestLineInputScrollKeepsTheCursorInView(t *testing.T) {
 			// the end).
 			under := " "
 			if in.pos < len(in.value) {
-				under = string(in.value[in.pos])
+				under = in.value[in.pos]
 			}
-			if got := ansi.Cut(view, c.X, c.X+runeCells([]rune(under)[0])); got != under {
+			if got := ansi.Cut(view, c.X, c.X+charCells(under)); got != under {
 				t.Fatalf("%s: view %q has %q at the cursor (cell %d), want %q", step, view, got, c.X, under)
 			}
 		}
@@ -337,5 +337,42 @@ func TestLineInputPlaceholder(t *testing.T) {
 	in.Reset()
 	if in.Value() != "" || in.pos != 0 || !strings.Contains(ansi.Strip(in.View()), "what y") {
 		t.Errorf("after Reset: %q, cursor %d, view %q", in.Value(), in.pos, ansi.Strip(in.View()))
+	}
+}
+
+// A character made of several code points (a symbol made emoji by
+// U+FE0F, a skin tone, a zero-width-joined emoji, a letter and its
+// combining accent) is one step of the cursor, is measured whole as the
+// terminal draws it, and is deleted whole: pasted from a chat, such text
+// must neither push the line past its width nor put the cursor beside
+// the character it is on.
+func TestLineInputMultiCodePointCharacters(t *testing.T) {
+	for _, c := range []string{"✔\uFE0F", "⚠\uFE0F", "👍🏽", "👩\u200d💻", "e\u0301"} {
+		t.Run(c, func(t *testing.T) {
+			in := lineInput{Prompt: "> "}
+			in.Focus()
+			in.SetWidth(20)
+			in, _ = in.Update(tea.PasteMsg{Content: strings.Repeat(c+" ", 15)})
+			view := ansi.Strip(in.View())
+			if w := ansi.StringWidth(view); w != 2+21 {
+				t.Fatalf("view %q is %d cells, want 23", view, w)
+			}
+			in, _ = in.Update(lineKey(t, "left")) // onto the last space
+			in, _ = in.Update(lineKey(t, "left")) // onto the last character
+			if got := in.value[in.pos]; got != c {
+				t.Fatalf("two steps left the cursor is on %q, want %q", got, c)
+			}
+			cur := in.Cursor()
+			view = ansi.Strip(in.View())
+			if got := ansi.Cut(view, cur.X, cur.X+ansi.StringWidth(c)); got != c {
+				t.Fatalf("view %q has %q at the cursor (cell %d), want %q", view, got, cur.X, c)
+			}
+			in, _ = in.Update(lineKey(t, "right"))
+			in, _ = in.Update(lineKey(t, "backspace"))
+			want := strings.Repeat(c+" ", 14) + " "
+			if in.Value() != want {
+				t.Fatalf("backspace after the last character left %q, want %q", in.Value(), want)
+			}
+		})
 	}
 }
