@@ -42,7 +42,7 @@ type lineInput struct {
 	value  []string // characters (grapheme clusters)
 	pos    int      // the cursor, in characters: text is inserted before value[pos]
 	offset int      // the first character drawn, when the value is wider than width
-	width  int // cells for text, the cursor's cell not counted; 0 is unbounded
+	width  int      // cells for text, the cursor's cell not counted; 0 is unbounded
 	focus  bool
 }
 
