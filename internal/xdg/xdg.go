@@ -13,9 +13,10 @@
 //     these variables it should consider the path invalid and ignore it").
 //     A value that begins with "~" or "$HOME", then "/" or nothing, is read
 //     as under $HOME first: a shell that did not expand it leaves it so.
-//   - $HOME unset or empty counts as "/", and on macOS both directories
-//     default to ~/Library/Application Support: the places the journal and
-//     the configuration have always been found, which must not move.
+//   - $HOME unset or empty counts as "/", on macOS both directories
+//     default to ~/Library/Application Support, and on Windows both are
+//     %LOCALAPPDATA%: the places the journal and the configuration have
+//     always been found, which must not move.
 //   - The environment is read at each call, never at package init: every
 //     command, --version included, would pay for it at start, and a
 //     variable set after start (a test's t.Setenv) would not be seen.
@@ -43,8 +44,15 @@ func base(env, def string) string {
 	if dir := expandHome(os.Getenv(env)); filepath.IsAbs(dir) {
 		return dir
 	}
-	if runtime.GOOS == "darwin" {
+	switch runtime.GOOS {
+	case "darwin":
 		def = filepath.Join("Library", "Application Support")
+	case "windows":
+		// Windows has no $HOME of its own; the per-user, per-machine
+		// application data folder is where both have always been.
+		if dir := os.Getenv("LOCALAPPDATA"); filepath.IsAbs(dir) {
+			return dir
+		}
 	}
 	if dir := filepath.Join(home(), def); filepath.IsAbs(dir) {
 		return dir
