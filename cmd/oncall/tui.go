@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -186,7 +187,11 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, files viewFiles) 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	opts.Context = ctx
-	p := tea.NewProgram(tui.New(opts), f.g.programOptions(ctx)...)
+	model := tui.New(opts)
+	// Tests bring their own input and output; a person's terminal gets
+	// the first frame before the program is up (earlyframe.go).
+	early := len(f.g.program) == 0 && earlyFrame(os.Stdout, model)
+	p := tea.NewProgram(model, f.g.programOptions(ctx)...)
 	f.g.waits.p.Store(p)
 	defer f.g.waits.p.Store(nil)
 	if v.drainer != nil {
@@ -202,6 +207,9 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, files viewFiles) 
 		defer func() { cancel(); <-done }()
 	}
 	if _, err := p.Run(); err != nil && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
+		if early {
+			leaveEarlyFrame(os.Stdout)
+		}
 		return fmt.Errorf("terminal: %w", err)
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/oncallkit/oncall/incident"
 	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
+	"github.com/oncallkit/oncall/internal/pty"
 	"github.com/oncallkit/oncall/store"
 )
 
@@ -46,7 +47,7 @@ type run struct {
 // needle in its output. It answers the background colour query as a dark
 // terminal would.
 func (h *harness) launch(dir, db, api string, needles []string, args ...string) (*run, error) {
-	master, slave, err := openPTY(40, 120)
+	master, slave, err := pty.Open(40, 120)
 	if err != nil {
 		return nil, err
 	}

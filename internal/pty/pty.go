@@ -1,4 +1,10 @@
-package main
+//go:build linux
+
+// Package pty opens a pseudo-terminal pair with the standard library
+// alone (/dev/ptmx and three ioctls), for the programs and tests that run
+// oncall on a terminal of their own: the benchmark harness and the tests
+// of what reaches the terminal before the interactive program is up.
+package pty
 
 import (
 	"fmt"
@@ -7,10 +13,8 @@ import (
 	"unsafe"
 )
 
-// openPTY opens a pseudo-terminal pair with the standard library alone
-// (/dev/ptmx and three ioctls), so that measuring the program on a
-// terminal adds no dependency. The slave is rows x cols.
-func openPTY(rows, cols uint16) (master, slave *os.File, err error) {
+// Open opens a pseudo-terminal pair; the slave is rows x cols.
+func Open(rows, cols uint16) (master, slave *os.File, err error) {
 	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open /dev/ptmx: %w", err)
