@@ -54,6 +54,16 @@ func newHarness(t *testing.T, w, h int, tweak ...func(*Options)) *harness {
 // already the returned client.
 func attachHarness(t *testing.T, sim *pdsim.Server, url string, clk *pdsim.Clock, token string, w, h int, tweak ...func(*Options)) (*harness, *pagerduty.Client) {
 	t.Helper()
+	hs, src, init := buildHarness(t, sim, url, clk, token, w, h, tweak...)
+	hs.run(init)
+	return hs, src
+}
+
+// buildHarness is attachHarness without running Init's command, which it
+// returns: a test can then see the first frame as the program draws it
+// (the renderer draws once Init has returned, before its commands answer).
+func buildHarness(t *testing.T, sim *pdsim.Server, url string, clk *pdsim.Clock, token string, w, h int, tweak ...func(*Options)) (*harness, *pagerduty.Client, tea.Cmd) {
+	t.Helper()
 	src, err := pagerduty.New(pagerduty.Config{Token: token, APIURL: url, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +82,7 @@ func attachHarness(t *testing.T, sim *pdsim.Server, url string, clk *pdsim.Clock
 	}
 	hs := &harness{t: t, m: New(opts), sim: sim, journal: j, clock: clk, url: url}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-	hs.run(hs.m.Init())
-	return hs, src
+	return hs, src, hs.m.Init()
 }
 
 // send delivers a message and runs the commands it returns, to completion,

@@ -12,14 +12,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oncallkit/oncall/incident"
-	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 	"github.com/oncallkit/oncall/premortem"
 	"github.com/oncallkit/oncall/premortems"
 	"github.com/oncallkit/oncall/runbook"
 	"github.com/oncallkit/oncall/runbooks"
-	"github.com/oncallkit/oncall/store"
-	"github.com/oncallkit/oncall/store/outbox"
 )
 
 // shippedLibrary is the demo's runbooks and pre-mortems as the view reads
@@ -57,26 +54,9 @@ func startHeld(t *testing.T, w, h int, load func() Library, tweak ...func(*Optio
 	sim := pdsim.New(pdsim.Options{Now: clk.Now})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	src, err := pagerduty.New(pagerduty.Config{Token: pdsim.DemoToken, APIURL: srv.URL, Timeout: 10 * time.Second, RequestsPerMinute: -1, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := store.Open(filepath.Join(t.TempDir(), "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	opts := Options{
-		Source: src, Journal: j, Outbox: outbox.New(j, src, outbox.Options{}), Label: "test", Now: clk.Now, Location: zone, Dark: true,
-		every:       func(time.Duration, tea.Msg) tea.Cmd { return nil }, // the test drives time
-		LoadLibrary: load,
-	}
-	for _, f := range tweak {
-		f(&opts)
-	}
-	hs := &harness{t: t, m: New(opts), sim: sim, journal: j, clock: clk, url: srv.URL}
-	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-	return hs, hs.m.Init()
+	withLoad := append([]func(*Options){func(o *Options) { o.LoadLibrary = load }}, tweak...)
+	hs, _, init := buildHarness(t, sim, srv.URL, clk, pdsim.DemoToken, w, h, withLoad...)
+	return hs, init
 }
 
 // runHolding runs cmd as harness.run does, except that the library's
