@@ -44,28 +44,12 @@ func (c *requestCounter) take() map[string]int {
 // re-listed in full every relistEvery anyway. Over real HTTP against the
 // simulator, counting what it answers.
 func TestListFollowsTheChangeFeed(t *testing.T) {
-	clk := pdsim.NewClock(epoch)
-	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: pdsim.Scenario{
-		{At: -time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-1", Title: "payments: settlement lag", Service: pdsim.ServicePayments})},
-		{At: 100 * time.Second, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-2", Title: "checkout: fresh from the feed", Service: pdsim.ServiceCheckout})},
-	}})
-	for i := range feedFrom {
-		if _, err := sim.AddIncident(pdsim.IncidentSpec{Title: fmt.Sprintf("backlog %d", i), Service: pdsim.ServiceSearch,
-			CreatedAt: epoch.Add(-2 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	counter := &requestCounter{next: sim, n: map[string]int{}}
-	srv := httptest.NewServer(counter)
-	t.Cleanup(srv.Close)
-	h, _ := attachHarness(t, sim, srv.URL, clk, pdsim.DemoToken, 120, 40, func(o *Options) {
-		o.Feed = o.Source.(*pagerduty.Client).Feed(clk.Now())
-	})
+	h, counter := feedHarness(t, "payments: settlement lag", "checkout: fresh from the feed", 100*time.Second)
 	h.wantScreen("settlement lag")
 	counter.take()
 
 	for i := range 5 { // 15 s to 75 s: nothing happens
-		clk.Advance(15 * time.Second)
+		h.clock.Advance(15 * time.Second)
 		h.send(listTickMsg{})
 		got := counter.take()
 		if len(got) != 1 || got["GET /log_entries"] != 1 {
@@ -76,7 +60,7 @@ func TestListFollowsTheChangeFeed(t *testing.T) {
 		t.Fatal("the incident to come is listed before it triggered")
 	}
 
-	clk.Advance(30 * time.Second) // 105 s: triggered at 100 s
+	h.clock.Advance(30 * time.Second) // 105 s: triggered at 100 s
 	h.send(listTickMsg{})
 	got := counter.take()
 	if got["GET /log_entries"] != 1 || got["GET /incidents"] == 0 {
@@ -87,7 +71,7 @@ func TestListFollowsTheChangeFeed(t *testing.T) {
 	// The safety net: however quiet, a full listing every relistEvery.
 	listings := 0
 	for elapsed := time.Duration(0); elapsed <= relistEvery; elapsed += 15 * time.Second {
-		clk.Advance(15 * time.Second)
+		h.clock.Advance(15 * time.Second)
 		h.send(listTickMsg{})
 		if counter.take()["GET /incidents"] > 0 {
 			listings++
@@ -117,4 +101,29 @@ type failingFeed struct{}
 
 func (failingFeed) Changed(context.Context) ([]string, error) {
 	panic("the change feed was read for a list shorter than a page")
+}
+
+// feedHarness is the real model over a counted simulator whose list is
+// long enough to follow the change feed: an incident titled first an hour
+// old, feedFrom older ones, and one titled later triggered at laterAt.
+func feedHarness(t *testing.T, first, later string, laterAt time.Duration) (*harness, *requestCounter) {
+	t.Helper()
+	clk := pdsim.NewClock(epoch)
+	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: pdsim.Scenario{
+		{At: -time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-first", Title: first, Service: pdsim.ServicePayments})},
+		{At: laterAt, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "feed-later", Title: later, Service: pdsim.ServiceCheckout})},
+	}})
+	for i := range feedFrom {
+		if _, err := sim.AddIncident(pdsim.IncidentSpec{Title: fmt.Sprintf("backlog %d", i), Service: pdsim.ServiceSearch,
+			CreatedAt: epoch.Add(-2 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counter := &requestCounter{next: sim, n: map[string]int{}}
+	srv := httptest.NewServer(counter)
+	t.Cleanup(srv.Close)
+	h, _ := attachHarness(t, sim, srv.URL, clk, pdsim.DemoToken, 120, 40, func(o *Options) {
+		o.Feed = o.Source.(*pagerduty.Client).Feed(clk.Now())
+	})
+	return h, counter
 }

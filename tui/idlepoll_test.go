@@ -2,7 +2,6 @@ package tui
 
 import (
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/oncallkit/oncall/incident/pagerduty"
 	"github.com/oncallkit/oncall/incident/pdsim"
 )
 
@@ -153,23 +151,7 @@ func TestBackAfterAFailedListReadsAgain(t *testing.T) {
 // covers the whole time away: it names the incident triggered meanwhile,
 // so the list is read and shows it.
 func TestBackToALongListReadsTheFeed(t *testing.T) {
-	clk := pdsim.NewClock(epoch)
-	sim := pdsim.New(pdsim.Options{Now: clk.Now, Scenario: pdsim.Scenario{
-		{At: -time.Hour, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "long-1", Title: "payments: settlement lag", Service: pdsim.ServicePayments})},
-		{At: 40 * time.Second, Action: pdsim.Trigger(pdsim.IncidentSpec{Key: "long-2", Title: "checkout: fired while away", Service: pdsim.ServiceCheckout})},
-	}})
-	for i := range feedFrom {
-		if _, err := sim.AddIncident(pdsim.IncidentSpec{Title: fmt.Sprintf("backlog %d", i), Service: pdsim.ServiceSearch,
-			CreatedAt: epoch.Add(-2 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	counter := &requestCounter{next: sim, n: map[string]int{}}
-	srv := httptest.NewServer(counter)
-	t.Cleanup(srv.Close)
-	h, _ := attachHarness(t, sim, srv.URL, clk, pdsim.DemoToken, 120, 40, func(o *Options) {
-		o.Feed = o.Source.(*pagerduty.Client).Feed(clk.Now())
-	})
+	h, counter := feedHarness(t, "payments: settlement lag", "checkout: fired while away", 40*time.Second)
 	if n := len(h.model().list.all); n < feedFrom {
 		t.Fatalf("%d incidents listed; the test needs at least %d", n, feedFrom)
 	}
