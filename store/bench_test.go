@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -119,4 +120,44 @@ func BenchmarkSmallRead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkOpen100k is what every command pays to open a journal that has
+// grown to 100,000 events: the file's page structure is checked before
+// bbolt is trusted with it.
+func BenchmarkOpen100k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "journal.db")
+	s, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const total, per = 100_000, 5_000
+	for i := 0; i < total; i += per {
+		batch := make([]incident.Event, per)
+		for j := range batch {
+			batch[j] = benchEvent(i + j)
+			batch[j].State = incident.Sent
+		}
+		if _, err := s.AppendAll(fmt.Sprintf("P%d", i%7), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(fi.Size())/(1<<20), "file-MB")
 }
