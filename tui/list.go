@@ -331,11 +331,26 @@ func sortTriage(list []incident.Incident) {
 func priorityRank(p string) int {
 	p = strings.ToUpper(strings.TrimSpace(p))
 	for _, prefix := range []string{"P", "SEV", "SEV-"} {
-		if n, err := strconv.Atoi(strings.TrimPrefix(p, prefix)); err == nil && strings.HasPrefix(p, prefix) && n >= 0 {
+		if n, ok := number(strings.TrimPrefix(p, prefix)); ok && strings.HasPrefix(p, prefix) && n >= 0 {
 			return n
 		}
 	}
 	return 1 << 20
+}
+
+// number is strconv.Atoi's answer without its error value: most
+// priorities fail to parse under two of the three prefixes, and each
+// failure allocated an error, thousands of them for a cached list.
+func number(s string) (int, bool) {
+	body := s
+	if body != "" && (body[0] == '+' || body[0] == '-') {
+		body = body[1:]
+	}
+	if body == "" || strings.TrimLeft(body, "0123456789") != "" {
+		return 0, false // Atoi fails on these too
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
 
 // Selected is the incident under the cursor.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -58,7 +59,7 @@ func TestListMarksOnlyIncidentsNewSinceTheFirstLoad(t *testing.T) {
 	}
 	l := newList(nil, nil, func() time.Time { return t0 })
 	l.SetIncidents([]incident.Incident{inc("CACHED"), inc("GONE")}, time.Time{}) // the cache
-	l.SetIncidents([]incident.Incident{inc("CACHED"), inc("FIRST")}, t0)          // the first fetch
+	l.SetIncidents([]incident.Incident{inc("CACHED"), inc("FIRST")}, t0)         // the first fetch
 	for _, id := range []string{"CACHED", "GONE", "FIRST"} {
 		if l.IsNew(id, t0) {
 			t.Errorf("%s is new after the first load", id)
@@ -78,5 +79,17 @@ func TestListMarksOnlyIncidentsNewSinceTheFirstLoad(t *testing.T) {
 	}
 	if l.IsNew("LATER", t1.Add(newFor)) {
 		t.Errorf("LATER is still new %v after it appeared", newFor)
+	}
+}
+
+// number answers as strconv.Atoi does, on numbers, signs, spaces, words,
+// overflow and the empty string.
+func TestNumberAgreesWithAtoi(t *testing.T) {
+	for _, s := range []string{"", "1", "01", "+1", "-1", "-0", "+", "-", "1a", "a1", " 1", "1 ", "99999999999999999999", "9223372036854775807", "-9223372036854775808", "١", "1_000", "0x10"} {
+		want, err := strconv.Atoi(s)
+		got, ok := number(s)
+		if ok != (err == nil) || (ok && got != want) {
+			t.Errorf("number(%q) = %d, %v; Atoi says %d, %v", s, got, ok, want, err)
+		}
 	}
 }

@@ -63,6 +63,11 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	cmd, g := newRoot()
 	defer g.close()
+	if asksVersion(args) {
+		// Reading the build information costs every start some 20 page
+		// faults; only --version shows it.
+		cmd.Version = versionString()
+	}
 	cmd.SetArgs(args)
 	if stdin != nil {
 		cmd.SetIn(stdin)
@@ -82,6 +87,22 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g.log.Info("done", "exit", exitCode(err), "err", msg)
 	fmt.Fprintln(stderr, "oncall: "+msg)
 	return exitCode(err)
+}
+
+// asksVersion reports whether args may ask for --version (or -v, alone
+// or among other short flags); a false yes costs only time.
+func asksVersion(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--version" || strings.HasPrefix(a, "--version="):
+			return true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'v'):
+			return true
+		}
+	}
+	return false
 }
 
 // isCobraUsage recognises cobra's own complaints about the command line,

@@ -76,7 +76,7 @@ Try it first with: oncall demo`,
   PAGERDUTY_TOKEN=... oncall          # your PagerDuty account
   oncall 1045                         # straight to incident #1045
   oncall --api-url https://api.eu.pagerduty.com   # the EU service region`,
-		Version:       versionString(),
+		Version:       version, // the whole versionString is worked out only when asked for (runWith)
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          rootArgs,
