@@ -109,6 +109,11 @@ type incidentCache interface {
 	Incidents() ([]incident.Incident, time.Time, error)
 }
 
+// cachedList is a cached list already read, as an incidentCache.
+type cachedList []incident.Incident
+
+func (l cachedList) Incidents() ([]incident.Incident, time.Time, error) { return l, time.Time{}, nil }
+
 // incidentGetter asks PagerDuty for one incident; *pagerduty.Client has it.
 type incidentGetter interface {
 	Get(ctx context.Context, id string) (incident.Incident, error)

@@ -92,11 +92,7 @@ Try it first with: oncall demo`,
 			}
 			opts := f.ViewOptions(src, labelFor(g.resolvedAPIURL()), g.set.from)
 			if len(args) == 1 {
-				// Looked up before the view starts: an incident nobody
-				// knows is an error on the command line, not a blank pane.
-				if opts.Open, err = f.ResolveIncident(cmd.Context(), args[0], src); err != nil {
-					return err
-				}
+				opts.Open = args[0] // as typed: runTUI looks it up in the journal it opens
 			}
 			return runTUI(cmd.Context(), f, opts, viewFiles{runbooks: runbookSource{dir: g.set.runbooksDir}, premortems: g.viewPremortems})
 		},

@@ -160,6 +160,9 @@ func (g *globalOptions) programOptions(ctx context.Context) []tea.ProgramOption 
 	return append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, g.program...)
 }
 
+// runTUI runs the interactive view. opts.Open may be an incident as typed
+// (an id, 1045 or #1045): it is looked up here in the cached list the view
+// reads anyway, so the journal is opened once.
 func runTUI(ctx context.Context, f *factory, opts tui.Options, files viewFiles) error {
 	// The view is what a person keeps open for hours, so it alone keeps
 	// to the memory budget; one-shot commands (a year's review) may grow.
@@ -177,6 +180,17 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, files viewFiles) 
 		// head start.
 		opts.Cached, opts.CachedAt, _ = v.store.Incidents()
 		opts.Filter, _, _ = v.store.Filter() // none saved, or unreadable: show everything active
+	}
+	if opts.Open != "" {
+		// Looked up before the view starts: an incident nobody knows is
+		// an error on the command line, not a blank pane.
+		var cache incidentCache
+		if opts.Cached != nil {
+			cache = cachedList(opts.Cached)
+		}
+		if opts.Open, err = resolveIncident(ctx, opts.Open, cache, opts.Source); err != nil {
+			return err
+		}
 	}
 	// Read after the first frame: the cached rows come first.
 	opts.LoadLibrary = files.library
