@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -246,7 +247,12 @@ func (m *Model) draft(id string) tea.Cmd {
 	if m.load.reading {
 		// The draft's runbook and pre-mortem sections come from the
 		// files: it is written when they are read (startload.go).
-		m.load.drafts = append(m.load.drafts, id)
+		if !slices.Contains(m.load.drafts, id) {
+			m.load.drafts = append(m.load.drafts, id)
+		}
+		if m.load.late {
+			m.say(statusWarning, m.load.lateText())
+		}
 		return nil
 	}
 	m.drafted = cloneSet(m.drafted)

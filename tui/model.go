@@ -298,7 +298,7 @@ func (m Model) Init() tea.Cmd {
 		cmds = append(cmds, m.detail.start())
 	}
 	if m.load.reading {
-		cmds = append(cmds, readLibrary(m.opts.LoadLibrary))
+		cmds = append(cmds, readLibrary(m.opts.LoadLibrary), m.opts.every(libraryLate, libraryLateMsg{}))
 	}
 	return tea.Batch(cmds...)
 }
@@ -323,7 +323,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleNotice(msg), nil
 	case journaledMsg:
 		return m.handleJournaled(msg)
-	case libraryMsg:
+	case libraryMsg, libraryLateMsg:
 		return m.handleLibrary(msg)
 	case sentMsg:
 		return m.handleSent(msg)

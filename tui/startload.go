@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -33,6 +34,14 @@ type Library struct {
 // libraryMsg is the library, read.
 type libraryMsg struct{ lib Library }
 
+// libraryLate is how long the read may take before the view says it is
+// still reading: a folder on a stuck network mount can hang a read for
+// ever, and what waits for it would otherwise say only "reading…".
+const libraryLate = 10 * time.Second
+
+// libraryLateMsg comes libraryLate after the read started.
+type libraryLateMsg struct{}
+
 // startLoad is the root's state of the library read.
 type startLoad struct {
 	// reading is true from New until libraryMsg arrives, when
@@ -41,6 +50,18 @@ type startLoad struct {
 	// drafts are the incidents whose postmortem draft was asked for while
 	// reading: each is written once the library is in.
 	drafts []string
+	// late is set once the read has taken libraryLate and the status
+	// line said so.
+	late bool
+}
+
+// lateText is the status line while a late read goes on.
+func (l startLoad) lateText() string {
+	text := fmt.Sprintf("Runbooks still being read after %s (slow or stuck folder?)", libraryLate)
+	if n := len(l.drafts); n > 0 {
+		text += fmt.Sprintf("; %d postmortem draft(s) wait for them", n)
+	}
+	return text
 }
 
 // readLibrary reads the library off the UI path.
@@ -76,11 +97,20 @@ func (m *Model) setLibrary(lib Library) {
 // appear), the complaints take the status line unless it says what
 // became of the responder's own action, and the drafts that waited are
 // written.
-func (m Model) handleLibrary(msg libraryMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleLibrary(in tea.Msg) (tea.Model, tea.Cmd) {
+	msg, ok := in.(libraryMsg)
 	if !m.load.reading {
 		return m, nil
 	}
+	if !ok { // libraryLateMsg: still reading
+		m.load.late = true
+		m.say(statusWarning, m.load.lateText())
+		return m, nil
+	}
 	m.load.reading = false
+	if m.load.late && m.status.kind == statusWarning && m.status.text == m.load.lateText() {
+		m.say(statusInfo, "Runbooks and pre-mortems read.")
+	}
 	m.setLibrary(msg.lib)
 	var cmds []tea.Cmd
 	if m.detail.active {

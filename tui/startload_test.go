@@ -299,3 +299,59 @@ func TestDraftWaitsForTheLibrary(t *testing.T) {
 		t.Errorf("the draft lacks the pre-mortem that foresaw it:\n%s", body)
 	}
 }
+
+// TestLateLibraryIsSaid: a library read still going after libraryLate
+// (a folder on a stuck mount) is said on the status line, with the drafts
+// that wait for it; when the files come at last, the drafts are written
+// and the notice goes.
+func TestLateLibraryIsSaid(t *testing.T) {
+	var calls atomic.Int32
+	dir := t.TempDir()
+	sim := pdsim.New(pdsim.Options{})
+	pay, _ := sim.IncidentByKey(pdsim.DemoPayments)
+	var lateAfter time.Duration
+	h, initCmd := startHeld(t, 120, 40, shippedLibrary(t, &calls, false), func(o *Options) {
+		o.Open, o.PostmortemsDir = pay.ID, dir
+		o.every = func(d time.Duration, msg tea.Msg) tea.Cmd {
+			if _, ok := msg.(libraryLateMsg); ok {
+				lateAfter = d
+				return func() tea.Msg { return msg }
+			}
+			return nil
+		}
+	})
+	held := h.runHoldingIf(initCmd, func(msg tea.Msg) bool {
+		switch msg.(type) {
+		case libraryMsg, libraryLateMsg:
+			return true
+		}
+		return false
+	})
+	if len(held) != 2 || lateAfter != libraryLate {
+		t.Fatalf("Init held %d answers (want the library and the late notice), the notice after %s", len(held), lateAfter)
+	}
+	var lib, late tea.Msg
+	for _, msg := range held {
+		if _, ok := msg.(libraryMsg); ok {
+			lib = msg
+		} else {
+			late = msg
+		}
+	}
+	h.send(late)
+	h.wantScreen("Runbooks still being read after 10s (slow or stuck folder?)")
+	h.keys("R", "y")
+	h.wantScreen("1 postmortem draft(s) wait for them")
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+		t.Fatalf("a draft was written before the files were read: %v", files)
+	}
+	h.send(lib)
+	if s := h.screen(); strings.Contains(s, "still being read") {
+		t.Fatalf("the notice stayed after the files came:\n%s", s)
+	}
+	readDraft(t, dir, pay.Number)
+	h.send(late) // a notice that comes after the files says nothing
+	if s := h.screen(); strings.Contains(s, "still being read") {
+		t.Fatalf("a late notice after the files came was shown:\n%s", s)
+	}
+}
