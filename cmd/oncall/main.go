@@ -30,6 +30,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/oncallkit/oncall/incident"
 )
 
@@ -59,9 +61,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 // mid-write; a second signal, after the command has stopped listening,
 // kills as usual.
 func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd, g := newRootFor(args)
+	return runRoot(cmd, g, args, stdin, stdout, stderr)
+}
+
+// runRoot runs args on the command tree cmd (newRoot's or newRootFor's).
+func runRoot(cmd *cobra.Command, g *globalOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd, g := newRoot()
 	defer g.close()
 	if asksVersion(args) {
 		// Reading the build information costs every start some 20 page

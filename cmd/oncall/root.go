@@ -59,6 +59,64 @@ func newRootCmd() *cobra.Command {
 
 // newRoot builds the command tree; run closes g's debug log after it ran.
 func newRoot() (*cobra.Command, *globalOptions) {
+	root, g := newRootAlone()
+	addSubcommands(root, g)
+	return root, g
+}
+
+// newRootFor builds what args need: the root alone when they can only
+// open the interactive view (no subcommand, no help, at most an
+// incident), else the whole tree. The view is where a person waits at
+// start, and the tree's sixty commands and their flags are some 50 page
+// faults of fresh memory, a couple of milliseconds here, that it never
+// uses. Whenever in doubt, the whole tree.
+func newRootFor(args []string) (*cobra.Command, *globalOptions) {
+	root, g := newRootAlone()
+	if opensViewOnly(root, args) {
+		root.CompletionOptions.DisableDefaultCmd = true // nor cobra's completion commands
+	} else {
+		addSubcommands(root, g)
+	}
+	return root, g
+}
+
+// opensViewOnly reports whether args are the root's own flags and at
+// most one incident: the command line of the interactive view.
+func opensViewOnly(root *cobra.Command, args []string) bool {
+	var positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			positional = append(positional, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f := root.PersistentFlags().Lookup(name)
+			if f == nil || name == "help" || name == "version" {
+				return false // a subcommand's flag, a mistake, or help: cobra says
+			}
+			if !hasValue && f.Value.Type() != "bool" {
+				i++ // its value is the next argument
+			}
+		case strings.HasPrefix(a, "-") && a != "-":
+			return false // the root's own flags have no short forms but -h and -v
+		default:
+			positional = append(positional, a)
+		}
+	}
+	switch len(positional) {
+	case 0:
+		return true
+	case 1:
+		_, err := parseIncidentRef(positional[0])
+		return err == nil
+	}
+	return false
+}
+
+// newRootAlone is the root command with its flags, without subcommands.
+func newRootAlone() (*cobra.Command, *globalOptions) {
 	g := &globalOptions{log: slog.New(slog.DiscardHandler)}
 	root := &cobra.Command{
 		Use:   "oncall [INCIDENT]",
@@ -111,6 +169,11 @@ Try it first with: oncall demo`,
 	_ = root.PersistentFlags().MarkHidden("outbox-attempt-timeout")
 	_ = root.PersistentFlags().MarkHidden("outbox-settle")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	return root, g
+}
+
+// addSubcommands adds every subcommand to root.
+func addSubcommands(root *cobra.Command, g *globalOptions) {
 	root.AddCommand(newDemoCmd(g), newSimulateCmd(), newExportCmd(g))
 	root.AddCommand(newIncidentsCmd(g), newNoteCmd(g))
 	root.AddCommand(newVerbCmds(g)...)
@@ -119,7 +182,6 @@ Try it first with: oncall demo`,
 	root.AddCommand(newInitCmd(g), newDoctorCmd(g))
 	root.AddCommand(newPremortemCmd(g))
 	root.AddCommand(newReviewCmd(g))
-	return root, g
 }
 
 // rootArgs accepts at most one argument, an incident. Anything else is

@@ -678,3 +678,49 @@ func actionsMarkdown() string {
 	}
 	return b.String() + "\n"
 }
+
+// A command line that can only open the view builds the root alone; any
+// other gets the whole tree. On every line of the first kind, the root
+// alone and the whole tree must answer alike (here without a token, so
+// nothing reaches the network or a terminal).
+func TestViewOnlyRootAnswersAsTheWholeTree(t *testing.T) {
+	isolate(t)
+	t.Setenv("PAGERDUTY_TOKEN", "")
+	t.Setenv("ONCALL_CONFIG", "")
+	db := filepath.Join(t.TempDir(), "journal.db")
+	root, _ := newRootAlone()
+	viewOnly := [][]string{
+		{}, {"1045"}, {"#1045"}, {"PT4KHLK"}, {"--db", db}, {"--db=" + db, "1045"}, {"--read-only"}, {"--read-only", "PT4KHLK"},
+		{"--", "1045"}, {"--db"}, {"--api-url", "http://127.0.0.1:9", "--debug=false", "#7"},
+	}
+	whole := [][]string{
+		{"demo"}, {"help"}, {"--help"}, {"-h"}, {"--version"}, {"-v"}, {"1045", "2"}, {"deom"}, {"--nosuch"},
+		{"note", "1045", "x"}, {"--", "demo"}, {"-"}, {"__complete", ""}, {"completion", "bash"}, {"--db", db, "export", "1045"},
+	}
+	for _, args := range viewOnly {
+		if !opensViewOnly(root, args) {
+			t.Errorf("%q: takes the whole tree, but can only open the view", args)
+			continue
+		}
+		fastCode, fastOut, fastErr := runAlone(args, newRootFor)
+		fullCode, fullOut, fullErr := runAlone(args, func([]string) (*cobra.Command, *globalOptions) { return newRoot() })
+		if fastCode != fullCode || fastOut != fullOut || fastErr != fullErr {
+			t.Errorf("%q: the root alone answers %d %q %q; the whole tree %d %q %q", args, fastCode, fastOut, fastErr, fullCode, fullOut, fullErr)
+		}
+		if fastCode == exitOK {
+			t.Errorf("%q: exit 0 without a token", args)
+		}
+	}
+	for _, args := range whole {
+		if opensViewOnly(root, args) {
+			t.Errorf("%q: builds the root alone, but needs the whole tree", args)
+		}
+	}
+}
+
+func runAlone(args []string, build func([]string) (*cobra.Command, *globalOptions)) (int, string, string) {
+	var out, errOut bytes.Buffer
+	cmd, g := build(args)
+	code := runRoot(cmd, g, args, nil, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
