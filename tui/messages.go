@@ -251,7 +251,7 @@ func (m *Model) draft(id string) tea.Cmd {
 			m.load.drafts = append(m.load.drafts, id)
 		}
 		if m.load.late {
-			m.say(statusWarning, m.load.lateText())
+			m.sayLate()
 		}
 		return nil
 	}

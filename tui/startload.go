@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -42,6 +43,20 @@ const libraryLate = 10 * time.Second
 // libraryLateMsg comes libraryLate after the read started.
 type libraryLateMsg struct{}
 
+// latePrefix starts the status line of a late read.
+const latePrefix = "Runbooks still being read after"
+
+// sayLate puts the late read on the status line, or updates it there,
+// unless the line holds something that matters more: an action's held
+// outcome, an error, a give-back or a start-up warning.
+func (m *Model) sayLate() {
+	s := m.status
+	showing := strings.HasPrefix(s.text, latePrefix)
+	if showing || s.text == "" || (s.yieldsToBackground(m.opts.Now()) && s.kind != statusError && s.kind != statusGiveBack) {
+		m.say(statusWarning, m.load.lateText())
+	}
+}
+
 // startLoad is the root's state of the library read.
 type startLoad struct {
 	// reading is true from New until libraryMsg arrives, when
@@ -57,7 +72,7 @@ type startLoad struct {
 
 // lateText is the status line while a late read goes on.
 func (l startLoad) lateText() string {
-	text := fmt.Sprintf("Runbooks still being read after %s (slow or stuck folder?)", libraryLate)
+	text := fmt.Sprintf(latePrefix+" %s (slow or stuck folder?)", libraryLate)
 	if n := len(l.drafts); n > 0 {
 		text += fmt.Sprintf("; %d postmortem draft(s) wait for them", n)
 	}
@@ -104,11 +119,11 @@ func (m Model) handleLibrary(in tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if !ok { // libraryLateMsg: still reading
 		m.load.late = true
-		m.say(statusWarning, m.load.lateText())
+		m.sayLate()
 		return m, nil
 	}
 	m.load.reading = false
-	if m.load.late && m.status.kind == statusWarning && m.status.text == m.load.lateText() {
+	if strings.HasPrefix(m.status.text, latePrefix) {
 		m.say(statusInfo, "Runbooks and pre-mortems read.")
 	}
 	m.setLibrary(msg.lib)

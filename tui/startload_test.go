@@ -302,8 +302,9 @@ func TestDraftWaitsForTheLibrary(t *testing.T) {
 
 // TestLateLibraryIsSaid: a library read still going after libraryLate
 // (a folder on a stuck mount) is said on the status line, with the drafts
-// that wait for it; when the files come at last, the drafts are written
-// and the notice goes.
+// that wait for it, unless the line holds something that matters more
+// (a give-back, an action's held outcome); when the files come at last,
+// the drafts are written and the notice goes.
 func TestLateLibraryIsSaid(t *testing.T) {
 	var calls atomic.Int32
 	dir := t.TempDir()
@@ -338,20 +339,73 @@ func TestLateLibraryIsSaid(t *testing.T) {
 			late = msg
 		}
 	}
+	const notice = "Runbooks still being read after 10s (slow or stuck folder?)"
+
+	// A give-back on the line outranks the notice.
+	m := h.model()
+	m.say(statusGiveBack, "not recorded: the journal is busy")
+	h.m = m
 	h.send(late)
-	h.wantScreen("Runbooks still being read after 10s (slow or stuck folder?)")
+	if s := h.screen(); strings.Contains(s, notice) || !strings.Contains(s, "not recorded: the journal is busy") {
+		t.Fatalf("the notice replaced a give-back:\n%s", s)
+	}
+	// Once the line is free, a draft that waits brings the notice, with
+	// the drafts counted once each.
+	m = h.model()
+	m.say(statusInfo, "")
+	m.draft(pay.ID)
+	m.draft(pay.ID)
+	h.m = m
+	h.wantScreen(notice + "; 1 postmortem draft(s) wait for them")
+
+	// An action's outcome is held against it.
 	h.keys("R", "y")
-	h.wantScreen("1 postmortem draft(s) wait for them")
+	h.wantScreen("resolved sent for #1046")
+	if s := h.screen(); strings.Contains(s, notice) {
+		t.Fatalf("the notice replaced the action's outcome:\n%s", s)
+	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
 		t.Fatalf("a draft was written before the files were read: %v", files)
 	}
 	h.send(lib)
+	readDraft(t, dir, pay.Number)
 	if s := h.screen(); strings.Contains(s, "still being read") {
 		t.Fatalf("the notice stayed after the files came:\n%s", s)
 	}
-	readDraft(t, dir, pay.Number)
 	h.send(late) // a notice that comes after the files says nothing
 	if s := h.screen(); strings.Contains(s, "still being read") {
 		t.Fatalf("a late notice after the files came was shown:\n%s", s)
 	}
+}
+
+// The notice on the line when the files come gives way to saying so.
+func TestLateLibraryNoticeClearsWhenRead(t *testing.T) {
+	var calls atomic.Int32
+	h, initCmd := startHeld(t, 120, 40, shippedLibrary(t, &calls, false), func(o *Options) {
+		o.every = func(d time.Duration, msg tea.Msg) tea.Cmd {
+			if _, ok := msg.(libraryLateMsg); ok {
+				return func() tea.Msg { return msg }
+			}
+			return nil
+		}
+	})
+	held := h.runHoldingIf(initCmd, func(msg tea.Msg) bool {
+		switch msg.(type) {
+		case libraryMsg, libraryLateMsg:
+			return true
+		}
+		return false
+	})
+	for _, msg := range held {
+		if _, ok := msg.(libraryLateMsg); ok {
+			h.send(msg)
+		}
+	}
+	h.wantScreen("Runbooks still being read after 10s")
+	for _, msg := range held {
+		if _, ok := msg.(libraryMsg); ok {
+			h.send(msg)
+		}
+	}
+	h.wantScreen("Runbooks and pre-mortems read.")
 }

@@ -61,6 +61,17 @@ func (f *factory) Journal(command string) (*store.Store, error) {
 	return j, nil
 }
 
+// journalExists reports whether the journal's file exists (or whether it
+// cannot tell: opening it will say why).
+func (f *factory) journalExists() bool {
+	path, err := f.JournalPath()
+	if err != nil {
+		return true
+	}
+	_, err = os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
 // ReadJournal opens the journal read-only, for a command that only
 // reads it; nil and no error when there is none yet (reading never
 // creates one).

@@ -97,12 +97,11 @@ func runRoot(cmd *cobra.Command, g *globalOptions, args []string, stdin io.Reade
 }
 
 // asksVersion reports whether args may ask for --version (or -v, alone
-// or among other short flags); a false yes costs only time.
+// or among other short flags). It looks past "--" too, which may be a
+// flag's value: a false yes costs only time.
 func asksVersion(args []string) bool {
 	for _, a := range args {
 		switch {
-		case a == "--":
-			return false
 		case a == "--version" || strings.HasPrefix(a, "--version="):
 			return true
 		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'v'):

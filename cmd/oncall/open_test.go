@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,5 +96,25 @@ func TestOpenByNumberUsesTheCachedList(t *testing.T) {
 	}
 	if !slices.Contains(gets, "GET /incidents/"+target.ID) {
 		t.Errorf("the view did not read the incident the cache named: %v", gets)
+	}
+}
+
+// oncall #N for a number nobody knows, before any journal exists, fails
+// on the command line as before and leaves no journal (nor its folder)
+// behind: there was no cache to look in, so PagerDuty is asked first.
+func TestOpenUnknownNumberCreatesNoJournal(t *testing.T) {
+	isolate(t)
+	sim := pdsim.New(pdsim.Options{Now: func() time.Time { return time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC) }})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	parent := t.TempDir()
+	db := filepath.Join(parent, "state", "journal.db")
+	t.Setenv("PAGERDUTY_TOKEN", pdsim.DemoToken)
+	code, _, stderr := cli(t, "#999999", "--api-url", srv.URL, "--db", db)
+	if code != exitUsage || !strings.Contains(stderr, "no incident #999999") {
+		t.Fatalf("exit %d, %q", code, stderr)
+	}
+	if entries, err := os.ReadDir(parent); err != nil || len(entries) != 0 {
+		t.Fatalf("the failed command left %v behind (%v)", entries, err)
 	}
 }

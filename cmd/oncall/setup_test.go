@@ -469,13 +469,13 @@ func TestVersion(t *testing.T) {
 // it, so every way of asking must still get all of it.
 func TestVersionFlagForms(t *testing.T) {
 	_, want, _ := cli(t, "--version")
-	for _, args := range [][]string{{"-v"}, {"--version=true"}, {"--debug", "-v"}} {
+	for _, args := range [][]string{{"-v"}, {"--version=true"}, {"--debug", "-v"}, {"--db", "--", "-v"}} {
 		if code, out, stderr := cli(t, args...); code != exitOK || out != want {
 			t.Errorf("%v: exit %d, %q (stderr %q); want %q", args, code, out, stderr, want)
 		}
 	}
 	for args, want := range map[string]bool{"--version": true, "-v": true, "-xv": true, "--version=false": true,
-		"": false, "demo": false, "--verbose-ish": false, "-- -v": false, "note P1 --": false} {
+		"": false, "demo": false, "--verbose-ish": false, "-": false, "note P1 --": false} {
 		if got := asksVersion(strings.Fields(args)); got != want {
 			t.Errorf("asksVersion(%q) = %v, want %v", args, got, want)
 		}

@@ -167,6 +167,15 @@ func runTUI(ctx context.Context, f *factory, opts tui.Options, files viewFiles) 
 	// The view is what a person keeps open for hours, so it alone keeps
 	// to the memory budget; one-shot commands (a year's review) may grow.
 	limitMemory()
+	if opts.Open != "" && !f.journalExists() {
+		// No journal yet, so no cached list to look in; and an incident
+		// nobody knows must not leave a new journal behind.
+		open, err := resolveIncident(ctx, opts.Open, nil, opts.Source)
+		if err != nil {
+			return err
+		}
+		opts.Open = open // an id: the look-up below keeps it as it is
+	}
 	v, err := f.ViewJournal(opts.Source)
 	if err != nil {
 		return err

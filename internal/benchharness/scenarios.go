@@ -253,7 +253,7 @@ func timeCmd(n int, name string, args ...string) (time.Duration, int64, error) {
 		}
 		ds = append(ds, time.Since(t))
 		if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			faults = append(faults, ru.Minflt)
+			faults = append(faults, int64(ru.Minflt)) // int32 on some platforms
 		}
 	}
 	slices.Sort(faults)
