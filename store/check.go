@@ -145,7 +145,10 @@ func walkPages(data []byte, m meta) (problem string, err error) {
 		if _, fault := r.(interface{ Addr() uintptr }); fault {
 			problem, err = "", fmt.Errorf("the file changed while it was checked: %v", r)
 		} else if r != nil {
-			problem, err = fmt.Sprintf("its page structure could not be followed: %v", r), nil
+			// Every read above is bounds-checked, so this is a fault of
+			// the walk's own, not proof of damage: say so, and do not
+			// advise moving a journal aside that may well be sound.
+			problem, err = "", fmt.Errorf("checking its page structure failed: %v", r)
 		}
 	}()
 	pr := &pageReader{data: data, meta: m, seen: make([]uint64, (m.pgid+63)/64)}
