@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -59,5 +60,8 @@ func TestPageWalkSurvivesATruncationUnderIt(t *testing.T) {
 	problem, err := walkPages(data, m)
 	if err == nil || !strings.Contains(err.Error(), "changed while it was checked") || problem != "" {
 		t.Fatalf("after a truncation under the walk: problem %q, err %v", problem, err)
+	}
+	if debug.SetPanicOnFault(false) {
+		t.Error("the walk left faults turned into panics for the rest of the goroutine's life")
 	}
 }
