@@ -43,7 +43,25 @@ func (m Model) helpLines(colW int) []helpLine {
 		lines = append(lines, helpLine{text: m.st.Header.Render(fit(g.Title, colW))})
 		lines = append(lines, rows...)
 	}
+	// What the list's marks mean: a responder meets them before help.
+	lines = append(lines, helpLine{}, helpLine{text: m.st.Header.Render(fit("On the list", colW))})
+	for _, mk := range listMarkHelp {
+		for i, l := range wrapHelp(mk.desc, "", max(colW-11, 1), m.st) {
+			k := ""
+			if i == 0 {
+				k = mk.mark
+			}
+			lines = append(lines, helpLine{text: "  " + m.st.HelpKey.Render(fit(k, 8)) + " " + l, more: i > 0})
+		}
+	}
 	return lines
+}
+
+// listMarkHelp explains the marks the list draws before a title.
+var listMarkHelp = [...]struct{ mark, desc string }{
+	{"*", "new: appeared after the list first loaded (for 30 s)"},
+	{"[upd 6m]", "the next status update is due in 6 minutes; -3m is 3 minutes late (as this machine last saw it)"},
+	{"[upd ?]", "owes updates, but the clock is unknown here until the incident is opened"},
 }
 
 // helpLine is one line of help; more marks a description's continuation,
