@@ -100,5 +100,15 @@ func (m *Model) listOnReturn() tea.Cmd {
 	if !m.stale && !m.listAged() {
 		return nil
 	}
+	m.returned = m.opts.Now()
 	return m.pollList()
+}
+
+// tickAfterReturn reports whether a list tick comes so soon after the
+// poll made on going back (within half an interval) that it would only
+// ask again what was just asked; it clears the mark either way.
+func (m *Model) tickAfterReturn() bool {
+	at := m.returned
+	m.returned = time.Time{}
+	return !at.IsZero() && m.opts.Now().Sub(at) < m.opts.ListEvery/2
 }

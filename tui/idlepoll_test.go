@@ -178,3 +178,28 @@ func TestBackToALongListReadsTheFeed(t *testing.T) {
 	}
 	h.wantScreen("fired while away")
 }
+
+// TestTickRightAfterGoingBackReadsNothing: the poll made on going back is
+// not asked again by the list's tick when it comes a moment later (the
+// ticks run on while an incident is open); a tick a whole interval later
+// reads the list as usual.
+func TestTickRightAfterGoingBackReadsNothing(t *testing.T) {
+	h, counter := idleSim(t)
+	openAcknowledged(t, h)
+	h.send(incidentsMsg{gen: h.model().listGen + 1, err: errors.New("PagerDuty cannot be reached")})
+	counter.take()
+	h.keys("esc")
+	if got := counter.take(); got["GET /incidents"] != 1 {
+		t.Fatalf("going back to a stale list made %v, want a listing", got)
+	}
+	h.clock.Advance(time.Second)
+	h.send(listTickMsg{})
+	if got := counter.take(); len(got) != 0 {
+		t.Fatalf("a tick a second after going back made %v, want nothing", got)
+	}
+	h.clock.Advance(h.model().opts.ListEvery)
+	h.send(listTickMsg{})
+	if got := counter.take(); got["GET /incidents"] != 1 {
+		t.Fatalf("the next tick made %v, want a listing", got)
+	}
+}

@@ -170,6 +170,7 @@ type Model struct {
 	// last written): a poll that brings the same list writes nothing.
 	cachedList []incident.Incident
 	relisted   time.Time // when the last full listing was asked for (feed.go)
+	returned   time.Time // when going back to the list polled it at once (feed.go)
 
 	detail detailModel
 	pre    premortemRoot // the risk register and the reminders due

@@ -39,8 +39,8 @@ func (m Model) handleList(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listTickMsg:
 		next := m.opts.every(m.opts.ListEvery, listTickMsg{})
-		if m.listPaused() {
-			return m, next // the open incident's poll is the only one (feed.go)
+		if m.listPaused() || m.tickAfterReturn() {
+			return m, next // the open incident's poll is the only one; or going back just polled (feed.go)
 		}
 		return m, tea.Batch(m.pollList(), next)
 	case feedMsg:
