@@ -65,8 +65,8 @@ type startLoad struct {
 	// drafts are the incidents whose postmortem draft was asked for while
 	// reading: each is written once the library is in.
 	drafts []string
-	// late is set once the read has taken libraryLate and the status
-	// line said so.
+	// late is set once the read has taken libraryLate (the status line
+	// says so when nothing that matters more is on it: sayLate).
 	late bool
 }
 
@@ -111,7 +111,7 @@ func (m *Model) setLibrary(lib Library) {
 // incident is matched again (its runbook pane fills in, the banner may
 // appear), the complaints take the status line unless it says what
 // became of the responder's own action, and the drafts that waited are
-// written.
+// written. It takes libraryLateMsg too: the read is then still going.
 func (m Model) handleLibrary(in tea.Msg) (tea.Model, tea.Cmd) {
 	msg, ok := in.(libraryMsg)
 	if !m.load.reading {
