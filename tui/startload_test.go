@@ -300,19 +300,15 @@ func TestDraftWaitsForTheLibrary(t *testing.T) {
 	}
 }
 
-// TestLateLibraryIsSaid: a library read still going after libraryLate
-// (a folder on a stuck mount) is said on the status line, with the drafts
-// that wait for it, unless the line holds something that matters more
-// (a give-back, an action's held outcome); when the files come at last,
-// the drafts are written and the notice goes.
-func TestLateLibraryIsSaid(t *testing.T) {
+// startLate builds the model as startHeld does, with the late notice's
+// tick answered at once, runs Init and returns the library read and the
+// late notice it held back, failing unless Init asked for the notice
+// after libraryLate.
+func startLate(t *testing.T, tweak func(*Options)) (h *harness, lib, late tea.Msg) {
+	t.Helper()
 	var calls atomic.Int32
-	dir := t.TempDir()
-	sim := pdsim.New(pdsim.Options{})
-	pay, _ := sim.IncidentByKey(pdsim.DemoPayments)
 	var lateAfter time.Duration
-	h, initCmd := startHeld(t, 120, 40, shippedLibrary(t, &calls, false), func(o *Options) {
-		o.Open, o.PostmortemsDir = pay.ID, dir
+	h, initCmd := startHeld(t, 120, 40, shippedLibrary(t, &calls, false), tweak, func(o *Options) {
 		o.every = func(d time.Duration, msg tea.Msg) tea.Cmd {
 			if _, ok := msg.(libraryLateMsg); ok {
 				lateAfter = d
@@ -328,10 +324,6 @@ func TestLateLibraryIsSaid(t *testing.T) {
 		}
 		return false
 	})
-	if len(held) != 2 || lateAfter != libraryLate {
-		t.Fatalf("Init held %d answers (want the library and the late notice), the notice after %s", len(held), lateAfter)
-	}
-	var lib, late tea.Msg
 	for _, msg := range held {
 		if _, ok := msg.(libraryMsg); ok {
 			lib = msg
@@ -339,6 +331,21 @@ func TestLateLibraryIsSaid(t *testing.T) {
 			late = msg
 		}
 	}
+	if len(held) != 2 || lib == nil || late == nil || lateAfter != libraryLate {
+		t.Fatalf("Init held %d answers (want the library and the late notice), the notice after %s", len(held), lateAfter)
+	}
+	return h, lib, late
+}
+
+// TestLateLibraryIsSaid: a library read still going after libraryLate
+// (a folder on a stuck mount) is said on the status line, with the drafts
+// that wait for it, unless the line holds something that matters more
+// (a give-back, an action's held outcome); when the files come at last,
+// the drafts are written and the notice goes.
+func TestLateLibraryIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	pay, _ := pdsim.New(pdsim.Options{}).IncidentByKey(pdsim.DemoPayments)
+	h, lib, late := startLate(t, func(o *Options) { o.Open, o.PostmortemsDir = pay.ID, dir })
 	const notice = "Runbooks still being read after 10s (slow or stuck folder?)"
 
 	// A give-back on the line outranks the notice.
@@ -380,32 +387,9 @@ func TestLateLibraryIsSaid(t *testing.T) {
 
 // The notice on the line when the files come gives way to saying so.
 func TestLateLibraryNoticeClearsWhenRead(t *testing.T) {
-	var calls atomic.Int32
-	h, initCmd := startHeld(t, 120, 40, shippedLibrary(t, &calls, false), func(o *Options) {
-		o.every = func(d time.Duration, msg tea.Msg) tea.Cmd {
-			if _, ok := msg.(libraryLateMsg); ok {
-				return func() tea.Msg { return msg }
-			}
-			return nil
-		}
-	})
-	held := h.runHoldingIf(initCmd, func(msg tea.Msg) bool {
-		switch msg.(type) {
-		case libraryMsg, libraryLateMsg:
-			return true
-		}
-		return false
-	})
-	for _, msg := range held {
-		if _, ok := msg.(libraryLateMsg); ok {
-			h.send(msg)
-		}
-	}
+	h, lib, late := startLate(t, func(*Options) {})
+	h.send(late)
 	h.wantScreen("Runbooks still being read after 10s")
-	for _, msg := range held {
-		if _, ok := msg.(libraryMsg); ok {
-			h.send(msg)
-		}
-	}
+	h.send(lib)
 	h.wantScreen("Runbooks and pre-mortems read.")
 }
